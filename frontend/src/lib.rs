@@ -1,0 +1,23 @@
+//! Alcove's pages. Leptos components (server-side rendering only: no WASM, no hydration,
+//! no server functions) that turn plain view structs into HTML strings.
+//!
+//! This crate knows nothing of storage, keys, sessions or who may see what: the web layer
+//! decides what a page shows, fills a view struct, and calls one `render_*` function.
+
+mod layout;
+mod pages;
+mod views;
+
+pub use pages::{render_message, render_setup_link, render_sign_in, render_unlock, render_unlocked};
+pub use views::{
+    Chrome, MessageView, SetupLinkState, SetupLinkView, SignInView, UnlockView, UnlockedView,
+};
+
+use leptos::prelude::*;
+
+/// Renders a whole document: doctype plus the view, inside a fresh reactive owner.
+fn document<V: IntoView + 'static>(make: impl FnOnce() -> V) -> String {
+    let owner = Owner::new();
+    let body = owner.with(|| make().into_view().to_html());
+    format!("<!DOCTYPE html>\n{body}")
+}

@@ -1,0 +1,61 @@
+//! Plain view structs: everything a page shows, decided before rendering.
+
+/// What every page carries: the practice's name and the stylesheet's URL.
+#[derive(Clone, Debug)]
+pub struct Chrome {
+    pub practice_name: String,
+    pub stylesheet_href: String,
+    pub icon_href: String,
+}
+
+/// The sign-in page (the landing page once the server is unlocked).
+#[derive(Clone, Debug)]
+pub struct SignInView {
+    pub chrome: Chrome,
+    /// A calm note shown above the form ("You were signed out …"), if any.
+    pub notice: Option<String>,
+}
+
+/// The unlock page shown while the data directory is sealed.
+#[derive(Clone, Debug)]
+pub struct UnlockView {
+    pub chrome: Chrome,
+    /// What went wrong with the last attempt, in plain words.
+    pub error: Option<String>,
+}
+
+/// The page after a successful unlock.
+#[derive(Clone, Debug)]
+pub struct UnlockedView {
+    pub chrome: Chrome,
+    /// The one-time owner setup link, when no owner account exists yet.
+    pub setup_link: Option<String>,
+}
+
+/// What a setup link's state is.
+#[derive(Clone, Debug)]
+pub enum SetupLinkState {
+    /// Valid until the given time (already formatted for people).
+    Valid { expires: String },
+    /// Expired, replaced, already used or unknown: all look the same.
+    NotValid,
+}
+
+#[derive(Clone, Debug)]
+pub struct SetupLinkView {
+    pub chrome: Chrome,
+    pub state: SetupLinkState,
+}
+
+/// A short page with a heading and a few plain sentences: errors, "not found", "locked".
+#[derive(Clone, Debug)]
+pub struct MessageView {
+    pub chrome: Chrome,
+    pub title: String,
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    /// Shown small at the bottom so support can find the log line; never a cause.
+    pub reference: Option<String>,
+    /// Where "Go back" leads.
+    pub back_href: String,
+}

@@ -1,0 +1,247 @@
+//! One typed configuration: `alcove.toml` in the data directory, overridden by `ALCOVE_*`
+//! environment variables, overridden by command-line flags. Unknown keys are errors that
+//! name the key. Loaded and validated once at start, then passed around as `Arc<Config>`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// File name of the configuration inside the data directory.
+pub const CONFIG_FILE: &str = "alcove.toml";
+
+/// Environment variables that clap reads itself, not part of the file's keys.
+const CLI_ENV: &[&str] = &["DATA_DIR", "CONFIG"];
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the HTTPS server listens.
+    pub listen: SocketAddr,
+    /// Optional plain-HTTP listener that only redirects to HTTPS.
+    pub http_listen: Option<SocketAddr>,
+    /// The name clients use to reach this server (DNS name or IP address); goes into links
+    /// and the certificate. Defaults to the listen address.
+    pub hostname: Option<String>,
+    /// Log verbosity: error, warn, info, debug or trace.
+    pub log_level: LogLevel,
+    pub tls: TlsConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            http_listen: None,
+            hostname: None,
+            log_level: LogLevel::Info,
+            tls: TlsConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_tracing(self) -> tracing::Level {
+        match self {
+            LogLevel::Error => tracing::Level::ERROR,
+            LogLevel::Warn => tracing::Level::WARN,
+            LogLevel::Info => tracing::Level::INFO,
+            LogLevel::Debug => tracing::Level::DEBUG,
+            LogLevel::Trace => tracing::Level::TRACE,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    pub mode: TlsMode,
+}
+
+/// How the server gets its certificate. This version ships `self-signed`; `acme`, `files`
+/// and `off` arrive in later versions.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    #[default]
+    SelfSigned,
+}
+
+/// Values given on the command line; `None` means "not given".
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration error: {0}")]
+    Invalid(String),
+    #[error("configuration error: `hostname` {0:?} is not a DNS name or an IP address")]
+    BadHostname(String),
+}
+
+impl Config {
+    /// Loads file < environment < flags. `file` defaults to `DATA_DIR/alcove.toml`; a
+    /// missing default file is fine, a missing file named with `--config` is an error.
+    pub fn load(
+        data_dir: &Path,
+        file: Option<&Path>,
+        flags: &FlagOverrides,
+    ) -> Result<Self, ConfigError> {
+        Self::load_from(data_dir, file, flags, Env::prefixed("ALCOVE_"))
+    }
+
+    fn load_from(
+        data_dir: &Path,
+        file: Option<&Path>,
+        flags: &FlagOverrides,
+        env: Env,
+    ) -> Result<Self, ConfigError> {
+        let path: PathBuf = match file {
+            Some(f) if !f.exists() => {
+                return Err(ConfigError::Invalid(format!(
+                    "the config file {} does not exist",
+                    f.display()
+                )))
+            }
+            Some(f) => f.to_owned(),
+            None => data_dir.join(CONFIG_FILE),
+        };
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&path))
+            .merge(env.ignore(CLI_ENV).split("__"))
+            .merge(Serialized::globals(flags))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(host) = &self.hostname {
+            let ok = !host.is_empty()
+                && host.len() <= 253
+                && (host.parse::<std::net::IpAddr>().is_ok()
+                    || host.split('.').all(|label| {
+                        !label.is_empty()
+                            && label.len() <= 63
+                            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                            && !label.starts_with('-')
+                            && !label.ends_with('-')
+                    }));
+            if !ok {
+                return Err(ConfigError::BadHostname(host.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The host part of links this server hands out.
+    pub fn public_host(&self, bound: SocketAddr) -> String {
+        match &self.hostname {
+            Some(h) if h.parse::<std::net::Ipv6Addr>().is_ok() => format!("[{h}]"),
+            Some(h) => h.clone(),
+            None if bound.ip().is_unspecified() => "localhost".to_owned(),
+            None => match bound.ip() {
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                std::net::IpAddr::V4(ip) => ip.to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(dir: &Path, flags: &FlagOverrides, env_prefix: &str) -> Result<Config, ConfigError> {
+        Config::load_from(dir, None, flags, Env::prefixed(env_prefix))
+    }
+
+    #[test]
+    fn defaults_apply_without_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8443");
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "listen = \"127.0.0.1:9000\"\nhostname = \"portal.example.org\"\nlog_level = \"warn\"\n",
+        )
+        .unwrap();
+        let c = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.hostname.as_deref(), Some("portal.example.org"));
+
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ALCOVE_TEST_A_LISTEN", "127.0.0.1:9100");
+            jail.set_env("ALCOVE_TEST_A_LOG_LEVEL", "debug");
+            let c = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_A_").unwrap();
+            assert_eq!(c.listen.port(), 9100);
+            assert_eq!(c.log_level, LogLevel::Debug);
+            let flags = FlagOverrides {
+                listen: Some("127.0.0.1:9200".parse().unwrap()),
+                http_listen: None,
+            };
+            let c = load(dir.path(), &flags, "ALCOVE_TEST_A_").unwrap();
+            assert_eq!(c.listen.port(), 9200);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_in_file_is_an_error_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), "lissen = \"127.0.0.1:1\"\n").unwrap();
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lissen"), "{err}");
+    }
+
+    #[test]
+    fn unknown_environment_key_is_an_error_naming_it() {
+        figment::Jail::expect_with(|jail| {
+            let dir = tempfile::tempdir().unwrap();
+            jail.set_env("ALCOVE_TEST_B_LISEN", "x");
+            let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_B_")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("lisen"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unsupported_tls_mode_and_bad_hostname_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), "[tls]\nmode = \"acme\"\n").unwrap();
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
+        assert!(err.to_string().contains("acme"), "{err}");
+        std::fs::write(dir.path().join(CONFIG_FILE), "hostname = \"https://x\"\n").unwrap();
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
+        assert!(matches!(err, ConfigError::BadHostname(_)));
+    }
+}

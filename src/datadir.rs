@@ -1,0 +1,206 @@
+//! The data directory: what `init` creates and how `serve` unlocks it.
+//!
+//! ```text
+//! DATA_DIR/
+//!   alcove.toml        optional configuration
+//!   alcove.redb        the sealed store
+//!   keyring.age        data keys, age-encrypted to the unlock and recovery identities
+//!   unlock.key         the unlock identity (0600), or
+//!   unlock.key.age     the unlock identity, encrypted with the owner's passphrase
+//!   recovery.pub       the recovery identity's public key (for backups)
+//!   tls/               the self-signed certificate and its key (0600)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use crate::clock::Clock;
+use crate::crypto::keyring::KeyringError;
+use crate::crypto::unlock::{self, Passphrase, RECOVERY_RECIPIENT_FILE};
+use crate::crypto::{Keyring, RecoveryIdentity, Sealer, UnlockError, UnlockIdentity};
+use crate::fsutil;
+use crate::store::{Store, StoreError, DB_FILE};
+
+pub const KEYRING_FILE: &str = "keyring.age";
+/// Where `serve` writes the recovery key when it initializes an empty data directory.
+pub const DEFAULT_RECOVERY_FILE: &str = "recovery-key.txt";
+
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("{0} is already set up as an Alcove data directory; nothing was changed")]
+    AlreadyInitialized(String),
+    #[error("the recovery key file {0} already exists; choose another path (nothing was changed)")]
+    RecoveryFileExists(String),
+    #[error("could not create the data directory: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+    #[error(transparent)]
+    Unlock(#[from] UnlockError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0} is not an Alcove data directory yet; run `alcove init` or `alcove serve` first")]
+    NotInitialized(String),
+    #[error(transparent)]
+    Unlock(#[from] UnlockError),
+    #[error("could not open the keyring: {0}")]
+    Keyring(#[from] KeyringError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// True once `init` has finished in `dir` (the keyring is the last file it puts in place).
+pub fn is_initialized(dir: &Path) -> bool {
+    dir.join(KEYRING_FILE).exists()
+}
+
+/// What `init` made.
+#[derive(Debug)]
+pub struct InitReport {
+    pub data_dir: PathBuf,
+    pub recovery_file: PathBuf,
+    pub passphrase_locked: bool,
+}
+
+/// Creates keys, keyring and store in `dir`. Refuses an initialized directory and leaves
+/// nothing behind when it fails.
+pub fn init(
+    dir: &Path,
+    passphrase: Option<&Passphrase>,
+    recovery_out: &Path,
+    clock: &dyn Clock,
+) -> Result<InitReport, InitError> {
+    if is_initialized(dir) || dir.join(DB_FILE).exists() {
+        return Err(InitError::AlreadyInitialized(dir.display().to_string()));
+    }
+    if recovery_out.exists() {
+        return Err(InitError::RecoveryFileExists(
+            recovery_out.display().to_string(),
+        ));
+    }
+    let created_dir = !dir.exists();
+    fsutil::create_private_dir(dir)?;
+    let staging = dir.join(".init-staging");
+    let _ = std::fs::remove_dir_all(&staging);
+    fsutil::create_private_dir(&staging)?;
+
+    let result = build(dir, &staging, passphrase, recovery_out, clock);
+    let _ = std::fs::remove_dir_all(&staging);
+    if result.is_err() {
+        let _ = std::fs::remove_file(recovery_out);
+        if created_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    result
+}
+
+fn build(
+    dir: &Path,
+    staging: &Path,
+    passphrase: Option<&Passphrase>,
+    recovery_out: &Path,
+    clock: &dyn Clock,
+) -> Result<InitReport, InitError> {
+    let recovery = RecoveryIdentity::generate();
+    let unlock_id = UnlockIdentity::generate();
+    let keyring = Keyring::generate();
+
+    let created = clock
+        .now()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    fsutil::create_private_new(recovery_out, recovery.file_contents(&created).as_bytes())?;
+
+    unlock_id.write_to(staging, passphrase)?;
+    fsutil::write_private_atomic(
+        &staging.join(RECOVERY_RECIPIENT_FILE),
+        format!("{}\n", recovery.recipient()).as_bytes(),
+    )?;
+    drop(Store::create(
+        &staging.join(DB_FILE),
+        Sealer::new(keyring.clone()),
+    )?);
+    keyring.write(
+        &staging.join(KEYRING_FILE),
+        &[&unlock_id.recipient(), &recovery.recipient()],
+    )?;
+
+    // Move into place; the keyring last, since its presence means "initialized".
+    let unlock_name = if passphrase.is_some() {
+        unlock::SEALED_FILE
+    } else {
+        unlock::PLAIN_FILE
+    };
+    for name in [unlock_name, RECOVERY_RECIPIENT_FILE, DB_FILE, KEYRING_FILE] {
+        std::fs::rename(staging.join(name), dir.join(name))?;
+    }
+    fsutil::sync_dir(dir)?;
+    Ok(InitReport {
+        data_dir: dir.to_owned(),
+        recovery_file: recovery_out.to_owned(),
+        passphrase_locked: passphrase.is_some(),
+    })
+}
+
+/// True when the data directory needs the owner's passphrase to open.
+pub fn needs_passphrase(dir: &Path) -> bool {
+    matches!(
+        UnlockIdentity::kind_in(dir),
+        Some(unlock::UnlockFile::Passphrase)
+    )
+}
+
+/// Opens the keyring and the store. Reads the key files; writes nothing but the store.
+pub fn open(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Store, OpenError> {
+    if !is_initialized(dir) {
+        return Err(OpenError::NotInitialized(dir.display().to_string()));
+    }
+    let identity = UnlockIdentity::load(dir, passphrase)?;
+    let keyring = Keyring::read(&dir.join(KEYRING_FILE), identity.identity())?;
+    Ok(Store::open(&dir.join(DB_FILE), Sealer::new(keyring))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+
+    #[test]
+    fn init_then_open_and_second_init_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        let rec = tmp.path().join("recovery.txt");
+        init(&dir, None, &rec, &SystemClock).unwrap();
+        assert!(is_initialized(&dir));
+        assert!(!dir.join(".init-staging").exists());
+        open(&dir, None).unwrap();
+        let err = init(&dir, None, &tmp.path().join("other.txt"), &SystemClock).unwrap_err();
+        assert!(matches!(err, InitError::AlreadyInitialized(_)));
+        assert!(!tmp.path().join("other.txt").exists());
+    }
+
+    #[test]
+    fn recovery_identity_opens_the_keyring() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        let rec = tmp.path().join("recovery.txt");
+        init(&dir, None, &rec, &SystemClock).unwrap();
+        let recovery = RecoveryIdentity::read(&rec).unwrap();
+        Keyring::read(&dir.join(KEYRING_FILE), recovery.identity()).unwrap();
+    }
+
+    #[test]
+    fn existing_recovery_file_is_never_overwritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let rec = tmp.path().join("recovery.txt");
+        std::fs::write(&rec, "precious").unwrap();
+        let err = init(&tmp.path().join("data"), None, &rec, &SystemClock).unwrap_err();
+        assert!(matches!(err, InitError::RecoveryFileExists(_)));
+        assert_eq!(std::fs::read_to_string(&rec).unwrap(), "precious");
+        assert!(!tmp.path().join("data").exists());
+    }
+}

@@ -1,0 +1,35 @@
+//! Errors of the command line: each prints as a sentence a practice owner can act on.
+
+use std::net::SocketAddr;
+
+use crate::config::ConfigError;
+use crate::crypto::UnlockError;
+use crate::datadir::{InitError, OpenError};
+use crate::store::StoreError;
+use crate::tls::TlsError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Init(#[from] InitError),
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("could not use the passphrase file: {0}")]
+    Passphrase(UnlockError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("could not listen for {what} on {addr}: {source} (is another program using that port?)")]
+    Bind {
+        what: String,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the web server stopped with an error: {0}")]
+    Server(std::io::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}

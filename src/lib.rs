@@ -1,0 +1,19 @@
+//! Alcove: a secure client portal for therapy practices, shipped as one binary.
+//!
+//! Rooms: `config` (one typed config), `crypto` (sealing, keyring, identities), `store`
+//! (redb, sealed values), `domain` (services), `web` (actix handlers and middleware),
+//! `tls` (certificates), `datadir` (init and unlock), `serve` (the running server).
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod datadir;
+pub mod domain;
+pub mod error;
+pub mod fsutil;
+pub mod logging;
+pub mod serve;
+pub mod store;
+pub mod tls;
+pub mod web;

@@ -1,0 +1,71 @@
+//! Schema versions and the ordered list of migrations that reach them.
+//!
+//! A migration runs inside one write transaction together with the version bump, so a
+//! crash leaves the store at the old version or the new one, never between.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{Result, StoreError};
+use super::record::{Record, WriteTx};
+use super::tables::{self, Table};
+use super::Store;
+
+/// The schema this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+struct Migration {
+    name: &'static str,
+    apply: fn(&WriteTx<'_>) -> Result<()>,
+}
+
+/// Migration `i` takes the store from version `i` to `i + 1`. Append only.
+const MIGRATIONS: &[Migration] = &[Migration {
+    name: "create the foundation tables",
+    apply: create_foundation_tables,
+}];
+
+fn create_foundation_tables(tx: &WriteTx<'_>) -> Result<()> {
+    for table in [tables::PRACTICE, tables::SETUP_TOKENS] {
+        tx.ensure_table(table)?;
+    }
+    super::practice::save(tx, &super::practice::PracticeProfile::default())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SchemaVersion {
+    version: u32,
+}
+
+impl SchemaVersion {
+    const KEY: &'static [u8] = b"schema_version";
+}
+
+impl Record for SchemaVersion {
+    const TABLE: Table = tables::META;
+}
+
+/// Applies every migration the store has not seen yet.
+pub(super) fn apply(store: &Store) -> Result<()> {
+    store.write(|tx| {
+        tx.ensure_table(tables::META)?;
+        let current = tx
+            .get::<SchemaVersion>(SchemaVersion::KEY)?
+            .map_or(0, |v| v.version);
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tracing::info!(to = i + 1, migration = migration.name, "applying store migration");
+            (migration.apply)(tx)?;
+        }
+        tx.put(
+            SchemaVersion::KEY,
+            &SchemaVersion {
+                version: SCHEMA_VERSION,
+            },
+        )
+    })
+}

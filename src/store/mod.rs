@@ -1,0 +1,190 @@
+//! The store: one redb file, every value sealed. The only module that names redb types.
+//!
+//! Writes are durable when `Store::write` returns (redb's default immediate durability);
+//! callers acknowledge a change to a person only after that.
+
+mod error;
+mod migrations;
+pub mod practice;
+mod record;
+pub mod setup_tokens;
+pub mod tables;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use error::{Result, StoreError};
+pub use migrations::SCHEMA_VERSION;
+pub use record::{ReadTx, Record, WriteTx};
+
+use crate::crypto::{BlindIndexer, Sealer};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "alcove.redb";
+
+/// The sealed store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: redb::Database,
+    sealer: Sealer,
+    index: BlindIndexer,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Creates a new database at `path` (which must not exist) and applies every migration.
+    pub fn create(path: &Path, sealer: Sealer) -> Result<Self> {
+        if path.exists() {
+            return Err(StoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "the database file already exists",
+            )));
+        }
+        Self::open_or_create(path, sealer)
+    }
+
+    /// Opens an existing database and applies pending migrations.
+    pub fn open(path: &Path, sealer: Sealer) -> Result<Self> {
+        if !path.exists() {
+            return Err(StoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the database file is missing",
+            )));
+        }
+        Self::open_or_create(path, sealer)
+    }
+
+    fn open_or_create(path: &Path, sealer: Sealer) -> Result<Self> {
+        let db = redb::Database::create(path).map_err(StoreError::db)?;
+        let index = BlindIndexer::new(sealer.keyring().index_key());
+        let store = Self {
+            inner: Arc::new(Inner {
+                db,
+                sealer,
+                index,
+                path: path.to_owned(),
+            }),
+        };
+        migrations::apply(&store)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub fn blind_index(&self) -> &BlindIndexer {
+        &self.inner.index
+    }
+
+    /// Runs `f` in one write transaction and commits durably if it returns `Ok`;
+    /// on `Err` nothing it did is kept.
+    pub fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&WriteTx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let txn = self.inner.db.begin_write().map_err(StoreError::db)?;
+        let tx = WriteTx {
+            txn,
+            sealer: &self.inner.sealer,
+        };
+        let value = f(&tx)?;
+        tx.txn.commit().map_err(StoreError::db)?;
+        Ok(value)
+    }
+
+    /// Runs `f` against one consistent snapshot.
+    pub fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&ReadTx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let txn = redb::ReadableDatabase::begin_read(&self.inner.db).map_err(StoreError::db)?;
+        let tx = ReadTx {
+            txn,
+            sealer: &self.inner.sealer,
+        };
+        f(&tx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Keyring;
+    use practice::PracticeProfile;
+
+    fn count(hay: &[u8], needle: &[u8]) -> usize {
+        hay.windows(needle.len()).filter(|w| *w == needle).count()
+    }
+
+    #[test]
+    fn canary_written_through_the_store_never_reaches_the_file_in_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let canary = "CANARY-7f3a9c-Jane-Doe-panic-attacks";
+        {
+            let store = Store::create(&path, Sealer::new(Keyring::generate())).unwrap();
+            store
+                .write(|tx| {
+                    practice::save(
+                        tx,
+                        &PracticeProfile {
+                            name: canary.to_owned(),
+                        },
+                    )
+                })
+                .unwrap();
+            let back = store.read(|tx| practice::load(tx)).unwrap();
+            assert_eq!(back.name, canary);
+        }
+        let raw = std::fs::read(&path).unwrap();
+        assert!(raw.len() > 1000, "the database file was written");
+        assert_eq!(count(&raw, canary.as_bytes()), 0);
+        assert_eq!(count(&raw, b"Jane-Doe"), 0);
+    }
+
+    #[test]
+    fn store_opened_with_another_keyring_refuses_to_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        drop(Store::create(&path, Sealer::new(Keyring::generate())).unwrap());
+        let err = Store::open(&path, Sealer::new(Keyring::generate())).unwrap_err();
+        assert!(matches!(err, StoreError::Sealed { table: "meta", .. }), "{err}");
+    }
+
+    #[test]
+    fn failed_write_keeps_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(&dir.path().join(DB_FILE), Sealer::new(Keyring::generate()))
+            .unwrap();
+        let result: std::result::Result<(), StoreError> = store.write(|tx| {
+            practice::save(tx, &PracticeProfile { name: "half".into() })?;
+            Err(StoreError::Db("simulated failure".into()))
+        });
+        assert!(result.is_err());
+        let profile = store.read(|tx| practice::load(tx)).unwrap();
+        assert_ne!(profile.name, "half");
+    }
+
+    #[test]
+    fn second_open_of_a_held_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let ring = Keyring::generate();
+        let _held = Store::create(&path, Sealer::new(ring.clone())).unwrap();
+        let err = Store::open(&path, Sealer::new(ring)).unwrap_err();
+        assert!(matches!(err, StoreError::InUse), "{err}");
+    }
+}

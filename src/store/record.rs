@@ -1,0 +1,136 @@
+//! Typed records: each record type names its table; transactions seal on write and open
+//! on read, so no caller ever handles a sealed byte or a redb type.
+
+use redb::{ReadableTable, ReadOnlyTable};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::error::{Result, StoreError};
+use super::tables::Table;
+use crate::crypto::Sealer;
+
+/// A value kept in one table of the store.
+pub trait Record: Serialize + DeserializeOwned {
+    const TABLE: Table;
+}
+
+fn encode<R: Record>(sealer: &Sealer, key: &[u8], record: &R) -> Result<Vec<u8>> {
+    let plain = Zeroizing::new(
+        serde_json::to_vec(record).map_err(|_| StoreError::Format { table: R::TABLE.0 })?,
+    );
+    Ok(sealer.seal(R::TABLE.0, key, &plain))
+}
+
+fn decode<R: Record>(sealer: &Sealer, key: &[u8], sealed: &[u8]) -> Result<R> {
+    let plain = Zeroizing::new(
+        sealer
+            .open(R::TABLE.0, key, sealed)
+            .map_err(|source| StoreError::Sealed {
+                table: R::TABLE.0,
+                source,
+            })?,
+    );
+    serde_json::from_slice(&plain).map_err(|_| StoreError::Format { table: R::TABLE.0 })
+}
+
+/// A write transaction. Committed by `Store::write` when the closure returns `Ok`.
+pub struct WriteTx<'a> {
+    pub(super) txn: redb::WriteTransaction,
+    pub(super) sealer: &'a Sealer,
+}
+
+impl WriteTx<'_> {
+    pub fn put<R: Record>(&self, key: &[u8], record: &R) -> Result<()> {
+        let sealed = encode(self.sealer, key, record)?;
+        let mut table = self.txn.open_table(R::TABLE.def()).map_err(StoreError::db)?;
+        table.insert(key, sealed.as_slice()).map_err(StoreError::db)?;
+        Ok(())
+    }
+
+    pub fn get<R: Record>(&self, key: &[u8]) -> Result<Option<R>> {
+        let table = self.txn.open_table(R::TABLE.def()).map_err(StoreError::db)?;
+        let found = table.get(key).map_err(StoreError::db)?;
+        found
+            .map(|v| decode(self.sealer, key, v.value()))
+            .transpose()
+    }
+
+    /// Removes a row; true if it was there.
+    pub fn remove<R: Record>(&self, key: &[u8]) -> Result<bool> {
+        let mut table = self.txn.open_table(R::TABLE.def()).map_err(StoreError::db)?;
+        let removed = table.remove(key).map_err(StoreError::db)?;
+        Ok(removed.is_some())
+    }
+
+    /// Removes every row of `R`'s table.
+    pub fn clear<R: Record>(&self) -> Result<u64> {
+        let mut table = self.txn.open_table(R::TABLE.def()).map_err(StoreError::db)?;
+        let keys: Vec<Vec<u8>> = table
+            .iter()
+            .map_err(StoreError::db)?
+            .map(|row| row.map(|(k, _)| k.value().to_vec()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(StoreError::db)?;
+        for key in &keys {
+            table.remove(key.as_slice()).map_err(StoreError::db)?;
+        }
+        Ok(keys.len() as u64)
+    }
+
+    /// Opens (creating if needed) a table; used by migrations.
+    pub(super) fn ensure_table(&self, table: Table) -> Result<()> {
+        self.txn.open_table(table.def()).map_err(StoreError::db)?;
+        Ok(())
+    }
+}
+
+/// A read transaction: a consistent snapshot.
+pub struct ReadTx<'a> {
+    pub(super) txn: redb::ReadTransaction,
+    pub(super) sealer: &'a Sealer,
+}
+
+impl ReadTx<'_> {
+    fn table(&self, table: Table) -> Result<Option<ReadOnlyTable<&'static [u8], &'static [u8]>>> {
+        match self.txn.open_table(table.def()) {
+            Ok(t) => Ok(Some(t)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(StoreError::db(e)),
+        }
+    }
+
+    pub fn get<R: Record>(&self, key: &[u8]) -> Result<Option<R>> {
+        let Some(table) = self.table(R::TABLE)? else {
+            return Ok(None);
+        };
+        let found = table.get(key).map_err(StoreError::db)?;
+        found
+            .map(|v| decode(self.sealer, key, v.value()))
+            .transpose()
+    }
+
+    /// Every row of `R`'s table, in key order.
+    pub fn all<R: Record>(&self) -> Result<Vec<(Vec<u8>, R)>> {
+        let Some(table) = self.table(R::TABLE)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for row in table.iter().map_err(StoreError::db)? {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let key = k.value().to_vec();
+            let record = decode(self.sealer, &key, v.value())?;
+            out.push((key, record));
+        }
+        Ok(out)
+    }
+
+    /// How many rows a table holds.
+    pub fn count(&self, table: Table) -> Result<u64> {
+        use redb::ReadableTableMetadata as _;
+        match self.table(table)? {
+            Some(t) => t.len().map_err(StoreError::db),
+            None => Ok(0),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Handlers of the foundation: health, the landing page, unlocking, the setup link.
+//! Thin: parse, call a service, render.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use alcove_frontend::{SetupLinkState, SetupLinkView, SignInView, UnlockView, UnlockedView};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::error::AppError;
+use super::render::{self, chrome};
+use super::state::AppState;
+use crate::crypto::unlock::{Passphrase, UnlockError};
+use crate::datadir::{self, OpenError};
+use crate::domain::setup::{self, SetupTokenState};
+
+/// `GET /healthz`: 200 `ok` when serving, 503 `sealed` while locked.
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    match state.vault() {
+        Some(_) => render::plain(StatusCode::OK, "ok"),
+        None => render::plain(StatusCode::SERVICE_UNAVAILABLE, "sealed"),
+    }
+}
+
+/// `GET /`: the sign-in page, or the unlock page while sealed.
+pub async fn index(state: web::Data<AppState>) -> HttpResponse {
+    if state.vault().is_none() {
+        return unlock_page(&state, StatusCode::OK, None);
+    }
+    render::html(
+        StatusCode::OK,
+        alcove_frontend::render_sign_in(SignInView {
+            chrome: chrome(Some(&state)),
+            notice: None,
+        }),
+    )
+}
+
+fn unlock_page(state: &AppState, status: StatusCode, error: Option<&str>) -> HttpResponse {
+    render::html(
+        status,
+        alcove_frontend::render_unlock(UnlockView {
+            chrome: chrome(Some(state)),
+            error: error.map(str::to_owned),
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct UnlockForm {
+    passphrase: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for UnlockForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnlockForm { passphrase: [redacted] }")
+    }
+}
+
+/// `POST /unlock`: opens the data directory with the owner's passphrase.
+pub async fn unlock(
+    state: web::Data<AppState>,
+    form: web::Form<UnlockForm>,
+) -> Result<HttpResponse, AppError> {
+    if state.vault().is_some() {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header(("location", "/"))
+            .finish());
+    }
+    let Ok(_permit) = state.unlock_gate.clone().try_acquire_owned() else {
+        return Ok(unlock_page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Another unlock attempt is being checked. Wait a few seconds and try again."),
+        ));
+    };
+    let dir = state.data_dir.clone();
+    let passphrase = form.into_inner().passphrase;
+    let opened = web::block(move || {
+        let pass = Passphrase::new(&passphrase)?;
+        datadir::open(&dir, Some(&pass))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    match opened {
+        Ok(store) => {
+            let link = crate::serve::open_for_business(&state, store)?;
+            tracing::info!("data directory unlocked from the web page");
+            Ok(render::html(
+                StatusCode::OK,
+                alcove_frontend::render_unlocked(UnlockedView {
+                    chrome: chrome(Some(&state)),
+                    setup_link: link,
+                }),
+            ))
+        }
+        Err(OpenError::Unlock(UnlockError::WrongPassphrase | UnlockError::EmptyPassphrase)) => {
+            tracing::warn!("unlock attempt with a wrong passphrase");
+            Ok(unlock_page(
+                &state,
+                StatusCode::FORBIDDEN,
+                Some("That passphrase did not unlock the portal. Check it and try again. Nothing was changed."),
+            ))
+        }
+        Err(other) => Err(AppError::Internal(other.to_string())),
+    }
+}
+
+/// `GET /setup/{token}`: the owner setup link's landing page.
+pub async fn setup_link(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let vault = state.vault().ok_or(AppError::Sealed)?;
+    let found = setup::check(&vault.store, state.clock.as_ref(), &token)?;
+    let (status, view_state) = match found {
+        SetupTokenState::Valid { expires_at } => (
+            StatusCode::OK,
+            SetupLinkState::Valid {
+                expires: render::human_time(expires_at),
+            },
+        ),
+        SetupTokenState::NotValid => (StatusCode::NOT_FOUND, SetupLinkState::NotValid),
+    };
+    Ok(render::html(
+        status,
+        alcove_frontend::render_setup_link(SetupLinkView {
+            chrome: chrome(Some(&state)),
+            state: view_state,
+        }),
+    ))
+}
+
+/// Every unknown path.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

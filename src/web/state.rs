@@ -1,0 +1,66 @@
+//! What every handler can reach: configuration, the clock, and the vault (the opened store),
+//! which stays empty while the data directory is sealed.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use tokio::sync::Semaphore;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::store::Store;
+
+/// The opened, unsealed store. Handlers reach it only through services.
+#[derive(Debug, Clone)]
+pub struct Vault {
+    pub store: Store,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub data_dir: PathBuf,
+    pub clock: SharedClock,
+    /// `https://host:port`, the origin links point at and POSTs must come from.
+    pub origin: String,
+    vault: Arc<OnceLock<Vault>>,
+    practice_name: Arc<RwLock<String>>,
+    /// One passphrase attempt at a time: scrypt is deliberately expensive.
+    pub unlock_gate: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(config: Arc<Config>, data_dir: PathBuf, clock: SharedClock, origin: String) -> Self {
+        Self {
+            config,
+            data_dir,
+            clock,
+            origin,
+            vault: Arc::new(OnceLock::new()),
+            practice_name: Arc::new(RwLock::new("Alcove".to_owned())),
+            unlock_gate: Arc::new(Semaphore::new(1)),
+        }
+    }
+
+    pub fn vault(&self) -> Option<&Vault> {
+        self.vault.get()
+    }
+
+    /// Installs the opened store; the first call wins, later ones are ignored.
+    pub fn unseal(&self, store: Store) -> Result<(), crate::store::StoreError> {
+        let profile = store.read(|tx| crate::store::practice::load(tx))?;
+        *self
+            .practice_name
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = profile.name;
+        let _ = self.vault.set(Vault { store });
+        Ok(())
+    }
+
+    pub fn practice_name(&self) -> String {
+        self.practice_name
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
