@@ -27,11 +27,11 @@ const FORM_LIMIT: usize = 16 * 1024;
 /// Routes and middleware, shared by the server and in-process tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().limit(FORM_LIMIT))
-        .route("/healthz", web::get().to(pages::healthz))
-        .route("/", web::get().to(pages::index))
-        .route("/unlock", web::post().to(pages::unlock))
-        .route("/setup/{token}", web::get().to(pages::setup_link))
-        .route("/assets/{path:.*}", web::get().to(assets::serve))
+        .service(web::resource("/healthz").get(pages::healthz))
+        .service(web::resource("/").get(pages::index))
+        .service(web::resource("/unlock").post(pages::unlock))
+        .service(web::resource("/setup/{token}").get(pages::setup_link))
+        .service(web::resource("/assets/{path:.*}").get(assets::serve))
         .default_service(web::to(pages::not_found));
 }
 

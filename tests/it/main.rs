@@ -1,1 +1,13 @@
+//! Alcove's integration tests: one binary, many modules. Each test starts the real `alcove`
+//! binary on a loopback port with a temporary data directory and talks HTTPS to it, trusting
+//! only the server's own certificate.
 
+mod kit;
+
+mod browser;
+mod headers;
+mod init;
+mod keyring;
+mod sealed;
+mod serve;
+mod tls;

@@ -1,0 +1,48 @@
+//! Runs the browser suite (`tests/browser`, node --test with playwright-core and axe-core
+//! driving Debian's Chromium) against a real server, so `cargo test` stays the one command.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::kit::{require_tool, Server};
+
+#[test]
+fn browser_suite_passes_against_the_real_server() {
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    if !require_tool("node") || !require_tool("chromium") {
+        return;
+    }
+    if !suite.join("node_modules/playwright-core").exists() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("tests/browser/node_modules is missing: run `npm ci` in tests/browser");
+        }
+        eprintln!("\n!!!!! SKIPPING browser suite: run `npm ci` in tests/browser first !!!!!\n");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let open = Server::start(&dir.path().join("open"), &[]);
+
+    let locked_data = dir.path().join("locked");
+    let out = crate::kit::alcove(&locked_data)
+        .args(["init", "--recovery-out"])
+        .arg(dir.path().join("r.txt"))
+        .arg("--passphrase-file")
+        .arg(crate::kit::passphrase_file(dir.path(), "p", "browser test passphrase"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let locked = Server::start(&locked_data, &[]);
+
+    let status = Command::new("node")
+        .arg("--test")
+        .arg("--test-reporter=spec")
+        .current_dir(&suite)
+        .env("ALCOVE_URL", &open.origin)
+        .env("ALCOVE_CERT", open.data_dir.join("tls/self-signed.crt"))
+        .env("ALCOVE_SETUP_LINK", open.setup_link().unwrap())
+        .env("ALCOVE_LOCKED_URL", &locked.origin)
+        .env("ALCOVE_LOCKED_CERT", locked.data_dir.join("tls/self-signed.crt"))
+        .status()
+        .expect("run node --test");
+    assert!(status.success(), "browser suite failed");
+}

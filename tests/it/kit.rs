@@ -1,0 +1,275 @@
+//! The test kit: start the real server, talk HTTPS to it, find external tools.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_alcove");
+
+/// The `alcove` command with a data directory.
+pub fn alcove(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--data-dir").arg(data_dir);
+    // Keep the developer's own settings out of the tests.
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ALCOVE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// True when `tool` is on PATH. Under CI=true a missing tool fails the test; locally the
+/// test is skipped with a loud message.
+pub fn require_tool(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        return true;
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("`{tool}` is required for this test and is not installed (CI=true)");
+    }
+    eprintln!("\n!!!!! SKIPPING: `{tool}` is not installed; install it to run this test !!!!!\n");
+    false
+}
+
+/// A running `alcove serve`. Killed when dropped.
+pub struct Server {
+    child: Child,
+    pub origin: String,
+    pub data_dir: PathBuf,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+fn pump(stream: impl Read + Send + 'static, sink: Arc<Mutex<String>>, lines: Option<mpsc::Sender<String>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            sink.lock().unwrap().push_str(&format!("{line}\n"));
+            if let Some(tx) = &lines {
+                let _ = tx.send(line);
+            }
+        }
+    });
+}
+
+impl Server {
+    /// Starts `alcove serve` on a free loopback port and waits until it says where it listens.
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
+        Self::try_start(data_dir, extra).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like `start`, but returns the output if the server exits before listening.
+    pub fn try_start(data_dir: &Path, extra: &[&str]) -> Result<Server, String> {
+        let mut child = alcove(data_dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start alcove");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        pump(child.stdout.take().unwrap(), stdout.clone(), Some(tx));
+        pump(child.stderr.take().unwrap(), stderr.clone(), None);
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let origin = loop {
+            match rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) => {
+                    if let Some(rest) = line.strip_prefix("Alcove is listening on ") {
+                        break rest.trim_end_matches('/').to_owned();
+                    }
+                }
+                Err(_) => {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        std::thread::sleep(Duration::from_millis(100));
+                        return Err(format!(
+                            "alcove serve exited ({status}) before listening.\nstdout:\n{}\nstderr:\n{}",
+                            stdout.lock().unwrap(),
+                            stderr.lock().unwrap()
+                        ));
+                    }
+                    if std::time::Instant::now() > deadline {
+                        let _ = child.kill();
+                        return Err("alcove serve did not start within 60 s".into());
+                    }
+                }
+            }
+        };
+        // Let the rest of the start-up text (fingerprint, setup link) arrive.
+        let server = Server {
+            child,
+            origin,
+            data_dir: data_dir.to_owned(),
+            stdout,
+            stderr,
+        };
+        server.wait_for_stdout("fingerprint");
+        Ok(server)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.origin.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    pub fn wait_for_stdout(&self, needle: &str) -> String {
+        for _ in 0..300 {
+            let out = self.stdout();
+            if out.contains(needle) {
+                return out;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("server never printed {needle:?}; stdout:\n{}", self.stdout());
+    }
+
+    /// The one-time setup link printed on the console, if any.
+    pub fn setup_link(&self) -> Option<String> {
+        self.stdout()
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("https://") && l.contains("/setup/"))
+            .map(str::to_owned)
+    }
+
+    pub fn cert_pem(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join("tls/self-signed.crt")).expect("certificate")
+    }
+
+    /// An HTTPS client that trusts only this server's certificate and never follows redirects.
+    pub fn client(&self) -> ureq::Agent {
+        let pem = self.cert_pem();
+        let cert = ureq::tls::Certificate::from_pem(pem.as_bytes()).unwrap();
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![cert])))
+            .build();
+        ureq::Agent::config_builder()
+            .tls_config(tls)
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .new_agent()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.origin, path)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        Reply::from(self.client().get(&self.url(path)).call().expect("GET"))
+    }
+
+    /// A form POST as a browser on one of our pages would send it.
+    pub fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let resp = self
+            .client()
+            .post(&self.url(path))
+            .header("Origin", &self.origin)
+            .send_form(fields.iter().copied())
+            .expect("POST");
+        Reply::from(resp)
+    }
+
+    /// Sends SIGTERM and waits for the process to end.
+    pub fn stop(mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    for _ in 0..100 {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl From<ureq::http::Response<ureq::Body>> for Reply {
+    fn from(mut resp: ureq::http::Response<ureq::Body>) -> Self {
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let body = resp.body_mut().read_to_string().unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// Every file below `dir` with its bytes and mode, for "nothing changed" checks.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap(), meta.permissions().mode()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Writes a passphrase file and returns its path.
+pub fn passphrase_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}

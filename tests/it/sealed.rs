@@ -1,0 +1,77 @@
+//! A passphrase-locked data directory: sealed until unlocked, and a wrong passphrase
+//! changes nothing.
+
+use crate::kit::{alcove, passphrase_file, snapshot, Server};
+
+const PASS: &str = "violet harbour seventeen lanterns";
+
+fn init_locked(dir: &std::path::Path) -> std::path::PathBuf {
+    let data = dir.join("data");
+    let out = alcove(&data)
+        .args(["init", "--recovery-out"])
+        .arg(dir.join("recovery.txt"))
+        .arg("--passphrase-file")
+        .arg(passphrase_file(dir, "pass.txt", &format!("{PASS}\n")))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(data.join("unlock.key.age").exists());
+    assert!(!data.join("unlock.key").exists(), "no plain unlock key when locked");
+    data
+}
+
+#[test]
+fn sealed_server_answers_503_until_unlocked_and_a_wrong_passphrase_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = init_locked(dir.path());
+    let server = Server::start(&data, &[]);
+    assert!(server.stdout().contains("locked with a passphrase"));
+    assert!(server.setup_link().is_none(), "no setup link while sealed");
+
+    let health = server.get("/healthz");
+    assert_eq!((health.status, health.body.as_str()), (503, "sealed"));
+    let home = server.get("/");
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("This portal is locked"));
+    assert!(home.body.contains("name=\"passphrase\""));
+    assert_eq!(server.get("/setup/whatever").status, 503);
+
+    let before = snapshot(&data);
+    let wrong = server.post_form("/unlock", &[("passphrase", "not the passphrase")]);
+    assert_eq!(wrong.status, 403);
+    assert!(wrong.body.contains("did not unlock"), "{}", wrong.body);
+    assert_eq!(snapshot(&data), before, "a wrong passphrase changes nothing");
+    assert_eq!(server.get("/healthz").status, 503);
+
+    let right = server.post_form("/unlock", &[("passphrase", PASS)]);
+    assert_eq!(right.status, 200, "{}", right.body);
+    assert!(right.body.contains("The portal is unlocked"));
+    assert!(right.body.contains("/setup/"), "the owner gets the setup link");
+    assert_eq!(server.get("/healthz").body, "ok");
+    let logs = server.stderr();
+    assert!(!logs.contains(PASS), "the passphrase never reaches the logs");
+}
+
+#[test]
+fn passphrase_file_unlocks_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = init_locked(dir.path());
+    let pass = dir.path().join("pass.txt");
+    let server = Server::start(&data, &["--passphrase-file", pass.to_str().unwrap()]);
+    assert_eq!(server.get("/healthz").body, "ok");
+    assert!(server.setup_link().is_some());
+}
+
+#[test]
+fn wrong_passphrase_file_stops_the_start_with_a_clear_message_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = init_locked(dir.path());
+    let before = snapshot(&data);
+    let wrong = passphrase_file(dir.path(), "wrong.txt", "guess\n");
+    let err = match Server::try_start(&data, &["--passphrase-file", wrong.to_str().unwrap()]) {
+        Ok(_) => panic!("a wrong passphrase must not start the server"),
+        Err(e) => e,
+    };
+    assert!(err.contains("passphrase is not the one"), "{err}");
+    assert_eq!(snapshot(&data), before);
+}
