@@ -16,7 +16,12 @@ use clap::{Args, Parser, Subcommand};
 )]
 pub struct Cli {
     /// The data directory: database, keys, certificate, configuration.
-    #[arg(long, global = true, env = "ALCOVE_DATA_DIR", default_value = "./alcove-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "ALCOVE_DATA_DIR",
+        default_value = "./alcove-data"
+    )]
     pub data_dir: PathBuf,
 
     /// Configuration file (default: DATA_DIR/alcove.toml).

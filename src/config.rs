@@ -168,6 +168,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail returns figment's own error type
 mod tests {
     use super::*;
 

@@ -22,7 +22,9 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error(transparent)]
     Tls(#[from] TlsError),
-    #[error("could not listen for {what} on {addr}: {source} (is another program using that port?)")]
+    #[error(
+        "could not listen for {what} on {addr}: {source} (is another program using that port?)"
+    )]
     Bind {
         what: String,
         addr: SocketAddr,

@@ -50,7 +50,10 @@ pub fn create_private_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Creates a folder (and its parents) readable only by its owner.
 pub fn create_private_dir(path: &Path) -> io::Result<()> {
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
 }
 
 /// Flushes a folder's entries (a rename inside it) to disk.
@@ -70,7 +73,10 @@ mod tests {
         write_private_atomic(&p, b"one").unwrap();
         write_private_atomic(&p, b"two").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

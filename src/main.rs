@@ -26,7 +26,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Init(args) => {
-            let config = Config::load(&cli.data_dir, cli.config.as_deref(), &FlagOverrides::default())?;
+            let config = Config::load(
+                &cli.data_dir,
+                cli.config.as_deref(),
+                &FlagOverrides::default(),
+            )?;
             logging::init(config.log_level);
             init(&cli.data_dir, args)
         }
@@ -58,12 +62,18 @@ fn init(dir: &std::path::Path, args: InitArgs) -> Result<(), Error> {
         println!("until you type it on the portal's page or pass --passphrase-file.");
     }
     println!();
-    println!("Your recovery key was written to {}.", report.recovery_file.display());
+    println!(
+        "Your recovery key was written to {}.",
+        report.recovery_file.display()
+    );
     println!("Keep it OFFLINE: copy it to a USB stick kept somewhere safe (or print it),");
     println!("then delete it from this computer. It is the only way to restore a backup or");
     println!("recover your data if this computer is lost, and anyone holding it can read");
     println!("your practice's data.");
     println!();
-    println!("Next: alcove --data-dir {} serve", report.data_dir.display());
+    println!(
+        "Next: alcove --data-dir {} serve",
+        report.data_dir.display()
+    );
     Ok(())
 }

@@ -23,7 +23,11 @@ pub struct ServeOptions {
 
 /// Names the self-signed certificate must cover.
 fn certificate_names(config: &Config) -> Vec<String> {
-    let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
     if let Some(host) = &config.hostname {
         if !names.contains(host) {
             names.push(host.clone());
@@ -103,10 +107,15 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
 
     println!("Alcove is listening on {origin}/");
     if let Some((l, _)) = &http {
-        println!("Plain HTTP on http://{} redirects to HTTPS.", l.local_addr()?);
+        println!(
+            "Plain HTTP on http://{} redirects to HTTPS.",
+            l.local_addr()?
+        );
     }
     println!("Certificate SHA-256 fingerprint: {}", bundle.fingerprint()?);
-    println!("(Self-signed: your browser will ask you to confirm this fingerprint the first time.)");
+    println!(
+        "(Self-signed: your browser will ask you to confirm this fingerprint the first time.)"
+    );
 
     let state = AppState::new(config, dir.clone(), clock, origin.clone());
     match store {
@@ -120,6 +129,8 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         }
     }
 
+    println!("Press Ctrl+C to stop.");
+
     actix_web::rt::System::new()
         .block_on(web::run(state, https, http, resolver))
         .map_err(Error::Server)
@@ -129,7 +140,10 @@ fn first_start_init(dir: &Path, clock: &dyn crate::clock::Clock) -> Result<(), E
     let recovery = dir.join(DEFAULT_RECOVERY_FILE);
     datadir::init(dir, None, &recovery, clock)?;
     println!("========================================================================");
-    println!("First start: Alcove set up a new data directory in {}", dir.display());
+    println!(
+        "First start: Alcove set up a new data directory in {}",
+        dir.display()
+    );
     println!();
     println!("Your RECOVERY KEY was written to:");
     println!("    {}", recovery.display());

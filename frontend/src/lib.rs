@@ -8,7 +8,9 @@ mod layout;
 mod pages;
 mod views;
 
-pub use pages::{render_message, render_setup_link, render_sign_in, render_unlock, render_unlocked};
+pub use pages::{
+    render_message, render_setup_link, render_sign_in, render_unlock, render_unlocked,
+};
 pub use views::{
     Chrome, MessageView, SetupLinkState, SetupLinkView, SignInView, UnlockView, UnlockedView,
 };

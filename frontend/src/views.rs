@@ -56,6 +56,6 @@ pub struct MessageView {
     pub paragraphs: Vec<String>,
     /// Shown small at the bottom so support can find the log line; never a cause.
     pub reference: Option<String>,
-    /// Where "Go back" leads.
+    /// Where the "home page" button leads.
     pub back_href: String,
 }

@@ -107,7 +107,9 @@ struct KeyEntry {
 
 fn decode_key(text: &str) -> Result<[u8; 32], KeyringError> {
     let raw = Zeroizing::new(B64.decode(text).map_err(|_| KeyringError::Malformed)?);
-    raw.as_slice().try_into().map_err(|_| KeyringError::Malformed)
+    raw.as_slice()
+        .try_into()
+        .map_err(|_| KeyringError::Malformed)
 }
 
 impl Keyring {
@@ -221,7 +223,11 @@ impl Keyring {
     }
 
     /// Writes the keyring to `path` atomically (temporary file, fsync, rename), mode 0600.
-    pub fn write(&self, path: &Path, recipients: &[&dyn age::Recipient]) -> Result<(), KeyringError> {
+    pub fn write(
+        &self,
+        path: &Path,
+        recipients: &[&dyn age::Recipient],
+    ) -> Result<(), KeyringError> {
         let bytes = self.encrypt(recipients)?;
         fsutil::write_private_atomic(path, &bytes)?;
         Ok(())

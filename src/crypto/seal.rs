@@ -88,7 +88,12 @@ impl Sealer {
     }
 
     /// Opens a value sealed for row `record_key` of `table`.
-    pub fn open(&self, table: &str, record_key: &[u8], sealed: &[u8]) -> Result<Vec<u8>, SealError> {
+    pub fn open(
+        &self,
+        table: &str,
+        record_key: &[u8],
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
         if sealed.len() < HEADER_LEN + TAG_LEN {
             return Err(SealError::Truncated(sealed.len()));
         }
@@ -98,7 +103,10 @@ impl Sealer {
         let mut id = [0u8; 4];
         id.copy_from_slice(&sealed[1..5]);
         let key_id = KeyId(u32::from_be_bytes(id));
-        let key = self.keyring.get(key_id).ok_or(SealError::UnknownKey(key_id))?;
+        let key = self
+            .keyring
+            .get(key_id)
+            .ok_or(SealError::UnknownKey(key_id))?;
         let cipher = XChaCha20Poly1305::new(key.bytes().into());
         let aad = aad(table, record_key);
         cipher
@@ -134,7 +142,10 @@ mod tests {
     fn value_under_another_keyring_is_refused() {
         let sealed = sealer().seal("t", b"k", b"secret");
         let other = sealer();
-        assert_eq!(other.open("t", b"k", &sealed), Err(SealError::Authentication));
+        assert_eq!(
+            other.open("t", b"k", &sealed),
+            Err(SealError::Authentication)
+        );
     }
 
     #[test]
@@ -142,7 +153,10 @@ mod tests {
         let s = sealer();
         let mut sealed = s.seal("t", b"k", b"secret");
         sealed[1..5].copy_from_slice(&9999u32.to_be_bytes());
-        assert_eq!(s.open("t", b"k", &sealed), Err(SealError::UnknownKey(KeyId(9999))));
+        assert_eq!(
+            s.open("t", b"k", &sealed),
+            Err(SealError::UnknownKey(KeyId(9999)))
+        );
     }
 
     #[test]

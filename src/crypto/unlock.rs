@@ -258,7 +258,10 @@ mod tests {
 
     #[test]
     fn empty_passphrase_is_refused() {
-        assert!(matches!(Passphrase::new("\n"), Err(UnlockError::EmptyPassphrase)));
+        assert!(matches!(
+            Passphrase::new("\n"),
+            Err(UnlockError::EmptyPassphrase)
+        ));
     }
 
     #[test]

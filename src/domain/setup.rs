@@ -30,7 +30,9 @@ impl std::fmt::Debug for IssuedToken {
 /// What a presented token turned out to be.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SetupTokenState {
-    Valid { expires_at: OffsetDateTime },
+    Valid {
+        expires_at: OffsetDateTime,
+    },
     /// Unknown, replaced or expired: one answer for all, so nothing is revealed.
     NotValid,
 }
@@ -76,16 +78,32 @@ mod tests {
     #[test]
     fn setup_link_works_for_24_hours_and_only_the_newest_works() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
+        let store =
+            Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
         let clock = ManualClock::new(OffsetDateTime::now_utc());
         let first = issue(&store, &clock).unwrap();
-        assert!(matches!(check(&store, &clock, &first.token).unwrap(), SetupTokenState::Valid { .. }));
+        assert!(matches!(
+            check(&store, &clock, &first.token).unwrap(),
+            SetupTokenState::Valid { .. }
+        ));
         let second = issue(&store, &clock).unwrap();
-        assert_eq!(check(&store, &clock, &first.token).unwrap(), SetupTokenState::NotValid);
-        assert!(matches!(check(&store, &clock, &second.token).unwrap(), SetupTokenState::Valid { .. }));
+        assert_eq!(
+            check(&store, &clock, &first.token).unwrap(),
+            SetupTokenState::NotValid
+        );
+        assert!(matches!(
+            check(&store, &clock, &second.token).unwrap(),
+            SetupTokenState::Valid { .. }
+        ));
         clock.advance(Duration::hours(24) + Duration::seconds(1));
-        assert_eq!(check(&store, &clock, &second.token).unwrap(), SetupTokenState::NotValid);
-        assert_eq!(check(&store, &clock, "short").unwrap(), SetupTokenState::NotValid);
+        assert_eq!(
+            check(&store, &clock, &second.token).unwrap(),
+            SetupTokenState::NotValid
+        );
+        assert_eq!(
+            check(&store, &clock, "short").unwrap(),
+            SetupTokenState::NotValid
+        );
         assert!(!format!("{second:?}").contains(&second.token));
     }
 }

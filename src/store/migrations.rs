@@ -58,7 +58,11 @@ pub(super) fn apply(store: &Store) -> Result<()> {
             });
         }
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            tracing::info!(to = i + 1, migration = migration.name, "applying store migration");
+            tracing::info!(
+                to = i + 1,
+                migration = migration.name,
+                "applying store migration"
+            );
             (migration.apply)(tx)?;
         }
         tx.put(

@@ -146,7 +146,7 @@ mod tests {
                     )
                 })
                 .unwrap();
-            let back = store.read(|tx| practice::load(tx)).unwrap();
+            let back = store.read(practice::load).unwrap();
             assert_eq!(back.name, canary);
         }
         let raw = std::fs::read(&path).unwrap();
@@ -161,20 +161,28 @@ mod tests {
         let path = dir.path().join(DB_FILE);
         drop(Store::create(&path, Sealer::new(Keyring::generate())).unwrap());
         let err = Store::open(&path, Sealer::new(Keyring::generate())).unwrap_err();
-        assert!(matches!(err, StoreError::Sealed { table: "meta", .. }), "{err}");
+        assert!(
+            matches!(err, StoreError::Sealed { table: "meta", .. }),
+            "{err}"
+        );
     }
 
     #[test]
     fn failed_write_keeps_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(&dir.path().join(DB_FILE), Sealer::new(Keyring::generate()))
-            .unwrap();
+        let store =
+            Store::create(&dir.path().join(DB_FILE), Sealer::new(Keyring::generate())).unwrap();
         let result: std::result::Result<(), StoreError> = store.write(|tx| {
-            practice::save(tx, &PracticeProfile { name: "half".into() })?;
+            practice::save(
+                tx,
+                &PracticeProfile {
+                    name: "half".into(),
+                },
+            )?;
             Err(StoreError::Db("simulated failure".into()))
         });
         assert!(result.is_err());
-        let profile = store.read(|tx| practice::load(tx)).unwrap();
+        let profile = store.read(practice::load).unwrap();
         assert_ne!(profile.name, "half");
     }
 

@@ -1,7 +1,7 @@
 //! Typed records: each record type names its table; transactions seal on write and open
 //! on read, so no caller ever handles a sealed byte or a redb type.
 
-use redb::{ReadableTable, ReadOnlyTable};
+use redb::{ReadOnlyTable, ReadableTable};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -23,14 +23,12 @@ fn encode<R: Record>(sealer: &Sealer, key: &[u8], record: &R) -> Result<Vec<u8>>
 }
 
 fn decode<R: Record>(sealer: &Sealer, key: &[u8], sealed: &[u8]) -> Result<R> {
-    let plain = Zeroizing::new(
-        sealer
-            .open(R::TABLE.0, key, sealed)
-            .map_err(|source| StoreError::Sealed {
-                table: R::TABLE.0,
-                source,
-            })?,
-    );
+    let plain = Zeroizing::new(sealer.open(R::TABLE.0, key, sealed).map_err(|source| {
+        StoreError::Sealed {
+            table: R::TABLE.0,
+            source,
+        }
+    })?);
     serde_json::from_slice(&plain).map_err(|_| StoreError::Format { table: R::TABLE.0 })
 }
 
@@ -43,13 +41,21 @@ pub struct WriteTx<'a> {
 impl WriteTx<'_> {
     pub fn put<R: Record>(&self, key: &[u8], record: &R) -> Result<()> {
         let sealed = encode(self.sealer, key, record)?;
-        let mut table = self.txn.open_table(R::TABLE.def()).map_err(StoreError::db)?;
-        table.insert(key, sealed.as_slice()).map_err(StoreError::db)?;
+        let mut table = self
+            .txn
+            .open_table(R::TABLE.def())
+            .map_err(StoreError::db)?;
+        table
+            .insert(key, sealed.as_slice())
+            .map_err(StoreError::db)?;
         Ok(())
     }
 
     pub fn get<R: Record>(&self, key: &[u8]) -> Result<Option<R>> {
-        let table = self.txn.open_table(R::TABLE.def()).map_err(StoreError::db)?;
+        let table = self
+            .txn
+            .open_table(R::TABLE.def())
+            .map_err(StoreError::db)?;
         let found = table.get(key).map_err(StoreError::db)?;
         found
             .map(|v| decode(self.sealer, key, v.value()))
@@ -58,14 +64,20 @@ impl WriteTx<'_> {
 
     /// Removes a row; true if it was there.
     pub fn remove<R: Record>(&self, key: &[u8]) -> Result<bool> {
-        let mut table = self.txn.open_table(R::TABLE.def()).map_err(StoreError::db)?;
+        let mut table = self
+            .txn
+            .open_table(R::TABLE.def())
+            .map_err(StoreError::db)?;
         let removed = table.remove(key).map_err(StoreError::db)?;
         Ok(removed.is_some())
     }
 
     /// Removes every row of `R`'s table.
     pub fn clear<R: Record>(&self) -> Result<u64> {
-        let mut table = self.txn.open_table(R::TABLE.def()).map_err(StoreError::db)?;
+        let mut table = self
+            .txn
+            .open_table(R::TABLE.def())
+            .map_err(StoreError::db)?;
         let keys: Vec<Vec<u8>> = table
             .iter()
             .map_err(StoreError::db)?

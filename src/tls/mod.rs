@@ -13,7 +13,9 @@ pub use self_signed::{load_or_create, CertBundle, TLS_DIR};
 pub enum TlsError {
     #[error("could not create the self-signed certificate: {0}")]
     Generate(String),
-    #[error("the certificate or key in {0} is damaged; delete the folder and restart to make a new one")]
+    #[error(
+        "the certificate or key in {0} is damaged; delete the folder and restart to make a new one"
+    )]
     Damaged(String),
     #[error("could not read or write the certificate files: {0}")]
     Io(#[from] std::io::Error),

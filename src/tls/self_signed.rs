@@ -64,7 +64,8 @@ impl CertBundle {
     pub(super) fn certified_key(&self) -> Result<CertifiedKey, TlsError> {
         let damaged = || TlsError::Damaged(self.cert_path.display().to_string());
         let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).map_err(|_| damaged())?;
-        let signing = rustls::crypto::ring::sign::any_supported_type(&key).map_err(|_| damaged())?;
+        let signing =
+            rustls::crypto::ring::sign::any_supported_type(&key).map_err(|_| damaged())?;
         Ok(CertifiedKey::new(vec![self.cert_der()?], signing))
     }
 }
@@ -103,8 +104,8 @@ pub fn load_or_create(
         names: names.to_vec(),
         not_after,
     };
-    let info_json = serde_json::to_vec_pretty(&info)
-        .map_err(|e| TlsError::Generate(e.to_string()))?;
+    let info_json =
+        serde_json::to_vec_pretty(&info).map_err(|e| TlsError::Generate(e.to_string()))?;
     // The key first, the info last: a crash in between leaves files that `load_current`
     // does not accept, so the next start makes a fresh pair.
     fsutil::write_private_atomic(&dir.join(KEY_FILE), bundle.key_pem.as_bytes())?;

@@ -1,8 +1,8 @@
 //! Static assets (stylesheet, icons) embedded in the binary, served with an ETag and long
 //! caching; page links carry a content hash so a new build is fetched at once.
 
-use std::sync::OnceLock;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use actix_web::http::header::{self, ETag, EntityTag};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -30,7 +30,10 @@ fn hashes() -> &'static HashMap<String, String> {
         Assets::iter()
             .filter_map(|name| {
                 let file = Assets::get(&name)?;
-                Some((name.to_string(), hex::encode(&file.metadata.sha256_hash()[..8])))
+                Some((
+                    name.to_string(),
+                    hex::encode(&file.metadata.sha256_hash()[..8]),
+                ))
             })
             .collect()
     })
@@ -55,7 +58,10 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag.to_string() || t.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == tag.to_string() || t.trim() == "*")
+        });
     let mut resp = if not_modified {
         HttpResponse::NotModified()
     } else {
@@ -66,5 +72,6 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     if not_modified {
         return resp.finish();
     }
-    resp.content_type(content_type(&name)).body(file.data.into_owned())
+    resp.content_type(content_type(&name))
+        .body(file.data.into_owned())
 }

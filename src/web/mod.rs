@@ -42,8 +42,8 @@ pub async fn run(
     http: Option<(TcpListener, RedirectTarget)>,
     resolver: Arc<SwappableResolver>,
 ) -> std::io::Result<()> {
-    let tls = crate::tls::server_config(resolver)
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let tls =
+        crate::tls::server_config(resolver).map_err(|e| std::io::Error::other(e.to_string()))?;
     let data = web::Data::new(state);
     let https_server = HttpServer::new(move || {
         App::new()

@@ -14,7 +14,11 @@ fn is_safe(method: &Method) -> bool {
 
 /// True when the request names our own origin (`https://` + the Host it was sent to).
 pub fn same_origin(req: &ServiceRequest) -> bool {
-    let Some(host) = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()) else {
+    let Some(host) = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+    else {
         return false;
     };
     let expected = format!("https://{host}");

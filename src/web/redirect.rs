@@ -12,7 +12,10 @@ pub struct RedirectTarget {
 
 fn host_only(host_header: &str) -> Option<&str> {
     let host = if host_header.starts_with('[') {
-        host_header.split(']').next().map(|h| &host_header[..h.len() + 1])?
+        host_header
+            .split(']')
+            .next()
+            .map(|h| &host_header[..h.len() + 1])?
     } else {
         host_header.split(':').next()?
     };
@@ -38,10 +41,7 @@ pub async fn redirect(req: HttpRequest, target: web::Data<RedirectTarget>) -> Ht
             .content_type("text/plain; charset=utf-8")
             .body("This portal only works over HTTPS.");
     };
-    let path = req
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str());
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let location = if target.https_port == 443 {
         format!("https://{host}{path}")
     } else {

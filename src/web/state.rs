@@ -48,7 +48,7 @@ impl AppState {
 
     /// Installs the opened store; the first call wins, later ones are ignored.
     pub fn unseal(&self, store: Store) -> Result<(), crate::store::StoreError> {
-        let profile = store.read(|tx| crate::store::practice::load(tx))?;
+        let profile = store.read(crate::store::practice::load)?;
         *self
             .practice_name
             .write()

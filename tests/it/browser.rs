@@ -27,7 +27,11 @@ fn browser_suite_passes_against_the_real_server() {
         .args(["init", "--recovery-out"])
         .arg(dir.path().join("r.txt"))
         .arg("--passphrase-file")
-        .arg(crate::kit::passphrase_file(dir.path(), "p", "browser test passphrase"))
+        .arg(crate::kit::passphrase_file(
+            dir.path(),
+            "p",
+            "browser test passphrase",
+        ))
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -41,7 +45,11 @@ fn browser_suite_passes_against_the_real_server() {
         .env("ALCOVE_CERT", open.data_dir.join("tls/self-signed.crt"))
         .env("ALCOVE_SETUP_LINK", open.setup_link().unwrap())
         .env("ALCOVE_LOCKED_URL", &locked.origin)
-        .env("ALCOVE_LOCKED_CERT", locked.data_dir.join("tls/self-signed.crt"))
+        .env(
+            "ALCOVE_LOCKED_CERT",
+            locked.data_dir.join("tls/self-signed.crt"),
+        )
+        .env("ALCOVE_LOCKED_PASSPHRASE", "browser test passphrase")
         .status()
         .expect("run node --test");
     assert!(status.success(), "browser suite failed");

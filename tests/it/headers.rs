@@ -45,7 +45,10 @@ fn healthz_page_404_and_asset_each_carry_every_security_header() {
     let href = page
         .body
         .split("href=\"")
-        .find_map(|s| s.starts_with("/assets/alcove.css").then(|| s.split('"').next().unwrap()))
+        .find_map(|s| {
+            s.starts_with("/assets/alcove.css")
+                .then(|| s.split('"').next().unwrap())
+        })
         .expect("stylesheet link")
         .to_owned();
     let css = server.get(&href);
@@ -78,14 +81,25 @@ fn errors_show_a_plain_page_with_a_reference_and_no_internals() {
     // A form POST with a missing field: actix's own error text must not reach the person.
     let reply = server.post_form("/unlock", &[("wrong_field", "x")]);
     assert_eq!(reply.status, 400);
-    assert!(reply.body.contains("We could not process that request"), "{}", reply.body);
-    assert!(!reply.body.contains("passphrase"), "no parser internals: {}", reply.body);
+    assert!(
+        reply.body.contains("We could not process that request"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        !reply.body.contains("passphrase"),
+        "no parser internals: {}",
+        reply.body
+    );
     let bad = server.post_form("/healthz", &[]);
     assert_eq!(bad.status, 405);
     assert!(bad.body.contains("<h1>"), "{}", bad.body);
     assert!(!bad.body.to_lowercase().contains("actix"));
     let id = bad.header("x-request-id").unwrap();
-    assert!(bad.body.contains(id), "the page names the request id as reference");
+    assert!(
+        bad.body.contains(id),
+        "the page names the request id as reference"
+    );
 }
 
 #[test]
@@ -96,7 +110,11 @@ fn cross_origin_post_is_refused() {
         .args(["init", "--recovery-out"])
         .arg(dir.path().join("r.txt"))
         .arg("--passphrase-file")
-        .arg(crate::kit::passphrase_file(dir.path(), "p", "a long passphrase"))
+        .arg(crate::kit::passphrase_file(
+            dir.path(),
+            "p",
+            "a long passphrase",
+        ))
         .output()
         .unwrap();
     let server = Server::start(&data, &[]);

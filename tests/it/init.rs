@@ -12,7 +12,11 @@ fn init_then_serve_serves_healthz() {
         .arg(&recovery)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("OFFLINE"), "{text}");
 

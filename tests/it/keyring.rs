@@ -24,7 +24,11 @@ fn stock_age_cli_decrypts_the_keyring_with_the_recovery_identity() {
         .arg(data.join("keyring.age"))
         .output()
         .unwrap();
-    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
     assert_eq!(json["format"], 1);
     assert_eq!(json["data_keys"].as_array().unwrap().len(), 1);

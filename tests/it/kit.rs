@@ -49,7 +49,11 @@ pub struct Server {
     stderr: Arc<Mutex<String>>,
 }
 
-fn pump(stream: impl Read + Send + 'static, sink: Arc<Mutex<String>>, lines: Option<mpsc::Sender<String>>) {
+fn pump(
+    stream: impl Read + Send + 'static,
+    sink: Arc<Mutex<String>>,
+    lines: Option<mpsc::Sender<String>>,
+) {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { break };
@@ -106,7 +110,8 @@ impl Server {
                 }
             }
         };
-        // Let the rest of the start-up text (fingerprint, setup link) arrive.
+        // Let the rest of the start-up text (fingerprint, setup link) arrive: the server
+        // ends it with this line.
         let server = Server {
             child,
             origin,
@@ -114,7 +119,7 @@ impl Server {
             stdout,
             stderr,
         };
-        server.wait_for_stdout("fingerprint");
+        server.wait_for_stdout("Press Ctrl+C to stop.");
         Ok(server)
     }
 
@@ -138,7 +143,10 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("server never printed {needle:?}; stdout:\n{}", self.stdout());
+        panic!(
+            "server never printed {needle:?}; stdout:\n{}",
+            self.stdout()
+        );
     }
 
     /// The one-time setup link printed on the console, if any.
@@ -196,7 +204,10 @@ impl Server {
 }
 
 fn terminate(child: &mut Child) {
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg(child.id().to_string())
+        .stderr(Stdio::null())
+        .status();
     for _ in 0..100 {
         if let Ok(Some(_)) = child.try_wait() {
             return;
@@ -259,7 +270,11 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, u32)> {
             if meta.is_dir() {
                 stack.push(path);
             } else {
-                out.push((path.clone(), std::fs::read(&path).unwrap(), meta.permissions().mode()));
+                out.push((
+                    path.clone(),
+                    std::fs::read(&path).unwrap(),
+                    meta.permissions().mode(),
+                ));
             }
         }
     }

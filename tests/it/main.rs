@@ -2,6 +2,8 @@
 //! binary on a loopback port with a temporary data directory and talks HTTPS to it, trusting
 //! only the server's own certificate.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod kit;
 
 mod browser;

@@ -14,9 +14,16 @@ fn init_locked(dir: &std::path::Path) -> std::path::PathBuf {
         .arg(passphrase_file(dir, "pass.txt", &format!("{PASS}\n")))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(data.join("unlock.key.age").exists());
-    assert!(!data.join("unlock.key").exists(), "no plain unlock key when locked");
+    assert!(
+        !data.join("unlock.key").exists(),
+        "no plain unlock key when locked"
+    );
     data
 }
 
@@ -40,16 +47,26 @@ fn sealed_server_answers_503_until_unlocked_and_a_wrong_passphrase_changes_nothi
     let wrong = server.post_form("/unlock", &[("passphrase", "not the passphrase")]);
     assert_eq!(wrong.status, 403);
     assert!(wrong.body.contains("did not unlock"), "{}", wrong.body);
-    assert_eq!(snapshot(&data), before, "a wrong passphrase changes nothing");
+    assert_eq!(
+        snapshot(&data),
+        before,
+        "a wrong passphrase changes nothing"
+    );
     assert_eq!(server.get("/healthz").status, 503);
 
     let right = server.post_form("/unlock", &[("passphrase", PASS)]);
     assert_eq!(right.status, 200, "{}", right.body);
     assert!(right.body.contains("The portal is unlocked"));
-    assert!(right.body.contains("/setup/"), "the owner gets the setup link");
+    assert!(
+        right.body.contains("/setup/"),
+        "the owner gets the setup link"
+    );
     assert_eq!(server.get("/healthz").body, "ok");
     let logs = server.stderr();
-    assert!(!logs.contains(PASS), "the passphrase never reaches the logs");
+    assert!(
+        !logs.contains(PASS),
+        "the passphrase never reaches the logs"
+    );
 }
 
 #[test]

@@ -29,7 +29,10 @@ fn first_start_initializes_prints_a_setup_link_and_keeps_the_token_out_of_logs()
 
     server.get("/");
     let logs = server.stderr();
-    assert!(logs.contains("/setup/{token}"), "the route is logged as a pattern: {logs}");
+    assert!(
+        logs.contains("/setup/{token}"),
+        "the route is logged as a pattern: {logs}"
+    );
     assert!(!logs.contains(&token), "the token never reaches the logs");
     let raw_db = std::fs::read(data.join("alcove.redb")).unwrap();
     assert!(!raw_db.windows(token.len()).any(|w| w == token.as_bytes()));
@@ -49,7 +52,11 @@ fn restart_reuses_keys_and_certificate_and_replaces_the_setup_link() {
     assert_eq!(second.cert_pem(), cert, "certificate reused");
     assert!(!second.stdout().contains("RECOVERY KEY"), "no second init");
     assert_eq!(second.get("/healthz").body, "ok");
-    assert_eq!(second.get(&old_path).status, 404, "only the newest link works");
+    assert_eq!(
+        second.get(&old_path).status,
+        404,
+        "only the newest link works"
+    );
     let new_path = second
         .setup_link()
         .unwrap()
@@ -77,7 +84,10 @@ fn http_listener_redirects_to_https() {
     let resp = agent.get(&format!("{http}/healthz?x=1")).call().unwrap();
     assert_eq!(resp.status().as_u16(), 308);
     let location = resp.headers().get("location").unwrap().to_str().unwrap();
-    assert_eq!(location, format!("https://127.0.0.1:{}/healthz?x=1", server.port()));
+    assert_eq!(
+        location,
+        format!("https://127.0.0.1:{}/healthz?x=1", server.port())
+    );
 }
 
 #[test]
@@ -90,7 +100,10 @@ fn unknown_config_key_stops_the_start_and_names_the_key() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("lisen"), "{err}");
-    assert!(!data.join("keyring.age").exists(), "nothing was initialized");
+    assert!(
+        !data.join("keyring.age").exists(),
+        "nothing was initialized"
+    );
 }
 
 #[test]
@@ -106,5 +119,8 @@ fn invalid_listen_address_in_the_environment_is_an_error_naming_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.to_lowercase().contains("listen"), "{err}");
     assert!(err.contains("ALCOVE_"), "{err}");
-    assert!(!data.join("keyring.age").exists(), "nothing was initialized");
+    assert!(
+        !data.join("keyring.age").exists(),
+        "nothing was initialized"
+    );
 }

@@ -53,7 +53,16 @@ fn tls_1_1_is_refused_and_tls_1_3_and_1_2_work() {
         &ca,
     );
     assert!(!ok11, "TLS 1.1 must be refused: {text11}");
-    assert!(!text11.contains("no protocols available"), "client offered TLS 1.1: {text11}");
-    assert!(text11.contains("alert"), "the server answered with an alert: {text11}");
-    assert!(text11.contains("Cipher is (NONE)"), "no session was set up: {text11}");
+    assert!(
+        !text11.contains("no protocols available"),
+        "client offered TLS 1.1: {text11}"
+    );
+    assert!(
+        text11.contains("alert"),
+        "the server answered with an alert: {text11}"
+    );
+    assert!(
+        text11.contains("Cipher is (NONE)"),
+        "no session was set up: {text11}"
+    );
 }

@@ -18,7 +18,7 @@ pub fn render_message(view: MessageView) -> String {
             <Layout chrome=view.chrome title=view.title>
                 <h1>{view.heading}</h1>
                 {paragraphs}
-                <p><a class="button" href=view.back_href>"Go back"</a></p>
+                <p><a class="button" href=view.back_href>"Go to the home page"</a></p>
                 {reference}
             </Layout>
         }
