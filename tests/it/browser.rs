@@ -6,6 +6,8 @@ use std::process::Command;
 
 use crate::kit::{require_tool, Server};
 
+const PASSPHRASE: &str = "browser test passphrase";
+
 #[test]
 fn browser_suite_passes_against_the_real_server() {
     let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
@@ -22,19 +24,9 @@ fn browser_suite_passes_against_the_real_server() {
     let dir = tempfile::tempdir().unwrap();
     let open = Server::start(&dir.path().join("open"), &[]);
 
-    let locked_data = dir.path().join("locked");
-    let out = crate::kit::alcove(&locked_data)
-        .args(["init", "--recovery-out"])
-        .arg(dir.path().join("r.txt"))
-        .arg("--passphrase-file")
-        .arg(crate::kit::passphrase_file(
-            dir.path(),
-            "p",
-            "browser test passphrase",
-        ))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let locked_parent = dir.path().join("locked");
+    std::fs::create_dir(&locked_parent).unwrap();
+    let locked_data = crate::kit::init_data_dir(&locked_parent, Some(PASSPHRASE)).data;
     let locked = Server::start(&locked_data, &[]);
 
     let status = Command::new("node")
@@ -49,7 +41,7 @@ fn browser_suite_passes_against_the_real_server() {
             "ALCOVE_LOCKED_CERT",
             locked.data_dir.join("tls/self-signed.crt"),
         )
-        .env("ALCOVE_LOCKED_PASSPHRASE", "browser test passphrase")
+        .env("ALCOVE_LOCKED_PASSPHRASE", PASSPHRASE)
         .status()
         .expect("run node --test");
     assert!(status.success(), "browser suite failed");

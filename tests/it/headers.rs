@@ -105,18 +105,7 @@ fn errors_show_a_plain_page_with_a_reference_and_no_internals() {
 #[test]
 fn cross_origin_post_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    crate::kit::alcove(&data)
-        .args(["init", "--recovery-out"])
-        .arg(dir.path().join("r.txt"))
-        .arg("--passphrase-file")
-        .arg(crate::kit::passphrase_file(
-            dir.path(),
-            "p",
-            "a long passphrase",
-        ))
-        .output()
-        .unwrap();
+    let data = crate::kit::init_data_dir(dir.path(), Some("a long passphrase")).data;
     let server = Server::start(&data, &[]);
     let client = server.client();
     let from_elsewhere = Reply::from(

@@ -1,24 +1,13 @@
 //! `alcove init`.
 
-use crate::kit::{alcove, snapshot, Server};
+use crate::kit::{alcove, init_data_dir, snapshot, Server};
 
 #[test]
 fn init_then_serve_serves_healthz() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let recovery = dir.path().join("recovery.txt");
-    let out = alcove(&data)
-        .args(["init", "--recovery-out"])
-        .arg(&recovery)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("OFFLINE"), "{text}");
+    let init = init_data_dir(dir.path(), None);
+    let (data, recovery) = (init.data, init.recovery);
+    assert!(init.stdout.contains("OFFLINE"), "{}", init.stdout);
 
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&recovery).unwrap().permissions().mode();
@@ -34,13 +23,7 @@ fn init_then_serve_serves_healthz() {
 #[test]
 fn init_on_an_initialized_data_dir_refuses_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let ok = alcove(&data)
-        .args(["init", "--recovery-out"])
-        .arg(dir.path().join("r1.txt"))
-        .output()
-        .unwrap();
-    assert!(ok.status.success());
+    let data = init_data_dir(dir.path(), None).data;
     let before = snapshot(&data);
 
     let again = alcove(&data)

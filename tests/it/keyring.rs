@@ -1,6 +1,6 @@
 //! The keyring is a standard age file; the stock `age` CLI opens it with the recovery key.
 
-use crate::kit::{alcove, require_tool};
+use crate::kit::{init_data_dir, require_tool};
 
 #[test]
 fn stock_age_cli_decrypts_the_keyring_with_the_recovery_identity() {
@@ -8,14 +8,8 @@ fn stock_age_cli_decrypts_the_keyring_with_the_recovery_identity() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let recovery = dir.path().join("recovery.txt");
-    let out = alcove(&data)
-        .args(["init", "--recovery-out"])
-        .arg(&recovery)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let init = init_data_dir(dir.path(), None);
+    let (data, recovery) = (init.data, init.recovery);
 
     let plain = std::process::Command::new("age")
         .arg("-d")

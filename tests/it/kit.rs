@@ -288,3 +288,37 @@ pub fn passphrase_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// What `init_data_dir` made.
+pub struct Initialized {
+    pub data: PathBuf,
+    pub recovery: PathBuf,
+    pub stdout: String,
+}
+
+/// Runs `alcove init` for `parent/data` with the recovery key at `parent/recovery.txt`,
+/// locked with `passphrase` when one is given. Fails the test with init's output if it fails.
+pub fn init_data_dir(parent: &Path, passphrase: Option<&str>) -> Initialized {
+    let data = parent.join("data");
+    let recovery = parent.join("recovery.txt");
+    let mut cmd = alcove(&data);
+    cmd.args(["init", "--recovery-out"]).arg(&recovery);
+    if let Some(pass) = passphrase {
+        cmd.arg("--passphrase-file").arg(passphrase_file(
+            parent,
+            "passphrase.txt",
+            &format!("{pass}\n"),
+        ));
+    }
+    let out = cmd.output().expect("run alcove init");
+    assert!(
+        out.status.success(),
+        "alcove init failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Initialized {
+        data,
+        recovery,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    }
+}

@@ -1,24 +1,12 @@
 //! A passphrase-locked data directory: sealed until unlocked, and a wrong passphrase
 //! changes nothing.
 
-use crate::kit::{alcove, passphrase_file, snapshot, Server};
+use crate::kit::{init_data_dir, passphrase_file, snapshot, Server};
 
 const PASS: &str = "violet harbour seventeen lanterns";
 
 fn init_locked(dir: &std::path::Path) -> std::path::PathBuf {
-    let data = dir.join("data");
-    let out = alcove(&data)
-        .args(["init", "--recovery-out"])
-        .arg(dir.join("recovery.txt"))
-        .arg("--passphrase-file")
-        .arg(passphrase_file(dir, "pass.txt", &format!("{PASS}\n")))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = init_data_dir(dir, Some(PASS)).data;
     assert!(data.join("unlock.key.age").exists());
     assert!(
         !data.join("unlock.key").exists(),
@@ -73,7 +61,7 @@ fn sealed_server_answers_503_until_unlocked_and_a_wrong_passphrase_changes_nothi
 fn passphrase_file_unlocks_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let data = init_locked(dir.path());
-    let pass = dir.path().join("pass.txt");
+    let pass = dir.path().join("passphrase.txt");
     let server = Server::start(&data, &["--passphrase-file", pass.to_str().unwrap()]);
     assert_eq!(server.get("/healthz").body, "ok");
     assert!(server.setup_link().is_some());
