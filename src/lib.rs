@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod fsutil;
 pub mod logging;
+pub mod policy;
 pub mod serve;
 pub mod store;
 pub mod tls;

@@ -7,12 +7,13 @@
 mod layout;
 mod pages;
 mod views;
+mod views_app;
 
-pub use pages::{
-    render_message, render_setup_link, render_sign_in, render_unlock, render_unlocked,
-};
-pub use views::{
-    Chrome, MessageView, SetupLinkState, SetupLinkView, SignInView, UnlockView, UnlockedView,
+pub use pages::{render_form, render_message, render_panel, render_unlock, render_unlocked};
+pub use views::{Chrome, MessageView, UnlockView, UnlockedView};
+pub use views_app::{
+    ActionSpec, Cell, Field, FieldKind, FormPage, FormSpec, Link, Nav, NavLink, PanelPage, Section,
+    TableSpec,
 };
 
 use leptos::prelude::*;

@@ -8,14 +8,6 @@ pub struct Chrome {
     pub icon_href: String,
 }
 
-/// The sign-in page (the landing page once the server is unlocked).
-#[derive(Clone, Debug)]
-pub struct SignInView {
-    pub chrome: Chrome,
-    /// A calm note shown above the form ("You were signed out …"), if any.
-    pub notice: Option<String>,
-}
-
 /// The unlock page shown while the data directory is sealed.
 #[derive(Clone, Debug)]
 pub struct UnlockView {
@@ -30,21 +22,6 @@ pub struct UnlockedView {
     pub chrome: Chrome,
     /// The one-time owner setup link, when no owner account exists yet.
     pub setup_link: Option<String>,
-}
-
-/// What a setup link's state is.
-#[derive(Clone, Debug)]
-pub enum SetupLinkState {
-    /// Valid until the given time (already formatted for people).
-    Valid { expires: String },
-    /// Expired, replaced, already used or unknown: all look the same.
-    NotValid,
-}
-
-#[derive(Clone, Debug)]
-pub struct SetupLinkView {
-    pub chrome: Chrome,
-    pub state: SetupLinkState,
 }
 
 /// A short page with a heading and a few plain sentences: errors, "not found", "locked".

@@ -7,8 +7,10 @@
 
 pub mod blind;
 pub mod keyring;
+pub mod password;
 pub mod random;
 pub mod seal;
+pub mod totp;
 pub mod unlock;
 
 pub use blind::BlindIndexer;

@@ -69,6 +69,131 @@ pub fn check(store: &Store, clock: &dyn Clock, token: &str) -> Result<SetupToken
     })
 }
 
+/// What the owner typed on the setup page.
+pub struct OwnerForm {
+    pub name: String,
+    pub email: String,
+    pub password: zeroize::Zeroizing<String>,
+    pub confirm: zeroize::Zeroizing<String>,
+}
+
+impl std::fmt::Debug for OwnerForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OwnerForm { .. }")
+    }
+}
+
+/// True once an owner account exists.
+pub fn owner_exists(store: &Store) -> Result<bool, StoreError> {
+    let all = store.read(crate::store::accounts::all)?;
+    Ok(all.iter().any(|a| a.role == crate::policy::Role::Owner))
+}
+
+/// Checks a display name and an email address as typed.
+pub fn check_name_and_email(name: &str, email: &str) -> Result<(), crate::domain::ServiceError> {
+    use crate::domain::ServiceError;
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        return Err(ServiceError::invalid(
+            "name",
+            "Please enter a name (up to 200 characters).",
+        ));
+    }
+    let email = email.trim();
+    let plausible = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
+    if !plausible {
+        return Err(ServiceError::invalid(
+            "email",
+            "Please enter an email address like name@example.org.",
+        ));
+    }
+    Ok(())
+}
+
+impl crate::domain::Services {
+    /// Creates the owner from the one-time setup link. The link works once: it is removed
+    /// in the same transaction that creates the owner. Returns a session that must enroll
+    /// the second sign-in step next.
+    pub async fn create_owner(
+        &self,
+        ip: Option<std::net::IpAddr>,
+        token: &str,
+        form: OwnerForm,
+    ) -> Result<crate::domain::sessions::SessionToken, crate::domain::ServiceError> {
+        use crate::domain::ServiceError;
+        use crate::store::accounts::{self, Account, AccountStatus};
+        let now = self.now();
+        if check(&self.store, self.clock.as_ref(), token)? == SetupTokenState::NotValid {
+            return Err(ServiceError::NotFound);
+        }
+        check_name_and_email(&form.name, &form.email)?;
+        crate::crypto::password::check_new(&form.password, &form.confirm)?;
+        let hash = self
+            .hasher
+            .hash(form.password)
+            .await
+            .ok_or_else(|| ServiceError::Internal("password hashing failed".into()))?;
+        let token_index = self
+            .store
+            .blind_index()
+            .index(INDEX_DOMAIN, token.as_bytes());
+        let email_index = self.store.blind_index().email(&form.email);
+        let account = Account {
+            id: crate::policy::AccountId::generate(),
+            role: crate::policy::Role::Owner,
+            name: form.name.trim().to_owned(),
+            email: form.email.trim().to_owned(),
+            status: AccountStatus::Active,
+            password_hash: Some(hash),
+            totp: None,
+            recovery_codes: Vec::new(),
+            failed_logins: Vec::new(),
+            created_at: now,
+        };
+        let actor = crate::policy::Actor::account(account.id, account.role, ip);
+        self.store.write(|tx| {
+            // Re-check inside the transaction: exactly one request can use the link.
+            let valid = tx
+                .get::<SetupToken>(&token_index)?
+                .is_some_and(|t| t.expires_at > now);
+            if !valid {
+                return Err(ServiceError::NotFound);
+            }
+            if tx
+                .all::<Account>()?
+                .iter()
+                .any(|(_, a)| a.role == crate::policy::Role::Owner)
+            {
+                return Err(ServiceError::NotFound);
+            }
+            tx.clear::<SetupToken>()?;
+            accounts::put(tx, &account)?;
+            accounts::index_email(tx, &email_index, account.id)?;
+            crate::domain::audit::record(
+                tx,
+                now,
+                &actor,
+                "setup.owner_created",
+                &format!("account:{}", account.id),
+                crate::domain::audit::Outcome::Ok,
+            )?;
+            Ok(self.start_session(
+                tx,
+                &account,
+                crate::store::sessions::SessionStage::EnrollingTotp,
+                now,
+                false,
+            )?)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,10 +19,30 @@ struct Migration {
 }
 
 /// Migration `i` takes the store from version `i` to `i + 1`. Append only.
-const MIGRATIONS: &[Migration] = &[Migration {
-    name: "create the foundation tables",
-    apply: create_foundation_tables,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "create the foundation tables",
+        apply: create_foundation_tables,
+    },
+    Migration {
+        name: "create the account, session, invitation and audit tables",
+        apply: create_account_tables,
+    },
+];
+
+fn create_account_tables(tx: &WriteTx<'_>) -> Result<()> {
+    for table in [
+        tables::ACCOUNTS,
+        tables::EMAIL_INDEX,
+        tables::CLIENTS,
+        tables::SESSIONS,
+        tables::INVITES,
+        tables::AUDIT,
+    ] {
+        tx.ensure_table(table)?;
+    }
+    Ok(())
+}
 
 fn create_foundation_tables(tx: &WriteTx<'_>) -> Result<()> {
     for table in [tables::PRACTICE, tables::SETUP_TOKENS] {

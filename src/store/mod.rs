@@ -3,10 +3,14 @@
 //! Writes are durable when `Store::write` returns (redb's default immediate durability);
 //! callers acknowledge a change to a person only after that.
 
+pub mod accounts;
+pub mod audit;
 mod error;
+pub mod invites;
 mod migrations;
 pub mod practice;
 mod record;
+pub mod sessions;
 pub mod setup_tokens;
 pub mod tables;
 

@@ -90,6 +90,39 @@ impl WriteTx<'_> {
         Ok(keys.len() as u64)
     }
 
+    /// The row with the greatest key, if any.
+    pub fn last<R: Record>(&self) -> Result<Option<(Vec<u8>, R)>> {
+        let table = self
+            .txn
+            .open_table(R::TABLE.def())
+            .map_err(StoreError::db)?;
+        let last = table.last().map_err(StoreError::db)?;
+        match last {
+            Some((k, v)) => {
+                let key = k.value().to_vec();
+                let record = decode(self.sealer, &key, v.value())?;
+                Ok(Some((key, record)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Every row of `R`'s table, in key order.
+    pub fn all<R: Record>(&self) -> Result<Vec<(Vec<u8>, R)>> {
+        let table = self
+            .txn
+            .open_table(R::TABLE.def())
+            .map_err(StoreError::db)?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(StoreError::db)? {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let key = k.value().to_vec();
+            let record = decode(self.sealer, &key, v.value())?;
+            out.push((key, record));
+        }
+        Ok(out)
+    }
+
     /// Opens (creating if needed) a table; used by migrations.
     pub(super) fn ensure_table(&self, table: Table) -> Result<()> {
         self.txn.open_table(table.def()).map_err(StoreError::db)?;

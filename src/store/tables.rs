@@ -23,5 +23,28 @@ pub const PRACTICE: Table = Table("practice");
 /// One-time owner setup links, keyed by the blind index of the token.
 pub const SETUP_TOKENS: Table = Table("setup_tokens");
 
+/// Accounts (owner, clinicians, staff, clients), keyed by account id.
+pub const ACCOUNTS: Table = Table("accounts");
+/// Blind index of an email address -> account id.
+pub const EMAIL_INDEX: Table = Table("email_index");
+/// Client profiles, keyed by the client's account id.
+pub const CLIENTS: Table = Table("clients");
+/// Server-side sessions, keyed by the blind index of the session token.
+pub const SESSIONS: Table = Table("sessions");
+/// Invitation and password-reset links, keyed by the blind index of the token.
+pub const INVITES: Table = Table("invites");
+/// The audit log: a hash chain keyed by sequence number (big-endian u64).
+pub const AUDIT: Table = Table("audit");
+
 /// Every table the current schema holds, for migrations and whole-store checks.
-pub const ALL: &[Table] = &[META, PRACTICE, SETUP_TOKENS];
+pub const ALL: &[Table] = &[
+    META,
+    PRACTICE,
+    SETUP_TOKENS,
+    ACCOUNTS,
+    EMAIL_INDEX,
+    CLIENTS,
+    SESSIONS,
+    INVITES,
+    AUDIT,
+];

@@ -12,6 +12,11 @@ pub enum AppError {
     NotFound,
     #[error("the data directory is sealed")]
     Sealed,
+    #[error("forbidden")]
+    Forbidden,
+    /// Not an error for the person: send them elsewhere (sign-in, the next step).
+    #[error("redirect to {0}")]
+    Redirect(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -27,6 +32,8 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Sealed => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Redirect(_) => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -35,8 +42,25 @@ impl ResponseError for AppError {
         if let AppError::Internal(cause) = self {
             tracing::error!(request_id = %frame::current_request_id(), %cause, "request failed");
         }
+        if let AppError::Redirect(to) = self {
+            return HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, to.as_str()))
+                .finish();
+        }
         // An empty body: the frame middleware renders the calm page for this status, with
         // the practice's name and the request id as a reference.
         HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+impl From<crate::domain::ServiceError> for AppError {
+    fn from(e: crate::domain::ServiceError) -> Self {
+        use crate::domain::ServiceError;
+        match e {
+            ServiceError::Forbidden => AppError::Forbidden,
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::ReauthRequired => AppError::Redirect("/reauth".into()),
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }

@@ -1,13 +1,20 @@
 //! The actix-web application: routes, middleware, and the servers that run it.
 
 mod assets;
+mod auth_pages;
 mod error;
+mod forms;
 mod frame;
+mod onboard_pages;
 mod origin;
 mod pages;
+mod practice_pages;
 mod redirect;
 mod render;
+mod routes;
+mod session;
 mod state;
+mod team_pages;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -17,6 +24,7 @@ use actix_web::{web, App, HttpServer};
 
 pub use frame::CSP;
 pub use redirect::RedirectTarget;
+pub use routes::ROUTES;
 pub use state::{AppState, Vault};
 
 use crate::tls::SwappableResolver;
@@ -26,13 +34,9 @@ const FORM_LIMIT: usize = 16 * 1024;
 
 /// Routes and middleware, shared by the server and in-process tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::FormConfig::default().limit(FORM_LIMIT))
-        .service(web::resource("/healthz").get(pages::healthz))
-        .service(web::resource("/").get(pages::index))
-        .service(web::resource("/unlock").post(pages::unlock))
-        .service(web::resource("/setup/{token}").get(pages::setup_link))
-        .service(web::resource("/assets/{path:.*}").get(assets::serve))
-        .default_service(web::to(pages::not_found));
+    cfg.app_data(web::FormConfig::default().limit(FORM_LIMIT));
+    routes::register(cfg);
+    cfg.default_service(web::to(pages::not_found));
 }
 
 /// Runs the HTTPS server (and the HTTP redirect, when given) until a shutdown signal.

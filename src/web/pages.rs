@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use alcove_frontend::{SetupLinkState, SetupLinkView, SignInView, UnlockView, UnlockedView};
+use alcove_frontend::{UnlockView, UnlockedView};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
@@ -12,7 +12,6 @@ use super::render::{self, chrome};
 use super::state::AppState;
 use crate::crypto::unlock::{Passphrase, UnlockError};
 use crate::datadir::{self, OpenError};
-use crate::domain::setup::{self, SetupTokenState};
 
 /// `GET /healthz`: 200 `ok` when serving, 503 `sealed` while locked.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -22,21 +21,11 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// `GET /`: the sign-in page, or the unlock page while sealed.
-pub async fn index(state: web::Data<AppState>) -> HttpResponse {
-    if state.vault().is_none() {
-        return unlock_page(&state, StatusCode::OK, None);
-    }
-    render::html(
-        StatusCode::OK,
-        alcove_frontend::render_sign_in(SignInView {
-            chrome: chrome(Some(&state)),
-            notice: None,
-        }),
-    )
-}
-
-fn unlock_page(state: &AppState, status: StatusCode, error: Option<&str>) -> HttpResponse {
+pub(super) fn unlock_page(
+    state: &AppState,
+    status: StatusCode,
+    error: Option<&str>,
+) -> HttpResponse {
     render::html(
         status,
         alcove_frontend::render_unlock(UnlockView {
@@ -104,31 +93,6 @@ pub async fn unlock(
         }
         Err(other) => Err(AppError::Internal(other.to_string())),
     }
-}
-
-/// `GET /setup/{token}`: the owner setup link's landing page.
-pub async fn setup_link(
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let vault = state.vault().ok_or(AppError::Sealed)?;
-    let found = setup::check(&vault.store, state.clock.as_ref(), &token)?;
-    let (status, view_state) = match found {
-        SetupTokenState::Valid { expires_at } => (
-            StatusCode::OK,
-            SetupLinkState::Valid {
-                expires: render::human_time(expires_at),
-            },
-        ),
-        SetupTokenState::NotValid => (StatusCode::NOT_FOUND, SetupLinkState::NotValid),
-    };
-    Ok(render::html(
-        status,
-        alcove_frontend::render_setup_link(SetupLinkView {
-            chrome: chrome(Some(&state)),
-            state: view_state,
-        }),
-    ))
 }
 
 /// Every unknown path.

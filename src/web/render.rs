@@ -85,8 +85,5 @@ pub fn status_page(state: Option<&AppState>, status: StatusCode, reference: Stri
 
 /// Formats a time for people: `2026-11-24 19:40 UTC`.
 pub fn human_time(t: time::OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&fmt)
-        .unwrap_or_else(|_| t.to_string())
+    crate::clock::human(t)
 }

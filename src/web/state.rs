@@ -14,6 +14,7 @@ use crate::store::Store;
 #[derive(Debug, Clone)]
 pub struct Vault {
     pub store: Store,
+    pub services: crate::domain::Services,
 }
 
 #[derive(Clone)]
@@ -27,6 +28,7 @@ pub struct AppState {
     practice_name: Arc<RwLock<String>>,
     /// One passphrase attempt at a time: scrypt is deliberately expensive.
     pub unlock_gate: Arc<Semaphore>,
+    pub timeouts: crate::domain::SessionTimeouts,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
             vault: Arc::new(OnceLock::new()),
             practice_name: Arc::new(RwLock::new("Alcove".to_owned())),
             unlock_gate: Arc::new(Semaphore::new(1)),
+            timeouts: crate::domain::SessionTimeouts::default(),
         }
     }
 
@@ -53,7 +56,9 @@ impl AppState {
             .practice_name
             .write()
             .unwrap_or_else(|p| p.into_inner()) = profile.name;
-        let _ = self.vault.set(Vault { store });
+        let services =
+            crate::domain::Services::new(store.clone(), self.clock.clone(), self.timeouts);
+        let _ = self.vault.set(Vault { store, services });
         Ok(())
     }
 

@@ -1,0 +1,282 @@
+//! Account management: invitation links and their acceptance, disabling an account,
+//! resetting its second step, and the local administrator's commands.
+
+use std::net::IpAddr;
+
+use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
+
+use super::audit::{self, Outcome};
+use super::sessions::SessionToken;
+use super::{ServiceError, Services};
+use crate::crypto::random;
+use crate::policy::{AccountId, Action, Actor, Role, Target};
+use crate::store::accounts::{self, Account, AccountStatus};
+use crate::store::invites::{self, Invite, InviteKind};
+use crate::store::sessions::{self, SessionStage};
+use crate::store::{StoreError, WriteTx};
+
+const INDEX_DOMAIN: &str = "invite";
+pub const INVITE_LIFETIME: Duration = Duration::days(7);
+pub const RESET_LIFETIME: Duration = Duration::hours(24);
+
+/// What an invitation link turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteState {
+    Valid {
+        kind: InviteKind,
+        role: Role,
+        name: String,
+    },
+    /// Expired, used, revoked or unknown: one answer for all.
+    NotValid,
+}
+
+/// One line of `alcove user list` and the team page.
+#[derive(Debug, Clone)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: AccountStatus,
+    pub mfa: bool,
+    pub locked: bool,
+}
+
+impl Services {
+    fn invite_index(&self, token: &str) -> [u8; 32] {
+        self.store
+            .blind_index()
+            .index(INDEX_DOMAIN, token.as_bytes())
+    }
+
+    /// Revokes earlier open links of `account` and issues a new one inside `tx`.
+    pub(super) fn issue_invite(
+        &self,
+        tx: &WriteTx<'_>,
+        account: AccountId,
+        kind: InviteKind,
+        now: OffsetDateTime,
+    ) -> Result<String, StoreError> {
+        invites::revoke_all_for(tx, account)?;
+        let token = random::token();
+        let lifetime = match kind {
+            InviteKind::Join => INVITE_LIFETIME,
+            InviteKind::ResetPassword => RESET_LIFETIME,
+        };
+        let invite = Invite {
+            account,
+            kind,
+            created_at: now,
+            expires_at: now + lifetime,
+            used_at: None,
+            revoked: false,
+        };
+        invites::put(tx, &self.invite_index(&token), &invite)?;
+        Ok(token)
+    }
+
+    /// Looks an invitation link up without using it.
+    pub fn check_invite(&self, token: &str) -> Result<InviteState, ServiceError> {
+        if token.len() != 43 {
+            return Ok(InviteState::NotValid);
+        }
+        let index = self.invite_index(token);
+        let now = self.now();
+        let state = self.store.write(|tx| {
+            let Some(invite) = invites::get(tx, &index)? else {
+                return Ok::<_, StoreError>(InviteState::NotValid);
+            };
+            if invite.revoked || invite.used_at.is_some() || invite.expires_at <= now {
+                return Ok(InviteState::NotValid);
+            }
+            Ok(match accounts::get_for_update(tx, invite.account)? {
+                Some(a) if a.status != AccountStatus::Disabled => InviteState::Valid {
+                    kind: invite.kind,
+                    role: a.role,
+                    name: a.name,
+                },
+                _ => InviteState::NotValid,
+            })
+        })?;
+        Ok(state)
+    }
+
+    /// Accepts an invitation or reset link: sets the password, uses up the link, ends other
+    /// sessions, and signs the person in (practice accounts go on to enroll their second
+    /// step).
+    pub async fn accept_invite(
+        &self,
+        ip: Option<IpAddr>,
+        token: &str,
+        password: Zeroizing<String>,
+        confirm: Zeroizing<String>,
+    ) -> Result<SessionToken, ServiceError> {
+        if !matches!(self.check_invite(token)?, InviteState::Valid { .. }) {
+            return Err(ServiceError::NotFound);
+        }
+        crate::crypto::password::check_new(&password, &confirm)?;
+        let hash = self
+            .hasher
+            .hash(password)
+            .await
+            .ok_or_else(|| ServiceError::Internal("password hashing failed".into()))?;
+        let index = self.invite_index(token);
+        let now = self.now();
+        self.store.write(|tx| {
+            // Single use, enforced inside the transaction.
+            let Some(mut invite) = invites::get(tx, &index)? else {
+                return Err(ServiceError::NotFound);
+            };
+            if invite.revoked || invite.used_at.is_some() || invite.expires_at <= now {
+                return Err(ServiceError::NotFound);
+            }
+            let Some(mut account) = accounts::get_for_update(tx, invite.account)? else {
+                return Err(ServiceError::NotFound);
+            };
+            invite.used_at = Some(now);
+            invites::put(tx, &index, &invite)?;
+            account.password_hash = Some(hash);
+            account.status = AccountStatus::Active;
+            account.failed_logins.clear();
+            accounts::put(tx, &account)?;
+            sessions::end_all_for(tx, account.id, None)?;
+            let actor = Actor::account(account.id, account.role, ip);
+            let what = match invite.kind {
+                InviteKind::Join => "invite.accepted",
+                InviteKind::ResetPassword => "password.reset",
+            };
+            audit::record(
+                tx,
+                now,
+                &actor,
+                what,
+                &format!("account:{}", account.id),
+                Outcome::Ok,
+            )?;
+            let mfa_required =
+                accounts::profile_for_update(tx, account.id)?.is_some_and(|p| p.mfa_required);
+            let stage = if account.mfa_enabled() {
+                SessionStage::AwaitingTotp
+            } else if account.role.is_practice() || mfa_required {
+                SessionStage::EnrollingTotp
+            } else {
+                SessionStage::Full
+            };
+            Ok(self.start_session(tx, &account, stage, now, false)?)
+        })
+    }
+
+    /// Every account, for the owner's team page and `alcove user list`.
+    pub fn list_accounts(&self, actor: &Actor) -> Result<Vec<AccountSummary>, ServiceError> {
+        self.authorize(actor, Action::ManageAccount, Target::Practice)
+            .or_else(|_| self.authorize(actor, Action::ManageTeam, Target::Practice))?;
+        self.audit_read(actor, Action::ManageTeam, Target::Practice)?;
+        let now = self.now();
+        let all = self.store.read(accounts::all)?;
+        Ok(all
+            .into_iter()
+            .map(|a| AccountSummary {
+                id: a.id,
+                mfa: a.mfa_enabled(),
+                locked: a
+                    .failed_logins
+                    .iter()
+                    .filter(|t| now - **t < Duration::hours(1))
+                    .count()
+                    >= super::signin::MAX_FAILURES_PER_HOUR,
+                name: a.name,
+                email: a.email,
+                role: a.role,
+                status: a.status,
+            })
+            .collect())
+    }
+
+    fn find_account(&self, email: &str) -> Result<Account, ServiceError> {
+        let index = self.store.blind_index().email(email);
+        self.store
+            .read(|tx| accounts::find_by_email(tx, &index))?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Finds an account by email for a local administrator command.
+    pub fn account_by_email(&self, actor: &Actor, email: &str) -> Result<AccountId, ServiceError> {
+        self.authorize(actor, Action::ManageAccount, Target::Practice)?;
+        Ok(self.find_account(email)?.id)
+    }
+
+    fn change_account(
+        &self,
+        actor: &Actor,
+        action: Action,
+        id: AccountId,
+        what: &str,
+        change: impl FnOnce(&mut Account),
+    ) -> Result<(), ServiceError> {
+        self.authorize(actor, action, Target::Account(id))?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let Some(mut account) = accounts::get_for_update(tx, id)? else {
+                return Err(ServiceError::NotFound);
+            };
+            if account.role == Role::Owner
+                && actor.account_id() == Some(id)
+                && what == "account.disable"
+            {
+                return Err(ServiceError::invalid(
+                    "account",
+                    "You cannot switch off your own owner account.",
+                ));
+            }
+            change(&mut account);
+            accounts::put(tx, &account)?;
+            sessions::end_all_for(tx, id, None)?;
+            audit::record(tx, now, actor, what, &format!("account:{id}"), Outcome::Ok)?;
+            Ok(())
+        })
+    }
+
+    /// Switches an account off and ends its sessions.
+    pub fn disable_account(&self, actor: &Actor, id: AccountId) -> Result<(), ServiceError> {
+        self.change_account(actor, Action::ManageAccount, id, "account.disable", |a| {
+            a.status = AccountStatus::Disabled;
+        })
+    }
+
+    /// Removes the second step (the person sets it up again at next sign-in), its recovery
+    /// codes and any lockout, and ends the account's sessions.
+    pub fn reset_mfa(&self, actor: &Actor, id: AccountId) -> Result<(), ServiceError> {
+        self.change_account(actor, Action::ManageAccount, id, "mfa.reset", |a| {
+            a.totp = None;
+            a.recovery_codes.clear();
+            a.failed_logins.clear();
+        })
+    }
+
+    /// Issues a one-time password-reset link (24 hours) for the local administrator.
+    pub fn reset_password_link(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+    ) -> Result<String, ServiceError> {
+        self.authorize(actor, Action::ResetPassword, Target::Account(id))?;
+        let now = self.now();
+        self.store.write(|tx| {
+            if accounts::get_for_update(tx, id)?.is_none() {
+                return Err(ServiceError::NotFound);
+            }
+            let token = self.issue_invite(tx, id, InviteKind::ResetPassword, now)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "password.reset_link",
+                &format!("account:{id}"),
+                Outcome::Ok,
+            )?;
+            Ok(token)
+        })
+    }
+}

@@ -1,0 +1,35 @@
+//! What a service call can fail with. Messages are for people and carry no record content.
+
+use crate::crypto::password::PasswordProblem;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("you do not have access to that")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// A field the person typed is not acceptable; `field` names the form field.
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Password(#[from] PasswordProblem),
+    #[error("Please confirm your password and code again to continue.")]
+    ReauthRequired,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}

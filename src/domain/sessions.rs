@@ -1,0 +1,148 @@
+//! Sessions: a 256-bit random token in the cookie, only its blind index in the store; idle
+//! and absolute timeouts from the injected clock; a new token at every sign-in step.
+
+use time::OffsetDateTime;
+
+use super::audit::{self, Outcome};
+use super::{ServiceError, Services};
+use crate::crypto::random;
+use crate::policy::{Actor, Role};
+use crate::store::accounts::{self, Account, AccountStatus};
+use crate::store::sessions::{self, Session, SessionStage};
+use crate::store::{StoreError, WriteTx};
+
+const INDEX_DOMAIN: &str = "session";
+
+/// A session token as the cookie carries it. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(pub String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken([redacted])")
+    }
+}
+
+/// What a presented session token turned out to be.
+#[derive(Debug)]
+pub enum Resolved {
+    Valid {
+        session: Session,
+        account: Box<Account>,
+    },
+    /// It was valid but timed out (idle or absolute); it is gone now.
+    TimedOut,
+    /// Unknown, signed out, or the account is disabled.
+    Invalid,
+}
+
+impl Services {
+    pub(super) fn session_index(&self, token: &str) -> [u8; 32] {
+        self.store
+            .blind_index()
+            .index(INDEX_DOMAIN, token.as_bytes())
+    }
+
+    /// Creates a session inside `tx` and returns its token.
+    pub(super) fn start_session(
+        &self,
+        tx: &WriteTx<'_>,
+        account: &Account,
+        stage: SessionStage,
+        now: OffsetDateTime,
+        reauthenticated: bool,
+    ) -> Result<SessionToken, StoreError> {
+        let token = random::token();
+        let session = Session {
+            account: account.id,
+            stage,
+            created_at: now,
+            last_seen: now,
+            reauth_at: reauthenticated.then_some(now),
+        };
+        sessions::put(tx, &self.session_index(&token), &session)?;
+        Ok(SessionToken(token))
+    }
+
+    fn idle_limit(&self, role: Role) -> time::Duration {
+        if role.is_practice() {
+            self.timeouts.practice_idle
+        } else {
+            self.timeouts.client_idle
+        }
+    }
+
+    /// Looks a token up, enforces the timeouts, and marks the session as used now.
+    pub fn resolve_session(&self, token: &str) -> Result<Resolved, ServiceError> {
+        if token.len() != 43 {
+            return Ok(Resolved::Invalid);
+        }
+        let index = self.session_index(token);
+        let now = self.now();
+        let resolved = self.store.write(|tx| {
+            let Some(mut session) = sessions::get(tx, &index)? else {
+                return Ok::<_, StoreError>(Resolved::Invalid);
+            };
+            let Some(account) = accounts::get_for_update(tx, session.account)? else {
+                sessions::remove(tx, &index)?;
+                return Ok(Resolved::Invalid);
+            };
+            if account.status != AccountStatus::Active && account.status != AccountStatus::Invited {
+                sessions::remove(tx, &index)?;
+                return Ok(Resolved::Invalid);
+            }
+            let idle = now - session.last_seen > self.idle_limit(account.role);
+            let too_old = now - session.created_at > self.timeouts.absolute;
+            if idle || too_old {
+                sessions::remove(tx, &index)?;
+                let actor = Actor::account(account.id, account.role, None);
+                let why = if idle {
+                    "session.idle_timeout"
+                } else {
+                    "session.absolute_timeout"
+                };
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    why,
+                    &format!("account:{}", account.id),
+                    Outcome::Ok,
+                )?;
+                return Ok(Resolved::TimedOut);
+            }
+            session.last_seen = now;
+            sessions::put(tx, &index, &session)?;
+            Ok(Resolved::Valid {
+                session,
+                account: Box::new(account),
+            })
+        })?;
+        Ok(resolved)
+    }
+
+    /// Ends a session on the server.
+    pub fn sign_out(&self, actor: &Actor, token: &str) -> Result<(), ServiceError> {
+        let index = self.session_index(token);
+        let now = self.now();
+        self.store.write(|tx| {
+            if sessions::remove(tx, &index)? {
+                audit::record(tx, now, actor, "signout", &actor.audit_id(), Outcome::Ok)?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(())
+    }
+
+    /// Removes a session without an audit event (a half-finished sign-in being replaced).
+    pub(super) fn drop_session(&self, tx: &WriteTx<'_>, token: &str) -> Result<(), StoreError> {
+        sessions::remove(tx, &self.session_index(token)).map(|_| ())
+    }
+
+    /// True when the session proved password and second step within the last 5 minutes.
+    pub fn recently_reauthenticated(&self, session: &Session) -> bool {
+        session
+            .reauth_at
+            .is_some_and(|at| self.now() - at <= time::Duration::minutes(5))
+    }
+}

@@ -1,0 +1,59 @@
+//! The practice's team: the owner invites clinicians and staff by single-use link.
+
+use super::audit::{self, Outcome};
+use super::setup::check_name_and_email;
+use super::{ServiceError, Services};
+use crate::policy::{AccountId, Action, Actor, Role, Target};
+use crate::store::accounts::{self, Account, AccountStatus};
+use crate::store::invites::InviteKind;
+
+impl Services {
+    /// Creates a clinician or staff account and returns its invitation link token.
+    pub fn invite_team_member(
+        &self,
+        actor: &Actor,
+        name: &str,
+        email: &str,
+        role: Role,
+    ) -> Result<String, ServiceError> {
+        self.authorize(actor, Action::ManageTeam, Target::Practice)?;
+        if !matches!(role, Role::Clinician | Role::Staff) {
+            return Err(ServiceError::invalid("role", "Choose clinician or staff."));
+        }
+        check_name_and_email(name, email)?;
+        let now = self.now();
+        let email_index = self.store.blind_index().email(email);
+        let account = Account {
+            id: AccountId::generate(),
+            role,
+            name: name.trim().to_owned(),
+            email: email.trim().to_owned(),
+            status: AccountStatus::Invited,
+            password_hash: None,
+            totp: None,
+            recovery_codes: Vec::new(),
+            failed_logins: Vec::new(),
+            created_at: now,
+        };
+        self.store.write(|tx| {
+            if accounts::email_taken(tx, &email_index)? {
+                return Err(ServiceError::invalid(
+                    "email",
+                    "Another account already uses this email address.",
+                ));
+            }
+            accounts::put(tx, &account)?;
+            accounts::index_email(tx, &email_index, account.id)?;
+            let token = self.issue_invite(tx, account.id, InviteKind::Join, now)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "team.invite",
+                &Target::Account(account.id).describe(),
+                Outcome::Ok,
+            )?;
+            Ok(token)
+        })
+    }
+}

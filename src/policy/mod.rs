@@ -1,0 +1,202 @@
+//! The one access policy. SECURITY-SENSITIVE.
+//!
+//! Every read or write of client or account data asks [`decide`] first, with the actor,
+//! the action and the target; services do, handlers never do. Deny by default: an action
+//! not listed for a role is refused. The table-driven `authz_matrix` integration test sends
+//! every route as every role and checks what this module answers.
+
+mod actor;
+
+pub use actor::{AccountId, Actor, Role};
+
+/// What someone wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See the list of clients.
+    ListClients,
+    /// Create a client record.
+    CreateClient,
+    /// Read a client's profile (name, contact details, admin note).
+    ViewClient,
+    /// Create or revoke a client's invitation link.
+    InviteClient,
+    /// See one's own client home.
+    ViewOwnHome,
+    /// See the practice's team and invite a clinician or staff member.
+    ManageTeam,
+    /// Disable an account or reset its second sign-in step.
+    ManageAccount,
+    /// Read the audit log.
+    ViewAudit,
+    /// Walk the audit chain (`alcove audit verify`).
+    VerifyAudit,
+    /// Issue a password-reset link for an account (local administrator).
+    ResetPassword,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::ListClients => "client.list",
+            Action::CreateClient => "client.create",
+            Action::ViewClient => "client.view",
+            Action::InviteClient => "client.invite",
+            Action::ViewOwnHome => "home.view",
+            Action::ManageTeam => "team.manage",
+            Action::ManageAccount => "account.manage",
+            Action::ViewAudit => "audit.view",
+            Action::VerifyAudit => "audit.verify",
+            Action::ResetPassword => "account.reset_password",
+        }
+    }
+}
+
+/// Whose records an action touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The practice as a whole (lists, team, audit).
+    Practice,
+    /// One client's records; the id is the client's account id.
+    Client(AccountId),
+    /// One account (practice user or client) as an account.
+    Account(AccountId),
+}
+
+impl Target {
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Practice => "practice".to_owned(),
+            Target::Client(id) => format!("client:{id}"),
+            Target::Account(id) => format!("account:{id}"),
+        }
+    }
+}
+
+/// The policy's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+/// Decides whether `actor` may do `action` on `target`. Pure; deny by default.
+pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
+    use Action::*;
+    let allowed = match actor {
+        Actor::Anonymous { .. } => false,
+        Actor::LocalAdmin => matches!(
+            action,
+            ManageAccount | VerifyAudit | ResetPassword | ViewAudit
+        ),
+        Actor::System(_) => matches!(action, VerifyAudit),
+        Actor::Account { id, role, .. } => match role {
+            Role::Owner => !matches!(action, ViewOwnHome | ResetPassword),
+            Role::Clinician | Role::Staff => matches!(
+                (action, target),
+                (ListClients | CreateClient, Target::Practice)
+                    | (ViewClient | InviteClient, Target::Client(_))
+            ),
+            Role::Client => matches!(
+                (action, target),
+                (ViewOwnHome | ViewClient, Target::Client(owner)) if owner == *id
+            ),
+        },
+    };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Deny
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(role: Role) -> (Actor, AccountId) {
+        let id = AccountId::generate();
+        (Actor::account(id, role, None), id)
+    }
+
+    #[test]
+    fn a_client_reaches_only_their_own_records() {
+        let (a, a_id) = account(Role::Client);
+        let b_id = AccountId::generate();
+        assert_eq!(
+            decide(&a, Action::ViewOwnHome, Target::Client(a_id)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&a, Action::ViewClient, Target::Client(a_id)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&a, Action::ViewClient, Target::Client(b_id)),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&a, Action::ViewOwnHome, Target::Client(b_id)),
+            Decision::Deny
+        );
+        for action in [
+            Action::ListClients,
+            Action::CreateClient,
+            Action::ManageTeam,
+            Action::ViewAudit,
+        ] {
+            assert_eq!(
+                decide(&a, action, Target::Practice),
+                Decision::Deny,
+                "{action:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn staff_and_clinicians_cannot_manage_the_team_or_read_the_audit_log() {
+        for role in [Role::Staff, Role::Clinician] {
+            let (actor, _) = account(role);
+            assert_eq!(
+                decide(&actor, Action::ListClients, Target::Practice),
+                Decision::Allow
+            );
+            assert_eq!(
+                decide(&actor, Action::ManageTeam, Target::Practice),
+                Decision::Deny
+            );
+            assert_eq!(
+                decide(&actor, Action::ViewAudit, Target::Practice),
+                Decision::Deny
+            );
+            let other = AccountId::generate();
+            assert_eq!(
+                decide(&actor, Action::ManageAccount, Target::Account(other)),
+                Decision::Deny
+            );
+        }
+    }
+
+    #[test]
+    fn anonymous_may_do_nothing_and_the_owner_has_no_client_home() {
+        let anon = Actor::Anonymous { ip: None };
+        let id = AccountId::generate();
+        for action in [
+            Action::ListClients,
+            Action::ViewClient,
+            Action::ViewOwnHome,
+            Action::ViewAudit,
+        ] {
+            assert_eq!(decide(&anon, action, Target::Client(id)), Decision::Deny);
+            assert_eq!(decide(&anon, action, Target::Practice), Decision::Deny);
+        }
+        let (owner, owner_id) = account(Role::Owner);
+        assert_eq!(
+            decide(&owner, Action::ViewOwnHome, Target::Client(owner_id)),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&owner, Action::ViewAudit, Target::Practice),
+            Decision::Allow
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! The forms that change state, each with its `csrf` field, and small page-building helpers
+//! shared by the handlers.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use alcove_frontend::{Field, FormPage, FormSpec, Nav, NavLink};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::render::{self, chrome};
+use super::session::{AnySession, HasCsrf};
+use super::state::AppState;
+use crate::policy::{self, Action, Decision, Target};
+
+macro_rules! csrf_form {
+    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(Deserialize)]
+        pub struct $name {
+            pub csrf: String,
+            $(#[serde(default)] pub $field: $ty,)*
+        }
+        impl HasCsrf for $name {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+        // Forms may hold passwords and client details: never print them.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), " { .. }"))
+            }
+        }
+    };
+}
+
+csrf_form!(TokenOnly {});
+csrf_form!(SignInForm { email: String, password: Zeroizing<String> });
+csrf_form!(CodeForm { code: String });
+csrf_form!(OwnerSetupForm {
+    name: String,
+    email: String,
+    password: Zeroizing<String>,
+    confirm: Zeroizing<String>,
+});
+csrf_form!(PasswordForm { password: Zeroizing<String>, confirm: Zeroizing<String> });
+csrf_form!(ReauthForm { password: Zeroizing<String>, code: String });
+csrf_form!(ClientForm {
+    legal_name: String,
+    preferred_name: String,
+    email: String,
+    phone: String,
+    date_of_birth: String,
+    admin_note: String,
+});
+csrf_form!(TeamInviteForm {
+    name: String,
+    email: String,
+    role: String
+});
+
+/// The navigation bar for a signed-in person: links the policy lets them use.
+pub fn nav(session: &AnySession, csrf: &str, current: &str) -> Nav {
+    let actor = session.actor();
+    let mut links = vec![("/home", "Home")];
+    if policy::decide(&actor, Action::ListClients, Target::Practice) == Decision::Allow {
+        links.push(("/clients", "Clients"));
+    }
+    if policy::decide(&actor, Action::ManageTeam, Target::Practice) == Decision::Allow {
+        links.push(("/team", "Team"));
+    }
+    if policy::decide(&actor, Action::ViewAudit, Target::Practice) == Decision::Allow {
+        links.push(("/audit", "Audit log"));
+    }
+    Nav {
+        links: links
+            .into_iter()
+            .map(|(href, label)| NavLink {
+                href: href.to_owned(),
+                label: label.to_owned(),
+                current: href == current,
+            })
+            .collect(),
+        csrf: csrf.to_owned(),
+        who: format!("Signed in as {}", session.account.name),
+    }
+}
+
+/// A form page with the usual defaults.
+pub fn form_page(
+    state: &AppState,
+    title: &str,
+    heading: &str,
+    action: &str,
+    csrf: &str,
+    fields: Vec<Field>,
+    submit: &str,
+) -> FormPage {
+    FormPage {
+        chrome: chrome(Some(state)),
+        nav: None,
+        title: title.to_owned(),
+        heading: heading.to_owned(),
+        intro: Vec::new(),
+        error: None,
+        notice: None,
+        svg: None,
+        secret: None,
+        form: FormSpec {
+            action: action.to_owned(),
+            csrf: csrf.to_owned(),
+            fields,
+            submit: submit.to_owned(),
+        },
+        after: Vec::new(),
+    }
+}
+
+/// An HTML response that may also set a cookie.
+pub fn page(status: StatusCode, body: String, cookie: Option<Cookie<'static>>) -> HttpResponse {
+    let mut resp = render::html(status, body);
+    if let Some(c) = cookie {
+        let _ = resp.add_cookie(&c);
+    }
+    resp
+}
+
+/// 303 See Other to `to`, setting `cookies`.
+pub fn see_other(to: &str, cookies: &[Cookie<'static>]) -> HttpResponse {
+    let mut builder = HttpResponse::SeeOther();
+    builder.insert_header((actix_web::http::header::LOCATION, to));
+    for c in cookies {
+        builder.cookie(c.clone());
+    }
+    builder.finish()
+}
+
+/// Puts an error message next to the named field.
+pub fn mark_error(fields: &mut [Field], name: &str, message: String) -> bool {
+    match fields.iter_mut().find(|f| f.name == name) {
+        Some(f) => {
+            f.error = Some(message);
+            true
+        }
+        None => false,
+    }
+}

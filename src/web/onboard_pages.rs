@@ -1,0 +1,233 @@
+//! Arriving by link: the owner's one-time setup link and invitation / password-reset links.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use alcove_frontend::{Field, FieldKind, MessageView};
+
+use super::error::AppError;
+use super::forms::{form_page, mark_error, page, see_other, OwnerSetupForm, PasswordForm};
+use super::render::chrome;
+use super::session::{client_ip, cookie, form_token, services, Checked, SESSION_COOKIE};
+use crate::domain::accounts::InviteState;
+use crate::domain::setup::{self, OwnerForm, SetupTokenState};
+use crate::domain::ServiceError;
+use crate::store::invites::InviteKind;
+
+fn link_gone(
+    req: &HttpRequest,
+    heading: &str,
+    paragraphs: &[&str],
+) -> Result<HttpResponse, AppError> {
+    let (state, _) = services(req)?;
+    Ok(page(
+        StatusCode::NOT_FOUND,
+        alcove_frontend::render_message(MessageView {
+            chrome: chrome(Some(&state)),
+            title: "Link not valid".into(),
+            heading: heading.into(),
+            paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+            reference: None,
+            back_href: "/".into(),
+        }),
+        None,
+    ))
+}
+
+fn password_fields() -> Vec<Field> {
+    vec![
+        Field::new("password", "Choose a password", FieldKind::Password { autocomplete: "new-password" })
+            .help("At least 12 characters. A few unrelated words make a strong password that is easy to remember."),
+        Field::new("confirm", "Type the password again", FieldKind::Password { autocomplete: "new-password" }),
+    ]
+}
+
+fn apply_error(fields: &mut [Field], error: ServiceError) -> Result<Option<String>, AppError> {
+    Ok(match error {
+        ServiceError::Invalid { field, message } => {
+            (!mark_error(fields, field, message.clone())).then_some(message)
+        }
+        ServiceError::Password(p) => {
+            let field = if p == crate::crypto::password::PasswordProblem::Mismatch {
+                "confirm"
+            } else {
+                "password"
+            };
+            mark_error(fields, field, p.to_string());
+            None
+        }
+        other => return Err(other.into()),
+    })
+}
+
+fn setup_page(
+    req: &HttpRequest,
+    token: &str,
+    name: &str,
+    email: &str,
+    status: StatusCode,
+    error: Option<ServiceError>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(req)?;
+    let (csrf, c) = form_token(req, &services);
+    let expires = match setup::check(&services.store, services.clock.as_ref(), token)? {
+        SetupTokenState::Valid { expires_at } => super::render::human_time(expires_at),
+        SetupTokenState::NotValid => {
+            return link_gone(req, "This setup link no longer works", &[
+                "Setup links work once, for 24 hours, and only the newest one works.",
+                "If the owner account does not exist yet, restart Alcove on your server to print a fresh link.",
+            ])
+        }
+    };
+    let mut fields = vec![
+        Field::new("name", "Your name", FieldKind::Text)
+            .value(name)
+            .autocomplete("name"),
+        Field::new("email", "Your email address", FieldKind::Email)
+            .value(email)
+            .autocomplete("username"),
+    ];
+    fields.extend(password_fields());
+    let general = match error {
+        Some(e) => apply_error(&mut fields, e)?,
+        None => None,
+    };
+    let action = format!("/setup/{token}");
+    let mut p = form_page(
+        &state,
+        "Set up",
+        "Set up your practice",
+        &action,
+        &csrf,
+        fields,
+        "Create owner account",
+    );
+    p.intro = vec![
+        format!("This one-time link is valid until {expires}. You are creating the owner account: the person who runs this portal."),
+        "Next you will set up sign-in codes on your phone.".into(),
+    ];
+    p.error = general.or_else(|| {
+        (status != StatusCode::OK).then(|| "Please correct the marked fields.".to_owned())
+    });
+    Ok(page(status, alcove_frontend::render_form(p), c))
+}
+
+/// `GET /setup/{token}`.
+pub async fn setup_form(
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    setup_page(&req, &token, "", "", StatusCode::OK, None)
+}
+
+/// `POST /setup/{token}`: creates the owner, then on to the second step.
+pub async fn setup_submit(
+    req: HttpRequest,
+    token: web::Path<String>,
+    form: Checked<OwnerSetupForm>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let f = form.0;
+    let (name, email) = (f.name.clone(), f.email.clone());
+    let owner = OwnerForm {
+        name: f.name,
+        email: f.email,
+        password: f.password,
+        confirm: f.confirm,
+    };
+    match services.create_owner(client_ip(&req), &token, owner).await {
+        Ok(session) => Ok(see_other(
+            "/mfa/setup",
+            &[cookie(SESSION_COOKIE, session.0)],
+        )),
+        Err(ServiceError::NotFound) => {
+            setup_page(&req, &token, "", "", StatusCode::NOT_FOUND, None)
+        }
+        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Password(_))) => setup_page(
+            &req,
+            &token,
+            &name,
+            &email,
+            StatusCode::BAD_REQUEST,
+            Some(e),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn invite_page(
+    req: &HttpRequest,
+    token: &str,
+    status: StatusCode,
+    error: Option<ServiceError>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(req)?;
+    let (kind, name) = match services.check_invite(token)? {
+        InviteState::Valid { kind, name, .. } => (kind, name),
+        InviteState::NotValid => {
+            return link_gone(req, "This link no longer works", &[
+                "Links work once and only for a limited time, and a newer link replaces an older one.",
+                "Please contact your practice and ask for a new link.",
+            ])
+        }
+    };
+    let (csrf, c) = form_token(req, &services);
+    let mut fields = password_fields();
+    let general = match error {
+        Some(e) => apply_error(&mut fields, e)?,
+        None => None,
+    };
+    let action = format!("/invite/{token}");
+    let (title, heading, intro) = match kind {
+        InviteKind::Join => (
+            "Welcome",
+            format!("Welcome, {name}"),
+            "Choose a password to open your secure portal. This link works once.",
+        ),
+        InviteKind::ResetPassword => (
+            "New password",
+            format!("New password for {name}"),
+            "Choose a new password. Signing in elsewhere will end.",
+        ),
+    };
+    let mut p = form_page(
+        &state,
+        title,
+        &heading,
+        &action,
+        &csrf,
+        fields,
+        "Save password",
+    );
+    p.intro = vec![intro.to_owned()];
+    p.error = general;
+    Ok(page(status, alcove_frontend::render_form(p), c))
+}
+
+/// `GET /invite/{token}`.
+pub async fn invite_form(
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    invite_page(&req, &token, StatusCode::OK, None)
+}
+
+/// `POST /invite/{token}`: sets the password and signs the person in.
+pub async fn invite_submit(
+    req: HttpRequest,
+    token: web::Path<String>,
+    form: Checked<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let f = form.0;
+    match services
+        .accept_invite(client_ip(&req), &token, f.password, f.confirm)
+        .await
+    {
+        Ok(session) => Ok(see_other("/", &[cookie(SESSION_COOKIE, session.0)])),
+        Err(ServiceError::NotFound) => invite_page(&req, &token, StatusCode::NOT_FOUND, None),
+        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Password(_))) => {
+            invite_page(&req, &token, StatusCode::BAD_REQUEST, Some(e))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

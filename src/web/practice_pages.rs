@@ -1,0 +1,355 @@
+//! The signed-in pages: homes, clients, team, audit log. Thin: extract the actor, call a
+//! service (which asks the policy and audits), render.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, PanelPage, Section, TableSpec};
+
+use super::error::AppError;
+use super::forms::{form_page, mark_error, nav, page, see_other, ClientForm, TokenOnly};
+use super::render::chrome;
+use super::session::{form_token, services, Checked, SignedIn};
+use crate::domain::clients::NewClient;
+use crate::domain::ServiceError;
+use crate::policy::{AccountId, Role};
+use crate::store::accounts::AccountStatus;
+
+pub(super) fn panel(
+    req: &HttpRequest,
+    s: &SignedIn,
+    current: &str,
+    title: &str,
+    heading: &str,
+    notice: Option<String>,
+    sections: Vec<Section>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(req)?;
+    let (csrf, c) = form_token(req, &services);
+    let body = alcove_frontend::render_panel(PanelPage {
+        chrome: chrome(Some(&state)),
+        nav: Some(nav(&s.0, &csrf, current)),
+        title: title.to_owned(),
+        heading: heading.to_owned(),
+        notice,
+        sections,
+    });
+    Ok(page(StatusCode::OK, body, c))
+}
+
+pub(super) fn status_word(status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::Invited => "Invited",
+        AccountStatus::Active => "Active",
+        AccountStatus::Disabled => "Switched off",
+    }
+}
+
+pub(super) fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
+    ActionSpec::Link {
+        href: href.to_owned(),
+        label: label.to_owned(),
+        primary,
+    }
+}
+
+/// `GET /home`: the client's home, or the practice's start page.
+pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let actor = s.actor();
+    if s.0.account.role == Role::Client {
+        let home = services.client_home(&actor)?;
+        return panel(&req, &s, "/home", "Home", &format!("Welcome, {}", home.preferred_name), None, vec![Section {
+            paragraphs: vec![
+                "This is your private space with your practice.".into(),
+                "There is nothing here yet. When your practice sends you a message, a form to fill in, or an appointment, you will find it on this page.".into(),
+            ],
+            ..Section::default()
+        }]);
+    }
+    let mut sections = vec![Section {
+        heading: Some("Clients".into()),
+        paragraphs: vec!["Create a client record, then send the client an invitation link to set their password.".into()],
+        actions: vec![link("/clients", "Open client list", true), link("/clients/new", "Add a client", false)],
+        ..Section::default()
+    }];
+    if let Ok(accounts) = services.list_accounts(&actor) {
+        let locked = accounts.iter().filter(|a| a.locked).count();
+        let without_mfa = accounts
+            .iter()
+            .filter(|a| a.role.is_practice() && a.status == AccountStatus::Active && !a.mfa)
+            .count();
+        let mut paragraphs = vec![format!(
+            "Accounts locked after repeated failed sign-ins right now: {locked}."
+        )];
+        if without_mfa > 0 {
+            paragraphs.push(format!(
+                "Practice accounts still setting up sign-in codes: {without_mfa}."
+            ));
+        }
+        sections.push(Section {
+            heading: Some("Security".into()),
+            paragraphs,
+            actions: vec![
+                link("/team", "Team and accounts", false),
+                link("/audit", "Audit log", false),
+            ],
+            ..Section::default()
+        });
+    }
+    panel(&req, &s, "/home", "Home", "Practice home", None, sections)
+}
+
+/// `GET /clients`.
+pub async fn clients(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let rows = services.list_clients(&s.actor())?;
+    let table = TableSpec {
+        caption: "Clients".into(),
+        headers: vec!["Name".into(), "Portal access".into()],
+        rows: rows
+            .into_iter()
+            .map(|c| {
+                vec![
+                    Cell::Link {
+                        href: format!("/clients/{}", c.id),
+                        label: c.name,
+                    },
+                    Cell::Text(status_word(c.status).into()),
+                ]
+            })
+            .collect(),
+    };
+    let empty = table.rows.is_empty();
+    panel(
+        &req,
+        &s,
+        "/clients",
+        "Clients",
+        "Clients",
+        None,
+        vec![Section {
+            paragraphs: if empty {
+                vec!["No clients yet.".into()]
+            } else {
+                vec![]
+            },
+            table: (!empty).then_some(table),
+            actions: vec![link("/clients/new", "Add a client", true)],
+            ..Section::default()
+        }],
+    )
+}
+
+fn client_fields(f: &ClientForm) -> Vec<Field> {
+    vec![
+        Field::new("legal_name", "Legal name", FieldKind::Text).value(&f.legal_name).autocomplete("off"),
+        Field::new("preferred_name", "Preferred name", FieldKind::Text).value(&f.preferred_name).optional().autocomplete("off"),
+        Field::new("email", "Email address", FieldKind::Email).value(&f.email).autocomplete("off")
+            .help("The invitation link is meant for this address. Alcove never sends health information by email."),
+        Field::new("phone", "Phone", FieldKind::Tel).value(&f.phone).optional().autocomplete("off"),
+        Field::new("date_of_birth", "Date of birth", FieldKind::Date).value(&f.date_of_birth).optional(),
+        Field::new("admin_note", "Admin note", FieldKind::LongText).value(&f.admin_note).optional()
+            .help("A short practical note for the practice (not clinical notes)."),
+    ]
+}
+
+fn client_form_page(
+    req: &HttpRequest,
+    s: &SignedIn,
+    form: &ClientForm,
+    status: StatusCode,
+    error: Option<ServiceError>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(req)?;
+    let (csrf, c) = form_token(req, &services);
+    let mut fields = client_fields(form);
+    let mut general = None;
+    if let Some(e) = error {
+        match e {
+            ServiceError::Invalid { field, message } => {
+                if !mark_error(&mut fields, field, message.clone()) {
+                    general = Some(message);
+                }
+            }
+            other => return Err(other.into()),
+        }
+    }
+    let mut p = form_page(
+        &state,
+        "Add a client",
+        "Add a client",
+        "/clients",
+        &csrf,
+        fields,
+        "Save client",
+    );
+    p.nav = Some(nav(&s.0, &csrf, "/clients"));
+    p.error = general.or_else(|| {
+        (status != StatusCode::OK).then(|| "Please correct the marked field.".to_owned())
+    });
+    Ok(page(status, alcove_frontend::render_form(p), c))
+}
+
+/// `GET /clients/new`.
+pub async fn new_client(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    services.authorize(
+        &s.actor(),
+        crate::policy::Action::CreateClient,
+        crate::policy::Target::Practice,
+    )?;
+    let empty = ClientForm {
+        csrf: String::new(),
+        legal_name: String::new(),
+        preferred_name: String::new(),
+        email: String::new(),
+        phone: String::new(),
+        date_of_birth: String::new(),
+        admin_note: String::new(),
+    };
+    client_form_page(&req, &s, &empty, StatusCode::OK, None)
+}
+
+/// `POST /clients`.
+pub async fn create_client(
+    req: HttpRequest,
+    s: SignedIn,
+    form: Checked<ClientForm>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let f = form.0;
+    let new = NewClient {
+        legal_name: f.legal_name.clone(),
+        preferred_name: f.preferred_name.clone(),
+        email: f.email.clone(),
+        phone: f.phone.clone(),
+        date_of_birth: f.date_of_birth.clone(),
+        admin_note: f.admin_note.clone(),
+    };
+    match services.create_client(&s.actor(), new) {
+        Ok(id) => Ok(see_other(&format!("/clients/{id}"), &[])),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            client_form_page(&req, &s, &f, StatusCode::BAD_REQUEST, Some(e))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) fn parse_id(id: &str) -> Result<AccountId, AppError> {
+    AccountId::parse(id).ok_or(AppError::NotFound)
+}
+
+fn client_page(
+    req: &HttpRequest,
+    s: &SignedIn,
+    id: AccountId,
+    notice: Option<String>,
+    invite_link: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(req)?;
+    let detail = services.client_detail(&s.actor(), id)?;
+    let (csrf, _) = form_token(req, &services);
+    let p = &detail.profile;
+    let or_dash = |v: &str| {
+        if v.is_empty() {
+            "—".to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    let mut sections = vec![Section {
+        facts: vec![
+            ("Legal name".into(), p.legal_name.clone()),
+            ("Preferred name".into(), or_dash(&p.preferred_name)),
+            ("Email".into(), detail.email.clone()),
+            ("Phone".into(), or_dash(&p.phone)),
+            ("Date of birth".into(), or_dash(&p.date_of_birth)),
+            ("Admin note".into(), or_dash(&p.admin_note)),
+            ("Portal access".into(), status_word(detail.status).into()),
+            (
+                "Sign-in codes".into(),
+                if detail.mfa {
+                    "On".into()
+                } else {
+                    "Off".into()
+                },
+            ),
+        ],
+        ..Section::default()
+    }];
+    let mut invite = Section {
+        heading: Some("Invitation".into()),
+        paragraphs: vec!["An invitation link lets the client set a password. It works once and for 7 days; making a new one cancels the old one.".into()],
+        actions: vec![
+            ActionSpec::Post { action: format!("/clients/{id}/invite"), csrf: csrf.clone(), label: "Create invitation link".into(), primary: true },
+            ActionSpec::Post { action: format!("/clients/{id}/invite/revoke"), csrf, label: "Cancel open invitations".into(), primary: false },
+        ],
+        ..Section::default()
+    };
+    if let Some(link) = invite_link {
+        invite
+            .paragraphs
+            .push("Copy this link and give it to the client (it is shown only now):".into());
+        invite.link_box = Some(link);
+    }
+    sections.push(invite);
+    let _ = state;
+    panel(
+        req,
+        s,
+        "/clients",
+        "Client",
+        &p.legal_name,
+        notice,
+        sections,
+    )
+}
+
+/// `GET /clients/{id}`.
+pub async fn client(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    client_page(&req, &s, id, None, None)
+}
+
+/// `POST /clients/{id}/invite`: a new invitation link, shown once.
+pub async fn invite_client(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(&req)?;
+    let id = parse_id(&id)?;
+    let token = services.invite_client(&s.actor(), id)?;
+    let link = format!("{}/invite/{token}", state.origin);
+    client_page(
+        &req,
+        &s,
+        id,
+        Some("A new invitation link was created.".into()),
+        Some(link),
+    )
+}
+
+/// `POST /clients/{id}/invite/revoke`.
+pub async fn revoke_invites(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let id = parse_id(&id)?;
+    let n = services.revoke_client_invites(&s.actor(), id)?;
+    client_page(
+        &req,
+        &s,
+        id,
+        Some(format!("Open invitations cancelled: {n}.")),
+        None,
+    )
+}

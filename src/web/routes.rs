@@ -1,0 +1,43 @@
+//! Every route, in one table: what `configure` registers and what the `authz_matrix` test
+//! must cover (a route missing from the test's table fails it).
+
+use actix_web::web;
+
+use super::{assets, auth_pages, onboard_pages, pages, practice_pages, team_pages};
+
+macro_rules! routes {
+    ($( $path:literal => { $($method:ident => $handler:path),+ $(,)? } )*) => {
+        /// (method, path pattern) of every route.
+        pub const ROUTES: &[(&str, &str)] = &[ $( $( (stringify!($method), $path), )+ )* ];
+
+        pub fn register(cfg: &mut web::ServiceConfig) {
+            $( cfg.service(web::resource($path) $( .route(web::$method().to($handler)) )+ ); )*
+        }
+    };
+}
+
+routes! {
+    "/healthz" => { get => pages::healthz }
+    "/" => { get => auth_pages::index }
+    "/unlock" => { post => pages::unlock }
+    "/signin" => { post => auth_pages::sign_in }
+    "/signin/code" => { get => auth_pages::code_form, post => auth_pages::code_submit }
+    "/signout" => { post => auth_pages::sign_out }
+    "/signed-out" => { get => auth_pages::signed_out }
+    "/mfa/setup" => { get => auth_pages::enroll_form, post => auth_pages::enroll_submit }
+    "/reauth" => { get => auth_pages::reauth_form, post => auth_pages::reauth_submit }
+    "/setup/{token}" => { get => onboard_pages::setup_form, post => onboard_pages::setup_submit }
+    "/invite/{token}" => { get => onboard_pages::invite_form, post => onboard_pages::invite_submit }
+    "/home" => { get => practice_pages::home }
+    "/clients" => { get => practice_pages::clients, post => practice_pages::create_client }
+    "/clients/new" => { get => practice_pages::new_client }
+    "/clients/{id}" => { get => practice_pages::client }
+    "/clients/{id}/invite" => { post => practice_pages::invite_client }
+    "/clients/{id}/invite/revoke" => { post => practice_pages::revoke_invites }
+    "/team" => { get => team_pages::team }
+    "/team/invite" => { get => team_pages::team_invite_form, post => team_pages::team_invite }
+    "/accounts/{id}/disable" => { post => team_pages::disable_account }
+    "/accounts/{id}/reset-mfa" => { post => team_pages::reset_mfa }
+    "/audit" => { get => team_pages::audit }
+    "/assets/{path:.*}" => { get => assets::serve }
+}

@@ -1,0 +1,187 @@
+//! Sessions and form tokens at the HTTP edge: the `__Host-alcove` cookie, the extractors
+//! that turn it into an actor, and the one place that checks CSRF tokens.
+//!
+//! A form token is HMAC(index key, cookie value), bound to the session cookie when there is
+//! one and to a pre-session cookie (`__Host-alcove-pre`) otherwise; every state-changing
+//! form carries it as `csrf`, and `Checked<T>` refuses a form without the right one. The
+//! Origin check in `origin.rs` comes first.
+
+use std::future::{ready, Ready};
+use std::net::IpAddr;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+use super::error::AppError;
+use super::state::AppState;
+use crate::domain::sessions::Resolved;
+use crate::domain::Services;
+use crate::policy::Actor;
+use crate::store::accounts::Account;
+use crate::store::sessions::{Session, SessionStage};
+
+pub const SESSION_COOKIE: &str = "__Host-alcove";
+pub const PRE_COOKIE: &str = "__Host-alcove-pre";
+
+/// A cookie with the attributes every Alcove cookie has.
+pub fn cookie(name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .finish()
+}
+
+/// A cookie that tells the browser to forget `name`.
+pub fn removal(name: &'static str) -> Cookie<'static> {
+    let mut c = cookie(name, String::new());
+    c.make_removal();
+    c
+}
+
+pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
+pub fn services(req: &HttpRequest) -> Result<(web::Data<AppState>, Services), AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+    let services = state.vault().ok_or(AppError::Sealed)?.services.clone();
+    Ok((state, services))
+}
+
+fn csrf_for(services: &Services, cookie_value: &str) -> String {
+    let mac = services
+        .store
+        .blind_index()
+        .index("csrf", cookie_value.as_bytes());
+    hex::encode(&mac[..16])
+}
+
+/// The form token for this request, and a pre-session cookie to set when the visitor has
+/// neither cookie yet.
+pub fn form_token(req: &HttpRequest, services: &Services) -> (String, Option<Cookie<'static>>) {
+    if let Some(c) = req
+        .cookie(SESSION_COOKIE)
+        .or_else(|| req.cookie(PRE_COOKIE))
+    {
+        return (csrf_for(services, c.value()), None);
+    }
+    let value = crate::crypto::random::token();
+    let token = csrf_for(services, &value);
+    (token, Some(cookie(PRE_COOKIE, value)))
+}
+
+/// A form that carries a `csrf` field.
+pub trait HasCsrf {
+    fn csrf(&self) -> &str;
+}
+
+/// A form whose token has been checked. The only way handlers receive state-changing forms.
+pub struct Checked<T>(pub T);
+
+impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for Checked<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let form = web::Form::<T>::from_request(&req, payload);
+        Box::pin(async move {
+            let form = form.await?.into_inner();
+            let (_, services) = services(&req)?;
+            let cookie = req
+                .cookie(SESSION_COOKIE)
+                .or_else(|| req.cookie(PRE_COOKIE));
+            let ok = cookie.is_some_and(|c| {
+                let expected = csrf_for(&services, c.value());
+                bool::from(expected.as_bytes().ct_eq(form.csrf().as_bytes()))
+            });
+            if !ok {
+                tracing::warn!("refused a form without a valid form token");
+                return Err(AppError::Forbidden.into());
+            }
+            Ok(Checked(form))
+        })
+    }
+}
+
+/// A session in any stage, as found from the cookie.
+pub struct AnySession {
+    pub token: String,
+    pub session: Session,
+    pub account: Box<Account>,
+    pub ip: Option<IpAddr>,
+}
+
+impl AnySession {
+    pub fn actor(&self) -> Actor {
+        Actor::account(self.account.id, self.account.role, self.ip)
+    }
+}
+
+fn find_session(req: &HttpRequest) -> Result<Option<AnySession>, AppError> {
+    let (_, services) = services(req)?;
+    let Some(c) = req.cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let token = c.value().to_owned();
+    match services.resolve_session(&token)? {
+        Resolved::Valid { session, account } => Ok(Some(AnySession {
+            token,
+            session,
+            account,
+            ip: client_ip(req),
+        })),
+        Resolved::TimedOut => Err(AppError::Redirect("/signed-out?why=idle".into())),
+        Resolved::Invalid => Ok(None),
+    }
+}
+
+/// The session, if the visitor has a live one (any stage).
+pub struct MaybeSession(pub Option<AnySession>);
+
+impl FromRequest for MaybeSession {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match find_session(req) {
+            Ok(s) => Ok(MaybeSession(s)),
+            Err(AppError::Redirect(_)) => Ok(MaybeSession(None)),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// A fully signed-in person. Anyone else is sent to the right step.
+pub struct SignedIn(pub AnySession);
+
+impl SignedIn {
+    pub fn actor(&self) -> Actor {
+        self.0.actor()
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match find_session(req) {
+            Ok(Some(s)) => match s.session.stage {
+                SessionStage::Full => Ok(SignedIn(s)),
+                SessionStage::AwaitingTotp => Err(AppError::Redirect("/signin/code".into())),
+                SessionStage::EnrollingTotp => Err(AppError::Redirect("/mfa/setup".into())),
+            },
+            Ok(None) => Err(AppError::Redirect("/".into())),
+            Err(e) => Err(e),
+        })
+    }
+}

@@ -1,0 +1,244 @@
+//! The owner's pages: the team (invite, switch off, reset sign-in codes) and the audit log.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
+
+use super::error::AppError;
+use super::forms::{form_page, mark_error, nav, page, see_other, TeamInviteForm, TokenOnly};
+use super::practice_pages::{link, panel, parse_id, status_word};
+use super::session::{form_token, services, Checked, SignedIn};
+use crate::domain::ServiceError;
+use crate::policy::Role;
+
+/// `GET /team`: every account, with switch-off and code-reset buttons (owner).
+pub async fn team(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    services.authorize(
+        &s.actor(),
+        crate::policy::Action::ManageTeam,
+        crate::policy::Target::Practice,
+    )?;
+    let accounts = services.list_accounts(&s.actor())?;
+    let (csrf, _) = form_token(&req, &services);
+    let mut sections = vec![Section {
+        heading: Some("Invite a clinician or staff member".into()),
+        actions: vec![link("/team/invite", "Invite someone", true)],
+        ..Section::default()
+    }];
+    for a in accounts.into_iter().filter(|a| a.role != Role::Client) {
+        let mut facts = vec![
+            ("Email".into(), a.email.clone()),
+            ("Role".into(), a.role.name().into()),
+            ("Status".into(), status_word(a.status).into()),
+            (
+                "Sign-in codes".into(),
+                if a.mfa {
+                    "On".into()
+                } else {
+                    "Not set up".into()
+                },
+            ),
+        ];
+        if a.locked {
+            facts.push((
+                "Locked".into(),
+                "Yes, after repeated failed sign-ins (lifts within an hour)".into(),
+            ));
+        }
+        let actions = if Some(a.id) == s.0.account.id.into() {
+            vec![]
+        } else {
+            vec![
+                ActionSpec::Post {
+                    action: format!("/accounts/{}/reset-mfa", a.id),
+                    csrf: csrf.clone(),
+                    label: "Reset sign-in codes".into(),
+                    primary: false,
+                },
+                ActionSpec::Post {
+                    action: format!("/accounts/{}/disable", a.id),
+                    csrf: csrf.clone(),
+                    label: "Switch off account".into(),
+                    primary: false,
+                },
+            ]
+        };
+        sections.push(Section {
+            heading: Some(a.name),
+            facts,
+            actions,
+            ..Section::default()
+        });
+    }
+    panel(
+        &req,
+        &s,
+        "/team",
+        "Team",
+        "Team and accounts",
+        None,
+        sections,
+    )
+}
+
+/// `GET /team/invite`.
+pub async fn team_invite_form(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
+    team_invite_page(&req, &s, "", "", "staff", StatusCode::OK, None)
+}
+
+fn team_invite_page(
+    req: &HttpRequest,
+    s: &SignedIn,
+    name: &str,
+    email: &str,
+    role: &str,
+    status: StatusCode,
+    error: Option<ServiceError>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(req)?;
+    services.authorize(
+        &s.actor(),
+        crate::policy::Action::ManageTeam,
+        crate::policy::Target::Practice,
+    )?;
+    let (csrf, c) = form_token(req, &services);
+    let mut fields = vec![
+        Field::new("name", "Name", FieldKind::Text)
+            .value(name)
+            .autocomplete("off"),
+        Field::new("email", "Email address", FieldKind::Email)
+            .value(email)
+            .autocomplete("off"),
+        Field::new(
+            "role",
+            "Role",
+            FieldKind::Select(vec![
+                ("staff".into(), "Staff (scheduling and admin)".into()),
+                ("clinician".into(), "Clinician".into()),
+            ]),
+        )
+        .value(role),
+    ];
+    if let Some(ServiceError::Invalid { field, message }) = error {
+        mark_error(&mut fields, field, message);
+    }
+    let mut p = form_page(
+        &state,
+        "Invite",
+        "Invite a clinician or staff member",
+        "/team/invite",
+        &csrf,
+        fields,
+        "Create invitation link",
+    );
+    p.nav = Some(nav(&s.0, &csrf, "/team"));
+    Ok(page(status, alcove_frontend::render_form(p), c))
+}
+
+/// `POST /team/invite`.
+pub async fn team_invite(
+    req: HttpRequest,
+    s: SignedIn,
+    form: Checked<TeamInviteForm>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(&req)?;
+    let f = form.0;
+    let role = match f.role.as_str() {
+        "clinician" => Role::Clinician,
+        _ => Role::Staff,
+    };
+    match services.invite_team_member(&s.actor(), &f.name, &f.email, role) {
+        Ok(token) => panel(&req, &s, "/team", "Invitation", "Invitation created", None, vec![Section {
+            paragraphs: vec!["Give this link to the new team member (it is shown only now). It works once, for 7 days. They will set a password and sign-in codes.".into()],
+            link_box: Some(format!("{}/invite/{token}", state.origin)),
+            actions: vec![link("/team", "Back to the team", true)],
+            ..Section::default()
+        }]),
+        Err(e @ ServiceError::Invalid { .. }) => team_invite_page(&req, &s, &f.name, &f.email, &f.role, StatusCode::BAD_REQUEST, Some(e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn require_reauth(services: &crate::domain::Services, s: &SignedIn) -> Result<(), AppError> {
+    if services.recently_reauthenticated(&s.0.session) {
+        Ok(())
+    } else {
+        Err(AppError::Redirect("/reauth".into()))
+    }
+}
+
+/// `POST /accounts/{id}/disable` (re-authentication required).
+pub async fn disable_account(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let id = parse_id(&id)?;
+    services.authorize(
+        &s.actor(),
+        crate::policy::Action::ManageAccount,
+        crate::policy::Target::Account(id),
+    )?;
+    require_reauth(&services, &s)?;
+    services.disable_account(&s.actor(), id)?;
+    Ok(see_other("/team", &[]))
+}
+
+/// `POST /accounts/{id}/reset-mfa` (re-authentication required).
+pub async fn reset_mfa(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let id = parse_id(&id)?;
+    services.authorize(
+        &s.actor(),
+        crate::policy::Action::ManageAccount,
+        crate::policy::Target::Account(id),
+    )?;
+    require_reauth(&services, &s)?;
+    services.reset_mfa(&s.actor(), id)?;
+    Ok(see_other("/team", &[]))
+}
+
+/// `GET /audit`: the latest audit events (owner).
+pub async fn audit(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let events = services.recent_audit(&s.actor(), 200)?;
+    let table = TableSpec {
+        caption: "Latest events, newest first".into(),
+        headers: vec![
+            "#".into(),
+            "Time (UTC)".into(),
+            "Who".into(),
+            "Action".into(),
+            "Target".into(),
+            "Outcome".into(),
+            "IP".into(),
+        ],
+        rows: events
+            .into_iter()
+            .map(|e| {
+                vec![
+                    Cell::Text(e.seq.to_string()),
+                    Cell::Text(e.at),
+                    Cell::Text(format!("{} ({})", e.actor, e.role)),
+                    Cell::Text(e.action),
+                    Cell::Text(e.target),
+                    Cell::Text(e.outcome),
+                    Cell::Text(e.ip),
+                ]
+            })
+            .collect(),
+    };
+    panel(&req, &s, "/audit", "Audit log", "Audit log", None, vec![Section {
+        paragraphs: vec!["Every access to client records and every security event, in a tamper-evident chain. `alcove audit verify` checks the chain on the server.".into()],
+        table: Some(table),
+        ..Section::default()
+    }])
+}
