@@ -146,3 +146,82 @@ impl Services {
             .is_some_and(|at| self.now() - at <= time::Duration::minutes(5))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::crypto::{Keyring, Sealer};
+    use crate::domain::SessionTimeouts;
+    use crate::policy::AccountId;
+    use crate::store::Store;
+    use std::sync::Arc;
+    use time::Duration;
+
+    fn world(role: Role) -> (tempfile::TempDir, Services, ManualClock, Account) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
+        let clock = ManualClock::new(OffsetDateTime::now_utc());
+        let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default());
+        let account = Account {
+            id: AccountId::generate(),
+            role,
+            name: "n".into(),
+            email: "e@example.org".into(),
+            status: AccountStatus::Active,
+            password_hash: None,
+            totp: None,
+            recovery_codes: vec![],
+            failed_logins: vec![],
+            created_at: clock.now(),
+        };
+        services.store.write(|tx| accounts::put(tx, &account)).unwrap();
+        (dir, services, clock, account)
+    }
+
+    fn start(services: &Services, account: &Account) -> SessionToken {
+        let now = services.now();
+        services
+            .store
+            .write(|tx| services.start_session(tx, account, SessionStage::Full, now, true))
+            .unwrap()
+    }
+
+    #[test]
+    fn practice_session_ends_after_15_idle_minutes() {
+        let (_d, services, clock, account) = world(Role::Owner);
+        let token = start(&services, &account);
+        clock.advance(Duration::minutes(14));
+        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }));
+        clock.advance(Duration::minutes(14));
+        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }), "use resets the idle clock");
+        clock.advance(Duration::minutes(15) + Duration::seconds(1));
+        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::TimedOut));
+        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Invalid), "gone for good");
+    }
+
+    #[test]
+    fn client_session_idles_30_minutes_and_no_session_outlives_12_hours() {
+        let (_d, services, clock, account) = world(Role::Client);
+        let token = start(&services, &account);
+        clock.advance(Duration::minutes(29));
+        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }));
+        for _ in 0..25 {
+            clock.advance(Duration::minutes(29));
+            if !matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }) {
+                break;
+            }
+        }
+        assert!(clock.now() - account.created_at <= Duration::hours(12) + Duration::minutes(30));
+        assert!(!matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }));
+    }
+
+    #[test]
+    fn session_of_a_disabled_account_is_refused() {
+        let (_d, services, _clock, mut account) = world(Role::Staff);
+        let token = start(&services, &account);
+        account.status = AccountStatus::Disabled;
+        services.store.write(|tx| accounts::put(tx, &account)).unwrap();
+        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Invalid));
+    }
+}

@@ -17,6 +17,8 @@ macro_rules! csrf_form {
     ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
         #[derive(Deserialize)]
         pub struct $name {
+            // Missing counts as wrong: the check refuses it with 403.
+            #[serde(default)]
             pub csrf: String,
             $(#[serde(default)] pub $field: $ty,)*
         }

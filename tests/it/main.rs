@@ -4,10 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser_kit;
 mod kit;
 
 mod browser;
 mod headers;
+mod accounts;
 mod init;
 mod keyring;
 mod sealed;

@@ -1,0 +1,183 @@
+//! A scripted visitor: keeps cookies like a browser, sends the Origin header on POST like a
+//! browser on our own pages, reads form tokens out of pages, and never follows redirects.
+
+use std::collections::BTreeMap;
+
+use crate::kit::{Reply, Server};
+
+pub struct Visitor<'a> {
+    pub server: &'a Server,
+    pub cookies: BTreeMap<String, String>,
+    agent: ureq::Agent,
+}
+
+impl<'a> Visitor<'a> {
+    pub fn new(server: &'a Server) -> Self {
+        Self {
+            server,
+            cookies: BTreeMap::new(),
+            agent: server.client(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn absorb(&mut self, reply: &Reply) {
+        for (name, value) in &reply.headers {
+            if name.eq_ignore_ascii_case("set-cookie") {
+                let pair = value.split(';').next().unwrap_or("");
+                if let Some((k, v)) = pair.split_once('=') {
+                    if v.is_empty() || value.contains("Max-Age=0") {
+                        self.cookies.remove(k.trim());
+                    } else {
+                        self.cookies.insert(k.trim().to_owned(), v.trim().to_owned());
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn get(&mut self, path: &str) -> Reply {
+        let url = self.server.url(path);
+        let mut req = self.agent.get(&url);
+        if !self.cookies.is_empty() {
+            req = req.header("Cookie", &self.cookie_header());
+        }
+        let reply = Reply::from(req.call().expect("GET"));
+        self.absorb(&reply);
+        reply
+    }
+
+    /// POSTs `fields` plus the form token found in `page`.
+    pub fn post(&mut self, path: &str, page: &str, fields: &[(&str, &str)]) -> Reply {
+        let csrf = form_token(page).expect("the page has a form token");
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &csrf));
+        self.post_raw(path, &all)
+    }
+
+    /// POSTs exactly `fields` (no token added).
+    pub fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let url = self.server.url(path);
+        let mut req = self.agent.post(&url).header("Origin", &self.server.origin);
+        if !self.cookies.is_empty() {
+            req = req.header("Cookie", &self.cookie_header());
+        }
+        let reply = Reply::from(req.send_form(fields.iter().copied()).expect("POST"));
+        self.absorb(&reply);
+        reply
+    }
+
+    pub fn session(&self) -> Option<String> {
+        self.cookies.get("__Host-alcove").cloned()
+    }
+}
+
+/// The value of the first hidden `csrf` field in a page.
+pub fn form_token(page: &str) -> Option<String> {
+    let at = page.find("name=\"csrf\"")?;
+    let rest = &page[at..];
+    let v = rest.find("value=\"")? + 7;
+    let end = rest[v..].find('"')?;
+    Some(rest[v..v + end].to_owned())
+}
+
+/// The text inside the first `<code>` after `marker`.
+pub fn code_after(page: &str, marker: &str) -> Option<String> {
+    let at = page.find(marker)?;
+    let rest = &page[at..];
+    let s = rest.find("<code>")? + 6;
+    let e = rest[s..].find("</code>")?;
+    Some(rest[s..s + e].to_owned())
+}
+
+pub fn location(reply: &Reply) -> &str {
+    reply.header("location").unwrap_or("")
+}
+
+/// The current TOTP code for a secret shown as text.
+pub fn totp_now(secret_text: &str) -> String {
+    let secret = alcove::crypto::totp::secret_from_text(secret_text).expect("secret");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    alcove::crypto::totp::code_at(&secret, now)
+}
+
+/// The code for the next 30-second step (a code not yet used).
+pub fn totp_next(secret_text: &str) -> String {
+    let secret = alcove::crypto::totp::secret_from_text(secret_text).expect("secret");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    alcove::crypto::totp::code_at(&secret, now + 30)
+}
+
+pub const OWNER_EMAIL: &str = "owner@riverside.example";
+pub const OWNER_PASSWORD: &str = "quiet river lantern morning";
+
+/// An owner created through the setup link, with sign-in codes on.
+pub struct Owner<'a> {
+    pub visitor: Visitor<'a>,
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+}
+
+/// Walks the setup link: creates the owner, enrolls TOTP, saves the recovery codes.
+pub fn set_up_owner(server: &Server) -> Owner<'_> {
+    let link = server.setup_link().expect("setup link");
+    let path = link.trim_start_matches(&server.origin).to_owned();
+    let mut v = Visitor::new(server);
+    let form = v.get(&path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let created = v.post(
+        &path,
+        &form.body,
+        &[
+            ("name", "Dana Reyes"),
+            ("email", OWNER_EMAIL),
+            ("password", OWNER_PASSWORD),
+            ("confirm", OWNER_PASSWORD),
+        ],
+    );
+    assert_eq!(created.status, 303, "{}", created.body);
+    assert_eq!(location(&created), "/mfa/setup");
+    let enroll = v.get("/mfa/setup");
+    assert_eq!(enroll.status, 200);
+    assert!(enroll.body.contains("<svg"), "QR code drawn on the server");
+    let secret = code_after(&enroll.body, "type this key").expect("secret text");
+    let done = v.post("/mfa/setup", &enroll.body, &[("code", &totp_now(&secret))]);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("Save your recovery codes"));
+    let codes: Vec<String> = done
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s.split("</code>").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    Owner {
+        visitor: v,
+        secret,
+        recovery_codes: codes,
+    }
+}
+
+/// Signs in with password and the given second-step code; returns the final reply.
+pub fn sign_in(v: &mut Visitor<'_>, email: &str, password: &str, code: &str) -> Reply {
+    let page = v.get("/");
+    let first = v.post("/signin", &page.body, &[("email", email), ("password", password)]);
+    if first.status != 303 || location(&first) != "/signin/code" {
+        return first;
+    }
+    let code_page = v.get("/signin/code");
+    v.post("/signin/code", &code_page.body, &[("code", code)])
+}
