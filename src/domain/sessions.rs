@@ -134,6 +134,12 @@ impl Services {
         Ok(())
     }
 
+    /// Ends a session silently (replaced by a new sign-in).
+    pub fn end_session(&self, token: &str) -> Result<(), ServiceError> {
+        self.store.write(|tx| self.drop_session(tx, token))?;
+        Ok(())
+    }
+
     /// Removes a session without an audit event (a half-finished sign-in being replaced).
     pub(super) fn drop_session(&self, tx: &WriteTx<'_>, token: &str) -> Result<(), StoreError> {
         sessions::remove(tx, &self.session_index(token)).map(|_| ())
@@ -150,7 +156,7 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ManualClock;
+    use crate::clock::{Clock, ManualClock};
     use crate::crypto::{Keyring, Sealer};
     use crate::domain::SessionTimeouts;
     use crate::policy::AccountId;
@@ -160,7 +166,8 @@ mod tests {
 
     fn world(role: Role) -> (tempfile::TempDir, Services, ManualClock, Account) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
+        let store =
+            Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
         let clock = ManualClock::new(OffsetDateTime::now_utc());
         let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default());
         let account = Account {
@@ -175,7 +182,10 @@ mod tests {
             failed_logins: vec![],
             created_at: clock.now(),
         };
-        services.store.write(|tx| accounts::put(tx, &account)).unwrap();
+        services
+            .store
+            .write(|tx| accounts::put(tx, &account))
+            .unwrap();
         (dir, services, clock, account)
     }
 
@@ -192,12 +202,30 @@ mod tests {
         let (_d, services, clock, account) = world(Role::Owner);
         let token = start(&services, &account);
         clock.advance(Duration::minutes(14));
-        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }));
+        assert!(matches!(
+            services.resolve_session(&token.0).unwrap(),
+            Resolved::Valid { .. }
+        ));
         clock.advance(Duration::minutes(14));
-        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }), "use resets the idle clock");
+        assert!(
+            matches!(
+                services.resolve_session(&token.0).unwrap(),
+                Resolved::Valid { .. }
+            ),
+            "use resets the idle clock"
+        );
         clock.advance(Duration::minutes(15) + Duration::seconds(1));
-        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::TimedOut));
-        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Invalid), "gone for good");
+        assert!(matches!(
+            services.resolve_session(&token.0).unwrap(),
+            Resolved::TimedOut
+        ));
+        assert!(
+            matches!(
+                services.resolve_session(&token.0).unwrap(),
+                Resolved::Invalid
+            ),
+            "gone for good"
+        );
     }
 
     #[test]
@@ -205,15 +233,24 @@ mod tests {
         let (_d, services, clock, account) = world(Role::Client);
         let token = start(&services, &account);
         clock.advance(Duration::minutes(29));
-        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }));
+        assert!(matches!(
+            services.resolve_session(&token.0).unwrap(),
+            Resolved::Valid { .. }
+        ));
         for _ in 0..25 {
             clock.advance(Duration::minutes(29));
-            if !matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }) {
+            if !matches!(
+                services.resolve_session(&token.0).unwrap(),
+                Resolved::Valid { .. }
+            ) {
                 break;
             }
         }
         assert!(clock.now() - account.created_at <= Duration::hours(12) + Duration::minutes(30));
-        assert!(!matches!(services.resolve_session(&token.0).unwrap(), Resolved::Valid { .. }));
+        assert!(!matches!(
+            services.resolve_session(&token.0).unwrap(),
+            Resolved::Valid { .. }
+        ));
     }
 
     #[test]
@@ -221,7 +258,13 @@ mod tests {
         let (_d, services, _clock, mut account) = world(Role::Staff);
         let token = start(&services, &account);
         account.status = AccountStatus::Disabled;
-        services.store.write(|tx| accounts::put(tx, &account)).unwrap();
-        assert!(matches!(services.resolve_session(&token.0).unwrap(), Resolved::Invalid));
+        services
+            .store
+            .write(|tx| accounts::put(tx, &account))
+            .unwrap();
+        assert!(matches!(
+            services.resolve_session(&token.0).unwrap(),
+            Resolved::Invalid
+        ));
     }
 }

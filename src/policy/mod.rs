@@ -96,9 +96,10 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
                 (ListClients | CreateClient, Target::Practice)
                     | (ViewClient | InviteClient, Target::Client(_))
             ),
+            // A client sees their own home; the practice's record of them is the practice's.
             Role::Client => matches!(
                 (action, target),
-                (ViewOwnHome | ViewClient, Target::Client(owner)) if owner == *id
+                (ViewOwnHome, Target::Client(owner)) if owner == *id
             ),
         },
     };
@@ -128,7 +129,7 @@ mod tests {
         );
         assert_eq!(
             decide(&a, Action::ViewClient, Target::Client(a_id)),
-            Decision::Allow
+            Decision::Deny
         );
         assert_eq!(
             decide(&a, Action::ViewClient, Target::Client(b_id)),

@@ -103,17 +103,15 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     let form = form.0;
-    // Any session from before this sign-in ends now (no fixation).
-    if let Some(old) = req.cookie(SESSION_COOKIE) {
-        services.store.write(|tx| {
-            crate::store::sessions::remove(tx, &services_index(&services, old.value())).map(|_| ())
-        })?;
-    }
     match services
         .sign_in_password(client_ip(&req), &form.email, form.password)
         .await
     {
         Ok(next) => {
+            // Any session from before this sign-in ends now (no fixation).
+            if let Some(old) = req.cookie(SESSION_COOKIE) {
+                services.end_session(old.value())?;
+            }
             let (to, token) = match next {
                 Next::Code(t) => ("/signin/code", t),
                 Next::Enroll(t) => ("/mfa/setup", t),
@@ -134,13 +132,6 @@ pub async fn sign_in(
             Ok(resp)
         }
     }
-}
-
-fn services_index(services: &crate::domain::Services, token: &str) -> [u8; 32] {
-    services
-        .store
-        .blind_index()
-        .index("session", token.as_bytes())
 }
 
 fn code_page(

@@ -37,6 +37,7 @@ pub(super) fn unlock_page(
 
 #[derive(Deserialize)]
 pub struct UnlockForm {
+    #[serde(default)]
     passphrase: Zeroizing<String>,
 }
 

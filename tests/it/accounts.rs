@@ -7,9 +7,7 @@ use crate::browser_kit::{
 use crate::kit::Server;
 
 fn invite_link_path(page: &str) -> String {
-    let code = crate::browser_kit::code_after(page, "shown only now").expect("invite link");
-    let at = code.find("/invite/").unwrap();
-    code[at..].to_owned()
+    crate::browser_kit::invite_path_in(page)
 }
 
 #[test]
@@ -32,7 +30,12 @@ fn owner_sets_up_signs_out_and_in_invites_a_client_who_reaches_their_home() {
     let out = v.post("/signout", &home.body, &[]);
     assert_eq!(out.status, 303);
     assert_eq!(v.get("/home").status, 303, "signed out");
-    let signed_in = sign_in(&mut v, OWNER_EMAIL, OWNER_PASSWORD, &totp_next(&owner.secret));
+    let signed_in = sign_in(
+        &mut v,
+        OWNER_EMAIL,
+        OWNER_PASSWORD,
+        &totp_next(&owner.secret),
+    );
     assert_eq!(signed_in.status, 303, "{}", signed_in.body);
     assert_eq!(location(&signed_in), "/home");
 
@@ -67,7 +70,10 @@ fn owner_sets_up_signs_out_and_in_invites_a_client_who_reaches_their_home() {
     let set = client.post(
         &invite_path,
         &form.body,
-        &[("password", "blue heron at dawn"), ("confirm", "blue heron at dawn")],
+        &[
+            ("password", "blue heron at dawn"),
+            ("confirm", "blue heron at dawn"),
+        ],
     );
     assert_eq!(set.status, 303, "{}", set.body);
     let home = client.get("/home");
@@ -79,7 +85,14 @@ fn owner_sets_up_signs_out_and_in_invites_a_client_who_reaches_their_home() {
     // And the client signs in again later with the password alone (codes are optional).
     let mut later = Visitor::new(&server);
     let page = later.get("/");
-    let r = later.post("/signin", &page.body, &[("email", "jo@example.org"), ("password", "blue heron at dawn")]);
+    let r = later.post(
+        "/signin",
+        &page.body,
+        &[
+            ("email", "jo@example.org"),
+            ("password", "blue heron at dawn"),
+        ],
+    );
     assert_eq!(location(&r), "/home");
 }
 
@@ -91,13 +104,28 @@ fn eleventh_failure_in_an_hour_is_refused_even_with_the_right_password() {
     let mut v = Visitor::new(&server);
     for _ in 0..10 {
         let page = v.get("/");
-        let r = v.post("/signin", &page.body, &[("email", OWNER_EMAIL), ("password", "not the password at all")]);
+        let r = v.post(
+            "/signin",
+            &page.body,
+            &[
+                ("email", OWNER_EMAIL),
+                ("password", "not the password at all"),
+            ],
+        );
         assert_eq!(r.status, 401);
     }
     let page = v.get("/");
-    let r = v.post("/signin", &page.body, &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)]);
+    let r = v.post(
+        "/signin",
+        &page.body,
+        &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)],
+    );
     assert_eq!(r.status, 429, "{}", r.body);
-    assert!(r.body.contains("Too many failed sign-in attempts"), "{}", r.body);
+    assert!(
+        r.body.contains("Too many failed sign-in attempts"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("locked until"), "{}", r.body);
     drop(owner);
 }
@@ -124,9 +152,15 @@ fn a_recovery_code_signs_in_once() {
     let owner = set_up_owner(&server);
     let code = owner.recovery_codes[3].clone();
     let mut a = Visitor::new(&server);
-    assert_eq!(location(&sign_in(&mut a, OWNER_EMAIL, OWNER_PASSWORD, &code)), "/home");
+    assert_eq!(
+        location(&sign_in(&mut a, OWNER_EMAIL, OWNER_PASSWORD, &code)),
+        "/home"
+    );
     let mut b = Visitor::new(&server);
-    assert_eq!(sign_in(&mut b, OWNER_EMAIL, OWNER_PASSWORD, &code).status, 401);
+    assert_eq!(
+        sign_in(&mut b, OWNER_EMAIL, OWNER_PASSWORD, &code).status,
+        401
+    );
 }
 
 #[test]
@@ -136,11 +170,19 @@ fn session_token_from_before_sign_in_is_dead_after_it_and_after_sign_out() {
     let owner = set_up_owner(&server);
     let mut v = Visitor::new(&server);
     let page = v.get("/");
-    let first = v.post("/signin", &page.body, &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)]);
+    let first = v.post(
+        "/signin",
+        &page.body,
+        &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)],
+    );
     assert_eq!(location(&first), "/signin/code");
     let before = v.session().unwrap();
     let code_page = v.get("/signin/code");
-    let done = v.post("/signin/code", &code_page.body, &[("code", &totp_next(&owner.secret))]);
+    let done = v.post(
+        "/signin/code",
+        &code_page.body,
+        &[("code", &totp_next(&owner.secret))],
+    );
     assert_eq!(location(&done), "/home");
     let after = v.session().unwrap();
     assert_ne!(before, after, "a new token at sign-in");
@@ -154,7 +196,11 @@ fn session_token_from_before_sign_in_is_dead_after_it_and_after_sign_out() {
     let mut replay = Visitor::new(&server);
     replay.cookies.insert("__Host-alcove".into(), after);
     let r = replay.get("/home");
-    assert_eq!((r.status, location(&r)), (303, "/"), "sign-out ended it on the server");
+    assert_eq!(
+        (r.status, location(&r)),
+        (303, "/"),
+        "sign-out ended it on the server"
+    );
 }
 
 #[test]
@@ -164,14 +210,22 @@ fn session_cookie_has_the_required_attributes() {
     let owner = set_up_owner(&server);
     let mut v = Visitor::new(&server);
     let page = v.get("/");
-    let r = v.post("/signin", &page.body, &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)]);
+    let r = v.post(
+        "/signin",
+        &page.body,
+        &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)],
+    );
     let set_cookie = r
         .headers
         .iter()
         .find(|(k, v)| k.eq_ignore_ascii_case("set-cookie") && v.starts_with("__Host-alcove="))
         .map(|(_, v)| v.clone())
         .expect("session cookie");
-    let token = set_cookie.split(';').next().unwrap().trim_start_matches("__Host-alcove=");
+    let token = set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("__Host-alcove=");
     assert_eq!(token.len(), 43, "256-bit token");
     for attr in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(set_cookie.contains(attr), "{attr} in {set_cookie}");
@@ -194,13 +248,34 @@ fn unknown_email_and_wrong_password_get_the_same_answer() {
     };
     let mut a = Visitor::new(&server);
     let page = a.get("/");
-    let unknown = a.post("/signin", &page.body, &[("email", "nobody@example.org"), ("password", "whatever password here")]);
+    let unknown = a.post(
+        "/signin",
+        &page.body,
+        &[
+            ("email", "nobody@example.org"),
+            ("password", "whatever password here"),
+        ],
+    );
     let mut b = Visitor::new(&server);
     let page = b.get("/");
-    let wrong = b.post("/signin", &page.body, &[("email", "nobody@example.org"), ("password", "whatever password here")]);
+    let wrong = b.post(
+        "/signin",
+        &page.body,
+        &[
+            ("email", "nobody@example.org"),
+            ("password", "whatever password here"),
+        ],
+    );
     let mut c = Visitor::new(&server);
     let page = c.get("/");
-    let wrong_pw = c.post("/signin", &page.body, &[("email", OWNER_EMAIL), ("password", "whatever password here")]);
+    let wrong_pw = c.post(
+        "/signin",
+        &page.body,
+        &[
+            ("email", OWNER_EMAIL),
+            ("password", "whatever password here"),
+        ],
+    );
     assert_eq!(unknown.status, wrong_pw.status);
     assert_eq!(
         strip(&unknown.body).replace("nobody@example.org", "EMAIL"),
@@ -216,9 +291,19 @@ fn a_same_origin_post_without_the_form_token_is_refused() {
     let _owner = set_up_owner(&server);
     let mut v = Visitor::new(&server);
     v.get("/");
-    let r = v.post_raw("/signin", &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)]);
+    let r = v.post_raw(
+        "/signin",
+        &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)],
+    );
     assert_eq!(r.status, 403);
-    let r = v.post_raw("/signin", &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD), ("csrf", "0000")]);
+    let r = v.post_raw(
+        "/signin",
+        &[
+            ("email", OWNER_EMAIL),
+            ("password", OWNER_PASSWORD),
+            ("csrf", "0000"),
+        ],
+    );
     assert_eq!(r.status, 403);
     assert!(v.session().is_none());
 }
@@ -231,12 +316,33 @@ fn weak_passwords_are_refused_with_the_typed_values_kept() {
     let path = link.trim_start_matches(&server.origin).to_owned();
     let mut v = Visitor::new(&server);
     let form = v.get(&path);
-    let r = v.post(&path, &form.body, &[("name", "Dana Reyes"), ("email", "dana@example.org"), ("password", "short"), ("confirm", "short")]);
+    let r = v.post(
+        &path,
+        &form.body,
+        &[
+            ("name", "Dana Reyes"),
+            ("email", "dana@example.org"),
+            ("password", "short"),
+            ("confirm", "short"),
+        ],
+    );
     assert_eq!(r.status, 400);
     assert!(r.body.contains("at least 12 characters"), "{}", r.body);
     assert!(r.body.contains("value=\"dana@example.org\""), "email kept");
-    assert!(!r.body.contains("value=\"short\""), "passwords are never echoed");
-    let r = v.post(&path, &form.body, &[("name", "Dana Reyes"), ("email", "dana@example.org"), ("password", "password1234"), ("confirm", "password1234")]);
+    assert!(
+        !r.body.contains("value=\"short\""),
+        "passwords are never echoed"
+    );
+    let r = v.post(
+        &path,
+        &form.body,
+        &[
+            ("name", "Dana Reyes"),
+            ("email", "dana@example.org"),
+            ("password", "password1234"),
+            ("confirm", "password1234"),
+        ],
+    );
     assert!(r.body.contains("too common"), "{}", r.body);
     let _ = totp_now;
 }

@@ -8,6 +8,9 @@ use crate::kit::{Reply, Server};
 pub struct Visitor<'a> {
     pub server: &'a Server,
     pub cookies: BTreeMap<String, String>,
+    /// When set, responses do not change the cookies (the access matrix replays one
+    /// identity against every route).
+    pub frozen: bool,
     agent: ureq::Agent,
 }
 
@@ -16,6 +19,7 @@ impl<'a> Visitor<'a> {
         Self {
             server,
             cookies: BTreeMap::new(),
+            frozen: false,
             agent: server.client(),
         }
     }
@@ -29,6 +33,9 @@ impl<'a> Visitor<'a> {
     }
 
     fn absorb(&mut self, reply: &Reply) {
+        if self.frozen {
+            return;
+        }
         for (name, value) in &reply.headers {
             if name.eq_ignore_ascii_case("set-cookie") {
                 let pair = value.split(';').next().unwrap_or("");
@@ -36,7 +43,8 @@ impl<'a> Visitor<'a> {
                     if v.is_empty() || value.contains("Max-Age=0") {
                         self.cookies.remove(k.trim());
                     } else {
-                        self.cookies.insert(k.trim().to_owned(), v.trim().to_owned());
+                        self.cookies
+                            .insert(k.trim().to_owned(), v.trim().to_owned());
                     }
                 }
             }
@@ -174,10 +182,45 @@ pub fn set_up_owner(server: &Server) -> Owner<'_> {
 /// Signs in with password and the given second-step code; returns the final reply.
 pub fn sign_in(v: &mut Visitor<'_>, email: &str, password: &str, code: &str) -> Reply {
     let page = v.get("/");
-    let first = v.post("/signin", &page.body, &[("email", email), ("password", password)]);
+    let first = v.post(
+        "/signin",
+        &page.body,
+        &[("email", email), ("password", password)],
+    );
     if first.status != 303 || location(&first) != "/signin/code" {
         return first;
     }
     let code_page = v.get("/signin/code");
     v.post("/signin/code", &code_page.body, &[("code", code)])
+}
+
+/// Signs a new practice member in through an invitation link and enrolls sign-in codes;
+/// returns the visitor (fully signed in) and the TOTP secret.
+pub fn join_by_invite<'a>(
+    server: &'a Server,
+    invite_path: &str,
+    password: &str,
+) -> (Visitor<'a>, String) {
+    let mut v = Visitor::new(server);
+    let form = v.get(invite_path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let r = v.post(
+        invite_path,
+        &form.body,
+        &[("password", password), ("confirm", password)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let enroll = v.get("/mfa/setup");
+    assert_eq!(enroll.status, 200, "{}", enroll.body);
+    let secret = code_after(&enroll.body, "type this key").expect("secret");
+    let done = v.post("/mfa/setup", &enroll.body, &[("code", &totp_now(&secret))]);
+    assert_eq!(done.status, 200, "{}", done.body);
+    (v, secret)
+}
+
+/// The path of the invitation link shown on a page.
+pub fn invite_path_in(page: &str) -> String {
+    let code = code_after(page, "shown only now").expect("invite link");
+    let at = code.find("/invite/").expect("invite path");
+    code[at..].to_owned()
 }

@@ -79,7 +79,7 @@ fn errors_show_a_plain_page_with_a_reference_and_no_internals() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), &[]);
     // A form POST with a missing field: actix's own error text must not reach the person.
-    let reply = server.post_form("/unlock", &[("wrong_field", "x")]);
+    let reply = server.post_form("/unlock", &[("passphrase", "x"), ("passphrase", "y")]);
     assert_eq!(reply.status, 400);
     assert!(
         reply.body.contains("We could not process that request"),

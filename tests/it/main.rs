@@ -7,9 +7,10 @@
 mod browser_kit;
 mod kit;
 
+mod accounts;
+mod authz;
 mod browser;
 mod headers;
-mod accounts;
 mod init;
 mod keyring;
 mod sealed;

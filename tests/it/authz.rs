@@ -1,0 +1,335 @@
+//! `authz_matrix`: every route as every role, against records owned by client A and by
+//! client B. Checks the status and that a body never holds another client's canary text.
+//! A route missing from the table below fails the test.
+
+use std::collections::BTreeSet;
+
+use crate::browser_kit::{invite_path_in, join_by_invite, location, set_up_owner, Visitor};
+use crate::kit::Server;
+
+const CANARY_A: &str = "CanaryAlphaQuokka";
+const CANARY_B: &str = "CanaryBravoNarwhal";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    ClientA,
+    ClientB,
+    Staff,
+    Clinician,
+    Disabled,
+    Expired,
+    Owner,
+}
+
+use Who::*;
+
+/// Whose record a route with `{id}` is sent against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Of {
+    A,
+    B,
+}
+
+/// The expected status of `method path` as `who` against `of`'s record.
+fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
+    let signed_in = matches!(who, ClientA | ClientB | Staff | Clinician | Owner);
+    let practice = matches!(who, Staff | Clinician | Owner);
+    let client = matches!(who, ClientA | ClientB);
+    let _ = of;
+    match (method, path) {
+        ("get", "/healthz") => 200,
+        ("get", "/assets/{path:.*}") => 200,
+        ("get", "/") => {
+            if signed_in {
+                303
+            } else {
+                200
+            }
+        }
+        ("post", "/unlock") => 303,
+        ("post", "/signin") => 401,
+        ("get", "/signin/code") | ("post", "/signin/code") => 303,
+        ("post", "/signout") => 303,
+        ("get", "/signed-out") => 200,
+        ("get", "/mfa/setup") | ("post", "/mfa/setup") => 303,
+        ("get", "/reauth") => {
+            if signed_in {
+                200
+            } else {
+                303
+            }
+        }
+        ("post", "/reauth") => {
+            if signed_in {
+                401
+            } else {
+                303
+            }
+        }
+        ("get", "/setup/{token}") | ("post", "/setup/{token}") => 404,
+        ("get", "/invite/{token}") | ("post", "/invite/{token}") => 404,
+        ("get", "/home") => {
+            if signed_in {
+                200
+            } else {
+                303
+            }
+        }
+        _ if !signed_in => 303,
+        ("get", "/clients") | ("get", "/clients/new") | ("get", "/clients/{id}") => {
+            if practice {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/clients") => {
+            if practice {
+                400
+            } else {
+                403
+            }
+        }
+        ("post", "/clients/{id}/invite") | ("post", "/clients/{id}/invite/revoke") => {
+            if practice {
+                200
+            } else {
+                403
+            }
+        }
+        ("get", "/team") | ("get", "/team/invite") => {
+            if who == Owner {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/team/invite") => {
+            if who == Owner {
+                400
+            } else {
+                403
+            }
+        }
+        ("post", "/accounts/{id}/disable") | ("post", "/accounts/{id}/reset-mfa") => {
+            if who == Owner {
+                303
+            } else {
+                403
+            }
+        }
+        ("get", "/audit") => {
+            if who == Owner {
+                200
+            } else {
+                403
+            }
+        }
+        _ => {
+            let _ = client;
+            panic!("route {method} {path} is missing from the authz_matrix table")
+        }
+    }
+}
+
+/// Routes that end the session or change accounts run last for each role.
+fn ends_or_changes(path: &str) -> bool {
+    path == "/signout" || path.starts_with("/accounts/")
+}
+
+fn concrete(path: &str, id: &str) -> String {
+    path.replace("{id}", id)
+        .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .replace("{path:.*}", "alcove.css")
+}
+
+fn client(owner: &mut Visitor<'_>, name: &str, email: &str) -> (String, String) {
+    let new = owner.get("/clients/new");
+    let r = owner.post(
+        "/clients",
+        &new.body,
+        &[
+            ("legal_name", name),
+            ("preferred_name", ""),
+            ("email", email),
+            ("phone", ""),
+            ("date_of_birth", ""),
+            ("admin_note", name),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let path = location(&r).to_owned();
+    let id = path.trim_start_matches("/clients/").to_owned();
+    let detail = owner.get(&path);
+    let invited = owner.post(&format!("{path}/invite"), &detail.body, &[]);
+    (id, invite_path_in(&invited.body))
+}
+
+fn team_member(owner: &mut Visitor<'_>, name: &str, email: &str, role: &str) -> String {
+    let form = owner.get("/team/invite");
+    let r = owner.post(
+        "/team/invite",
+        &form.body,
+        &[("name", name), ("email", email), ("role", role)],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    invite_path_in(&r.body)
+}
+
+fn accept_client<'a>(server: &'a Server, invite: &str) -> Visitor<'a> {
+    let mut v = Visitor::new(server);
+    let form = v.get(invite);
+    let r = v.post(
+        invite,
+        &form.body,
+        &[
+            ("password", "a long client password"),
+            ("confirm", "a long client password"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(v.get("/home").status, 200);
+    v
+}
+
+#[test]
+fn authz_matrix() {
+    let routes: BTreeSet<(String, String)> = alcove::web::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let (id_a, invite_a) = client(&mut owner, CANARY_A, "a@example.org");
+    let (id_b, invite_b) = client(&mut owner, CANARY_B, "b@example.org");
+    let client_a = accept_client(&server, &invite_a);
+    let client_b = accept_client(&server, &invite_b);
+    let staff_invite = team_member(&mut owner, "Sam Staff", "sam@example.org", "staff");
+    let (staff, _) = join_by_invite(&server, &staff_invite, "staff password long");
+    let clin_invite = team_member(
+        &mut owner,
+        "Cleo Clinician",
+        "cleo@example.org",
+        "clinician",
+    );
+    let (clinician, _) = join_by_invite(&server, &clin_invite, "clinician password long");
+    let gone_invite = team_member(&mut owner, "Gus Gone", "gus@example.org", "staff");
+    let (mut disabled, _) = join_by_invite(&server, &gone_invite, "gone password long");
+    // Switch Gus off from the owner's team page.
+    let team = owner.get("/team");
+    let gus = &team.body[team.body.find("Gus Gone").unwrap()..];
+    let at = gus.find("/accounts/").unwrap();
+    let action = gus[at..].split('"').next().unwrap().to_owned();
+    assert!(action.ends_with("/reset-mfa") || action.ends_with("/disable"));
+    let disable = action.replace("/reset-mfa", "/disable");
+    assert_eq!(owner.post(&disable, &team.body, &[]).status, 303);
+    assert_eq!(
+        disabled.get("/home").status,
+        303,
+        "a disabled account's session is gone"
+    );
+    // An ended session: signed in, then signed out; the old cookie is replayed.
+    let mut expired = Visitor::new(&server);
+    expired.cookies = client_a.cookies.clone();
+    {
+        let mut a2 = accept_client_again(&server);
+        let home = a2.get("/home");
+        let old = a2.cookies.clone();
+        a2.post("/signout", &home.body, &[]);
+        expired.cookies = old;
+    }
+
+    // Sanity: the canaries are visible where they should be, so their absence means something.
+    let mut probe = Visitor::new(&server);
+    probe.cookies = owner.cookies.clone();
+    assert!(probe
+        .get(&format!("/clients/{id_a}"))
+        .body
+        .contains(CANARY_A));
+    assert!(probe
+        .get(&format!("/clients/{id_b}"))
+        .body
+        .contains(CANARY_B));
+
+    let mut identities = vec![
+        (Anonymous, Visitor::new(&server)),
+        (ClientA, client_a),
+        (ClientB, client_b),
+        (Staff, staff),
+        (Clinician, clinician),
+        (Disabled, disabled),
+        (Expired, expired),
+        (Owner, owner),
+    ];
+    let mut checked = BTreeSet::new();
+    let mut failures = Vec::new();
+    for (who, visitor) in identities.iter_mut() {
+        let start = if matches!(who, Anonymous | Disabled | Expired) {
+            "/"
+        } else {
+            "/home"
+        };
+        let page = visitor.get(start).body;
+        visitor.frozen = true;
+        let mut ordered: Vec<&(String, String)> = routes.iter().collect();
+        ordered.sort_by_key(|(_, p)| ends_or_changes(p));
+        for (method, path) in ordered {
+            for of in [Of::A, Of::B] {
+                if of == Of::B && !path.contains("{id}") {
+                    continue;
+                }
+                let id = if of == Of::A { &id_a } else { &id_b };
+                let url = concrete(path, id);
+                let reply = if method == "get" {
+                    visitor.get(&url)
+                } else {
+                    visitor.post(&url, &page, &[])
+                };
+                let want = expected(*who, method, path, of);
+                if reply.status != want {
+                    failures.push(format!(
+                        "{who:?} {method} {url}: got {}, want {want}",
+                        reply.status
+                    ));
+                }
+                let foreign: &[&str] = match who {
+                    ClientA => &[CANARY_B],
+                    ClientB => &[CANARY_A],
+                    Anonymous | Disabled | Expired => &[CANARY_A, CANARY_B],
+                    _ => &[],
+                };
+                for canary in foreign {
+                    if reply.body.contains(canary) {
+                        failures.push(format!("{who:?} {method} {url}: body holds {canary}"));
+                    }
+                }
+                checked.insert((method.clone(), path.clone()));
+            }
+        }
+    }
+    assert_eq!(checked, routes, "every route was sent");
+    assert!(
+        failures.is_empty(),
+        "authz_matrix failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Client A signing in again in a second browser (to produce a session that then ends).
+fn accept_client_again(server: &Server) -> Visitor<'_> {
+    let mut v = Visitor::new(server);
+    let page = v.get("/");
+    let r = v.post(
+        "/signin",
+        &page.body,
+        &[
+            ("email", "a@example.org"),
+            ("password", "a long client password"),
+        ],
+    );
+    assert_eq!(location(&r), "/home", "{}", r.body);
+    v
+}
