@@ -254,7 +254,7 @@ fn authz_matrix() {
         .body
         .contains(CANARY_B));
 
-    let mut identities = vec![
+    let mut identities = [
         (Anonymous, Visitor::new(&server)),
         (ClientA, client_a),
         (ClientB, client_b),
