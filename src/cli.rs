@@ -38,6 +38,46 @@ pub enum Command {
     Init(InitArgs),
     /// Run the portal (sets up an empty data directory first).
     Serve(ServeArgs),
+    /// Manage accounts on this computer (works whether or not the server runs).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// List every account with its role, status and sign-in codes.
+    List(LocalArgs),
+    /// Print a one-time link (24 hours) with which the person sets a new password.
+    ResetPassword(EmailArgs),
+    /// Remove an account's sign-in codes; it sets them up again at the next sign-in.
+    ResetMfa(EmailArgs),
+    /// Switch an account off and end its sessions.
+    Disable(EmailArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit log's hash chain; exits non-zero at the first broken, reordered or
+    /// missing event.
+    Verify(LocalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// When the server is stopped and the data directory is locked with a passphrase.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EmailArgs {
+    /// The account's email address.
+    pub email: String,
+    #[command(flatten)]
+    pub local: LocalArgs,
 }
 
 #[derive(Debug, Args)]

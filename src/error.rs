@@ -34,4 +34,6 @@ pub enum Error {
     Server(std::io::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Admin(String),
 }

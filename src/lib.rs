@@ -4,6 +4,7 @@
 //! (redb, sealed values), `domain` (services), `web` (actix handlers and middleware),
 //! `tls` (certificates), `datadir` (init and unlock), `serve` (the running server).
 
+pub mod admin;
 pub mod cli;
 pub mod clock;
 pub mod config;

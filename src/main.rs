@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use alcove::cli::{Cli, Command, InitArgs};
+use alcove::admin::{self, Request, Response};
+use alcove::cli::{AuditCommand, Cli, Command, InitArgs, LocalArgs, UserCommand};
 use alcove::clock::SystemClock;
 use alcove::config::{Config, FlagOverrides};
 use alcove::crypto::unlock::Passphrase;
@@ -34,6 +35,23 @@ fn run(cli: Cli) -> Result<(), Error> {
             logging::init(config.log_level);
             init(&cli.data_dir, args)
         }
+        Command::User(cmd) => {
+            let (request, local) = match cmd {
+                UserCommand::List(l) => (Request::UserList, l),
+                UserCommand::ResetPassword(a) => {
+                    (Request::ResetPassword { email: a.email }, a.local)
+                }
+                UserCommand::ResetMfa(a) => (Request::ResetMfa { email: a.email }, a.local),
+                UserCommand::Disable(a) => (Request::Disable { email: a.email }, a.local),
+            };
+            local_admin(&cli.data_dir, cli.config.as_deref(), &local, &request)
+        }
+        Command::Audit(AuditCommand::Verify(local)) => local_admin(
+            &cli.data_dir,
+            cli.config.as_deref(),
+            &local,
+            &Request::AuditVerify,
+        ),
         Command::Serve(args) => {
             let flags = FlagOverrides {
                 listen: args.listen,
@@ -76,4 +94,25 @@ fn init(dir: &std::path::Path, args: InitArgs) -> Result<(), Error> {
         report.data_dir.display()
     );
     Ok(())
+}
+
+fn local_admin(
+    dir: &std::path::Path,
+    config_file: Option<&std::path::Path>,
+    local: &LocalArgs,
+    request: &Request,
+) -> Result<(), Error> {
+    let config = Config::load(dir, config_file, &FlagOverrides::default())?;
+    logging::init(alcove::config::LogLevel::Warn);
+    let passphrase = match &local.passphrase_file {
+        Some(f) => Some(Passphrase::from_file(f).map_err(Error::Passphrase)?),
+        None => None,
+    };
+    match admin::client::run(dir, &config, passphrase.as_ref(), request) {
+        Response::Ok { text } => {
+            print!("{text}");
+            Ok(())
+        }
+        Response::Failed { message } => Err(Error::Admin(message)),
+    }
 }

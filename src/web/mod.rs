@@ -48,6 +48,12 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let tls =
         crate::tls::server_config(resolver).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let admin_state = state.clone();
+    actix_web::rt::spawn(async move {
+        if let Err(e) = crate::admin::socket::serve(admin_state).await {
+            tracing::error!(error = %e, "the admin socket stopped; `alcove user` commands need the server stopped now");
+        }
+    });
     let data = web::Data::new(state);
     let https_server = HttpServer::new(move || {
         App::new()

@@ -8,6 +8,7 @@ mod browser_kit;
 mod kit;
 
 mod accounts;
+mod admin;
 mod authz;
 mod browser;
 mod headers;

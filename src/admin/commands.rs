@@ -1,0 +1,93 @@
+//! What each local administrator command does, shared by the socket and the direct path.
+
+use super::{Request, Response};
+use crate::domain::audit::{self, ChainState};
+use crate::domain::{ServiceError, Services};
+use crate::policy::{Action, Actor, Target};
+use crate::store::accounts::AccountStatus;
+
+fn failed(message: impl Into<String>) -> Response {
+    Response::Failed {
+        message: message.into(),
+    }
+}
+
+fn service_error(e: ServiceError) -> Response {
+    match e {
+        ServiceError::NotFound => failed("No account has that email address."),
+        other => failed(other.to_string()),
+    }
+}
+
+/// Runs one command as the local administrator. `origin` is where links point.
+pub fn execute(services: &Services, origin: &str, request: &Request) -> Response {
+    let actor = Actor::LocalAdmin;
+    let result = match request {
+        Request::UserList => list(services, &actor),
+        Request::ResetPassword { email } => services
+            .account_by_email(&actor, email)
+            .and_then(|id| services.reset_password_link(&actor, id))
+            .map(|token| {
+                format!(
+                    "Password-reset link (works once, for 24 hours; give it only to the account's owner):\n    {origin}/invite/{token}\n"
+                )
+            }),
+        Request::ResetMfa { email } => services
+            .account_by_email(&actor, email)
+            .and_then(|id| services.reset_mfa(&actor, id))
+            .map(|()| "Sign-in codes were reset. The person sets them up again at their next sign-in; their sessions have ended.\n".to_owned()),
+        Request::Disable { email } => services
+            .account_by_email(&actor, email)
+            .and_then(|id| services.disable_account(&actor, id))
+            .map(|()| "The account is switched off and its sessions have ended.\n".to_owned()),
+        Request::AuditVerify => return verify(services, &actor),
+    };
+    match result {
+        Ok(text) => Response::Ok { text },
+        Err(e) => service_error(e),
+    }
+}
+
+fn list(services: &Services, actor: &Actor) -> Result<String, ServiceError> {
+    let accounts = services.list_accounts(actor)?;
+    let mut out = format!(
+        "{:<34} {:<10} {:<9} {:<5} {}\n",
+        "EMAIL", "ROLE", "STATUS", "MFA", "NAME"
+    );
+    for a in accounts {
+        let status = match a.status {
+            AccountStatus::Invited => "invited",
+            AccountStatus::Active if a.locked => "locked",
+            AccountStatus::Active => "active",
+            AccountStatus::Disabled => "disabled",
+        };
+        out.push_str(&format!(
+            "{:<34} {:<10} {:<9} {:<5} {}\n",
+            a.email,
+            a.role.name(),
+            status,
+            if a.mfa { "on" } else { "off" },
+            a.name
+        ));
+    }
+    Ok(out)
+}
+
+fn verify(services: &Services, actor: &Actor) -> Response {
+    if let Err(e) = services.authorize(actor, Action::VerifyAudit, Target::Practice) {
+        return service_error(e);
+    }
+    match audit::verify(&services.store) {
+        Ok(ChainState::Intact { events, head }) => {
+            // The check itself is an audited event, appended after the walk.
+            let _ = services.audit_read(actor, Action::VerifyAudit, Target::Practice);
+            Response::Ok {
+                text: format!("Audit log intact: {events} events, chain head {head}.\n"),
+            }
+        }
+        Ok(ChainState::Broken { position, problem }) => failed(format!(
+            "AUDIT LOG BROKEN at event {position}: {problem}. Keep this data directory as it is and restore the audit log from a backup to compare."
+        )),
+        Err(e) => failed(format!("Could not read the audit log: {e}")),
+    }
+}

@@ -1,0 +1,77 @@
+//! The admin socket inside the running server.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+
+use super::{commands, Request, Response, SOCKET_FILE};
+use crate::web::AppState;
+
+/// Binds `DATA_DIR/admin.sock` (owner-only) and answers requests until the server stops.
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    let path = state.data_dir.join(SOCKET_FILE);
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    let owner_uid = std::fs::metadata(&path)?.uid();
+    let _guard = RemoveOnDrop(path.clone());
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let same_user = stream.peer_cred().is_ok_and(|c| c.uid() == owner_uid);
+        if !same_user {
+            tracing::warn!("refused an admin socket connection from another user");
+            continue;
+        }
+        let state = state.clone();
+        actix_web::rt::spawn(async move {
+            if let Err(e) = answer(stream, state).await {
+                tracing::warn!(error = %e, "admin socket request failed");
+            }
+        });
+    }
+}
+
+async fn answer(stream: UnixStream, state: AppState) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut line = String::new();
+    BufReader::new(read).read_line(&mut line).await?;
+    let response = match serde_json::from_str::<Request>(&line) {
+        Err(_) => Response::Failed {
+            message: "The server did not understand that command (is the alcove program the same version as the server?).".into(),
+        },
+        Ok(request) => match state.vault() {
+            None => Response::Failed {
+                message: "The server is locked. Unlock it on its web page first.".into(),
+            },
+            Some(vault) => {
+                let services = vault.services.clone();
+                let origin = state.origin.clone();
+                tracing::info!("running a local administrator command");
+                tokio::task::spawn_blocking(move || commands::execute(&services, &origin, &request))
+                    .await
+                    .unwrap_or(Response::Failed {
+                        message: "The command failed inside the server.".into(),
+                    })
+            }
+        },
+    };
+    let mut text = serde_json::to_string(&response).unwrap_or_default();
+    text.push('\n');
+    write.write_all(text.as_bytes()).await?;
+    write.shutdown().await
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The socket path for a data directory.
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(SOCKET_FILE)
+}

@@ -1,0 +1,150 @@
+//! `alcove user …` and `alcove audit verify`, with the server running (admin socket) and
+//! stopped (direct store access).
+
+use crate::browser_kit::{
+    location, set_up_owner, sign_in, totp_next, Visitor, OWNER_EMAIL, OWNER_PASSWORD,
+};
+use crate::kit::{alcove, Server};
+
+fn run(data: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = alcove(data).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn user_commands_work_through_the_running_server_and_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let owner = set_up_owner(&server);
+
+    let socket = data.join("admin.sock");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let (ok, list, err) = run(&data, &["user", "list"]);
+    assert!(ok, "{err}");
+    let line = list
+        .lines()
+        .find(|l| l.contains(OWNER_EMAIL))
+        .expect("owner listed");
+    assert!(
+        line.contains("owner") && line.contains("active") && line.contains(" on "),
+        "{line}"
+    );
+
+    let (ok, _, err) = run(&data, &["user", "reset-mfa", "nobody@example.org"]);
+    assert!(!ok);
+    assert!(err.contains("No account has that email address"), "{err}");
+
+    // A reset-password link lets the owner choose a new password.
+    let (ok, text, err) = run(&data, &["user", "reset-password", OWNER_EMAIL]);
+    assert!(ok, "{err}");
+    let link = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("https://"))
+        .unwrap();
+    let path = link.trim_start_matches(&server.origin).to_owned();
+    let mut v = Visitor::new(&server);
+    let form = v.get(&path);
+    assert!(
+        form.body.contains("New password for Dana Reyes"),
+        "{}",
+        form.body
+    );
+    let r = v.post(
+        &path,
+        &form.body,
+        &[
+            ("password", "a brand new passphrase"),
+            ("confirm", "a brand new passphrase"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    let mut w = Visitor::new(&server);
+    let r = sign_in(
+        &mut w,
+        OWNER_EMAIL,
+        "a brand new passphrase",
+        &totp_next(&owner.secret),
+    );
+    assert_eq!(location(&r), "/home", "{}", r.body);
+
+    // reset-mfa: the next sign-in leads to setting up codes again.
+    let (ok, _, err) = run(&data, &["user", "reset-mfa", OWNER_EMAIL]);
+    assert!(ok, "{err}");
+    assert_eq!(w.get("/home").status, 303, "sessions ended");
+    let mut x = Visitor::new(&server);
+    let page = x.get("/");
+    let r = x.post(
+        "/signin",
+        &page.body,
+        &[
+            ("email", OWNER_EMAIL),
+            ("password", "a brand new passphrase"),
+        ],
+    );
+    assert_eq!(location(&r), "/mfa/setup");
+
+    let (ok, text, err) = run(&data, &["audit", "verify"]);
+    assert!(ok, "{err}");
+    assert!(text.contains("Audit log intact"), "{text}");
+    let _ = OWNER_PASSWORD;
+
+    // Each command left an audit event naming the local administrator.
+    server.stop();
+    let store = alcove::datadir::open(&data, None).unwrap();
+    let events = store.read(alcove::store::audit::all).unwrap();
+    let by_admin: Vec<&str> = events
+        .iter()
+        .filter(|(_, e)| e.actor == "local-admin")
+        .map(|(_, e)| e.action.as_str())
+        .collect();
+    for action in ["password.reset_link", "mfa.reset", "audit.verify"] {
+        assert!(by_admin.contains(&action), "{action} in {by_admin:?}");
+    }
+}
+
+#[test]
+fn commands_open_the_store_when_the_server_is_stopped_and_verify_catches_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let _owner = set_up_owner(&server);
+    server.stop();
+    assert!(
+        !data.join("admin.sock").exists(),
+        "the socket goes away with the server"
+    );
+
+    let (ok, list, err) = run(&data, &["user", "list"]);
+    assert!(ok, "{err}");
+    assert!(list.contains(OWNER_EMAIL));
+    let (ok, text, err) = run(&data, &["audit", "verify"]);
+    assert!(ok, "{err}");
+    assert!(text.contains("intact"));
+
+    // Edit one stored event, as someone with the keys but not the chain would.
+    {
+        let store = alcove::datadir::open(&data, None).unwrap();
+        store
+            .write(|tx| {
+                let mut e: alcove::store::audit::AuditEvent =
+                    tx.get(&alcove::store::audit::key(2))?.unwrap();
+                e.outcome = "denied".into();
+                alcove::store::audit::append(tx, &e)
+            })
+            .unwrap();
+    }
+    let (ok, _, err) = run(&data, &["audit", "verify"]);
+    assert!(!ok, "tampering must fail the check");
+    assert!(err.contains("AUDIT LOG BROKEN at event 2"), "{err}");
+}
