@@ -28,6 +28,39 @@ pub struct Config {
     /// Log verbosity: error, warn, info, debug or trace.
     pub log_level: LogLevel,
     pub tls: TlsConfig,
+    pub session: SessionConfig,
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Practice accounts are signed out after this many idle minutes.
+    pub practice_idle_minutes: u32,
+    /// Clients are signed out after this many idle minutes.
+    pub client_idle_minutes: u32,
+    /// Nobody stays signed in longer than this, active or not.
+    pub absolute_hours: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            practice_idle_minutes: 15,
+            client_idle_minutes: 30,
+            absolute_hours: 12,
+        }
+    }
+}
+
+impl SessionConfig {
+    pub fn timeouts(&self) -> crate::domain::SessionTimeouts {
+        crate::domain::SessionTimeouts {
+            practice_idle: time::Duration::minutes(self.practice_idle_minutes.into()),
+            client_idle: time::Duration::minutes(self.client_idle_minutes.into()),
+            absolute: time::Duration::hours(self.absolute_hours.into()),
+        }
+    }
 }
 
 impl Default for Config {
@@ -38,6 +71,7 @@ impl Default for Config {
             hostname: None,
             log_level: LogLevel::Info,
             tls: TlsConfig::default(),
+            session: SessionConfig::default(),
         }
     }
 }
@@ -135,6 +169,12 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        let s = &self.session;
+        if s.practice_idle_minutes == 0 || s.client_idle_minutes == 0 || s.absolute_hours == 0 {
+            return Err(ConfigError::Invalid(
+                "`session.practice_idle_minutes`, `session.client_idle_minutes` and `session.absolute_hours` must be at least 1".into(),
+            ));
+        }
         if let Some(host) = &self.hostname {
             let ok = !host.is_empty()
                 && host.len() <= 253

@@ -248,3 +248,32 @@ impl Services {
         Ok(ClientHome { preferred_name })
     }
 }
+
+impl Services {
+    /// The owner requires a client to use sign-in codes; their sessions end so the next
+    /// sign-in enrolls them.
+    pub fn require_client_mfa(&self, actor: &Actor, id: AccountId) -> Result<(), ServiceError> {
+        self.authorize(actor, Action::ManageAccount, Target::Account(id))?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let Some(mut profile) = accounts::profile_for_update(tx, id)? else {
+                return Err(ServiceError::NotFound);
+            };
+            profile.mfa_required = true;
+            accounts::put_profile(tx, id, &profile)?;
+            let mfa_on = accounts::get_for_update(tx, id)?.is_some_and(|a| a.mfa_enabled());
+            if !mfa_on {
+                crate::store::sessions::end_all_for(tx, id, None)?;
+            }
+            audit::record(
+                tx,
+                now,
+                actor,
+                "client.require_mfa",
+                &Target::Client(id).describe(),
+                Outcome::Ok,
+            )?;
+            Ok(())
+        })
+    }
+}

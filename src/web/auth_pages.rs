@@ -231,10 +231,17 @@ fn enroll_page(
 /// `GET /mfa/setup`: QR code and secret for the authenticator app.
 pub async fn enroll_form(req: HttpRequest, s: MaybeSession) -> Result<HttpResponse, AppError> {
     match s.0 {
-        Some(s) if s.session.stage == SessionStage::EnrollingTotp => enroll_page(&req, &s, None),
+        Some(s) if may_enroll(&s) => enroll_page(&req, &s, None),
         Some(_) => Ok(see_other("/home", &[])),
         None => Ok(see_other("/", &[])),
     }
+}
+
+/// Enrollment is for a session that must enroll, or a signed-in person (a client) who has
+/// no sign-in codes yet and chooses to turn them on.
+fn may_enroll(s: &super::session::AnySession) -> bool {
+    s.session.stage == SessionStage::EnrollingTotp
+        || (s.session.stage == SessionStage::Full && !s.account.mfa_enabled())
 }
 
 /// `POST /mfa/setup`: the first code turns the second step on; recovery codes are shown once.
@@ -243,9 +250,7 @@ pub async fn enroll_submit(
     s: MaybeSession,
     form: Checked<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(s) =
-        s.0.filter(|s| s.session.stage == SessionStage::EnrollingTotp)
-    else {
+    let Some(s) = s.0.filter(may_enroll) else {
         return Ok(see_other("/", &[]));
     };
     let (state, services) = services(&req)?;

@@ -11,7 +11,7 @@ use super::render::chrome;
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::clients::NewClient;
 use crate::domain::ServiceError;
-use crate::policy::{AccountId, Role};
+use crate::policy::{self, AccountId, Action, Decision, Target};
 use crate::store::accounts::AccountStatus;
 
 pub(super) fn panel(
@@ -56,15 +56,33 @@ pub(super) fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
 pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     let actor = s.actor();
-    if s.0.account.role == Role::Client {
+    let own = Target::Client(s.0.account.id);
+    if policy::decide(&actor, Action::ViewOwnHome, own) == Decision::Allow {
         let home = services.client_home(&actor)?;
-        return panel(&req, &s, "/home", "Home", &format!("Welcome, {}", home.preferred_name), None, vec![Section {
+        let mut sections = vec![Section {
             paragraphs: vec![
                 "This is your private space with your practice.".into(),
                 "There is nothing here yet. When your practice sends you a message, a form to fill in, or an appointment, you will find it on this page.".into(),
             ],
             ..Section::default()
-        }]);
+        }];
+        if !s.0.account.mfa_enabled() {
+            sections.push(Section {
+                heading: Some("Extra protection (optional)".into()),
+                paragraphs: vec!["You can ask for a code from your phone each time you sign in, so nobody else can sign in even if they learn your password.".into()],
+                actions: vec![link("/mfa/setup", "Turn on sign-in codes", false)],
+                ..Section::default()
+            });
+        }
+        return panel(
+            &req,
+            &s,
+            "/home",
+            "Home",
+            &format!("Welcome, {}", home.preferred_name),
+            None,
+            sections,
+        );
     }
     let mut sections = vec![Section {
         heading: Some("Clients".into()),
@@ -293,6 +311,36 @@ fn client_page(
         invite.link_box = Some(link);
     }
     sections.push(invite);
+    if policy::decide(&s.actor(), Action::ManageAccount, Target::Account(id)) == Decision::Allow {
+        let (csrf, _) = form_token(req, &services);
+        let mut paragraphs = vec![
+            "Switching off portal access ends the client's sessions at once; the record stays."
+                .into(),
+        ];
+        let mut actions = vec![];
+        if p.mfa_required {
+            paragraphs.push("This client must use sign-in codes.".into());
+        } else {
+            actions.push(ActionSpec::Post {
+                action: format!("/clients/{id}/require-mfa"),
+                csrf: csrf.clone(),
+                label: "Require sign-in codes".into(),
+                primary: false,
+            });
+        }
+        actions.push(ActionSpec::Post {
+            action: format!("/accounts/{id}/disable"),
+            csrf,
+            label: "Switch off portal access".into(),
+            primary: false,
+        });
+        sections.push(Section {
+            heading: Some("Access".into()),
+            paragraphs,
+            actions,
+            ..Section::default()
+        });
+    }
     let _ = state;
     panel(
         req,
@@ -350,6 +398,25 @@ pub async fn revoke_invites(
         &s,
         id,
         Some(format!("Open invitations cancelled: {n}.")),
+        None,
+    )
+}
+
+/// `POST /clients/{id}/require-mfa` (owner): the client must set up sign-in codes.
+pub async fn require_mfa(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let id = parse_id(&id)?;
+    services.require_client_mfa(&s.actor(), id)?;
+    client_page(
+        &req,
+        &s,
+        id,
+        Some("This client will set up sign-in codes at their next sign-in.".into()),
         None,
     )
 }

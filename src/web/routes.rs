@@ -34,6 +34,7 @@ routes! {
     "/clients/{id}" => { get => practice_pages::client }
     "/clients/{id}/invite" => { post => practice_pages::invite_client }
     "/clients/{id}/invite/revoke" => { post => practice_pages::revoke_invites }
+    "/clients/{id}/require-mfa" => { post => practice_pages::require_mfa }
     "/team" => { get => team_pages::team }
     "/team/invite" => { get => team_pages::team_invite_form, post => team_pages::team_invite }
     "/accounts/{id}/disable" => { post => team_pages::disable_account }

@@ -33,6 +33,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Arc<Config>, data_dir: PathBuf, clock: SharedClock, origin: String) -> Self {
+        let timeouts = config.session.timeouts();
         Self {
             config,
             data_dir,
@@ -41,7 +42,7 @@ impl AppState {
             vault: Arc::new(OnceLock::new()),
             practice_name: Arc::new(RwLock::new("Alcove".to_owned())),
             unlock_gate: Arc::new(Semaphore::new(1)),
-            timeouts: crate::domain::SessionTimeouts::default(),
+            timeouts,
         }
     }
 

@@ -269,7 +269,7 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, u32)> {
             let meta = entry.metadata().unwrap();
             if meta.is_dir() {
                 stack.push(path);
-            } else {
+            } else if meta.is_file() {
                 out.push((
                     path.clone(),
                     std::fs::read(&path).unwrap(),
