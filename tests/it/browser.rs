@@ -29,6 +29,8 @@ fn browser_suite_passes_against_the_real_server() {
     let locked_data = crate::kit::init_data_dir(&locked_parent, Some(PASSPHRASE)).data;
     let locked = Server::start(&locked_data, &[]);
 
+    let flow = Server::start(&dir.path().join("flow"), &[]);
+
     let status = Command::new("node")
         .arg("--test")
         .arg("--test-reporter=spec")
@@ -42,6 +44,9 @@ fn browser_suite_passes_against_the_real_server() {
             locked.data_dir.join("tls/self-signed.crt"),
         )
         .env("ALCOVE_LOCKED_PASSPHRASE", PASSPHRASE)
+        .env("ALCOVE_FLOW_URL", &flow.origin)
+        .env("ALCOVE_FLOW_CERT", flow.data_dir.join("tls/self-signed.crt"))
+        .env("ALCOVE_FLOW_SETUP_LINK", flow.setup_link().unwrap())
         .status()
         .expect("run node --test");
     assert!(status.success(), "browser suite failed");

@@ -1,0 +1,101 @@
+// The accounts flow with JavaScript off, as the issue's "done when" describes it: open the
+// setup link, create the owner with sign-in codes, sign out and in, invite a client, and the
+// client sets a password and reaches their home. axe checks every page on the way.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { axeViolations, env, launch, totp } from './lib.mjs';
+
+const base = env('ALCOVE_FLOW_URL');
+const setupLink = env('ALCOVE_FLOW_SETUP_LINK');
+let browser;
+
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function accessible(context, url) {
+  const state = await context.storageState();
+  assert.deepEqual(await axeViolations(browser, url, state), [], `axe on ${url}`);
+}
+
+test('owner setup, sign-out and in, client invitation, client home — without JavaScript', async () => {
+  const owner = await browser.newContext({ javaScriptEnabled: false });
+  const page = await owner.newPage();
+
+  await page.goto(setupLink);
+  assert.match(await page.locator('h1').innerText(), /Set up your practice/);
+  await page.getByLabel('Your name').fill('Dana Reyes');
+  await page.getByLabel('Your email address').fill('dana@riverside.example');
+  await page.getByLabel('Choose a password').fill('quiet river lantern morning');
+  await page.getByLabel('Type the password again').fill('quiet river lantern morning');
+  await page.getByRole('button', { name: 'Create owner account' }).click();
+
+  assert.equal(new URL(page.url()).pathname, '/mfa/setup');
+  assert.ok(await page.locator('.qr svg').isVisible(), 'QR code drawn by the server');
+  await accessible(owner, `${base}/mfa/setup`);
+  const secret = await page.locator('.link-box code').innerText();
+  await page.getByLabel('The six-digit code the app shows').fill(totp(secret));
+  await page.getByRole('button', { name: 'Turn on sign-in codes' }).click();
+  assert.equal(await page.locator('h1').innerText(), 'Sign-in codes are on');
+  assert.equal(await page.locator('ol.codes li').count(), 10);
+  await page.getByRole('link', { name: 'I have saved them; continue' }).click();
+  assert.equal(await page.locator('h1').innerText(), 'Practice home');
+  await accessible(owner, `${base}/home`);
+
+  // Sign out, then in again with password and the next code.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  assert.equal(new URL(page.url()).pathname, '/signed-out');
+  await page.getByLabel('Email address').fill('dana@riverside.example');
+  await page.getByLabel('Password').fill('quiet river lantern morning');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal(new URL(page.url()).pathname, '/signin/code');
+  await accessible(owner, `${base}/signin/code`);
+  await page.getByLabel('Code from your authenticator app').fill(totp(secret, 1));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  assert.equal(await page.locator('h1').innerText(), 'Practice home');
+
+  // Add a client and create an invitation link.
+  await page.getByRole('link', { name: 'Add a client' }).first().click();
+  await accessible(owner, `${base}/clients/new`);
+  await page.getByLabel('Legal name').fill('Jordan Ellis');
+  await page.getByLabel('Preferred name').fill('Jo');
+  await page.getByLabel('Email address').fill('jo@example.org');
+  await page.getByRole('button', { name: 'Save client' }).click();
+  assert.equal(await page.locator('h1').innerText(), 'Jordan Ellis');
+  const clientUrl = page.url();
+  await accessible(owner, clientUrl);
+  await page.getByRole('button', { name: 'Create invitation link' }).click();
+  const inviteLink = await page.locator('.link-box code').innerText();
+  assert.match(inviteLink, /\/invite\/[A-Za-z0-9_-]{43}$/);
+  await accessible(owner, `${base}/clients`);
+  await accessible(owner, `${base}/team`);
+  await accessible(owner, `${base}/audit`);
+
+  // The client, on their own phone, without JavaScript.
+  const client = await browser.newContext({
+    javaScriptEnabled: false,
+    viewport: { width: 390, height: 800 },
+  });
+  const phone = await client.newPage();
+  await phone.goto(inviteLink);
+  assert.equal(await phone.locator('h1').innerText(), 'Welcome, Jordan Ellis');
+  await accessible(client, inviteLink);
+  await phone.getByLabel('Choose a password').fill('blue heron at dawn');
+  await phone.getByLabel('Type the password again').fill('blue heron at dawn');
+  await phone.getByRole('button', { name: 'Save password' }).click();
+  assert.equal(await phone.locator('h1').innerText(), 'Welcome, Jo');
+  await accessible(client, `${base}/home`);
+
+  // The client signs out and back in with the password.
+  await phone.getByRole('button', { name: 'Sign out' }).click();
+  await phone.getByLabel('Email address').fill('jo@example.org');
+  await phone.getByLabel('Password').fill('blue heron at dawn');
+  await phone.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal(await phone.locator('h1').innerText(), 'Welcome, Jo');
+
+  await owner.close();
+  await client.close();
+});
