@@ -71,6 +71,8 @@ pub fn check(store: &Store, clock: &dyn Clock, token: &str) -> Result<SetupToken
 
 /// What the owner typed on the setup page.
 pub struct OwnerForm {
+    /// The practice's name as clients should see it.
+    pub practice: String,
     pub name: String,
     pub email: String,
     pub password: zeroize::Zeroizing<String>,
@@ -133,6 +135,13 @@ impl crate::domain::Services {
             return Err(ServiceError::NotFound);
         }
         check_name_and_email(&form.name, &form.email)?;
+        let practice = form.practice.trim().to_owned();
+        if practice.is_empty() || practice.chars().count() > 120 {
+            return Err(ServiceError::invalid(
+                "practice",
+                "Please enter your practice's name (up to 120 characters).",
+            ));
+        }
         crate::crypto::password::check_new(&form.password, &form.confirm)?;
         let hash = self
             .hasher
@@ -173,6 +182,12 @@ impl crate::domain::Services {
                 return Err(ServiceError::NotFound);
             }
             tx.clear::<SetupToken>()?;
+            crate::store::practice::save(
+                tx,
+                &crate::store::practice::PracticeProfile {
+                    name: practice.clone(),
+                },
+            )?;
             accounts::put(tx, &account)?;
             accounts::index_email(tx, &email_index, account.id)?;
             crate::domain::audit::record(

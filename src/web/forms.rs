@@ -40,6 +40,7 @@ csrf_form!(TokenOnly {});
 csrf_form!(SignInForm { email: String, password: Zeroizing<String> });
 csrf_form!(CodeForm { code: String });
 csrf_form!(OwnerSetupForm {
+    practice: String,
     name: String,
     email: String,
     password: Zeroizing<String>,

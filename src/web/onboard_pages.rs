@@ -62,6 +62,7 @@ fn apply_error(fields: &mut [Field], error: ServiceError) -> Result<Option<Strin
 fn setup_page(
     req: &HttpRequest,
     token: &str,
+    practice: &str,
     name: &str,
     email: &str,
     status: StatusCode,
@@ -79,6 +80,10 @@ fn setup_page(
         }
     };
     let mut fields = vec![
+        Field::new("practice", "Practice name", FieldKind::Text)
+            .value(practice)
+            .autocomplete("organization")
+            .help("Shown at the top of every page, as your clients should see it."),
         Field::new("name", "Your name", FieldKind::Text)
             .value(name)
             .autocomplete("name"),
@@ -116,7 +121,7 @@ pub async fn setup_form(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    setup_page(&req, &token, "", "", StatusCode::OK, None)
+    setup_page(&req, &token, "", "", "", StatusCode::OK, None)
 }
 
 /// `POST /setup/{token}`: creates the owner, then on to the second step.
@@ -127,24 +132,31 @@ pub async fn setup_submit(
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     let f = form.0;
-    let (name, email) = (f.name.clone(), f.email.clone());
+    let (practice, name, email) = (f.practice.clone(), f.name.clone(), f.email.clone());
     let owner = OwnerForm {
+        practice: f.practice,
         name: f.name,
         email: f.email,
         password: f.password,
         confirm: f.confirm,
     };
     match services.create_owner(client_ip(&req), &token, owner).await {
-        Ok(session) => Ok(see_other(
-            "/mfa/setup",
-            &[cookie(SESSION_COOKIE, session.0)],
-        )),
+        Ok(session) => {
+            if let Some(state) = req.app_data::<web::Data<super::state::AppState>>() {
+                state.set_practice_name(practice.trim());
+            }
+            Ok(see_other(
+                "/mfa/setup",
+                &[cookie(SESSION_COOKIE, session.0)],
+            ))
+        }
         Err(ServiceError::NotFound) => {
-            setup_page(&req, &token, "", "", StatusCode::NOT_FOUND, None)
+            setup_page(&req, &token, "", "", "", StatusCode::NOT_FOUND, None)
         }
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Password(_))) => setup_page(
             &req,
             &token,
+            &practice,
             &name,
             &email,
             StatusCode::BAD_REQUEST,

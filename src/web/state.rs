@@ -63,6 +63,13 @@ impl AppState {
         Ok(())
     }
 
+    pub fn set_practice_name(&self, name: &str) {
+        *self
+            .practice_name
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = name.to_owned();
+    }
+
     pub fn practice_name(&self) -> String {
         self.practice_name
             .read()

@@ -27,6 +27,7 @@ test('owner setup, sign-out and in, client invitation, client home — without J
 
   await page.goto(setupLink);
   assert.match(await page.locator('h1').innerText(), /Set up your practice/);
+  await page.getByLabel('Practice name').fill('Riverside Counselling');
   await page.getByLabel('Your name').fill('Dana Reyes');
   await page.getByLabel('Your email address').fill('dana@riverside.example');
   await page.getByLabel('Choose a password').fill('quiet river lantern morning');
@@ -43,6 +44,7 @@ test('owner setup, sign-out and in, client invitation, client home — without J
   assert.equal(await page.locator('ol.codes li').count(), 10);
   await page.getByRole('link', { name: 'I have saved them; continue' }).click();
   assert.equal(await page.locator('h1').innerText(), 'Practice home');
+  assert.equal(await page.locator('.practice-name').innerText(), 'Riverside Counselling');
   await accessible(owner, `${base}/home`);
 
   // Sign out, then in again with password and the next code.

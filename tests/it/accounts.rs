@@ -320,6 +320,7 @@ fn weak_passwords_are_refused_with_the_typed_values_kept() {
         &path,
         &form.body,
         &[
+            ("practice", "Riverside"),
             ("name", "Dana Reyes"),
             ("email", "dana@example.org"),
             ("password", "short"),
@@ -337,6 +338,7 @@ fn weak_passwords_are_refused_with_the_typed_values_kept() {
         &path,
         &form.body,
         &[
+            ("practice", "Riverside"),
             ("name", "Dana Reyes"),
             ("email", "dana@example.org"),
             ("password", "password1234"),

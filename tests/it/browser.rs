@@ -45,7 +45,10 @@ fn browser_suite_passes_against_the_real_server() {
         )
         .env("ALCOVE_LOCKED_PASSPHRASE", PASSPHRASE)
         .env("ALCOVE_FLOW_URL", &flow.origin)
-        .env("ALCOVE_FLOW_CERT", flow.data_dir.join("tls/self-signed.crt"))
+        .env(
+            "ALCOVE_FLOW_CERT",
+            flow.data_dir.join("tls/self-signed.crt"),
+        )
         .env("ALCOVE_FLOW_SETUP_LINK", flow.setup_link().unwrap())
         .status()
         .expect("run node --test");

@@ -150,6 +150,7 @@ pub fn set_up_owner(server: &Server) -> Owner<'_> {
         &path,
         &form.body,
         &[
+            ("practice", "Riverside Counselling"),
             ("name", "Dana Reyes"),
             ("email", OWNER_EMAIL),
             ("password", OWNER_PASSWORD),

@@ -212,8 +212,10 @@ fn section_view(section: Section) -> impl IntoView {
                 view! { <tr>{cells}</tr> }
             })
             .collect_view();
+        // Wide tables scroll sideways on phones; keyboard users can focus and scroll them.
+        let label = t.caption.clone();
         view! {
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=label>
                 <table>
                     <caption>{t.caption}</caption>
                     <thead><tr>{headers}</tr></thead>
