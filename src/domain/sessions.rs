@@ -267,4 +267,16 @@ mod tests {
             Resolved::Invalid
         ));
     }
+
+    #[test]
+    fn reauthentication_counts_for_five_minutes() {
+        let (_d, services, clock, account) = world(Role::Owner);
+        let token = start(&services, &account);
+        let Resolved::Valid { session, .. } = services.resolve_session(&token.0).unwrap() else {
+            panic!("valid")
+        };
+        assert!(services.recently_reauthenticated(&session));
+        clock.advance(Duration::minutes(5) + Duration::seconds(1));
+        assert!(!services.recently_reauthenticated(&session));
+    }
 }

@@ -348,3 +348,60 @@ fn weak_passwords_are_refused_with_the_typed_values_kept() {
     assert!(r.body.contains("too common"), "{}", r.body);
     let _ = totp_now;
 }
+
+#[test]
+fn a_client_the_owner_requires_codes_for_sets_them_up_at_next_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let new = owner.get("/clients/new");
+    let created = owner.post(
+        "/clients",
+        &new.body,
+        &[("legal_name", "Riley Moss"), ("email", "riley@example.org")],
+    );
+    let client_path = location(&created).to_owned();
+    let detail = owner.get(&client_path);
+    let invited = owner.post(&format!("{client_path}/invite"), &detail.body, &[]);
+    let invite = invite_link_path(&invited.body);
+    let mut client = Visitor::new(&server);
+    let form = client.get(&invite);
+    client.post(
+        &invite,
+        &form.body,
+        &[
+            ("password", "moss on the north side"),
+            ("confirm", "moss on the north side"),
+        ],
+    );
+    assert_eq!(
+        client.get("/home").status,
+        200,
+        "codes are optional at first"
+    );
+
+    let detail = owner.get(&client_path);
+    let required = owner.post(&format!("{client_path}/require-mfa"), &detail.body, &[]);
+    assert_eq!(required.status, 200, "{}", required.body);
+    assert_eq!(
+        client.get("/home").status,
+        303,
+        "the client's sessions ended"
+    );
+    let mut again = Visitor::new(&server);
+    let page = again.get("/");
+    let r = again.post(
+        "/signin",
+        &page.body,
+        &[
+            ("email", "riley@example.org"),
+            ("password", "moss on the north side"),
+        ],
+    );
+    assert_eq!(location(&r), "/mfa/setup");
+    assert_eq!(
+        again.get("/home").status,
+        303,
+        "nothing else until codes are set up"
+    );
+}

@@ -131,6 +131,14 @@ fn commands_open_the_store_when_the_server_is_stopped_and_verify_catches_tamperi
     let (ok, text, err) = run(&data, &["audit", "verify"]);
     assert!(ok, "{err}");
     assert!(text.contains("intact"));
+    let (ok, _, err) = run(&data, &["user", "disable", OWNER_EMAIL]);
+    assert!(ok, "{err}");
+    let (_, list, _) = run(&data, &["user", "list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.contains(OWNER_EMAIL) && l.contains("disabled")),
+        "{list}"
+    );
 
     // Edit one stored event, as someone with the keys but not the chain would.
     {
