@@ -13,7 +13,7 @@ use crate::crypto::random;
 use crate::policy::{AccountId, Action, Actor, Role, Target};
 use crate::store::accounts::{self, Account, AccountStatus};
 use crate::store::invites::{self, Invite, InviteKind};
-use crate::store::sessions::{self, SessionStage};
+use crate::store::sessions;
 use crate::store::{StoreError, WriteTx};
 
 const INDEX_DOMAIN: &str = "invite";
@@ -157,13 +157,7 @@ impl Services {
             )?;
             let mfa_required =
                 accounts::profile_for_update(tx, account.id)?.is_some_and(|p| p.mfa_required);
-            let stage = if account.mfa_enabled() {
-                SessionStage::AwaitingTotp
-            } else if account.role.is_practice() || mfa_required {
-                SessionStage::EnrollingTotp
-            } else {
-                SessionStage::Full
-            };
+            let stage = super::signin::stage_after_password(&account, mfa_required);
             Ok(self.start_session(tx, &account, stage, now, false)?)
         })
     }

@@ -121,19 +121,8 @@ impl Services {
         }
         let now = self.now();
         let email_index = self.store.blind_index().email(&form.email);
-        let id = AccountId::generate();
-        let account = Account {
-            id,
-            role: Role::Client,
-            name: form.legal_name.trim().to_owned(),
-            email: form.email.trim().to_owned(),
-            status: AccountStatus::Invited,
-            password_hash: None,
-            totp: None,
-            recovery_codes: Vec::new(),
-            failed_logins: Vec::new(),
-            created_at: now,
-        };
+        let account = Account::invited(Role::Client, &form.legal_name, &form.email, now);
+        let id = account.id;
         let profile = ClientProfile {
             legal_name: form.legal_name.trim().to_owned(),
             preferred_name: form.preferred_name.trim().to_owned(),

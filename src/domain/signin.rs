@@ -80,7 +80,7 @@ fn normalize_code(code: &str) -> String {
 }
 
 /// Stage a fresh session starts in after the password, for this account.
-fn stage_after_password(account: &Account, mfa_required: bool) -> SessionStage {
+pub(super) fn stage_after_password(account: &Account, mfa_required: bool) -> SessionStage {
     if account.mfa_enabled() {
         SessionStage::AwaitingTotp
     } else if account.role.is_practice() || mfa_required {

@@ -3,8 +3,8 @@
 use super::audit::{self, Outcome};
 use super::setup::check_name_and_email;
 use super::{ServiceError, Services};
-use crate::policy::{AccountId, Action, Actor, Role, Target};
-use crate::store::accounts::{self, Account, AccountStatus};
+use crate::policy::{Action, Actor, Role, Target};
+use crate::store::accounts::{self, Account};
 use crate::store::invites::InviteKind;
 
 impl Services {
@@ -23,18 +23,7 @@ impl Services {
         check_name_and_email(name, email)?;
         let now = self.now();
         let email_index = self.store.blind_index().email(email);
-        let account = Account {
-            id: AccountId::generate(),
-            role,
-            name: name.trim().to_owned(),
-            email: email.trim().to_owned(),
-            status: AccountStatus::Invited,
-            password_hash: None,
-            totp: None,
-            recovery_codes: Vec::new(),
-            failed_logins: Vec::new(),
-            created_at: now,
-        };
+        let account = Account::invited(role, name, email, now);
         self.store.write(|tx| {
             if accounts::email_taken(tx, &email_index)? {
                 return Err(ServiceError::invalid(

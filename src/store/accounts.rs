@@ -57,6 +57,22 @@ impl std::fmt::Debug for Account {
 }
 
 impl Account {
+    /// A new account waiting for its person to accept an invitation (no password yet).
+    pub fn invited(role: Role, name: &str, email: &str, now: OffsetDateTime) -> Self {
+        Self {
+            id: AccountId::generate(),
+            role,
+            name: name.trim().to_owned(),
+            email: email.trim().to_owned(),
+            status: AccountStatus::Invited,
+            password_hash: None,
+            totp: None,
+            recovery_codes: Vec::new(),
+            failed_logins: Vec::new(),
+            created_at: now,
+        }
+    }
+
     pub fn mfa_enabled(&self) -> bool {
         self.totp.as_ref().is_some_and(|t| t.enabled)
     }

@@ -168,12 +168,18 @@ fn require_reauth(services: &crate::domain::Services, s: &SignedIn) -> Result<()
     }
 }
 
-/// `POST /accounts/{id}/disable` (re-authentication required).
-pub async fn disable_account(
+type AccountChange = fn(
+    &crate::domain::Services,
+    &crate::policy::Actor,
+    crate::policy::AccountId,
+) -> Result<(), ServiceError>;
+
+/// Runs an account change after the policy check and a recent re-authentication.
+async fn change_account(
     req: HttpRequest,
     s: SignedIn,
     id: web::Path<String>,
-    _f: Checked<TokenOnly>,
+    change: AccountChange,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     let id = parse_id(&id)?;
@@ -183,8 +189,18 @@ pub async fn disable_account(
         crate::policy::Target::Account(id),
     )?;
     require_reauth(&services, &s)?;
-    services.disable_account(&s.actor(), id)?;
+    change(&services, &s.actor(), id)?;
     Ok(see_other("/team", &[]))
+}
+
+/// `POST /accounts/{id}/disable` (re-authentication required).
+pub async fn disable_account(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
+    change_account(req, s, id, crate::domain::Services::disable_account).await
 }
 
 /// `POST /accounts/{id}/reset-mfa` (re-authentication required).
@@ -194,16 +210,7 @@ pub async fn reset_mfa(
     id: web::Path<String>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
-    let id = parse_id(&id)?;
-    services.authorize(
-        &s.actor(),
-        crate::policy::Action::ManageAccount,
-        crate::policy::Target::Account(id),
-    )?;
-    require_reauth(&services, &s)?;
-    services.reset_mfa(&s.actor(), id)?;
-    Ok(see_other("/team", &[]))
+    change_account(req, s, id, crate::domain::Services::reset_mfa).await
 }
 
 /// `GET /audit`: the latest audit events (owner).

@@ -246,36 +246,18 @@ fn unknown_email_and_wrong_password_get_the_same_answer() {
         }
         s
     };
-    let mut a = Visitor::new(&server);
-    let page = a.get("/");
-    let unknown = a.post(
-        "/signin",
-        &page.body,
-        &[
-            ("email", "nobody@example.org"),
-            ("password", "whatever password here"),
-        ],
-    );
-    let mut b = Visitor::new(&server);
-    let page = b.get("/");
-    let wrong = b.post(
-        "/signin",
-        &page.body,
-        &[
-            ("email", "nobody@example.org"),
-            ("password", "whatever password here"),
-        ],
-    );
-    let mut c = Visitor::new(&server);
-    let page = c.get("/");
-    let wrong_pw = c.post(
-        "/signin",
-        &page.body,
-        &[
-            ("email", OWNER_EMAIL),
-            ("password", "whatever password here"),
-        ],
-    );
+    let attempt = |email: &str| {
+        let mut v = Visitor::new(&server);
+        let page = v.get("/");
+        v.post(
+            "/signin",
+            &page.body,
+            &[("email", email), ("password", "whatever password here")],
+        )
+    };
+    let unknown = attempt("nobody@example.org");
+    let wrong = attempt("nobody@example.org");
+    let wrong_pw = attempt(OWNER_EMAIL);
     assert_eq!(unknown.status, wrong_pw.status);
     assert_eq!(
         strip(&unknown.body).replace("nobody@example.org", "EMAIL"),
