@@ -102,6 +102,13 @@ impl Services {
     fn note_ip_failure(&self, ip: Option<IpAddr>, now: OffsetDateTime) {
         if let Some(ip) = ip {
             let mut map = self.ip_failures.lock().unwrap_or_else(|p| p.into_inner());
+            // Keep the map bounded: forget addresses with nothing in the last hour.
+            if map.len() > 10_000 {
+                map.retain(|_, times| {
+                    recent(times, now);
+                    !times.is_empty()
+                });
+            }
             map.entry(ip).or_default().push(now);
         }
     }
