@@ -9,11 +9,13 @@ mod pages;
 mod views;
 mod views_app;
 
-pub use pages::{render_form, render_message, render_panel, render_unlock, render_unlocked};
+pub use pages::{
+    render_form, render_message, render_panel, render_thread, render_unlock, render_unlocked,
+};
 pub use views::{Chrome, MessageView, UnlockView, UnlockedView};
 pub use views_app::{
-    ActionSpec, Cell, Field, FieldKind, FormPage, FormSpec, Link, Nav, NavLink, PanelPage, Section,
-    TableSpec,
+    ActionSpec, Cell, Field, FieldKind, FormPage, FormSpec, Link, MessageItem, Nav, NavLink,
+    PanelPage, Section, TableSpec, ThreadPage,
 };
 
 use leptos::prelude::*;

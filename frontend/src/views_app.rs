@@ -170,3 +170,33 @@ pub struct PanelPage {
     pub notice: Option<String>,
     pub sections: Vec<Section>,
 }
+
+/// One message as shown in a thread.
+#[derive(Clone, Debug)]
+pub struct MessageItem {
+    pub author: String,
+    pub when: String,
+    pub body: String,
+    /// An internal note (practice only).
+    pub note: bool,
+    /// Written by the reader's side (shown aligned to the other side).
+    pub mine: bool,
+}
+
+/// A conversation page.
+#[derive(Clone, Debug)]
+pub struct ThreadPage {
+    pub chrome: Chrome,
+    pub nav: Option<Nav>,
+    pub subject: String,
+    /// "With Jordan Ellis · Open".
+    pub meta: String,
+    pub notice: Option<String>,
+    pub earlier: Option<Link>,
+    pub messages: Vec<MessageItem>,
+    /// "Seen 14:02" under the reader's side's latest message.
+    pub receipt: Option<String>,
+    pub reply: Option<FormSpec>,
+    pub note: Option<FormSpec>,
+    pub actions: Vec<ActionSpec>,
+}

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod clients;
 mod error;
+pub mod messages;
 pub mod sessions;
 pub mod setup;
 pub mod signin;

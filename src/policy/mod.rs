@@ -32,6 +32,16 @@ pub enum Action {
     VerifyAudit,
     /// Issue a password-reset link for an account (local administrator).
     ResetPassword,
+    /// See the list of message threads (the practice: all; a client: their own).
+    ListThreads,
+    /// Read a thread's messages (a client: their own threads).
+    ReadThread,
+    /// Start a thread or write a message in it.
+    WriteMessage,
+    /// Read and write internal notes: practice only, never the client.
+    InternalNotes,
+    /// Close or reopen a thread.
+    ManageThread,
 }
 
 impl Action {
@@ -47,6 +57,11 @@ impl Action {
             Action::ViewAudit => "audit.view",
             Action::VerifyAudit => "audit.verify",
             Action::ResetPassword => "account.reset_password",
+            Action::ListThreads => "thread.list",
+            Action::ReadThread => "thread.read",
+            Action::WriteMessage => "message.write",
+            Action::InternalNotes => "note.access",
+            Action::ManageThread => "thread.manage",
         }
     }
 }
@@ -91,15 +106,27 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
         Actor::System(_) => matches!(action, VerifyAudit),
         Actor::Account { id, role, .. } => match role {
             Role::Owner => !matches!(action, ViewOwnHome | ResetPassword),
-            Role::Clinician | Role::Staff => matches!(
+            // Messages are clinical content: clinicians, not staff.
+            Role::Clinician => matches!(
+                (action, target),
+                (ListClients | CreateClient | ListThreads, Target::Practice)
+                    | (
+                        ViewClient | InviteClient | ReadThread | WriteMessage | InternalNotes
+                            | ManageThread,
+                        Target::Client(_)
+                    )
+            ),
+            Role::Staff => matches!(
                 (action, target),
                 (ListClients | CreateClient, Target::Practice)
                     | (ViewClient | InviteClient, Target::Client(_))
             ),
-            // A client sees their own home; the practice's record of them is the practice's.
+            // A client sees their own home and their own threads, never internal notes; the
+            // practice's record of them is the practice's.
             Role::Client => matches!(
                 (action, target),
-                (ViewOwnHome, Target::Client(owner)) if owner == *id
+                (ViewOwnHome | ListThreads | ReadThread | WriteMessage, Target::Client(owner))
+                    if owner == *id
             ),
         },
     };

@@ -28,7 +28,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "create the account, session, invitation and audit tables",
         apply: create_account_tables,
     },
+    Migration {
+        name: "create the message tables",
+        apply: create_message_tables,
+    },
 ];
+
+fn create_message_tables(tx: &WriteTx<'_>) -> Result<()> {
+    tx.ensure_table(tables::THREADS)?;
+    tx.ensure_table(tables::MESSAGES)
+}
 
 fn create_account_tables(tx: &WriteTx<'_>) -> Result<()> {
     for table in [

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 mod error;
 pub mod invites;
+pub mod messages;
 mod migrations;
 pub mod practice;
 mod record;

@@ -36,6 +36,11 @@ pub const INVITES: Table = Table("invites");
 /// The audit log: a hash chain keyed by sequence number (big-endian u64).
 pub const AUDIT: Table = Table("audit");
 
+/// Message threads, keyed by thread id.
+pub const THREADS: Table = Table("threads");
+/// Messages, keyed by thread id and message number (big-endian u64).
+pub const MESSAGES: Table = Table("messages");
+
 /// Every table the current schema holds, for migrations and whole-store checks.
 pub const ALL: &[Table] = &[
     META,
@@ -47,4 +52,6 @@ pub const ALL: &[Table] = &[
     SESSIONS,
     INVITES,
     AUDIT,
+    THREADS,
+    MESSAGES,
 ];

@@ -61,11 +61,23 @@ csrf_form!(TeamInviteForm {
     email: String,
     role: String
 });
+csrf_form!(NewThreadForm {
+    client: String,
+    subject: String,
+    body: String
+});
+csrf_form!(MessageForm { body: String });
 
 /// The navigation bar for a signed-in person: links the policy lets them use.
 pub fn nav(session: &AnySession, csrf: &str, current: &str) -> Nav {
     let actor = session.actor();
     let mut links = vec![("/home", "Home")];
+    let own = Target::Client(session.account.id);
+    if policy::decide(&actor, Action::ListThreads, Target::Practice) == Decision::Allow
+        || policy::decide(&actor, Action::ListThreads, own) == Decision::Allow
+    {
+        links.push(("/messages", "Messages"));
+    }
     if policy::decide(&actor, Action::ListClients, Target::Practice) == Decision::Allow {
         links.push(("/clients", "Clients"));
     }

@@ -4,6 +4,7 @@ mod assets;
 mod auth_pages;
 mod error;
 mod forms;
+mod message_pages;
 mod frame;
 mod onboard_pages;
 mod origin;

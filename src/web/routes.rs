@@ -3,7 +3,9 @@
 
 use actix_web::web;
 
-use super::{assets, auth_pages, onboard_pages, pages, practice_pages, team_pages};
+use super::{
+    assets, auth_pages, message_pages, onboard_pages, pages, practice_pages, team_pages,
+};
 
 macro_rules! routes {
     ($( $path:literal => { $($method:ident => $handler:path),+ $(,)? } )*) => {
@@ -40,5 +42,10 @@ routes! {
     "/accounts/{id}/disable" => { post => team_pages::disable_account }
     "/accounts/{id}/reset-mfa" => { post => team_pages::reset_mfa }
     "/audit" => { get => team_pages::audit }
+    "/messages" => { get => message_pages::inbox, post => message_pages::create_thread }
+    "/messages/new" => { get => message_pages::new_thread }
+    "/messages/{thread}" => { get => message_pages::thread, post => message_pages::reply }
+    "/messages/{thread}/note" => { post => message_pages::note }
+    "/messages/{thread}/close" => { post => message_pages::close }
     "/assets/{path:.*}" => { get => assets::serve }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::layout::Layout;
 use crate::views_app::{ActionSpec, Cell, Field, FieldKind, FormPage, Nav, PanelPage, Section};
 
-fn nav_bar(nav: Option<Nav>) -> impl IntoView {
+pub(super) fn nav_bar(nav: Option<Nav>) -> impl IntoView {
     nav.map(|nav| {
         let links = nav
             .links
@@ -29,7 +29,7 @@ fn nav_bar(nav: Option<Nav>) -> impl IntoView {
     })
 }
 
-fn field_view(field: Field) -> impl IntoView {
+pub(super) fn field_view(field: Field) -> impl IntoView {
     let id = format!("f-{}", field.name);
     let help_id = format!("{id}-help");
     let error_id = format!("{id}-error");
@@ -147,7 +147,7 @@ pub fn render_form(page: FormPage) -> String {
     })
 }
 
-fn action_view(action: ActionSpec) -> impl IntoView {
+pub(super) fn action_view(action: ActionSpec) -> impl IntoView {
     match action {
         ActionSpec::Link {
             href,

@@ -1,0 +1,272 @@
+//! Secure messaging: threads between the practice and one client. Messages are part of the
+//! record and are never deleted; a correction is a new message. Internal notes are for the
+//! practice only, and the policy keeps them from clients.
+
+use time::OffsetDateTime;
+
+use super::audit::{self, Outcome};
+use super::{ServiceError, Services};
+use crate::policy::{self, AccountId, Action, Actor, Decision, Role, Target};
+use crate::store::accounts;
+use crate::store::messages::{self, Message, MessageKind, Thread, ThreadId};
+use crate::store::StoreError;
+
+pub const MAX_SUBJECT: usize = 200;
+pub const MAX_BODY: usize = 20_000;
+/// How many messages a thread page shows at once.
+pub const PAGE: u64 = 50;
+
+/// One line of an inbox.
+#[derive(Clone)]
+pub struct ThreadSummary {
+    pub id: ThreadId,
+    pub client_name: String,
+    pub subject: String,
+    pub unread: u64,
+    pub last_message_at: OffsetDateTime,
+    pub closed: bool,
+}
+
+/// A thread as one reader may see it.
+pub struct ThreadView {
+    pub thread: Thread,
+    pub client_name: String,
+    /// The messages this reader may see, oldest first (one page).
+    pub messages: Vec<Message>,
+    /// The first message number shown, when earlier ones exist.
+    pub earlier_from: Option<u64>,
+    /// "Seen" receipt for the reader's own side's latest message.
+    pub seen_at: Option<OffsetDateTime>,
+    /// Whether this reader may read and write internal notes.
+    pub notes_allowed: bool,
+}
+
+fn is_client(actor: &Actor) -> bool {
+    matches!(actor, Actor::Account { role: Role::Client, .. })
+}
+
+fn check_text(field: &'static str, text: &str, max: usize, what: &str) -> Result<(), ServiceError> {
+    let len = text.trim().chars().count();
+    if len == 0 {
+        return Err(ServiceError::invalid(field, format!("Please write {what}.")));
+    }
+    if len > max {
+        return Err(ServiceError::invalid(field, format!("Please keep {what} under {max} characters.")));
+    }
+    Ok(())
+}
+
+impl Services {
+    fn client_name(&self, id: AccountId) -> Result<String, StoreError> {
+        let profile = self.store.read(|tx| accounts::profile(tx, id))?;
+        Ok(match profile {
+            Some(p) if !p.preferred_name.is_empty() => format!("{} ({})", p.legal_name, p.preferred_name),
+            Some(p) => p.legal_name,
+            None => String::new(),
+        })
+    }
+
+    fn load_thread(&self, id: ThreadId) -> Result<Thread, ServiceError> {
+        self.store
+            .read(|tx| messages::get_thread(tx, id))?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// The inbox: every thread for the practice, one's own for a client; unread first.
+    pub fn inbox(&self, actor: &Actor) -> Result<Vec<ThreadSummary>, ServiceError> {
+        let client = is_client(actor);
+        let scope = match (client, actor.account_id()) {
+            (true, Some(id)) => Target::Client(id),
+            _ => Target::Practice,
+        };
+        self.authorize(actor, Action::ListThreads, scope)?;
+        self.audit_read(actor, Action::ListThreads, scope)?;
+        let threads = self.store.read(messages::all_threads)?;
+        let mut out = Vec::new();
+        for t in threads {
+            if let Target::Client(me) = scope {
+                if t.client != me {
+                    continue;
+                }
+            }
+            let read_upto = if client { t.client_read } else { t.practice_read };
+            let unread = if read_upto >= t.count {
+                0
+            } else {
+                let newer = self.store.read(|tx| messages::messages(tx, t.id, read_upto + 1, t.count))?;
+                newer
+                    .iter()
+                    .filter(|m| m.kind == MessageKind::Message && m.from_client != client)
+                    .count() as u64
+            };
+            out.push(ThreadSummary {
+                id: t.id,
+                client_name: self.client_name(t.client)?,
+                subject: t.subject.clone(),
+                unread,
+                last_message_at: t.last_message_at,
+                closed: t.closed,
+            });
+        }
+        out.sort_by(|a, b| (b.unread > 0, b.last_message_at).cmp(&(a.unread > 0, a.last_message_at)));
+        Ok(out)
+    }
+
+    /// Starts a thread with its first message. A client can only start one with the
+    /// practice about themselves.
+    pub fn start_thread(&self, actor: &Actor, client: AccountId, subject: &str, body: &str) -> Result<ThreadId, ServiceError> {
+        self.authorize(actor, Action::WriteMessage, Target::Client(client))?;
+        check_text("subject", subject, MAX_SUBJECT, "a subject")?;
+        check_text("body", body, MAX_BODY, "a message")?;
+        let is_a_client = self
+            .store
+            .read(|tx| accounts::get(tx, client))?
+            .is_some_and(|a| a.role == Role::Client);
+        if !is_a_client {
+            return Err(ServiceError::invalid("client", "Please choose a client."));
+        }
+        let now = self.now();
+        let thread = Thread {
+            id: ThreadId::generate(),
+            client,
+            subject: subject.trim().to_owned(),
+            closed: false,
+            created_at: now,
+            last_message_at: now,
+            count: 0,
+            client_read: 0,
+            client_read_at: None,
+            practice_read: 0,
+            practice_read_at: None,
+        };
+        let id = thread.id;
+        self.store.write(|tx| {
+            messages::put_thread(tx, &thread)?;
+            audit::record(tx, now, actor, "thread.start", &format!("client:{client} thread:{id}"), Outcome::Ok)?;
+            Ok::<_, ServiceError>(())
+        })?;
+        self.write_message(actor, id, body, MessageKind::Message)?;
+        Ok(id)
+    }
+
+    /// Adds a message or an internal note to a thread.
+    pub fn write_message(&self, actor: &Actor, id: ThreadId, body: &str, kind: MessageKind) -> Result<u64, ServiceError> {
+        let thread = self.load_thread(id)?;
+        let action = match kind {
+            MessageKind::Message => Action::WriteMessage,
+            MessageKind::InternalNote => Action::InternalNotes,
+        };
+        self.authorize(actor, action, Target::Client(thread.client))?;
+        check_text("body", body, MAX_BODY, if kind == MessageKind::Message { "a message" } else { "a note" })?;
+        let author = actor.account_id().ok_or(ServiceError::Forbidden)?;
+        let author_name = self.store.read(|tx| accounts::get(tx, author))?.map(|a| a.name).unwrap_or_default();
+        let from_client = is_client(actor);
+        let now = self.now();
+        self.store.write(|tx| {
+            let mut thread = messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
+            thread.count += 1;
+            thread.last_message_at = now;
+            let message = Message {
+                number: thread.count,
+                kind,
+                author,
+                author_name,
+                from_client,
+                body: body.trim_end().to_owned(),
+                sent_at: now,
+            };
+            // Writing means the writer has read everything before it.
+            if from_client {
+                thread.client_read = thread.count;
+                thread.client_read_at = Some(now);
+            } else {
+                thread.practice_read = thread.count;
+                thread.practice_read_at = Some(now);
+            }
+            messages::put_message(tx, id, &message)?;
+            messages::put_thread(tx, &thread)?;
+            let what = match kind {
+                MessageKind::Message => "message.write",
+                MessageKind::InternalNote => "note.write",
+            };
+            audit::record(tx, now, actor, what, &format!("client:{} thread:{id} message:{}", thread.client, thread.count), Outcome::Ok)?;
+            Ok(thread.count)
+        })
+    }
+
+    /// Reads a page of a thread (the latest, or from message `from`) and records the read
+    /// receipt.
+    pub fn read_thread(&self, actor: &Actor, id: ThreadId, from: Option<u64>) -> Result<ThreadView, ServiceError> {
+        let thread = self.load_thread(id)?;
+        let target = Target::Client(thread.client);
+        self.authorize(actor, Action::ReadThread, target)?;
+        let notes_allowed = policy::decide(actor, Action::InternalNotes, target) == Decision::Allow;
+        let client = is_client(actor);
+        let now = self.now();
+        let last = thread.count;
+        let first = from.unwrap_or_else(|| last.saturating_sub(PAGE - 1)).clamp(1, last.max(1));
+        let end = (first + PAGE - 1).min(last);
+        let thread = self.store.write(|tx| {
+            let mut t = messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
+            if client && t.client_read < end {
+                t.client_read = end;
+                t.client_read_at = Some(now);
+            } else if !client && t.practice_read < end {
+                t.practice_read = end;
+                t.practice_read_at = Some(now);
+            }
+            messages::put_thread(tx, &t)?;
+            audit::record(tx, now, actor, "thread.read", &format!("client:{} thread:{id}", t.client), Outcome::Ok)?;
+            Ok::<_, ServiceError>(t)
+        })?;
+        let all = self.store.read(|tx| messages::messages(tx, id, first, end))?;
+        let visible: Vec<Message> = all
+            .into_iter()
+            .filter(|m| m.kind == MessageKind::Message || notes_allowed)
+            .collect();
+        // The receipt: has the other side read this side's latest message?
+        let own_last = visible
+            .iter()
+            .filter(|m| m.kind == MessageKind::Message && m.from_client == client)
+            .map(|m| m.number)
+            .max();
+        let seen_at = match own_last {
+            Some(n) if client && thread.practice_read >= n => thread.practice_read_at,
+            Some(n) if !client && thread.client_read >= n => thread.client_read_at,
+            _ => None,
+        };
+        Ok(ThreadView {
+            client_name: self.client_name(thread.client)?,
+            earlier_from: (first > 1).then(|| first.saturating_sub(PAGE).max(1)),
+            messages: visible,
+            seen_at,
+            notes_allowed,
+            thread,
+        })
+    }
+
+    /// Closes (archives) or reopens a thread. Nothing in it is removed.
+    pub fn set_thread_closed(&self, actor: &Actor, id: ThreadId, closed: bool) -> Result<(), ServiceError> {
+        let thread = self.load_thread(id)?;
+        self.authorize(actor, Action::ManageThread, Target::Client(thread.client))?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let mut t = messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
+            t.closed = closed;
+            messages::put_thread(tx, &t)?;
+            let what = if closed { "thread.close" } else { "thread.reopen" };
+            audit::record(tx, now, actor, what, &format!("client:{} thread:{id}", t.client), Outcome::Ok)?;
+            Ok(())
+        })
+    }
+
+    /// Clients the actor may start a thread with (the practice: every active client).
+    pub fn message_recipients(&self, actor: &Actor) -> Result<Vec<(AccountId, String)>, ServiceError> {
+        let clients = self.list_clients(actor)?;
+        Ok(clients
+            .into_iter()
+            .filter(|c| policy::decide(actor, Action::WriteMessage, Target::Client(c.id)) == Decision::Allow)
+            .map(|c| (c.id, c.name))
+            .collect())
+    }
+}
