@@ -42,16 +42,28 @@ pub struct ThreadView {
 }
 
 fn is_client(actor: &Actor) -> bool {
-    matches!(actor, Actor::Account { role: Role::Client, .. })
+    matches!(
+        actor,
+        Actor::Account {
+            role: Role::Client,
+            ..
+        }
+    )
 }
 
 fn check_text(field: &'static str, text: &str, max: usize, what: &str) -> Result<(), ServiceError> {
     let len = text.trim().chars().count();
     if len == 0 {
-        return Err(ServiceError::invalid(field, format!("Please write {what}.")));
+        return Err(ServiceError::invalid(
+            field,
+            format!("Please write {what}."),
+        ));
     }
     if len > max {
-        return Err(ServiceError::invalid(field, format!("Please keep {what} under {max} characters.")));
+        return Err(ServiceError::invalid(
+            field,
+            format!("Please keep {what} under {max} characters."),
+        ));
     }
     Ok(())
 }
@@ -60,7 +72,9 @@ impl Services {
     fn client_name(&self, id: AccountId) -> Result<String, StoreError> {
         let profile = self.store.read(|tx| accounts::profile(tx, id))?;
         Ok(match profile {
-            Some(p) if !p.preferred_name.is_empty() => format!("{} ({})", p.legal_name, p.preferred_name),
+            Some(p) if !p.preferred_name.is_empty() => {
+                format!("{} ({})", p.legal_name, p.preferred_name)
+            }
             Some(p) => p.legal_name,
             None => String::new(),
         })
@@ -89,11 +103,17 @@ impl Services {
                     continue;
                 }
             }
-            let read_upto = if client { t.client_read } else { t.practice_read };
+            let read_upto = if client {
+                t.client_read
+            } else {
+                t.practice_read
+            };
             let unread = if read_upto >= t.count {
                 0
             } else {
-                let newer = self.store.read(|tx| messages::messages(tx, t.id, read_upto + 1, t.count))?;
+                let newer = self
+                    .store
+                    .read(|tx| messages::messages(tx, t.id, read_upto + 1, t.count))?;
                 newer
                     .iter()
                     .filter(|m| m.kind == MessageKind::Message && m.from_client != client)
@@ -108,13 +128,21 @@ impl Services {
                 closed: t.closed,
             });
         }
-        out.sort_by(|a, b| (b.unread > 0, b.last_message_at).cmp(&(a.unread > 0, a.last_message_at)));
+        out.sort_by(|a, b| {
+            (b.unread > 0, b.last_message_at).cmp(&(a.unread > 0, a.last_message_at))
+        });
         Ok(out)
     }
 
     /// Starts a thread with its first message. A client can only start one with the
     /// practice about themselves.
-    pub fn start_thread(&self, actor: &Actor, client: AccountId, subject: &str, body: &str) -> Result<ThreadId, ServiceError> {
+    pub fn start_thread(
+        &self,
+        actor: &Actor,
+        client: AccountId,
+        subject: &str,
+        body: &str,
+    ) -> Result<ThreadId, ServiceError> {
         self.authorize(actor, Action::WriteMessage, Target::Client(client))?;
         check_text("subject", subject, MAX_SUBJECT, "a subject")?;
         check_text("body", body, MAX_BODY, "a message")?;
@@ -142,7 +170,14 @@ impl Services {
         let id = thread.id;
         self.store.write(|tx| {
             messages::put_thread(tx, &thread)?;
-            audit::record(tx, now, actor, "thread.start", &format!("client:{client} thread:{id}"), Outcome::Ok)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "thread.start",
+                &format!("client:{client} thread:{id}"),
+                Outcome::Ok,
+            )?;
             Ok::<_, ServiceError>(())
         })?;
         self.write_message(actor, id, body, MessageKind::Message)?;
@@ -150,16 +185,35 @@ impl Services {
     }
 
     /// Adds a message or an internal note to a thread.
-    pub fn write_message(&self, actor: &Actor, id: ThreadId, body: &str, kind: MessageKind) -> Result<u64, ServiceError> {
+    pub fn write_message(
+        &self,
+        actor: &Actor,
+        id: ThreadId,
+        body: &str,
+        kind: MessageKind,
+    ) -> Result<u64, ServiceError> {
         let thread = self.load_thread(id)?;
         let action = match kind {
             MessageKind::Message => Action::WriteMessage,
             MessageKind::InternalNote => Action::InternalNotes,
         };
         self.authorize(actor, action, Target::Client(thread.client))?;
-        check_text("body", body, MAX_BODY, if kind == MessageKind::Message { "a message" } else { "a note" })?;
+        check_text(
+            "body",
+            body,
+            MAX_BODY,
+            if kind == MessageKind::Message {
+                "a message"
+            } else {
+                "a note"
+            },
+        )?;
         let author = actor.account_id().ok_or(ServiceError::Forbidden)?;
-        let author_name = self.store.read(|tx| accounts::get(tx, author))?.map(|a| a.name).unwrap_or_default();
+        let author_name = self
+            .store
+            .read(|tx| accounts::get(tx, author))?
+            .map(|a| a.name)
+            .unwrap_or_default();
         let from_client = is_client(actor);
         let now = self.now();
         self.store.write(|tx| {
@@ -189,14 +243,29 @@ impl Services {
                 MessageKind::Message => "message.write",
                 MessageKind::InternalNote => "note.write",
             };
-            audit::record(tx, now, actor, what, &format!("client:{} thread:{id} message:{}", thread.client, thread.count), Outcome::Ok)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                what,
+                &format!(
+                    "client:{} thread:{id} message:{}",
+                    thread.client, thread.count
+                ),
+                Outcome::Ok,
+            )?;
             Ok(thread.count)
         })
     }
 
     /// Reads a page of a thread (the latest, or from message `from`) and records the read
     /// receipt.
-    pub fn read_thread(&self, actor: &Actor, id: ThreadId, from: Option<u64>) -> Result<ThreadView, ServiceError> {
+    pub fn read_thread(
+        &self,
+        actor: &Actor,
+        id: ThreadId,
+        from: Option<u64>,
+    ) -> Result<ThreadView, ServiceError> {
         let thread = self.load_thread(id)?;
         let target = Target::Client(thread.client);
         self.authorize(actor, Action::ReadThread, target)?;
@@ -204,7 +273,9 @@ impl Services {
         let client = is_client(actor);
         let now = self.now();
         let last = thread.count;
-        let first = from.unwrap_or_else(|| last.saturating_sub(PAGE - 1)).clamp(1, last.max(1));
+        let first = from
+            .unwrap_or_else(|| last.saturating_sub(PAGE - 1))
+            .clamp(1, last.max(1));
         let end = (first + PAGE - 1).min(last);
         let thread = self.store.write(|tx| {
             let mut t = messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
@@ -216,10 +287,19 @@ impl Services {
                 t.practice_read_at = Some(now);
             }
             messages::put_thread(tx, &t)?;
-            audit::record(tx, now, actor, "thread.read", &format!("client:{} thread:{id}", t.client), Outcome::Ok)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "thread.read",
+                &format!("client:{} thread:{id}", t.client),
+                Outcome::Ok,
+            )?;
             Ok::<_, ServiceError>(t)
         })?;
-        let all = self.store.read(|tx| messages::messages(tx, id, first, end))?;
+        let all = self
+            .store
+            .read(|tx| messages::messages(tx, id, first, end))?;
         let visible: Vec<Message> = all
             .into_iter()
             .filter(|m| m.kind == MessageKind::Message || notes_allowed)
@@ -246,7 +326,12 @@ impl Services {
     }
 
     /// Closes (archives) or reopens a thread. Nothing in it is removed.
-    pub fn set_thread_closed(&self, actor: &Actor, id: ThreadId, closed: bool) -> Result<(), ServiceError> {
+    pub fn set_thread_closed(
+        &self,
+        actor: &Actor,
+        id: ThreadId,
+        closed: bool,
+    ) -> Result<(), ServiceError> {
         let thread = self.load_thread(id)?;
         self.authorize(actor, Action::ManageThread, Target::Client(thread.client))?;
         let now = self.now();
@@ -254,18 +339,34 @@ impl Services {
             let mut t = messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
             t.closed = closed;
             messages::put_thread(tx, &t)?;
-            let what = if closed { "thread.close" } else { "thread.reopen" };
-            audit::record(tx, now, actor, what, &format!("client:{} thread:{id}", t.client), Outcome::Ok)?;
+            let what = if closed {
+                "thread.close"
+            } else {
+                "thread.reopen"
+            };
+            audit::record(
+                tx,
+                now,
+                actor,
+                what,
+                &format!("client:{} thread:{id}", t.client),
+                Outcome::Ok,
+            )?;
             Ok(())
         })
     }
 
     /// Clients the actor may start a thread with (the practice: every active client).
-    pub fn message_recipients(&self, actor: &Actor) -> Result<Vec<(AccountId, String)>, ServiceError> {
+    pub fn message_recipients(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(AccountId, String)>, ServiceError> {
         let clients = self.list_clients(actor)?;
         Ok(clients
             .into_iter()
-            .filter(|c| policy::decide(actor, Action::WriteMessage, Target::Client(c.id)) == Decision::Allow)
+            .filter(|c| {
+                policy::decide(actor, Action::WriteMessage, Target::Client(c.id)) == Decision::Allow
+            })
             .map(|c| (c.id, c.name))
             .collect())
     }

@@ -111,7 +111,11 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
                 (action, target),
                 (ListClients | CreateClient | ListThreads, Target::Practice)
                     | (
-                        ViewClient | InviteClient | ReadThread | WriteMessage | InternalNotes
+                        ViewClient
+                            | InviteClient
+                            | ReadThread
+                            | WriteMessage
+                            | InternalNotes
                             | ManageThread,
                         Target::Client(_)
                     )
@@ -224,6 +228,45 @@ mod tests {
         );
         assert_eq!(
             decide(&owner, Action::ViewAudit, Target::Practice),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn internal_notes_are_never_for_clients_and_messages_never_for_staff() {
+        let (a, a_id) = account(Role::Client);
+        assert_eq!(
+            decide(&a, Action::ReadThread, Target::Client(a_id)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&a, Action::WriteMessage, Target::Client(a_id)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&a, Action::InternalNotes, Target::Client(a_id)),
+            Decision::Deny
+        );
+        assert_eq!(
+            decide(&a, Action::ManageThread, Target::Client(a_id)),
+            Decision::Deny
+        );
+        let b_id = AccountId::generate();
+        assert_eq!(
+            decide(&a, Action::ReadThread, Target::Client(b_id)),
+            Decision::Deny
+        );
+        let (staff, _) = account(Role::Staff);
+        for action in [
+            Action::ReadThread,
+            Action::WriteMessage,
+            Action::InternalNotes,
+        ] {
+            assert_eq!(decide(&staff, action, Target::Client(a_id)), Decision::Deny);
+        }
+        let (clinician, _) = account(Role::Clinician);
+        assert_eq!(
+            decide(&clinician, Action::InternalNotes, Target::Client(a_id)),
             Decision::Allow
         );
     }

@@ -3,11 +3,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, FormSpec, Link, MessageItem, Section, TableSpec, ThreadPage};
+use alcove_frontend::{
+    ActionSpec, Cell, Field, FieldKind, FormSpec, Link, MessageItem, Section, TableSpec, ThreadPage,
+};
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::forms::{form_page, mark_error, nav, page, see_other, MessageForm, NewThreadForm, TokenOnly};
+use super::forms::{
+    form_page, mark_error, nav, page, see_other, MessageForm, NewThreadForm, TokenOnly,
+};
 use super::practice_pages::{link, panel};
 use super::render::{chrome, human_time};
 use super::session::{form_token, services, Checked, SignedIn};
@@ -16,7 +20,13 @@ use crate::policy::{AccountId, Actor, Role};
 use crate::store::messages::{MessageKind, ThreadId};
 
 fn is_client(actor: &Actor) -> bool {
-    matches!(actor, Actor::Account { role: Role::Client, .. })
+    matches!(
+        actor,
+        Actor::Account {
+            role: Role::Client,
+            ..
+        }
+    )
 }
 
 /// May this person write messages at all (a client: with the practice; the practice: with
@@ -51,36 +61,78 @@ pub async fn inbox(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErr
     let rows: Vec<Vec<Cell>> = threads
         .into_iter()
         .map(|t| {
-            let subject = if t.closed { format!("{} (closed)", t.subject) } else { t.subject };
-            let mut row = vec![Cell::Link { href: format!("/messages/{}", t.id), label: subject }];
+            let subject = if t.closed {
+                format!("{} (closed)", t.subject)
+            } else {
+                t.subject
+            };
+            let mut row = vec![Cell::Link {
+                href: format!("/messages/{}", t.id),
+                label: subject,
+            }];
             if !client {
                 row.push(Cell::Text(t.client_name));
             }
-            row.push(Cell::Text(if t.unread > 0 { format!("{} new", t.unread) } else { "—".into() }));
+            row.push(Cell::Text(if t.unread > 0 {
+                format!("{} new", t.unread)
+            } else {
+                "—".into()
+            }));
             row.push(Cell::Text(human_time(t.last_message_at)));
             row
         })
         .collect();
     let empty = rows.is_empty();
-    panel(&req, &s, "/messages", "Messages", "Messages", None, vec![Section {
-        paragraphs: if empty { vec!["No messages yet.".into()] } else { vec![] },
-        table: (!empty).then(|| TableSpec { caption: "Conversations, unread first".into(), headers, rows }),
-        actions: vec![link("/messages/new", "Write a new message", true)],
-        ..Section::default()
-    }])
+    panel(
+        &req,
+        &s,
+        "/messages",
+        "Messages",
+        "Messages",
+        None,
+        vec![Section {
+            paragraphs: if empty {
+                vec!["No messages yet.".into()]
+            } else {
+                vec![]
+            },
+            table: (!empty).then(|| TableSpec {
+                caption: "Conversations, unread first".into(),
+                headers,
+                rows,
+            }),
+            actions: vec![link("/messages/new", "Write a new message", true)],
+            ..Section::default()
+        }],
+    )
 }
 
-fn new_thread_page(req: &HttpRequest, s: &SignedIn, form: &NewThreadForm, status: StatusCode, error: Option<ServiceError>) -> Result<HttpResponse, AppError> {
+fn new_thread_page(
+    req: &HttpRequest,
+    s: &SignedIn,
+    form: &NewThreadForm,
+    status: StatusCode,
+    error: Option<ServiceError>,
+) -> Result<HttpResponse, AppError> {
     let (state, services) = services(req)?;
     let (csrf, c) = form_token(req, &services);
     let actor = s.actor();
     let mut fields = Vec::new();
     if !is_client(&actor) {
         let mut options = vec![(String::new(), "Choose a client".to_owned())];
-        options.extend(services.message_recipients(&actor)?.into_iter().map(|(id, name)| (id.to_string(), name)));
+        options.extend(
+            services
+                .message_recipients(&actor)?
+                .into_iter()
+                .map(|(id, name)| (id.to_string(), name)),
+        );
         fields.push(Field::new("client", "To", FieldKind::Select(options)).value(&form.client));
     }
-    fields.push(Field::new("subject", "Subject", FieldKind::Text).value(&form.subject).autocomplete("off"));
+    fields.push(
+        Field::new("subject", "Subject", FieldKind::Text)
+            .value(&form.subject)
+            .autocomplete("off"),
+    );
     fields.push(Field::new("body", "Message", FieldKind::LongText).value(&form.body));
     let mut general = None;
     if let Some(e) = error {
@@ -93,7 +145,15 @@ fn new_thread_page(req: &HttpRequest, s: &SignedIn, form: &NewThreadForm, status
             other => return Err(other.into()),
         }
     }
-    let mut p = form_page(&state, "New message", "Write a new message", "/messages", &csrf, fields, "Send");
+    let mut p = form_page(
+        &state,
+        "New message",
+        "Write a new message",
+        "/messages",
+        &csrf,
+        fields,
+        "Send",
+    );
     p.nav = Some(nav(&s.0, &csrf, "/messages"));
     if is_client(&actor) {
         p.intro = vec!["Your message goes securely to your practice. If you are in crisis, call or text 988, or call 911 — do not wait for a reply here.".into()];
@@ -105,12 +165,21 @@ fn new_thread_page(req: &HttpRequest, s: &SignedIn, form: &NewThreadForm, status
 /// `GET /messages/new`.
 pub async fn new_thread(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
     check_scope(&req, &s)?;
-    let empty = NewThreadForm { csrf: String::new(), client: String::new(), subject: String::new(), body: String::new() };
+    let empty = NewThreadForm {
+        csrf: String::new(),
+        client: String::new(),
+        subject: String::new(),
+        body: String::new(),
+    };
     new_thread_page(&req, &s, &empty, StatusCode::OK, None)
 }
 
 /// `POST /messages`: starts a conversation.
-pub async fn create_thread(req: HttpRequest, s: SignedIn, form: Checked<NewThreadForm>) -> Result<HttpResponse, AppError> {
+pub async fn create_thread(
+    req: HttpRequest,
+    s: SignedIn,
+    form: Checked<NewThreadForm>,
+) -> Result<HttpResponse, AppError> {
     check_scope(&req, &s)?;
     let (_, services) = services(&req)?;
     let actor = s.actor();
@@ -126,7 +195,9 @@ pub async fn create_thread(req: HttpRequest, s: SignedIn, form: Checked<NewThrea
     };
     match result {
         Ok(id) => Ok(see_other(&format!("/messages/{id}"), &[])),
-        Err(e @ ServiceError::Invalid { .. }) => new_thread_page(&req, &s, &f, StatusCode::BAD_REQUEST, Some(e)),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            new_thread_page(&req, &s, &f, StatusCode::BAD_REQUEST, Some(e))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -136,7 +207,14 @@ pub struct ThreadQuery {
     from: Option<u64>,
 }
 
-fn thread_page(req: &HttpRequest, s: &SignedIn, id: ThreadId, from: Option<u64>, status: StatusCode, draft: Option<(&str, ServiceError)>) -> Result<HttpResponse, AppError> {
+fn thread_page(
+    req: &HttpRequest,
+    s: &SignedIn,
+    id: ThreadId,
+    from: Option<u64>,
+    status: StatusCode,
+    draft: Option<(&str, ServiceError)>,
+) -> Result<HttpResponse, AppError> {
     let (state, services) = services(req)?;
     let actor = s.actor();
     let view = services.read_thread(&actor, id, from)?;
@@ -144,15 +222,26 @@ fn thread_page(req: &HttpRequest, s: &SignedIn, id: ThreadId, from: Option<u64>,
     let client = is_client(&actor);
     let t = &view.thread;
     let meta = if client {
-        format!("With your practice · {}", if t.closed { "Closed" } else { "Open" })
+        format!(
+            "With your practice · {}",
+            if t.closed { "Closed" } else { "Open" }
+        )
     } else {
-        format!("With {} · {}", view.client_name, if t.closed { "Closed" } else { "Open" })
+        format!(
+            "With {} · {}",
+            view.client_name,
+            if t.closed { "Closed" } else { "Open" }
+        )
     };
     let messages = view
         .messages
         .iter()
         .map(|m| MessageItem {
-            author: if m.from_client == client && m.author == s.0.account.id { "You".into() } else { m.author_name.clone() },
+            author: if m.from_client == client && m.author == s.0.account.id {
+                "You".into()
+            } else {
+                m.author_name.clone()
+            },
             when: human_time(m.sent_at),
             body: m.body.clone(),
             note: m.kind == MessageKind::InternalNote,
@@ -160,10 +249,20 @@ fn thread_page(req: &HttpRequest, s: &SignedIn, id: ThreadId, from: Option<u64>,
         })
         .collect();
     let mut reply_fields = vec![Field::new("body", "Your message", FieldKind::LongText)];
-    let mut note_fields = vec![Field::new("body", "Note for the practice team", FieldKind::LongText)
-        .help("Only practice staff with access to messages see this. The client never does.")];
-    if let Some((which, ServiceError::Invalid { message, .. })) = draft.as_ref().map(|(w, e)| (*w, e)) {
-        let fields = if which == "note" { &mut note_fields } else { &mut reply_fields };
+    let mut note_fields =
+        vec![
+            Field::new("body", "Note for the practice team", FieldKind::LongText).help(
+                "Only practice staff with access to messages see this. The client never does.",
+            ),
+        ];
+    if let Some((which, ServiceError::Invalid { message, .. })) =
+        draft.as_ref().map(|(w, e)| (*w, e))
+    {
+        let fields = if which == "note" {
+            &mut note_fields
+        } else {
+            &mut reply_fields
+        };
         fields[0].error = Some(message.clone());
     }
     let reply = (!t.closed).then(|| FormSpec {
@@ -178,18 +277,37 @@ fn thread_page(req: &HttpRequest, s: &SignedIn, id: ThreadId, from: Option<u64>,
         fields: note_fields,
         submit: "Save note".into(),
     });
-    let mut actions = vec![ActionSpec::Link { href: "/messages".into(), label: "Back to messages".into(), primary: false }];
+    let mut actions = vec![ActionSpec::Link {
+        href: "/messages".into(),
+        label: "Back to messages".into(),
+        primary: false,
+    }];
     if !client {
-        let label = if t.closed { "Reopen conversation" } else { "Close conversation" };
-        actions.push(ActionSpec::Post { action: format!("/messages/{id}/close"), csrf: csrf.clone(), label: label.into(), primary: false });
+        let label = if t.closed {
+            "Reopen conversation"
+        } else {
+            "Close conversation"
+        };
+        actions.push(ActionSpec::Post {
+            action: format!("/messages/{id}/close"),
+            csrf: csrf.clone(),
+            label: label.into(),
+            primary: false,
+        });
     }
     let body = alcove_frontend::render_thread(ThreadPage {
         chrome: chrome(Some(&state)),
         nav: Some(nav(&s.0, &csrf, "/messages")),
         subject: t.subject.clone(),
         meta,
-        notice: t.closed.then(|| "This conversation is closed. Start a new message if you need to write again.".to_owned()),
-        earlier: view.earlier_from.map(|n| Link { href: format!("/messages/{id}?from={n}"), label: "Show earlier messages".into() }),
+        notice: t.closed.then(|| {
+            "This conversation is closed. Start a new message if you need to write again."
+                .to_owned()
+        }),
+        earlier: view.earlier_from.map(|n| Link {
+            href: format!("/messages/{id}?from={n}"),
+            label: "Show earlier messages".into(),
+        }),
         messages,
         receipt: view.seen_at.map(|at| format!("Seen {}", human_time(at))),
         reply,
@@ -200,35 +318,72 @@ fn thread_page(req: &HttpRequest, s: &SignedIn, id: ThreadId, from: Option<u64>,
 }
 
 /// `GET /messages/{id}`.
-pub async fn thread(req: HttpRequest, s: SignedIn, id: web::Path<String>, q: web::Query<ThreadQuery>) -> Result<HttpResponse, AppError> {
+pub async fn thread(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    q: web::Query<ThreadQuery>,
+) -> Result<HttpResponse, AppError> {
     thread_page(&req, &s, parse_thread(&id)?, q.from, StatusCode::OK, None)
 }
 
-async fn post_to_thread(req: HttpRequest, s: SignedIn, id: web::Path<String>, body: String, kind: MessageKind) -> Result<HttpResponse, AppError> {
+async fn post_to_thread(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    body: String,
+    kind: MessageKind,
+) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     let id = parse_thread(&id)?;
     match services.write_message(&s.actor(), id, &body, kind) {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
         Err(e @ ServiceError::Invalid { .. }) => {
-            let which = if kind == MessageKind::InternalNote { "note" } else { "reply" };
-            thread_page(&req, &s, id, None, StatusCode::BAD_REQUEST, Some((which, e)))
+            let which = if kind == MessageKind::InternalNote {
+                "note"
+            } else {
+                "reply"
+            };
+            thread_page(
+                &req,
+                &s,
+                id,
+                None,
+                StatusCode::BAD_REQUEST,
+                Some((which, e)),
+            )
         }
         Err(e) => Err(e.into()),
     }
 }
 
 /// `POST /messages/{id}`: a reply.
-pub async fn reply(req: HttpRequest, s: SignedIn, id: web::Path<String>, form: Checked<MessageForm>) -> Result<HttpResponse, AppError> {
+pub async fn reply(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    form: Checked<MessageForm>,
+) -> Result<HttpResponse, AppError> {
     post_to_thread(req, s, id, form.0.body, MessageKind::Message).await
 }
 
 /// `POST /messages/{id}/note`: an internal note (practice only).
-pub async fn note(req: HttpRequest, s: SignedIn, id: web::Path<String>, form: Checked<MessageForm>) -> Result<HttpResponse, AppError> {
+pub async fn note(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    form: Checked<MessageForm>,
+) -> Result<HttpResponse, AppError> {
     post_to_thread(req, s, id, form.0.body, MessageKind::InternalNote).await
 }
 
 /// `POST /messages/{id}/close`: closes or reopens.
-pub async fn close(req: HttpRequest, s: SignedIn, id: web::Path<String>, _f: Checked<TokenOnly>) -> Result<HttpResponse, AppError> {
+pub async fn close(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     let id = parse_thread(&id)?;
     let view = services.read_thread(&s.actor(), id, None)?;

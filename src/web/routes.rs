@@ -3,9 +3,7 @@
 
 use actix_web::web;
 
-use super::{
-    assets, auth_pages, message_pages, onboard_pages, pages, practice_pages, team_pages,
-};
+use super::{assets, auth_pages, message_pages, onboard_pages, pages, practice_pages, team_pages};
 
 macro_rules! routes {
     ($( $path:literal => { $($method:ident => $handler:path),+ $(,)? } )*) => {

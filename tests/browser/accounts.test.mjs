@@ -91,6 +91,27 @@ test('owner setup, sign-out and in, client invitation, client home — without J
   assert.equal(await phone.locator('h1').innerText(), 'Welcome, Jo');
   await accessible(client, `${base}/home`);
 
+  // A secure message from the practice, read and answered by the client.
+  await page.getByRole('link', { name: 'Messages' }).first().click();
+  await page.getByRole('link', { name: 'Write a new message' }).click();
+  await accessible(owner, `${base}/messages/new`);
+  await page.getByLabel('To').selectOption({ label: 'Jordan Ellis (Jo)' });
+  await page.getByLabel('Subject').fill('Welcome');
+  await page.getByLabel('Message').fill('Hello Jo, see you Tuesday.');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const threadUrl = page.url();
+  await accessible(owner, threadUrl);
+  await phone.getByRole('link', { name: 'Messages' }).first().click();
+  await accessible(client, `${base}/messages`);
+  await phone.getByRole('link', { name: 'Welcome' }).click();
+  assert.match(await phone.locator('.messages').innerText(), /see you Tuesday/);
+  await accessible(client, threadUrl);
+  await phone.getByLabel('Your message').fill('Thank you, Tuesday works.');
+  await phone.getByRole('button', { name: 'Send' }).click();
+  await page.goto(threadUrl);
+  assert.match(await page.locator('.messages').innerText(), /Tuesday works/);
+  assert.match(await page.locator('.receipt').innerText(), /^Seen /);
+
   // The client signs out and back in with the password.
   await phone.getByRole('button', { name: 'Sign out' }).click();
   await phone.getByLabel('Email address').fill('jo@example.org');

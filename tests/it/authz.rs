@@ -9,6 +9,8 @@ use crate::kit::Server;
 
 const CANARY_A: &str = "CanaryAlphaQuokka";
 const CANARY_B: &str = "CanaryBravoNarwhal";
+/// An internal note in client A's thread: no client may ever see it.
+const CANARY_NOTE: &str = "CanaryNoteMarmoset";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Who {
@@ -129,6 +131,50 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
                 403
             }
         }
+        ("get", "/messages") | ("get", "/messages/new") => {
+            if client || matches!(who, Clinician | Owner) {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/messages") => {
+            if client || matches!(who, Clinician | Owner) {
+                400
+            } else {
+                403
+            }
+        }
+        ("get", "/messages/{thread}") => {
+            let own = (who == ClientA && of == Of::A) || (who == ClientB && of == Of::B);
+            if own || matches!(who, Clinician | Owner) {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/messages/{thread}") => {
+            let own = (who == ClientA && of == Of::A) || (who == ClientB && of == Of::B);
+            if own || matches!(who, Clinician | Owner) {
+                400
+            } else {
+                403
+            }
+        }
+        ("post", "/messages/{thread}/note") => {
+            if matches!(who, Clinician | Owner) {
+                400
+            } else {
+                403
+            }
+        }
+        ("post", "/messages/{thread}/close") => {
+            if matches!(who, Clinician | Owner) {
+                303
+            } else {
+                403
+            }
+        }
         ("get", "/audit") => {
             if who == Owner {
                 200
@@ -147,8 +193,9 @@ fn ends_or_changes(path: &str) -> bool {
     path == "/signout" || path.starts_with("/accounts/")
 }
 
-fn concrete(path: &str, id: &str) -> String {
+fn concrete(path: &str, id: &str, thread: &str) -> String {
     path.replace("{id}", id)
+        .replace("{thread}", thread)
         .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
         .replace("{path:.*}", "alcove.css")
 }
@@ -251,6 +298,10 @@ fn authz_matrix() {
         expired.cookies = old;
     }
 
+    // A conversation with each client; client A's holds an internal note.
+    let thread_a = conversation(&mut owner, &id_a, CANARY_A, Some(CANARY_NOTE));
+    let thread_b = conversation(&mut owner, &id_b, CANARY_B, None);
+
     // Sanity: the canaries are visible where they should be, so their absence means something.
     let mut probe = Visitor::new(&server);
     probe.cookies = owner.cookies.clone();
@@ -262,6 +313,15 @@ fn authz_matrix() {
         .get(&format!("/clients/{id_b}"))
         .body
         .contains(CANARY_B));
+    let owner_view = probe.get(&format!("/messages/{thread_a}")).body;
+    assert!(owner_view.contains(CANARY_NOTE) && owner_view.contains("message-body"));
+    let mut a_probe = Visitor::new(&server);
+    a_probe.cookies = client_a.cookies.clone();
+    let a_view = a_probe.get(&format!("/messages/{thread_a}")).body;
+    assert!(
+        a_view.contains(&format!("Message for {CANARY_A}")),
+        "{a_view}"
+    );
 
     let mut identities = [
         (Anonymous, Visitor::new(&server)),
@@ -287,11 +347,15 @@ fn authz_matrix() {
         ordered.sort_by_key(|(_, p)| ends_or_changes(p));
         for (method, path) in ordered {
             for of in [Of::A, Of::B] {
-                if of == Of::B && !path.contains("{id}") {
+                if of == Of::B && !path.contains("{id}") && !path.contains("{thread}") {
                     continue;
                 }
-                let id = if of == Of::A { &id_a } else { &id_b };
-                let url = concrete(path, id);
+                let (id, thread) = if of == Of::A {
+                    (&id_a, &thread_a)
+                } else {
+                    (&id_b, &thread_b)
+                };
+                let url = concrete(path, id, thread);
                 let reply = if method == "get" {
                     visitor.get(&url)
                 } else {
@@ -305,9 +369,10 @@ fn authz_matrix() {
                     ));
                 }
                 let foreign: &[&str] = match who {
-                    ClientA => &[CANARY_B],
-                    ClientB => &[CANARY_A],
-                    Anonymous | Disabled | Expired => &[CANARY_A, CANARY_B],
+                    ClientA => &[CANARY_B, CANARY_NOTE],
+                    ClientB => &[CANARY_A, CANARY_NOTE],
+                    Staff => &[CANARY_NOTE, "Message for "],
+                    Anonymous | Disabled | Expired => &[CANARY_A, CANARY_B, CANARY_NOTE],
                     _ => &[],
                 };
                 for canary in foreign {
@@ -341,4 +406,32 @@ fn accept_client_again(server: &Server) -> Visitor<'_> {
     );
     assert_eq!(location(&r), "/home", "{}", r.body);
     v
+}
+
+/// Starts a conversation with a client (a message that names the canary) and optionally an
+/// internal note; returns the thread id.
+fn conversation(
+    owner: &mut Visitor<'_>,
+    client_id: &str,
+    canary: &str,
+    note: Option<&str>,
+) -> String {
+    let new = owner.get("/messages/new");
+    let r = owner.post(
+        "/messages",
+        &new.body,
+        &[
+            ("client", client_id),
+            ("subject", &format!("About {canary}")),
+            ("body", &format!("Message for {canary}")),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let path = location(&r).to_owned();
+    if let Some(note) = note {
+        let page = owner.get(&path);
+        let n = owner.post(&format!("{path}/note"), &page.body, &[("body", note)]);
+        assert_eq!(n.status, 303, "{}", n.body);
+    }
+    path.trim_start_matches("/messages/").to_owned()
 }

@@ -14,6 +14,7 @@ mod browser;
 mod headers;
 mod init;
 mod keyring;
+mod messages;
 mod sealed;
 mod serve;
 mod tls;

@@ -23,7 +23,9 @@ fn form_view(form: FormSpec, heading: &'static str) -> impl IntoView {
 
 pub fn render_thread(page: ThreadPage) -> String {
     crate::document(move || {
-        let notice = page.notice.map(|n| view! { <p class="notice" role="status">{n}</p> });
+        let notice = page
+            .notice
+            .map(|n| view! { <p class="notice" role="status">{n}</p> });
         let earlier = page
             .earlier
             .map(|l| view! { <p><a href=l.href>{l.label}</a></p> });

@@ -1,0 +1,143 @@
+//! Messaging over HTTPS: the practice writes, the client reads (a receipt appears), the
+//! client answers, internal notes stay inside the practice, and nothing readable reaches
+//! the database file.
+
+use crate::browser_kit::{invite_path_in, location, set_up_owner, Visitor};
+use crate::kit::Server;
+
+const MESSAGE_CANARY: &str = "CANARY-msg-7c1e-insomnia-since-spring";
+const NOTE_CANARY: &str = "CANARY-note-93ab-consider-referral";
+const REPLY_CANARY: &str = "CANARY-reply-51d0-thank-you";
+
+fn count(hay: &[u8], needle: &str) -> usize {
+    hay.windows(needle.len())
+        .filter(|w| *w == needle.as_bytes())
+        .count()
+}
+
+#[test]
+fn practice_writes_client_reads_and_answers_with_receipts_and_private_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let mut owner = set_up_owner(&server).visitor;
+
+    // A client with portal access.
+    let new = owner.get("/clients/new");
+    let created = owner.post(
+        "/clients",
+        &new.body,
+        &[("legal_name", "Jordan Ellis"), ("email", "jo@example.org")],
+    );
+    let client_path = location(&created).to_owned();
+    let client_id = client_path.trim_start_matches("/clients/").to_owned();
+    let detail = owner.get(&client_path);
+    let invited = owner.post(&format!("{client_path}/invite"), &detail.body, &[]);
+    let invite = invite_path_in(&invited.body);
+    let mut client = Visitor::new(&server);
+    let form = client.get(&invite);
+    client.post(
+        &invite,
+        &form.body,
+        &[
+            ("password", "blue heron at dawn"),
+            ("confirm", "blue heron at dawn"),
+        ],
+    );
+
+    // The practice starts a conversation.
+    let compose = owner.get("/messages/new");
+    assert!(
+        compose.body.contains("Jordan Ellis"),
+        "the client is offered as recipient"
+    );
+    let started = owner.post(
+        "/messages",
+        &compose.body,
+        &[
+            ("client", &client_id),
+            ("subject", "Next steps"),
+            ("body", MESSAGE_CANARY),
+        ],
+    );
+    assert_eq!(started.status, 303, "{}", started.body);
+    let thread = location(&started).to_owned();
+    let page = owner.get(&thread);
+    assert!(page.body.contains(MESSAGE_CANARY));
+    assert!(
+        !page.body.contains("Seen "),
+        "no receipt before the client reads"
+    );
+
+    // An internal note the client must never see.
+    let noted = owner.post(
+        &format!("{thread}/note"),
+        &page.body,
+        &[("body", NOTE_CANARY)],
+    );
+    assert_eq!(noted.status, 303);
+
+    // The client sees one new message, reads it, and answers.
+    let inbox = client.get("/messages");
+    assert!(
+        inbox.body.contains("Next steps") && inbox.body.contains("1 new"),
+        "{}",
+        inbox.body
+    );
+    let read = client.get(&thread);
+    assert_eq!(read.status, 200);
+    assert!(read.body.contains(MESSAGE_CANARY));
+    assert!(
+        !read.body.contains(NOTE_CANARY),
+        "internal notes stay inside the practice"
+    );
+    assert!(!read.body.contains("Internal note"));
+    let empty = client.post(&thread, &read.body, &[("body", "   ")]);
+    assert_eq!(empty.status, 400);
+    assert!(empty.body.contains("Please write a message."));
+    let answered = client.post(&thread, &read.body, &[("body", REPLY_CANARY)]);
+    assert_eq!(answered.status, 303);
+
+    // The practice sees the receipt and the new answer, unread first.
+    let inbox = owner.get("/messages");
+    assert!(inbox.body.contains("1 new"), "{}", inbox.body);
+    let view = owner.get(&thread);
+    assert!(view.body.contains(REPLY_CANARY));
+    assert!(view.body.contains(NOTE_CANARY));
+    // The client has read the practice's message (their reply proves it): receipt shown.
+    let first_view = view.body.clone();
+    assert!(
+        first_view.contains("Seen "),
+        "receipt for the practice: {first_view}"
+    );
+    let again = client.get(&thread);
+    assert!(
+        again.body.contains("Seen "),
+        "receipt for the client: the practice read the answer"
+    );
+    assert_eq!(
+        again.body.matches("class=\"message-body\"").count(),
+        2,
+        "no empty message was stored"
+    );
+
+    // Closing keeps everything and stops replies.
+    let closed = owner.post(&format!("{thread}/close"), &view.body, &[]);
+    assert_eq!(closed.status, 303);
+    let after = client.get(&thread);
+    assert!(after.body.contains("This conversation is closed"));
+    assert!(!after.body.contains(">Reply<"));
+    assert!(after.body.contains(MESSAGE_CANARY) && after.body.contains(REPLY_CANARY));
+
+    server.stop();
+    let raw = std::fs::read(data.join("alcove.redb")).unwrap();
+    for canary in [
+        MESSAGE_CANARY,
+        NOTE_CANARY,
+        REPLY_CANARY,
+        "Next steps",
+        "Jordan Ellis",
+    ] {
+        assert_eq!(count(&raw, canary), 0, "{canary} in the raw database file");
+    }
+}
