@@ -42,6 +42,8 @@ pub enum Action {
     InternalNotes,
     /// Close or reopen a thread.
     ManageThread,
+    /// Change practice-wide settings (automatic replies).
+    ManagePractice,
 }
 
 impl Action {
@@ -62,6 +64,7 @@ impl Action {
             Action::WriteMessage => "message.write",
             Action::InternalNotes => "note.access",
             Action::ManageThread => "thread.manage",
+            Action::ManagePractice => "practice.manage",
         }
     }
 }

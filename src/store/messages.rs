@@ -68,6 +68,9 @@ pub struct Thread {
     pub practice_read: u64,
     #[serde(with = "time::serde::rfc3339::option")]
     pub practice_read_at: Option<OffsetDateTime>,
+    /// When the last automatic reply went into this thread.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_auto_reply_at: Option<OffsetDateTime>,
 }
 
 impl std::fmt::Debug for Thread {
@@ -91,6 +94,9 @@ pub struct Message {
     /// The author's name as shown when it was written.
     pub author_name: String,
     pub from_client: bool,
+    /// Written by Alcove (the crisis notice / away message), not by a person.
+    #[serde(default)]
+    pub automatic: bool,
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     pub sent_at: OffsetDateTime,

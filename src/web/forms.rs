@@ -67,6 +67,13 @@ csrf_form!(NewThreadForm {
     body: String
 });
 csrf_form!(MessageForm { body: String });
+csrf_form!(NoteForm { note: String });
+csrf_form!(AutoReplyForm {
+    crisis_notice: String,
+    away_message: String,
+    away_from: String,
+    away_until: String
+});
 
 /// The navigation bar for a signed-in person: links the policy lets them use.
 pub fn nav(session: &AnySession, csrf: &str, current: &str) -> Nav {

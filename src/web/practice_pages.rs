@@ -104,6 +104,14 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
                 "Practice accounts still setting up sign-in codes: {without_mfa}."
             ));
         }
+        if policy::decide(&actor, Action::ManagePractice, Target::Practice) == Decision::Allow {
+            sections.push(Section {
+                heading: Some("Messages".into()),
+                paragraphs: vec!["Clients get an automatic reply with a crisis notice, and your away message when you set one.".into()],
+                actions: vec![link("/settings/auto-reply", "Automatic replies", false)],
+                ..Section::default()
+            });
+        }
         sections.push(Section {
             heading: Some("Security".into()),
             paragraphs,

@@ -45,5 +45,6 @@ routes! {
     "/messages/{thread}" => { get => message_pages::thread, post => message_pages::reply }
     "/messages/{thread}/note" => { post => message_pages::note }
     "/messages/{thread}/close" => { post => message_pages::close }
+    "/settings/auto-reply" => { get => message_pages::auto_reply_form, post => message_pages::auto_reply_save }
     "/assets/{path:.*}" => { get => assets::serve }
 }

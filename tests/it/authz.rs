@@ -175,6 +175,20 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
                 403
             }
         }
+        ("get", "/settings/auto-reply") => {
+            if who == Owner {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/settings/auto-reply") => {
+            if who == Owner {
+                400
+            } else {
+                403
+            }
+        }
         ("get", "/audit") => {
             if who == Owner {
                 200
@@ -430,7 +444,7 @@ fn conversation(
     let path = location(&r).to_owned();
     if let Some(note) = note {
         let page = owner.get(&path);
-        let n = owner.post(&format!("{path}/note"), &page.body, &[("body", note)]);
+        let n = owner.post(&format!("{path}/note"), &page.body, &[("note", note)]);
         assert_eq!(n.status, 303, "{}", n.body);
     }
     path.trim_start_matches("/messages/").to_owned()

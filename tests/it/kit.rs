@@ -120,6 +120,13 @@ impl Server {
             stderr,
         };
         server.wait_for_stdout("Press Ctrl+C to stop.");
+        // The admin socket comes up with the server's runtime, just after that line.
+        for _ in 0..500 {
+            if server.data_dir.join("admin.sock").exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         Ok(server)
     }
 
@@ -266,7 +273,10 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, u32)> {
         for entry in std::fs::read_dir(&d).unwrap() {
             let entry = entry.unwrap();
             let path = entry.path();
-            let meta = entry.metadata().unwrap();
+            // A socket may come or go while we look; only regular files and folders count.
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
             if meta.is_dir() {
                 stack.push(path);
             } else if meta.is_file() {

@@ -73,7 +73,7 @@ fn practice_writes_client_reads_and_answers_with_receipts_and_private_notes() {
     let noted = owner.post(
         &format!("{thread}/note"),
         &page.body,
-        &[("body", NOTE_CANARY)],
+        &[("note", NOTE_CANARY)],
     );
     assert_eq!(noted.status, 303);
 
@@ -115,10 +115,20 @@ fn practice_writes_client_reads_and_answers_with_receipts_and_private_notes() {
         again.body.contains("Seen "),
         "receipt for the client: the practice read the answer"
     );
+    // Practice message, the client's answer, and one automatic reply with the crisis notice.
     assert_eq!(
         again.body.matches("class=\"message-body\"").count(),
-        2,
+        3,
         "no empty message was stored"
+    );
+    assert_eq!(again.body.matches("call or text 988").count(), 1);
+    let second = client.post(&thread, &again.body, &[("body", "One more thing.")]);
+    assert_eq!(second.status, 303);
+    let later = client.get(&thread);
+    assert_eq!(
+        later.body.matches("call or text 988").count(),
+        1,
+        "at most once per 12 hours"
     );
 
     // Closing keeps everything and stops replies.
