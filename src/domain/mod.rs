@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod auto_reply;
 pub mod clients;
 mod error;
 pub mod messages;
@@ -11,6 +12,7 @@ pub mod sessions;
 pub mod setup;
 pub mod signin;
 pub mod team;
+pub mod templates;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};

@@ -32,7 +32,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "create the message tables",
         apply: create_message_tables,
     },
+    Migration {
+        name: "create the template table with the default templates",
+        apply: create_templates,
+    },
 ];
+
+fn create_templates(tx: &WriteTx<'_>) -> Result<()> {
+    tx.ensure_table(tables::TEMPLATES)?;
+    super::templates::seed(tx)
+}
 
 fn create_message_tables(tx: &WriteTx<'_>) -> Result<()> {
     tx.ensure_table(tables::THREADS)?;

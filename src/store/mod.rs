@@ -14,6 +14,7 @@ mod record;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod tables;
+pub mod templates;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

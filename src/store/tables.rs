@@ -41,6 +41,9 @@ pub const THREADS: Table = Table("threads");
 /// Messages, keyed by thread id and message number (big-endian u64).
 pub const MESSAGES: Table = Table("messages");
 
+/// Message templates, keyed by template id.
+pub const TEMPLATES: Table = Table("templates");
+
 /// Every table the current schema holds, for migrations and whole-store checks.
 pub const ALL: &[Table] = &[
     META,
@@ -54,4 +57,5 @@ pub const ALL: &[Table] = &[
     AUDIT,
     THREADS,
     MESSAGES,
+    TEMPLATES,
 ];

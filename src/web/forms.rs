@@ -68,6 +68,10 @@ csrf_form!(NewThreadForm {
 });
 csrf_form!(MessageForm { body: String });
 csrf_form!(NoteForm { note: String });
+csrf_form!(TemplateForm {
+    name: String,
+    body: String
+});
 csrf_form!(AutoReplyForm {
     crisis_notice: String,
     away_message: String,

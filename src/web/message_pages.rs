@@ -10,8 +10,7 @@ use serde::Deserialize;
 
 use super::error::AppError;
 use super::forms::{
-    form_page, mark_error, nav, page, see_other, AutoReplyForm, MessageForm, NewThreadForm,
-    NoteForm, TokenOnly,
+    form_page, mark_error, nav, page, see_other, MessageForm, NewThreadForm, NoteForm, TokenOnly,
 };
 use super::practice_pages::{link, panel};
 use super::render::{chrome, human_time};
@@ -164,15 +163,53 @@ fn new_thread_page(
 }
 
 /// `GET /messages/new`.
-pub async fn new_thread(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
+pub async fn new_thread(
+    req: HttpRequest,
+    s: SignedIn,
+    q: web::Query<ComposeQuery>,
+) -> Result<HttpResponse, AppError> {
     check_scope(&req, &s)?;
-    let empty = NewThreadForm {
-        csrf: String::new(),
-        client: String::new(),
-        subject: String::new(),
-        body: String::new(),
+    let (state, services) = services(&req)?;
+    let client = q.client.clone().unwrap_or_default();
+    // Starting from a template: its text, filled in for the chosen client.
+    let (subject, body) = match (
+        q.template.as_deref().and_then(parse_template_id),
+        AccountId::parse(&client),
+    ) {
+        (Some(template), Some(client_id)) => {
+            let name = services
+                .templates(&s.actor())?
+                .into_iter()
+                .find(|t| t.id == template)
+                .map(|t| t.name)
+                .ok_or(AppError::NotFound)?;
+            let body = services.filled_template(
+                &s.actor(),
+                template,
+                client_id,
+                &state.practice_name(),
+            )?;
+            (name, body)
+        }
+        _ => (String::new(), String::new()),
     };
-    new_thread_page(&req, &s, &empty, StatusCode::OK, None)
+    let form = NewThreadForm {
+        csrf: String::new(),
+        client,
+        subject,
+        body,
+    };
+    new_thread_page(&req, &s, &form, StatusCode::OK, None)
+}
+
+#[derive(Deserialize)]
+pub struct ComposeQuery {
+    client: Option<String>,
+    template: Option<String>,
+}
+
+pub(super) fn parse_template_id(text: &str) -> Option<[u8; 16]> {
+    hex::decode(text).ok()?.try_into().ok()
 }
 
 /// `POST /messages`: starts a conversation.
@@ -390,85 +427,4 @@ pub async fn close(
     let view = services.read_thread(&s.actor(), id, None)?;
     services.set_thread_closed(&s.actor(), id, !view.thread.closed)?;
     Ok(see_other(&format!("/messages/{id}"), &[]))
-}
-
-fn auto_reply_page(
-    req: &HttpRequest,
-    s: &SignedIn,
-    values: &crate::store::practice::AutoReply,
-    status: StatusCode,
-    notice: Option<String>,
-    error: Option<ServiceError>,
-) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
-    let mut fields = vec![
-        Field::new("crisis_notice", "Crisis notice", FieldKind::LongText).value(&values.crisis_notice)
-            .help("Sent automatically in reply to a client's message, at most once per conversation every 12 hours."),
-        Field::new("away_message", "Away message", FieldKind::LongText).value(&values.away_message).optional()
-            .help("Added to the automatic reply on the days below, for example \"I am away until 3 March and will answer when I am back.\""),
-        Field::new("away_from", "First day away", FieldKind::Date).value(&values.away_from).optional(),
-        Field::new("away_until", "Last day away", FieldKind::Date).value(&values.away_until).optional(),
-    ];
-    let mut general = None;
-    if let Some(e) = error {
-        match e {
-            ServiceError::Invalid { field, message } => {
-                if !mark_error(&mut fields, field, message.clone()) {
-                    general = Some(message);
-                }
-            }
-            other => return Err(other.into()),
-        }
-    }
-    let mut p = form_page(
-        &state,
-        "Automatic replies",
-        "Automatic replies",
-        "/settings/auto-reply",
-        &csrf,
-        fields,
-        "Save",
-    );
-    p.nav = Some(nav(&s.0, &csrf, ""));
-    p.notice = notice;
-    p.error = general;
-    Ok(page(status, alcove_frontend::render_form(p), c))
-}
-
-/// `GET /settings/auto-reply` (owner).
-pub async fn auto_reply_form(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
-    let values = services.auto_reply_settings(&s.actor())?;
-    auto_reply_page(&req, &s, &values, StatusCode::OK, None, None)
-}
-
-/// `POST /settings/auto-reply` (owner).
-pub async fn auto_reply_save(
-    req: HttpRequest,
-    s: SignedIn,
-    form: Checked<AutoReplyForm>,
-) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
-    let f = form.0;
-    let values = crate::store::practice::AutoReply {
-        crisis_notice: f.crisis_notice,
-        away_message: f.away_message,
-        away_from: f.away_from,
-        away_until: f.away_until,
-    };
-    match services.save_auto_reply(&s.actor(), values.clone()) {
-        Ok(()) => auto_reply_page(
-            &req,
-            &s,
-            &values,
-            StatusCode::OK,
-            Some("Saved.".into()),
-            None,
-        ),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            auto_reply_page(&req, &s, &values, StatusCode::BAD_REQUEST, None, Some(e))
-        }
-        Err(e) => Err(e.into()),
-    }
 }

@@ -14,6 +14,7 @@ mod redirect;
 mod render;
 mod routes;
 mod session;
+mod settings_pages;
 mod state;
 mod team_pages;
 

@@ -108,7 +108,10 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
             sections.push(Section {
                 heading: Some("Messages".into()),
                 paragraphs: vec!["Clients get an automatic reply with a crisis notice, and your away message when you set one.".into()],
-                actions: vec![link("/settings/auto-reply", "Automatic replies", false)],
+                actions: vec![
+                    link("/settings/auto-reply", "Automatic replies", false),
+                    link("/settings/templates", "Message templates", false),
+                ],
                 ..Section::default()
             });
         }
@@ -319,6 +322,27 @@ fn client_page(
         invite.link_box = Some(link);
     }
     sections.push(invite);
+    if policy::decide(&s.actor(), Action::WriteMessage, Target::Client(id)) == Decision::Allow {
+        if let Ok(templates) = services.templates(&s.actor()) {
+            let mut actions = vec![link(
+                &format!("/messages/new?client={id}"),
+                "Write a message",
+                true,
+            )];
+            actions.extend(templates.into_iter().map(|t| {
+                link(
+                    &format!("/messages/new?client={id}&template={}", hex::encode(t.id)),
+                    &format!("Start from “{}”", t.name),
+                    false,
+                )
+            }));
+            sections.push(Section {
+                heading: Some("Messages".into()),
+                actions,
+                ..Section::default()
+            });
+        }
+    }
     if policy::decide(&s.actor(), Action::ManageAccount, Target::Account(id)) == Decision::Allow {
         let (csrf, _) = form_token(req, &services);
         let mut paragraphs = vec![

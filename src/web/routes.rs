@@ -3,7 +3,10 @@
 
 use actix_web::web;
 
-use super::{assets, auth_pages, message_pages, onboard_pages, pages, practice_pages, team_pages};
+use super::{
+    assets, auth_pages, message_pages, onboard_pages, pages, practice_pages, settings_pages,
+    team_pages,
+};
 
 macro_rules! routes {
     ($( $path:literal => { $($method:ident => $handler:path),+ $(,)? } )*) => {
@@ -45,6 +48,9 @@ routes! {
     "/messages/{thread}" => { get => message_pages::thread, post => message_pages::reply }
     "/messages/{thread}/note" => { post => message_pages::note }
     "/messages/{thread}/close" => { post => message_pages::close }
-    "/settings/auto-reply" => { get => message_pages::auto_reply_form, post => message_pages::auto_reply_save }
+    "/settings/templates" => { get => settings_pages::templates, post => settings_pages::add_template }
+    "/settings/templates/new" => { get => settings_pages::new_template }
+    "/settings/templates/{template}/delete" => { post => settings_pages::remove_template }
+    "/settings/auto-reply" => { get => settings_pages::auto_reply_form, post => settings_pages::auto_reply_save }
     "/assets/{path:.*}" => { get => assets::serve }
 }

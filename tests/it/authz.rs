@@ -175,6 +175,27 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
                 403
             }
         }
+        ("get", "/settings/templates") | ("get", "/settings/templates/new") => {
+            if who == Owner {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/settings/templates") => {
+            if who == Owner {
+                400
+            } else {
+                403
+            }
+        }
+        ("post", "/settings/templates/{template}/delete") => {
+            if who == Owner {
+                404
+            } else {
+                403
+            }
+        }
         ("get", "/settings/auto-reply") => {
             if who == Owner {
                 200
@@ -210,6 +231,7 @@ fn ends_or_changes(path: &str) -> bool {
 fn concrete(path: &str, id: &str, thread: &str) -> String {
     path.replace("{id}", id)
         .replace("{thread}", thread)
+        .replace("{template}", "00112233445566778899aabbccddeeff")
         .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
         .replace("{path:.*}", "alcove.css")
 }

@@ -151,3 +151,85 @@ fn practice_writes_client_reads_and_answers_with_receipts_and_private_notes() {
         assert_eq!(count(&raw, canary), 0, "{canary} in the raw database file");
     }
 }
+
+#[test]
+fn templates_ship_with_defaults_and_fill_in_the_client_and_practice() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let list = owner.get("/settings/templates");
+    assert_eq!(list.status, 200);
+    for name in [
+        "Appointment reminder",
+        "Cancellation confirmation",
+        "Intake instructions",
+        "Please use the portal, not email",
+    ] {
+        assert!(list.body.contains(name), "{name}");
+    }
+    let form = owner.get("/settings/templates/new");
+    let bad = owner.post(
+        "/settings/templates",
+        &form.body,
+        &[("name", ""), ("body", "x")],
+    );
+    assert_eq!(bad.status, 400);
+    let added = owner.post(
+        "/settings/templates",
+        &form.body,
+        &[
+            ("name", "Check-in"),
+            (
+                "body",
+                "Hi {client_first_name}, how are you? — {practice_name}",
+            ),
+        ],
+    );
+    assert_eq!(location(&added), "/settings/templates");
+
+    let new = owner.get("/clients/new");
+    let created = owner.post(
+        "/clients",
+        &new.body,
+        &[
+            ("legal_name", "Jordan Ellis"),
+            ("preferred_name", "Jo"),
+            ("email", "jo@example.org"),
+        ],
+    );
+    let client_page = owner.get(location(&created));
+    let start = client_page
+        .body
+        .split("href=\"")
+        .find(|s| s.contains("template=") && s.contains("Check-in"))
+        .map(|s| s.split('"').next().unwrap().replace("&amp;", "&"))
+        .expect("a link that starts from the template");
+    let compose = owner.get(&start);
+    assert_eq!(compose.status, 200);
+    assert!(
+        compose
+            .body
+            .contains("Hi Jo, how are you? — Riverside Counselling"),
+        "{}",
+        compose.body
+    );
+    assert!(
+        compose.body.contains("value=\"Check-in\""),
+        "subject prefilled"
+    );
+
+    let list = owner.get("/settings/templates");
+    let remove = list
+        .body
+        .split("action=\"")
+        .map(|s| s.split('"').next().unwrap())
+        .find(|a| a.ends_with("/delete"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(owner.post(&remove, &list.body, &[]).status, 303);
+    let after = owner.get("/settings/templates");
+    assert_eq!(
+        after.body.matches("/delete").count(),
+        list.body.matches("/delete").count() - 1
+    );
+}
