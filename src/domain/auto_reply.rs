@@ -154,13 +154,13 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Role;
-    use crate::store::accounts;
-    use crate::store::messages::ThreadId;
     use crate::clock::{Clock, ManualClock};
     use crate::crypto::{Keyring, Sealer};
     use crate::domain::SessionTimeouts;
+    use crate::policy::Role;
+    use crate::store::accounts;
     use crate::store::accounts::{Account, ClientProfile};
+    use crate::store::messages::ThreadId;
     use crate::store::practice::AutoReply;
     use crate::store::Store;
     use std::sync::Arc;
