@@ -171,3 +171,28 @@ pub fn mark_error(fields: &mut [Field], name: &str, message: String) -> bool {
         None => false,
     }
 }
+
+/// Puts a service's complaint about a field next to that field; returns a message for the
+/// top of the form when it concerns no single field. Other errors pass on.
+pub fn field_errors(
+    fields: &mut [Field],
+    error: Option<crate::domain::ServiceError>,
+) -> Result<Option<String>, super::error::AppError> {
+    use crate::domain::ServiceError;
+    Ok(match error {
+        None => None,
+        Some(ServiceError::Invalid { field, message }) => {
+            (!mark_error(fields, field, message.clone())).then_some(message)
+        }
+        Some(ServiceError::Password(p)) => {
+            let field = if p == crate::crypto::password::PasswordProblem::Mismatch {
+                "confirm"
+            } else {
+                "password"
+            };
+            mark_error(fields, field, p.to_string());
+            None
+        }
+        Some(other) => return Err(other.into()),
+    })
+}

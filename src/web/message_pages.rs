@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::error::AppError;
 use super::forms::{
-    form_page, mark_error, nav, page, see_other, MessageForm, NewThreadForm, NoteForm, TokenOnly,
+    field_errors, form_page, nav, page, see_other, MessageForm, NewThreadForm, NoteForm, TokenOnly,
 };
 use super::practice_pages::{link, panel};
 use super::render::{chrome, human_time};
@@ -134,17 +134,7 @@ fn new_thread_page(
             .autocomplete("off"),
     );
     fields.push(Field::new("body", "Message", FieldKind::LongText).value(&form.body));
-    let mut general = None;
-    if let Some(e) = error {
-        match e {
-            ServiceError::Invalid { field, message } => {
-                if !mark_error(&mut fields, field, message.clone()) {
-                    general = Some(message);
-                }
-            }
-            other => return Err(other.into()),
-        }
-    }
+    let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
         &state,
         "New message",

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{Field, FieldKind, MessageView};
 
 use super::error::AppError;
-use super::forms::{form_page, mark_error, page, see_other, OwnerSetupForm, PasswordForm};
+use super::forms::{field_errors, form_page, page, see_other, OwnerSetupForm, PasswordForm};
 use super::render::chrome;
 use super::session::{client_ip, cookie, form_token, services, Checked, SESSION_COOKIE};
 use crate::domain::accounts::InviteState;
@@ -41,24 +41,6 @@ fn password_fields() -> Vec<Field> {
     ]
 }
 
-fn apply_error(fields: &mut [Field], error: ServiceError) -> Result<Option<String>, AppError> {
-    Ok(match error {
-        ServiceError::Invalid { field, message } => {
-            (!mark_error(fields, field, message.clone())).then_some(message)
-        }
-        ServiceError::Password(p) => {
-            let field = if p == crate::crypto::password::PasswordProblem::Mismatch {
-                "confirm"
-            } else {
-                "password"
-            };
-            mark_error(fields, field, p.to_string());
-            None
-        }
-        other => return Err(other.into()),
-    })
-}
-
 fn setup_page(
     req: &HttpRequest,
     token: &str,
@@ -92,10 +74,7 @@ fn setup_page(
             .autocomplete("username"),
     ];
     fields.extend(password_fields());
-    let general = match error {
-        Some(e) => apply_error(&mut fields, e)?,
-        None => None,
-    };
+    let general = field_errors(&mut fields, error)?;
     let action = format!("/setup/{token}");
     let mut p = form_page(
         &state,
@@ -184,10 +163,7 @@ fn invite_page(
     };
     let (csrf, c) = form_token(req, &services);
     let mut fields = password_fields();
-    let general = match error {
-        Some(e) => apply_error(&mut fields, e)?,
-        None => None,
-    };
+    let general = field_errors(&mut fields, error)?;
     let action = format!("/invite/{token}");
     let (title, heading, intro) = match kind {
         InviteKind::Join => (

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, PanelPage, Section, TableSpec};
 
 use super::error::AppError;
-use super::forms::{form_page, mark_error, nav, page, see_other, ClientForm, TokenOnly};
+use super::forms::{field_errors, form_page, nav, page, see_other, ClientForm, TokenOnly};
 use super::render::chrome;
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::clients::NewClient;
@@ -192,17 +192,7 @@ fn client_form_page(
     let (state, services) = services(req)?;
     let (csrf, c) = form_token(req, &services);
     let mut fields = client_fields(form);
-    let mut general = None;
-    if let Some(e) = error {
-        match e {
-            ServiceError::Invalid { field, message } => {
-                if !mark_error(&mut fields, field, message.clone()) {
-                    general = Some(message);
-                }
-            }
-            other => return Err(other.into()),
-        }
-    }
+    let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
         &state,
         "Add a client",

@@ -6,7 +6,8 @@ use alcove_frontend::{ActionSpec, Field, FieldKind, Section};
 
 use super::error::AppError;
 use super::forms::{
-    form_page, mark_error, nav, page, see_other, AutoReplyForm, TemplateForm, TokenOnly,
+    field_errors, form_page, mark_error, nav, page, see_other, AutoReplyForm, TemplateForm,
+    TokenOnly,
 };
 use super::message_pages::parse_template_id;
 use super::practice_pages::{link, panel};
@@ -151,17 +152,7 @@ fn auto_reply_page(
         Field::new("away_from", "First day away", FieldKind::Date).value(&values.away_from).optional(),
         Field::new("away_until", "Last day away", FieldKind::Date).value(&values.away_until).optional(),
     ];
-    let mut general = None;
-    if let Some(e) = error {
-        match e {
-            ServiceError::Invalid { field, message } => {
-                if !mark_error(&mut fields, field, message.clone()) {
-                    general = Some(message);
-                }
-            }
-            other => return Err(other.into()),
-        }
-    }
+    let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
         &state,
         "Automatic replies",
