@@ -108,6 +108,7 @@ impl Services {
             .store
             .read(|tx| crate::store::accounts::profile(tx, client))?
             .ok_or(ServiceError::NotFound)?;
+        self.audit_read(actor, Action::ViewClient, Target::Client(client))?;
         let first = if profile.preferred_name.trim().is_empty() {
             profile
                 .legal_name

@@ -90,7 +90,11 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
         actions: vec![link("/clients", "Open client list", true), link("/clients/new", "Add a client", false)],
         ..Section::default()
     }];
-    if let Ok(accounts) = services.list_accounts(&actor) {
+    let sees_team = policy::decide(&actor, Action::ManageTeam, Target::Practice) == Decision::Allow;
+    if let Some(accounts) = sees_team
+        .then(|| services.list_accounts(&actor))
+        .transpose()?
+    {
         let locked = accounts.iter().filter(|a| a.locked).count();
         let without_mfa = accounts
             .iter()
@@ -212,8 +216,8 @@ fn client_form_page(
 /// `GET /clients/new`.
 pub async fn new_client(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    services.authorize(
-        &s.actor(),
+    s.require(
+        &services,
         crate::policy::Action::CreateClient,
         crate::policy::Target::Practice,
     )?;

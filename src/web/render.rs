@@ -44,8 +44,11 @@ pub fn status_page(state: Option<&AppState>, status: StatusCode, reference: Stri
         ),
         403 => (
             "Not allowed",
-            "That action was not allowed",
-            &["For your safety, the portal only accepts forms sent from its own pages. Go back, reload the page and try again."],
+            "You do not have access to that",
+            &[
+                "If you followed a link, it may be meant for someone else.",
+                "If you were sending a form, go back, reload the page and try again: for your safety the portal only accepts forms sent from its own pages.",
+            ],
         ),
         405 => (
             "Not allowed",

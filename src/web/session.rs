@@ -167,6 +167,18 @@ impl SignedIn {
     pub fn actor(&self) -> Actor {
         self.0.actor()
     }
+
+    /// Asks the policy (through the services, so a refusal is audited) before a page that
+    /// reads nothing else is shown.
+    pub fn require(
+        &self,
+        services: &Services,
+        action: crate::policy::Action,
+        target: crate::policy::Target,
+    ) -> Result<(), AppError> {
+        services.authorize(&self.actor(), action, target)?;
+        Ok(())
+    }
 }
 
 impl FromRequest for SignedIn {

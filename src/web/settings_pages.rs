@@ -17,8 +17,8 @@ use crate::domain::ServiceError;
 /// `GET /settings/templates` (owner): the practice's message templates.
 pub async fn templates(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    services.authorize(
-        &s.actor(),
+    s.require(
+        &services,
         crate::policy::Action::ManagePractice,
         crate::policy::Target::Practice,
     )?;
@@ -64,8 +64,8 @@ fn template_form(
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(req)?;
-    services.authorize(
-        &s.actor(),
+    s.require(
+        &services,
         crate::policy::Action::ManagePractice,
         crate::policy::Target::Practice,
     )?;
@@ -124,8 +124,8 @@ pub async fn remove_template(
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    services.authorize(
-        &s.actor(),
+    s.require(
+        &services,
         crate::policy::Action::ManagePractice,
         crate::policy::Target::Practice,
     )?;

@@ -14,8 +14,8 @@ use crate::policy::Role;
 /// `GET /team`: every account, with switch-off and code-reset buttons (owner).
 pub async fn team(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    services.authorize(
-        &s.actor(),
+    s.require(
+        &services,
         crate::policy::Action::ManageTeam,
         crate::policy::Target::Practice,
     )?;
@@ -97,8 +97,8 @@ fn team_invite_page(
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(req)?;
-    services.authorize(
-        &s.actor(),
+    s.require(
+        &services,
         crate::policy::Action::ManageTeam,
         crate::policy::Target::Practice,
     )?;
@@ -183,8 +183,8 @@ async fn change_account(
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     let id = parse_id(&id)?;
-    services.authorize(
-        &s.actor(),
+    s.require(
+        &services,
         crate::policy::Action::ManageAccount,
         crate::policy::Target::Account(id),
     )?;

@@ -75,6 +75,9 @@ test('owner setup, sign-out and in, client invitation, client home — without J
   await accessible(owner, `${base}/clients`);
   await accessible(owner, `${base}/team`);
   await accessible(owner, `${base}/audit`);
+  for (const path of ['/team/invite', '/reauth', '/settings/auto-reply', '/settings/templates', '/settings/templates/new']) {
+    await accessible(owner, `${base}${path}`);
+  }
 
   // The client, on their own phone, without JavaScript.
   const client = await browser.newContext({
