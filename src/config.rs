@@ -29,6 +29,29 @@ pub struct Config {
     pub log_level: LogLevel,
     pub tls: TlsConfig,
     pub session: SessionConfig,
+    pub attachments: AttachmentConfig,
+}
+
+/// Files sent with messages.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentConfig {
+    /// Largest file accepted, in megabytes (MiB).
+    pub max_megabytes: u32,
+}
+
+impl Default for AttachmentConfig {
+    fn default() -> Self {
+        Self { max_megabytes: 25 }
+    }
+}
+
+impl AttachmentConfig {
+    pub fn limits(&self) -> crate::domain::Limits {
+        crate::domain::Limits {
+            attachment_max_bytes: u64::from(self.max_megabytes) * 1024 * 1024,
+        }
+    }
 }
 
 /// Session lifetimes.
@@ -72,6 +95,7 @@ impl Default for Config {
             log_level: LogLevel::Info,
             tls: TlsConfig::default(),
             session: SessionConfig::default(),
+            attachments: AttachmentConfig::default(),
         }
     }
 }
@@ -173,6 +197,11 @@ impl Config {
         if s.practice_idle_minutes == 0 || s.client_idle_minutes == 0 || s.absolute_hours == 0 {
             return Err(ConfigError::Invalid(
                 "`session.practice_idle_minutes`, `session.client_idle_minutes` and `session.absolute_hours` must be at least 1".into(),
+            ));
+        }
+        if !(1..=1024).contains(&self.attachments.max_megabytes) {
+            return Err(ConfigError::Invalid(
+                "`attachments.max_megabytes` must be between 1 and 1024".into(),
             ));
         }
         if let Some(host) = &self.hostname {

@@ -33,6 +33,17 @@ pub enum FieldKind {
     /// A one-time code: numeric keyboard, autofill from authenticator apps.
     Code,
     Select(Vec<(String, String)>),
+    /// A file chooser; `accept` lists extensions and media types. Makes its form multipart.
+    File {
+        accept: &'static str,
+    },
+}
+
+/// Does a form with these fields send a file (and so need `multipart/form-data`)?
+pub fn sends_file(fields: &[Field]) -> bool {
+    fields
+        .iter()
+        .any(|f| matches!(f.kind, FieldKind::File { .. }))
 }
 
 #[derive(Clone, Debug)]
@@ -181,6 +192,8 @@ pub struct MessageItem {
     pub note: bool,
     /// Written by the reader's side (shown aligned to the other side).
     pub mine: bool,
+    /// Files sent with the message: download link and "name (size)".
+    pub files: Vec<Link>,
 }
 
 /// A conversation page.

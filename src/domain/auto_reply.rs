@@ -62,6 +62,7 @@ impl Services {
             automatic: true,
             body: parts.join("\n\n"),
             sent_at: now,
+            attachments: Vec::new(),
         };
         messages::put_message(tx, thread.id, &message)?;
         audit::record(
@@ -192,7 +193,7 @@ mod tests {
         let owner_actor = Actor::account(owner.id, Role::Owner, None);
         let client_actor = Actor::account(client.id, Role::Client, None);
         let thread = services
-            .start_thread(&owner_actor, client.id, "Hello", "First")
+            .start_thread(&owner_actor, client.id, "Hello", "First", None)
             .unwrap();
         (dir, services, clock, owner_actor, client_actor, thread)
     }
@@ -212,27 +213,27 @@ mod tests {
     fn crisis_notice_answers_at_most_once_per_thread_per_12_hours() {
         let (_d, services, clock, owner, client, thread) = world();
         services
-            .write_message(&client, thread, "one", MessageKind::Message)
+            .write_message(&client, thread, "one", MessageKind::Message, None)
             .unwrap();
         services
-            .write_message(&client, thread, "two", MessageKind::Message)
+            .write_message(&client, thread, "two", MessageKind::Message, None)
             .unwrap();
         assert_eq!(automatic(&services, &owner, thread).len(), 1);
         clock.advance(Duration::hours(11));
         services
-            .write_message(&client, thread, "three", MessageKind::Message)
+            .write_message(&client, thread, "three", MessageKind::Message, None)
             .unwrap();
         assert_eq!(automatic(&services, &owner, thread).len(), 1);
         clock.advance(Duration::hours(2));
         services
-            .write_message(&client, thread, "four", MessageKind::Message)
+            .write_message(&client, thread, "four", MessageKind::Message, None)
             .unwrap();
         let replies = automatic(&services, &owner, thread);
         assert_eq!(replies.len(), 2);
         assert!(replies[0].contains("988"));
         // The practice's own messages never trigger it.
         services
-            .write_message(&owner, thread, "answer", MessageKind::Message)
+            .write_message(&owner, thread, "answer", MessageKind::Message, None)
             .unwrap();
         assert_eq!(automatic(&services, &owner, thread).len(), 2);
     }
@@ -248,12 +249,12 @@ mod tests {
         };
         services.save_auto_reply(&owner, settings).unwrap();
         services
-            .write_message(&client, thread, "monday", MessageKind::Message)
+            .write_message(&client, thread, "monday", MessageKind::Message, None)
             .unwrap();
         assert!(!automatic(&services, &owner, thread)[0].contains("Away"));
         clock.advance(Duration::days(2));
         services
-            .write_message(&client, thread, "wednesday", MessageKind::Message)
+            .write_message(&client, thread, "wednesday", MessageKind::Message, None)
             .unwrap();
         let replies = automatic(&services, &owner, thread);
         assert!(replies[1].starts_with("Away this week") && replies[1].contains("988"));

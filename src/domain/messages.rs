@@ -4,6 +4,7 @@
 
 use time::OffsetDateTime;
 
+use super::attachments::StagedFile;
 use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
 use crate::policy::{self, AccountId, Action, Actor, Decision, Role, Target};
@@ -65,6 +66,14 @@ fn check_text(field: &'static str, text: &str, max: usize, what: &str) -> Result
         ));
     }
     Ok(())
+}
+
+/// A message needs words unless it carries a file.
+fn check_body(body: &str, has_file: bool, what: &str) -> Result<(), ServiceError> {
+    if has_file && body.trim().is_empty() {
+        return Ok(());
+    }
+    check_text("body", body, MAX_BODY, what)
 }
 
 impl Services {
@@ -141,10 +150,11 @@ impl Services {
         client: AccountId,
         subject: &str,
         body: &str,
+        file: Option<StagedFile>,
     ) -> Result<ThreadId, ServiceError> {
         self.authorize(actor, Action::WriteMessage, Target::Client(client))?;
         check_text("subject", subject, MAX_SUBJECT, "a subject")?;
-        check_text("body", body, MAX_BODY, "a message")?;
+        check_body(body, file.is_some(), "a message")?;
         let is_a_client = self
             .store
             .read(|tx| accounts::get(tx, client))?
@@ -180,17 +190,20 @@ impl Services {
             )?;
             Ok::<_, ServiceError>(())
         })?;
-        self.write_message(actor, id, body, MessageKind::Message)?;
+        self.write_message(actor, id, body, MessageKind::Message, file)?;
         Ok(id)
     }
 
-    /// Adds a message or an internal note to a thread.
+    /// Adds a message or an internal note to a thread, with a file already received and
+    /// checked (`begin_upload`). The file becomes part of the record in the same
+    /// transaction as its message, or is removed.
     pub fn write_message(
         &self,
         actor: &Actor,
         id: ThreadId,
         body: &str,
         kind: MessageKind,
+        file: Option<StagedFile>,
     ) -> Result<u64, ServiceError> {
         let thread = self.load_thread(id)?;
         let action = match kind {
@@ -198,10 +211,15 @@ impl Services {
             MessageKind::InternalNote => Action::InternalNotes,
         };
         self.authorize(actor, action, Target::Client(thread.client))?;
-        check_text(
-            "body",
+        if file.is_some() && kind == MessageKind::InternalNote {
+            return Err(ServiceError::invalid(
+                "file",
+                "Files go with messages, not internal notes.",
+            ));
+        }
+        check_body(
             body,
-            MAX_BODY,
+            file.is_some(),
             if kind == MessageKind::Message {
                 "a message"
             } else {
@@ -216,10 +234,27 @@ impl Services {
             .unwrap_or_default();
         let from_client = is_client(actor);
         let now = self.now();
-        self.store.write(|tx| {
+        let number = self.store.write(|tx| {
             let mut thread = messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
             thread.count += 1;
             thread.last_message_at = now;
+            let mut attachments = Vec::new();
+            if let Some(file) = &file {
+                let (record, reference) = file.record(id, thread.client, thread.count, author, now);
+                crate::store::attachments::put(tx, &record)?;
+                audit::record(
+                    tx,
+                    now,
+                    actor,
+                    "attachment.add",
+                    &format!(
+                        "client:{} thread:{id} message:{} attachment:{}",
+                        thread.client, thread.count, record.id
+                    ),
+                    Outcome::Ok,
+                )?;
+                attachments.push(reference);
+            }
             let message = Message {
                 number: thread.count,
                 kind,
@@ -229,6 +264,7 @@ impl Services {
                 automatic: false,
                 body: body.trim_end().to_owned(),
                 sent_at: now,
+                attachments,
             };
             // Writing means the writer has read everything before it.
             if from_client {
@@ -258,8 +294,12 @@ impl Services {
                 ),
                 Outcome::Ok,
             )?;
-            Ok(thread.count)
-        })
+            Ok::<_, ServiceError>(thread.count)
+        })?;
+        if let Some(file) = file {
+            file.kept();
+        }
+        Ok(number)
     }
 
     /// Reads a page of a thread (the latest, or from message `from`) and records the read

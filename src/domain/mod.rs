@@ -3,6 +3,7 @@
 //! same transaction as the change.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod auto_reply;
 pub mod clients;
@@ -43,6 +44,20 @@ impl Default for SessionTimeouts {
     }
 }
 
+/// Size limits people can hit.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub attachment_max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            attachment_max_bytes: attachments::DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
 /// Everything a service needs. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
@@ -50,6 +65,7 @@ pub struct Services {
     pub clock: SharedClock,
     pub hasher: Hasher,
     pub timeouts: SessionTimeouts,
+    pub limits: Limits,
     /// Failed sign-ins per client IP within the last hour.
     ip_failures: Arc<Mutex<std::collections::HashMap<IpAddr, Vec<time::OffsetDateTime>>>>,
 }
@@ -68,8 +84,14 @@ impl Services {
             clock,
             hasher: Hasher::new(workers),
             timeouts,
+            limits: Limits::default(),
             ip_failures: Arc::default(),
         }
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     pub fn now(&self) -> time::OffsetDateTime {

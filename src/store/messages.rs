@@ -100,6 +100,9 @@ pub struct Message {
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     pub sent_at: OffsetDateTime,
+    /// Files sent with the message.
+    #[serde(default)]
+    pub attachments: Vec<super::attachments::AttachmentRef>,
 }
 
 impl std::fmt::Debug for Message {
@@ -136,6 +139,11 @@ pub fn put_thread(tx: &WriteTx<'_>, thread: &Thread) -> Result<()> {
 
 pub fn all_threads(tx: &ReadTx<'_>) -> Result<Vec<Thread>> {
     Ok(tx.all::<Thread>()?.into_iter().map(|(_, t)| t).collect())
+}
+
+/// One message of a thread.
+pub fn message(tx: &ReadTx<'_>, thread: ThreadId, number: u64) -> Result<Option<Message>> {
+    tx.get(&message_key(thread, number))
 }
 
 pub fn put_message(tx: &WriteTx<'_>, thread: ThreadId, message: &Message) -> Result<()> {

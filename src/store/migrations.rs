@@ -36,7 +36,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "create the template table with the default templates",
         apply: create_templates,
     },
+    Migration {
+        name: "create the attachment tables",
+        apply: create_attachment_tables,
+    },
 ];
+
+fn create_attachment_tables(tx: &WriteTx<'_>) -> Result<()> {
+    tx.ensure_table(tables::ATTACHMENTS)?;
+    tx.ensure_table(tables::ATTACHMENT_CHUNKS)
+}
 
 fn create_templates(tx: &WriteTx<'_>) -> Result<()> {
     tx.ensure_table(tables::TEMPLATES)?;

@@ -4,6 +4,7 @@
 //! callers acknowledge a change to a person only after that.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 mod error;
 pub mod invites;

@@ -123,6 +123,42 @@ impl WriteTx<'_> {
         Ok(out)
     }
 
+    /// Seals raw bytes (not a JSON record) into `table`: attachment chunks.
+    pub fn put_bytes(&self, table: Table, key: &[u8], plain: &[u8]) -> Result<()> {
+        let sealed = self.sealer.seal(table.0, key, plain);
+        let mut t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
+        t.insert(key, sealed.as_slice()).map_err(StoreError::db)?;
+        Ok(())
+    }
+
+    /// Removes every row of `table` whose key starts with `prefix`; returns how many.
+    pub fn remove_prefix(&self, table: Table, prefix: &[u8]) -> Result<u64> {
+        let mut t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
+        let keys: Vec<Vec<u8>> = t
+            .range(prefix..)
+            .map_err(StoreError::db)?
+            .map(|row| row.map(|(k, _)| k.value().to_vec()))
+            .take_while(|k| k.as_ref().map_or(true, |k| k.starts_with(prefix)))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(StoreError::db)?;
+        for key in &keys {
+            t.remove(key.as_slice()).map_err(StoreError::db)?;
+        }
+        Ok(keys.len() as u64)
+    }
+
+    /// Every key of `table` (values stay sealed and unread).
+    pub fn keys(&self, table: Table) -> Result<Vec<Vec<u8>>> {
+        let t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
+        let keys = t
+            .iter()
+            .map_err(StoreError::db)?
+            .map(|row| row.map(|(k, _)| k.value().to_vec()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(StoreError::db)?;
+        Ok(keys)
+    }
+
     /// Opens (creating if needed) a table; used by migrations.
     pub(super) fn ensure_table(&self, table: Table) -> Result<()> {
         self.txn.open_table(table.def()).map_err(StoreError::db)?;
@@ -168,6 +204,25 @@ impl ReadTx<'_> {
             out.push((key, record));
         }
         Ok(out)
+    }
+
+    /// Opens raw sealed bytes written by `WriteTx::put_bytes`.
+    pub fn get_bytes(&self, table: Table, key: &[u8]) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        let Some(t) = self.table(table)? else {
+            return Ok(None);
+        };
+        let found = t.get(key).map_err(StoreError::db)?;
+        found
+            .map(|v| {
+                self.sealer
+                    .open(table.0, key, v.value())
+                    .map(Zeroizing::new)
+                    .map_err(|source| StoreError::Sealed {
+                        table: table.0,
+                        source,
+                    })
+            })
+            .transpose()
     }
 
     /// How many rows a table holds.

@@ -41,6 +41,12 @@ pub const THREADS: Table = Table("threads");
 /// Messages, keyed by thread id and message number (big-endian u64).
 pub const MESSAGES: Table = Table("messages");
 
+/// Attachment descriptions (name, type, size, digest), keyed by attachment id.
+pub const ATTACHMENTS: Table = Table("attachments");
+/// Attachment contents in sealed chunks, keyed by attachment id and chunk number
+/// (big-endian u32).
+pub const ATTACHMENT_CHUNKS: Table = Table("attachment_chunks");
+
 /// Message templates, keyed by template id.
 pub const TEMPLATES: Table = Table("templates");
 
@@ -58,4 +64,6 @@ pub const ALL: &[Table] = &[
     THREADS,
     MESSAGES,
     TEMPLATES,
+    ATTACHMENTS,
+    ATTACHMENT_CHUNKS,
 ];

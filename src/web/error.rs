@@ -14,6 +14,10 @@ pub enum AppError {
     Sealed,
     #[error("forbidden")]
     Forbidden,
+    #[error("the request could not be read")]
+    BadRequest,
+    #[error("the request is too large")]
+    TooLarge,
     /// Not an error for the person: send them elsewhere (sign-in, the next step).
     #[error("redirect to {0}")]
     Redirect(String),
@@ -33,6 +37,8 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Sealed => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Redirect(_) => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -66,7 +66,6 @@ csrf_form!(NewThreadForm {
     subject: String,
     body: String
 });
-csrf_form!(MessageForm { body: String });
 csrf_form!(NoteForm { note: String });
 csrf_form!(TemplateForm {
     name: String,

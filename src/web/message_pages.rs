@@ -10,11 +10,12 @@ use serde::Deserialize;
 
 use super::error::AppError;
 use super::forms::{
-    field_errors, form_page, nav, page, see_other, MessageForm, NewThreadForm, NoteForm, TokenOnly,
+    field_errors, form_page, nav, page, see_other, NewThreadForm, NoteForm, TokenOnly,
 };
 use super::practice_pages::{link, panel};
-use super::render::{chrome, human_time};
+use super::render::{chrome, human_size, human_time};
 use super::session::{form_token, services, Checked, SignedIn};
+use super::upload::{read_post, Posted};
 use crate::domain::ServiceError;
 use crate::policy::{AccountId, Actor, Role};
 use crate::store::messages::{MessageKind, ThreadId};
@@ -41,6 +42,22 @@ fn check_scope(req: &HttpRequest, s: &SignedIn) -> Result<(), AppError> {
     };
     services.authorize(&actor, crate::policy::Action::ListThreads, scope)?;
     Ok(())
+}
+
+/// The optional file chooser of a message form.
+pub(super) fn file_field(services: &crate::domain::Services) -> Field {
+    let mb = services.limits.attachment_max_bytes / (1024 * 1024);
+    Field::new(
+        "file",
+        "Attach a file",
+        FieldKind::File {
+            accept: ".pdf,.png,.jpg,.jpeg,.heic,.heif,.docx,.txt,application/pdf,image/png,image/jpeg,image/heic,text/plain,application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        },
+    )
+    .optional()
+    .help(&format!(
+        "PDF, PNG, JPEG, HEIC, Word (.docx) or plain text (.txt), up to {mb} MB. If this page comes back with a problem, choose the file again."
+    ))
 }
 
 fn parse_thread(id: &str) -> Result<ThreadId, AppError> {
@@ -134,6 +151,7 @@ fn new_thread_page(
             .autocomplete("off"),
     );
     fields.push(Field::new("body", "Message", FieldKind::LongText).value(&form.body));
+    fields.push(file_field(&services));
     let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
         &state,
@@ -202,24 +220,45 @@ pub(super) fn parse_template_id(text: &str) -> Option<[u8; 16]> {
     hex::decode(text).ok()?.try_into().ok()
 }
 
-/// `POST /messages`: starts a conversation.
+/// `POST /messages`: starts a conversation, with an optional file.
 pub async fn create_thread(
     req: HttpRequest,
     s: SignedIn,
-    form: Checked<NewThreadForm>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     check_scope(&req, &s)?;
     let (_, services) = services(&req)?;
     let actor = s.actor();
-    let f = form.0;
-    let client = if is_client(&actor) {
-        Some(s.0.account.id)
-    } else {
-        AccountId::parse(&f.client)
+    let own = is_client(&actor).then_some(s.0.account.id);
+    let choose = || ServiceError::invalid("client", "Please choose a client.");
+    let posted = read_post(
+        &req,
+        payload,
+        services.limits.attachment_max_bytes,
+        |fields, name| {
+            let client = own
+                .or_else(|| AccountId::parse(fields.get("client").map_or("", String::as_str)))
+                .ok_or_else(choose)?;
+            services.begin_upload(&actor, client, name)
+        },
+    )
+    .await?;
+    let Posted {
+        fields,
+        file,
+        file_error,
+    } = posted;
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let f = NewThreadForm {
+        csrf: String::new(),
+        client: get("client"),
+        subject: get("subject"),
+        body: get("body"),
     };
-    let result = match client {
-        Some(client) => services.start_thread(&actor, client, &f.subject, &f.body),
-        None => Err(ServiceError::invalid("client", "Please choose a client.")),
+    let result = match (file_error, own.or_else(|| AccountId::parse(&f.client))) {
+        (Some(e), _) => Err(e),
+        (None, Some(client)) => services.start_thread(&actor, client, &f.subject, &f.body, file),
+        (None, None) => Err(choose()),
     };
     match result {
         Ok(id) => Ok(see_other(&format!("/messages/{id}"), &[])),
@@ -228,6 +267,13 @@ pub async fn create_thread(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// What was typed into a refused reply or note, and why it was refused.
+pub struct Draft {
+    pub note: bool,
+    pub text: String,
+    pub error: ServiceError,
 }
 
 #[derive(Deserialize)]
@@ -241,7 +287,7 @@ fn thread_page(
     id: ThreadId,
     from: Option<u64>,
     status: StatusCode,
-    draft: Option<(&str, ServiceError)>,
+    draft: Option<Draft>,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(req)?;
     let actor = s.actor();
@@ -274,24 +320,38 @@ fn thread_page(
             body: m.body.clone(),
             note: m.kind == MessageKind::InternalNote,
             mine: m.from_client == client,
+            files: m
+                .attachments
+                .iter()
+                .map(|a| Link {
+                    href: format!("/messages/{id}/files/{}", a.id),
+                    label: format!("{} ({}, {})", a.name, a.kind.label(), human_size(a.size)),
+                })
+                .collect(),
         })
         .collect();
-    let mut reply_fields = vec![Field::new("body", "Your message", FieldKind::LongText)];
+    let mut reply_fields = vec![
+        Field::new("body", "Your message", FieldKind::LongText)
+            .help("You can leave this empty when you send a file."),
+        file_field(&services),
+    ];
+    reply_fields[0].required = false;
     let mut note_fields =
         vec![
             Field::new("note", "Note for the practice team", FieldKind::LongText).help(
                 "Only practice staff with access to messages see this. The client never does.",
             ),
         ];
-    if let Some((which, ServiceError::Invalid { message, .. })) =
-        draft.as_ref().map(|(w, e)| (*w, e))
-    {
-        let fields = if which == "note" {
+    if let Some(d) = draft {
+        let fields = if d.note {
             &mut note_fields
         } else {
             &mut reply_fields
         };
-        fields[0].error = Some(message.clone());
+        fields[0].value = d.text;
+        if let Some(general) = field_errors(fields, Some(d.error))? {
+            fields[0].error = Some(general);
+        }
     }
     let reply = (!t.closed).then(|| FormSpec {
         action: format!("/messages/{id}"),
@@ -355,44 +415,51 @@ pub async fn thread(
     thread_page(&req, &s, parse_thread(&id)?, q.from, StatusCode::OK, None)
 }
 
-async fn post_to_thread(
-    req: HttpRequest,
-    s: SignedIn,
-    id: web::Path<String>,
-    body: String,
-    kind: MessageKind,
+fn refused(
+    req: &HttpRequest,
+    s: &SignedIn,
+    id: ThreadId,
+    draft: Draft,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
-    let id = parse_thread(&id)?;
-    match services.write_message(&s.actor(), id, &body, kind) {
-        Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let which = if kind == MessageKind::InternalNote {
-                "note"
-            } else {
-                "reply"
-            };
-            thread_page(
-                &req,
-                &s,
-                id,
-                None,
-                StatusCode::BAD_REQUEST,
-                Some((which, e)),
-            )
-        }
-        Err(e) => Err(e.into()),
-    }
+    thread_page(req, s, id, None, StatusCode::BAD_REQUEST, Some(draft))
 }
 
-/// `POST /messages/{id}`: a reply.
+/// `POST /messages/{id}`: a reply, with an optional file.
 pub async fn reply(
     req: HttpRequest,
     s: SignedIn,
     id: web::Path<String>,
-    form: Checked<MessageForm>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    post_to_thread(req, s, id, form.0.body, MessageKind::Message).await
+    let (_, services) = services(&req)?;
+    let id = parse_thread(&id)?;
+    let actor = s.actor();
+    let posted = read_post(
+        &req,
+        payload,
+        services.limits.attachment_max_bytes,
+        |_, name| services.begin_reply_upload(&actor, id, name),
+    )
+    .await?;
+    let text = posted.field("body").to_owned();
+    let result = match posted.file_error {
+        Some(e) => Err(e),
+        None => services.write_message(&actor, id, &text, MessageKind::Message, posted.file),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
+        Err(error @ ServiceError::Invalid { .. }) => refused(
+            &req,
+            &s,
+            id,
+            Draft {
+                note: false,
+                text,
+                error,
+            },
+        ),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /messages/{id}/note`: an internal note (practice only).
@@ -402,7 +469,23 @@ pub async fn note(
     id: web::Path<String>,
     form: Checked<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    post_to_thread(req, s, id, form.0.note, MessageKind::InternalNote).await
+    let (_, services) = services(&req)?;
+    let id = parse_thread(&id)?;
+    let text = form.0.note;
+    match services.write_message(&s.actor(), id, &text, MessageKind::InternalNote, None) {
+        Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
+        Err(error @ ServiceError::Invalid { .. }) => refused(
+            &req,
+            &s,
+            id,
+            Draft {
+                note: true,
+                text,
+                error,
+            },
+        ),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /messages/{id}/close`: closes or reopens.

@@ -3,6 +3,7 @@
 mod assets;
 mod auth_pages;
 mod error;
+mod file_pages;
 mod forms;
 mod frame;
 mod message_pages;
@@ -17,6 +18,7 @@ mod session;
 mod settings_pages;
 mod state;
 mod team_pages;
+mod upload;
 
 use std::net::TcpListener;
 use std::sync::Arc;

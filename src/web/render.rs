@@ -90,3 +90,16 @@ pub fn status_page(state: Option<&AppState>, status: StatusCode, reference: Stri
 pub fn human_time(t: time::OffsetDateTime) -> String {
     crate::clock::human(t)
 }
+
+/// A file size as people read it: "820 KB", "2.4 MB".
+pub fn human_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * 1024;
+    if bytes < KB {
+        format!("{bytes} bytes")
+    } else if bytes < MB {
+        format!("{} KB", bytes.div_ceil(KB))
+    } else {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    }
+}

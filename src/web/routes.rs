@@ -4,8 +4,8 @@
 use actix_web::web;
 
 use super::{
-    assets, auth_pages, message_pages, onboard_pages, pages, practice_pages, settings_pages,
-    team_pages,
+    assets, auth_pages, file_pages, message_pages, onboard_pages, pages, practice_pages,
+    settings_pages, team_pages,
 };
 
 macro_rules! routes {
@@ -46,6 +46,7 @@ routes! {
     "/messages" => { get => message_pages::inbox, post => message_pages::create_thread }
     "/messages/new" => { get => message_pages::new_thread }
     "/messages/{thread}" => { get => message_pages::thread, post => message_pages::reply }
+    "/messages/{thread}/files/{file}" => { get => file_pages::download }
     "/messages/{thread}/note" => { post => message_pages::note }
     "/messages/{thread}/close" => { post => message_pages::close }
     "/settings/templates" => { get => settings_pages::templates, post => settings_pages::add_template }

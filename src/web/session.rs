@@ -78,6 +78,17 @@ pub fn form_token(req: &HttpRequest, services: &Services) -> (String, Option<Coo
     (token, Some(cookie(PRE_COOKIE, value)))
 }
 
+/// Is `token` the form token of this visitor's session (or pre-session) cookie?
+pub fn csrf_matches(req: &HttpRequest, services: &Services, token: &str) -> bool {
+    let cookie = req
+        .cookie(SESSION_COOKIE)
+        .or_else(|| req.cookie(PRE_COOKIE));
+    cookie.is_some_and(|c| {
+        let expected = csrf_for(services, c.value());
+        bool::from(expected.as_bytes().ct_eq(token.as_bytes()))
+    })
+}
+
 /// A form that carries a `csrf` field.
 pub trait HasCsrf {
     fn csrf(&self) -> &str;
@@ -96,14 +107,7 @@ impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for Checked<T> {
         Box::pin(async move {
             let form = form.await?.into_inner();
             let (_, services) = services(&req)?;
-            let cookie = req
-                .cookie(SESSION_COOKIE)
-                .or_else(|| req.cookie(PRE_COOKIE));
-            let ok = cookie.is_some_and(|c| {
-                let expected = csrf_for(&services, c.value());
-                bool::from(expected.as_bytes().ct_eq(form.csrf().as_bytes()))
-            });
-            if !ok {
+            if !csrf_matches(&req, &services, form.csrf()) {
                 tracing::warn!("refused a form without a valid form token");
                 return Err(AppError::Forbidden.into());
             }

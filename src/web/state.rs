@@ -58,7 +58,13 @@ impl AppState {
             .write()
             .unwrap_or_else(|p| p.into_inner()) = profile.name;
         let services =
-            crate::domain::Services::new(store.clone(), self.clock.clone(), self.timeouts);
+            crate::domain::Services::new(store.clone(), self.clock.clone(), self.timeouts)
+                .with_limits(self.config.attachments.limits());
+        match services.sweep_abandoned_uploads() {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(chunks = n, "removed pieces of uploads that never finished"),
+            Err(e) => tracing::warn!(error = %e, "could not sweep unfinished uploads"),
+        }
         let _ = self.vault.set(Vault { store, services });
         Ok(())
     }

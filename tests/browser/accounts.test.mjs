@@ -2,6 +2,7 @@
 // setup link, create the owner with sign-in codes, sign out and in, invite a client, and the
 // client sets a password and reaches their home. axe checks every page on the way.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { axeViolations, env, launch, totp } from './lib.mjs';
 
@@ -110,10 +111,22 @@ test('owner setup, sign-out and in, client invitation, client home — without J
   assert.match(await phone.locator('.messages').innerText(), /see you Tuesday/);
   await accessible(client, threadUrl);
   await phone.getByLabel('Your message').fill('Thank you, Tuesday works.');
+  const diary = 'Mon 6h\nTue 7h\n';
+  await phone.getByLabel('Attach a file').setInputFiles({
+    name: 'sleep-diary.txt', mimeType: 'text/plain', buffer: Buffer.from(diary),
+  });
   await phone.getByRole('button', { name: 'Send' }).click();
   await page.goto(threadUrl);
   assert.match(await page.locator('.messages').innerText(), /Tuesday works/);
   assert.match(await page.locator('.receipt').innerText(), /^Seen /);
+  await accessible(owner, threadUrl);
+  // The practice downloads the client's file: the same bytes, as a download.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: /sleep-diary\.txt/ }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'sleep-diary.txt');
+  assert.equal(readFileSync(await download.path(), 'utf8'), diary);
 
   // The client signs out and back in with the password.
   await phone.getByRole('button', { name: 'Sign out' }).click();

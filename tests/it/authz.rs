@@ -161,6 +161,14 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
                 403
             }
         }
+        ("get", "/messages/{thread}/files/{file}") => {
+            let own = (who == ClientA && of == Of::A) || (who == ClientB && of == Of::B);
+            if own || matches!(who, Clinician | Owner) {
+                200
+            } else {
+                403
+            }
+        }
         ("post", "/messages/{thread}/note") => {
             if matches!(who, Clinician | Owner) {
                 400
@@ -228,9 +236,10 @@ fn ends_or_changes(path: &str) -> bool {
     path == "/signout" || path.starts_with("/accounts/")
 }
 
-fn concrete(path: &str, id: &str, thread: &str) -> String {
+fn concrete(path: &str, id: &str, (thread, file): &(String, String)) -> String {
     path.replace("{id}", id)
         .replace("{thread}", thread)
+        .replace("{file}", file)
         .replace("{template}", "00112233445566778899aabbccddeeff")
         .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
         .replace("{path:.*}", "alcove.css")
@@ -349,11 +358,17 @@ fn authz_matrix() {
         .get(&format!("/clients/{id_b}"))
         .body
         .contains(CANARY_B));
-    let owner_view = probe.get(&format!("/messages/{thread_a}")).body;
+    let owner_view = probe.get(&format!("/messages/{}", thread_a.0)).body;
     assert!(owner_view.contains(CANARY_NOTE) && owner_view.contains("message-body"));
     let mut a_probe = Visitor::new(&server);
     a_probe.cookies = client_a.cookies.clone();
-    let a_view = a_probe.get(&format!("/messages/{thread_a}")).body;
+    let a_view = a_probe.get(&format!("/messages/{}", thread_a.0)).body;
+    let a_file = a_probe.get(&concrete(
+        "/messages/{thread}/files/{file}",
+        &id_a,
+        &thread_a,
+    ));
+    assert!(a_file.body.contains(&format!("Attached for {CANARY_A}")));
     assert!(
         a_view.contains(&format!("Message for {CANARY_A}")),
         "{a_view}"
@@ -445,13 +460,13 @@ fn accept_client_again(server: &Server) -> Visitor<'_> {
 }
 
 /// Starts a conversation with a client (a message that names the canary) and optionally an
-/// internal note; returns the thread id.
+/// internal note, and a file; returns the thread id and the file id.
 fn conversation(
     owner: &mut Visitor<'_>,
     client_id: &str,
     canary: &str,
     note: Option<&str>,
-) -> String {
+) -> (String, String) {
     let new = owner.get("/messages/new");
     let r = owner.post(
         "/messages",
@@ -469,5 +484,19 @@ fn conversation(
         let n = owner.post(&format!("{path}/note"), &page.body, &[("note", note)]);
         assert_eq!(n.status, 303, "{}", n.body);
     }
-    path.trim_start_matches("/messages/").to_owned()
+    // A file in the thread whose name and content carry the canary.
+    let page = owner.get(&path);
+    let content = format!("Attached for {canary}\n");
+    let sent = owner.post_multipart(
+        &path,
+        &page.body,
+        &[("body", "")],
+        Some((&format!("{canary}.txt"), content.as_bytes())),
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let page = owner.get(&path).body;
+    let at = page.find("/files/").expect("a file link");
+    let end = at + page[at..].find('"').unwrap();
+    let file = page[at + "/files/".len()..end].to_owned();
+    (path.trim_start_matches("/messages/").to_owned(), file)
 }

@@ -82,6 +82,58 @@ impl<'a> Visitor<'a> {
         reply
     }
 
+    /// POSTs a `multipart/form-data` form as a browser does: the form token first, then
+    /// `fields`, then the file (name, bytes) as field `file`, if any.
+    pub fn post_multipart(
+        &mut self,
+        path: &str,
+        page: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Reply {
+        let csrf = form_token(page).expect("the page has a form token");
+        let boundary = "----AlcoveTestBoundary7d1f9a";
+        let mut body = Vec::new();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        all.extend_from_slice(fields);
+        for (k, v) in all {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (name, bytes) = file.unwrap_or(("", b""));
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let url = self.server.url(path);
+        let mut req = self
+            .agent
+            .post(&url)
+            .header("Origin", &self.server.origin)
+            .header(
+                "Content-Type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            );
+        if !self.cookies.is_empty() {
+            req = req.header("Cookie", &self.cookie_header());
+        }
+        let sent = req.send(&body[..]);
+        let reply =
+            Reply::from(sent.unwrap_or_else(|e| {
+                panic!("POST {path}: {e}\nserver log:\n{}", self.server.stderr())
+            }));
+        self.absorb(&reply);
+        reply
+    }
+
     pub fn session(&self) -> Option<String> {
         self.cookies.get("__Host-alcove").cloned()
     }
@@ -224,4 +276,38 @@ pub fn invite_path_in(page: &str) -> String {
     let code = code_after(page, "shown only now").expect("invite link");
     let at = code.find("/invite/").expect("invite path");
     code[at..].to_owned()
+}
+
+/// The owner adds a client and invites them; the client sets a password. Returns the
+/// client's id and their signed-in visitor.
+pub fn client_with_portal<'a>(
+    owner: &mut Visitor<'_>,
+    server: &'a Server,
+    name: &str,
+    email: &str,
+) -> (String, Visitor<'a>) {
+    let new = owner.get("/clients/new");
+    let created = owner.post(
+        "/clients",
+        &new.body,
+        &[("legal_name", name), ("email", email)],
+    );
+    assert_eq!(created.status, 303, "{}", created.body);
+    let client_path = location(&created).to_owned();
+    let client_id = client_path.trim_start_matches("/clients/").to_owned();
+    let detail = owner.get(&client_path);
+    let invited = owner.post(&format!("{client_path}/invite"), &detail.body, &[]);
+    let invite = invite_path_in(&invited.body);
+    let mut client = Visitor::new(server);
+    let form = client.get(&invite);
+    let joined = client.post(
+        &invite,
+        &form.body,
+        &[
+            ("password", "blue heron at dawn"),
+            ("confirm", "blue heron at dawn"),
+        ],
+    );
+    assert_eq!(joined.status, 303, "{}", joined.body);
+    (client_id, client)
 }

@@ -73,9 +73,23 @@ impl Server {
 
     /// Like `start`, but returns the output if the server exits before listening.
     pub fn try_start(data_dir: &Path, extra: &[&str]) -> Result<Server, String> {
+        Self::try_start_with(data_dir, extra, &[])
+    }
+
+    /// Starts with extra environment variables (configuration as `ALCOVE_*`).
+    pub fn start_with(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::try_start_with(data_dir, extra, env).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_start_with(
+        data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let mut child = alcove(data_dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -236,6 +250,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as sent (downloads).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -255,11 +271,17 @@ impl From<ureq::http::Response<ureq::Body>> for Reply {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
             .collect();
-        let body = resp.body_mut().read_to_string().unwrap_or_default();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(256 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_default();
         Reply {
             status,
             headers,
-            body,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 }

@@ -9,6 +9,7 @@ mod kit;
 
 mod accounts;
 mod admin;
+mod attachments;
 mod authz;
 mod browser;
 mod headers;

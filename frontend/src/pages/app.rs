@@ -72,6 +72,11 @@ pub(super) fn field_view(field: Field) -> impl IntoView {
             }
             .into_any()
         }
+        FieldKind::File { accept } => view! {
+            <input id=id.clone() name=name type="file" accept=accept required=required
+                aria-describedby=described aria-invalid=invalid/>
+        }
+        .into_any(),
         kind => {
             let (ty, mode, auto) = match kind {
                 FieldKind::Email => ("email", Some("email"), auto.or(Some("email"))),
@@ -121,6 +126,8 @@ pub fn render_form(page: FormPage) -> String {
                 <p class="link-box"><code>{s}</code></p>
             }
         });
+        let enctype =
+            crate::views_app::sends_file(&page.form.fields).then_some("multipart/form-data");
         let fields = page.form.fields.into_iter().map(field_view).collect_view();
         let after = page
             .after
@@ -136,7 +143,7 @@ pub fn render_form(page: FormPage) -> String {
                 {svg}
                 {secret}
                 {error}
-                <form class="card stack" method="post" action=page.form.action novalidate=true>
+                <form class="card stack" method="post" action=page.form.action enctype=enctype novalidate=true>
                     <input type="hidden" name="csrf" value=page.form.csrf/>
                     {fields}
                     <button type="submit" class="button primary">{page.form.submit}</button>

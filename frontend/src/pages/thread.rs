@@ -8,11 +8,12 @@ use crate::layout::Layout;
 use crate::views_app::{FormSpec, ThreadPage};
 
 fn form_view(form: FormSpec, heading: &'static str) -> impl IntoView {
+    let enctype = crate::views_app::sends_file(&form.fields).then_some("multipart/form-data");
     let fields = form.fields.into_iter().map(field_view).collect_view();
     view! {
         <section class="card">
             <h2>{heading}</h2>
-            <form class="stack" method="post" action=form.action>
+            <form class="stack" method="post" action=form.action enctype=enctype>
                 <input type="hidden" name="csrf" value=form.csrf/>
                 {fields}
                 <button type="submit" class="button primary">{form.submit}</button>
@@ -38,12 +39,21 @@ pub fn render_thread(page: ThreadPage) -> String {
                     (false, true) => "message mine",
                     (false, false) => "message theirs",
                 };
+                let files = (!m.files.is_empty()).then(|| {
+                    let items = m
+                        .files
+                        .into_iter()
+                        .map(|f| view! { <li><a href=f.href download="">{f.label}</a></li> })
+                        .collect_view();
+                    view! { <ul class="files" aria-label="Attached files">{items}</ul> }
+                });
                 let label = m.note.then(|| view! { <p class="note-label">"Internal note — never shown to the client"</p> });
                 view! {
                     <li class=class>
                         {label}
                         <p class="message-meta"><strong>{m.author}</strong>" · "{m.when}</p>
                         <p class="message-body">{m.body}</p>
+                        {files}
                     </li>
                 }
             })

@@ -1,0 +1,188 @@
+//! Forms that may carry one file: read as `multipart/form-data` (or, without a file, as an
+//! ordinary urlencoded form). Text fields are small and held in memory; the file goes
+//! piece by piece into an `Upload`, which seals each chunk as it arrives. The form token
+//! must arrive (and be right) before any byte of the file is stored.
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
+
+use super::error::AppError;
+use super::session::{csrf_matches, services};
+use crate::domain::attachments::{StagedFile, Upload};
+use crate::domain::ServiceError;
+
+/// Largest text field accepted (a message is at most 20 000 characters).
+const FIELD_MAX: usize = 128 * 1024;
+/// Most fields a form may have.
+const FIELDS_MAX: usize = 16;
+
+/// A posted form: its text fields, the file if one was sent and accepted, or why the file
+/// was refused (to show next to the file field).
+pub struct Posted {
+    pub fields: HashMap<String, String>,
+    pub file: Option<StagedFile>,
+    pub file_error: Option<ServiceError>,
+}
+
+impl Posted {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+fn check_token(req: &HttpRequest, fields: &HashMap<String, String>) -> Result<(), AppError> {
+    let (_, services) = services(req)?;
+    if csrf_matches(
+        req,
+        &services,
+        fields.get("csrf").map_or("", String::as_str),
+    ) {
+        Ok(())
+    } else {
+        tracing::warn!("refused a form without a valid form token");
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Reads a posted form. `start` is asked, with the text fields that came before the file,
+/// to begin receiving a file with the given name; its refusal (`Invalid`) is kept for the
+/// page, any other failure ends the request.
+pub async fn read_post(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max_file: u64,
+    start: impl FnOnce(&HashMap<String, String>, &str) -> Result<Upload, ServiceError>,
+) -> Result<Posted, AppError> {
+    if !is_multipart(req) {
+        let mut inner = payload.into_inner();
+        let form = web::Form::<HashMap<String, String>>::from_request(req, &mut inner)
+            .await
+            .map_err(|_| AppError::BadRequest)?
+            .into_inner();
+        check_token(req, &form)?;
+        return Ok(Posted {
+            fields: form,
+            file: None,
+            file_error: None,
+        });
+    }
+    // Past this many bytes a request is cut off rather than read to the end for a page.
+    let budget = max_file.saturating_mul(2).saturating_add(1024 * 1024);
+    let mut seen: u64 = 0;
+    let mut multipart = Multipart::new(req.headers(), payload);
+    let mut fields = HashMap::new();
+    let mut start = Some(start);
+    let mut file = None;
+    let mut file_error = None;
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(|_| AppError::BadRequest)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_owned);
+        match file_name {
+            None => {
+                if fields.len() >= FIELDS_MAX {
+                    return Err(AppError::BadRequest);
+                }
+                let mut value = Vec::new();
+                while let Some(piece) = field.next().await {
+                    let piece = piece.map_err(|_| AppError::BadRequest)?;
+                    seen += piece.len() as u64;
+                    value.extend_from_slice(&piece);
+                    if value.len() > FIELD_MAX {
+                        return Err(AppError::TooLarge);
+                    }
+                }
+                let value = String::from_utf8(value).map_err(|_| AppError::BadRequest)?;
+                fields.insert(name, value);
+            }
+            // A file input left empty.
+            Some(n) if n.is_empty() => drain(&mut field, &mut seen, budget).await?,
+            Some(n) => {
+                check_token(req, &fields)?;
+                // Only one file per form; a second is read past and ignored.
+                let begun = start.take().map(|start| start(&fields, &n));
+                let ended = match begun {
+                    Some(Ok(upload)) => {
+                        let (result, ended) = receive(upload, &mut field, &mut seen).await?;
+                        match result {
+                            Ok(staged) => file = Some(staged),
+                            Err(e) => file_error = Some(e),
+                        }
+                        ended
+                    }
+                    Some(Err(e @ ServiceError::Invalid { .. })) => {
+                        file_error = Some(e);
+                        false
+                    }
+                    Some(Err(e)) => return Err(e.into()),
+                    None => false,
+                };
+                if !ended {
+                    drain(&mut field, &mut seen, budget).await?;
+                }
+            }
+        }
+        if seen > budget {
+            return Err(AppError::TooLarge);
+        }
+    }
+    check_token(req, &fields)?;
+    Ok(Posted {
+        fields,
+        file,
+        file_error,
+    })
+}
+
+/// Feeds a file field into `upload`. Says whether the field was read to its end (a
+/// refusal part-way leaves the rest unread).
+async fn receive(
+    mut upload: Upload,
+    field: &mut actix_multipart::Field,
+    seen: &mut u64,
+) -> Result<(Result<StagedFile, ServiceError>, bool), AppError> {
+    while let Some(piece) = field.next().await {
+        let piece = piece.map_err(|_| AppError::BadRequest)?;
+        *seen += piece.len() as u64;
+        let pushed = web::block(move || upload.push(&piece).map(|()| upload))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        match pushed {
+            Ok(u) => upload = u,
+            Err(e) => return Ok((Err(e), false)),
+        }
+    }
+    let finished = web::block(move || upload.finish())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((finished, true))
+}
+
+/// Reads and discards the rest of a field, within the budget.
+async fn drain(
+    field: &mut actix_multipart::Field,
+    seen: &mut u64,
+    budget: u64,
+) -> Result<(), AppError> {
+    while let Some(piece) = field.next().await {
+        let piece = piece.map_err(|_| AppError::BadRequest)?;
+        *seen += piece.len() as u64;
+        if *seen > budget {
+            return Err(AppError::TooLarge);
+        }
+    }
+    Ok(())
+}
