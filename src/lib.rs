@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod fsutil;
 pub mod logging;
+pub mod mail;
 pub mod policy;
 pub mod serve;
 pub mod store;

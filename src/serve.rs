@@ -117,7 +117,16 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         "(Self-signed: your browser will ask you to confirm this fingerprint the first time.)"
     );
 
-    let state = AppState::new(config, dir.clone(), clock, origin.clone());
+    let mailer = crate::mail::Mailer::from_config(&config.smtp)
+        .map_err(|e| Error::Config(crate::config::ConfigError::Invalid(e.to_string())))?;
+    let mut state = AppState::new(config, dir.clone(), clock, origin.clone());
+    match &mailer {
+        Some(_) => println!("Email alerts go out through the configured mail server."),
+        None => {
+            println!("Email alerts are off: no mail server is configured ([smtp] in alcove.toml).")
+        }
+    }
+    state.mailer = mailer.map(Arc::new);
     match store {
         Some(store) => {
             open_for_business(&state, store)?;

@@ -41,6 +41,9 @@ pub struct ClientDetail {
     pub status: AccountStatus,
     pub mfa: bool,
     pub profile: ClientProfile,
+    pub email_confirmed: bool,
+    /// False when the client declined email alerts.
+    pub email_alerts: bool,
 }
 
 /// What the client's own home shows.
@@ -131,7 +134,7 @@ impl Services {
             admin_note: form.admin_note.trim().to_owned(),
             mfa_required: false,
         };
-        self.store.write(|tx| {
+        let id = self.store.write(|tx| {
             if accounts::email_taken(tx, &email_index)? {
                 return Err(ServiceError::invalid(
                     "email",
@@ -141,6 +144,7 @@ impl Services {
             accounts::put(tx, &account)?;
             accounts::index_email(tx, &email_index, id)?;
             accounts::put_profile(tx, id, &profile)?;
+            self.queue_confirmation(tx, actor, &account, now)?;
             audit::record(
                 tx,
                 now,
@@ -150,7 +154,9 @@ impl Services {
                 Outcome::Ok,
             )?;
             Ok(id)
-        })
+        })?;
+        self.wake_mail();
+        Ok(id)
     }
 
     pub fn client_detail(
@@ -171,6 +177,8 @@ impl Services {
         Ok(ClientDetail {
             id,
             mfa: account.mfa_enabled(),
+            email_confirmed: account.email_confirmed_at.is_some(),
+            email_alerts: account.email_alerts,
             email: account.email,
             status: account.status,
             profile,

@@ -275,6 +275,9 @@ impl Services {
                 thread.practice_read_at = Some(now);
             }
             messages::put_message(tx, id, &message)?;
+            if kind == MessageKind::Message {
+                self.queue_message_alerts(tx, actor, thread.client, from_client, now)?;
+            }
             if from_client && kind == MessageKind::Message {
                 self.auto_reply(tx, &mut thread, now)?;
             }
@@ -299,6 +302,7 @@ impl Services {
         if let Some(file) = file {
             file.kept();
         }
+        self.wake_mail();
         Ok(number)
     }
 

@@ -9,6 +9,7 @@ pub mod auto_reply;
 pub mod clients;
 mod error;
 pub mod messages;
+pub mod notify;
 pub mod sessions;
 pub mod setup;
 pub mod signin;
@@ -66,6 +67,7 @@ pub struct Services {
     pub hasher: Hasher,
     pub timeouts: SessionTimeouts,
     pub limits: Limits,
+    pub mail: notify::MailSwitch,
     /// Failed sign-ins per client IP within the last hour.
     ip_failures: Arc<Mutex<std::collections::HashMap<IpAddr, Vec<time::OffsetDateTime>>>>,
 }
@@ -85,6 +87,7 @@ impl Services {
             hasher: Hasher::new(workers),
             timeouts,
             limits: Limits::default(),
+            mail: notify::MailSwitch::default(),
             ip_failures: Arc::default(),
         }
     }

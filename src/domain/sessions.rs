@@ -181,6 +181,8 @@ mod tests {
             recovery_codes: vec![],
             failed_logins: vec![],
             created_at: clock.now(),
+            email_confirmed_at: None,
+            email_alerts: true,
         };
         services
             .store

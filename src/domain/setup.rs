@@ -164,9 +164,11 @@ impl crate::domain::Services {
             recovery_codes: Vec::new(),
             failed_logins: Vec::new(),
             created_at: now,
+            email_confirmed_at: None,
+            email_alerts: true,
         };
         let actor = crate::policy::Actor::account(account.id, account.role, ip);
-        self.store.write(|tx| {
+        let started = self.store.write(|tx| {
             // Re-check inside the transaction: exactly one request can use the link.
             let valid = tx
                 .get::<SetupToken>(&token_index)?
@@ -190,6 +192,7 @@ impl crate::domain::Services {
             )?;
             accounts::put(tx, &account)?;
             accounts::index_email(tx, &email_index, account.id)?;
+            self.queue_confirmation(tx, &actor, &account, now)?;
             crate::domain::audit::record(
                 tx,
                 now,
@@ -205,7 +208,9 @@ impl crate::domain::Services {
                 now,
                 false,
             )?)
-        })
+        });
+        self.wake_mail();
+        started
     }
 }
 

@@ -24,7 +24,7 @@ impl Services {
         let now = self.now();
         let email_index = self.store.blind_index().email(email);
         let account = Account::invited(role, name, email, now);
-        self.store.write(|tx| {
+        let token = self.store.write(|tx| {
             if accounts::email_taken(tx, &email_index)? {
                 return Err(ServiceError::invalid(
                     "email",
@@ -33,6 +33,7 @@ impl Services {
             }
             accounts::put(tx, &account)?;
             accounts::index_email(tx, &email_index, account.id)?;
+            self.queue_confirmation(tx, actor, &account, now)?;
             let token = self.issue_invite(tx, account.id, InviteKind::Join, now)?;
             audit::record(
                 tx,
@@ -43,6 +44,8 @@ impl Services {
                 Outcome::Ok,
             )?;
             Ok(token)
-        })
+        })?;
+        self.wake_mail();
+        Ok(token)
     }
 }

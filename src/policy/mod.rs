@@ -44,6 +44,10 @@ pub enum Action {
     ManageThread,
     /// Change practice-wide settings (automatic replies).
     ManagePractice,
+    /// Change one's own settings (email alerts, confirming one's address again).
+    ManageOwnSettings,
+    /// Record a client's choice about email alerts, or send their confirmation link again.
+    SetClientAlerts,
 }
 
 impl Action {
@@ -65,6 +69,8 @@ impl Action {
             Action::InternalNotes => "note.access",
             Action::ManageThread => "thread.manage",
             Action::ManagePractice => "practice.manage",
+            Action::ManageOwnSettings => "settings.own",
+            Action::SetClientAlerts => "client.alerts",
         }
     }
 }
@@ -107,6 +113,8 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
             ManageAccount | VerifyAudit | ResetPassword | ViewAudit
         ),
         Actor::System(_) => matches!(action, VerifyAudit),
+        // Everyone's own settings are their own, whatever the role.
+        Actor::Account { id, .. } if action == ManageOwnSettings => target == Target::Account(*id),
         Actor::Account { id, role, .. } => match role {
             Role::Owner => !matches!(action, ViewOwnHome | ResetPassword),
             // Messages are clinical content: clinicians, not staff.
@@ -119,14 +127,18 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
                             | ReadThread
                             | WriteMessage
                             | InternalNotes
-                            | ManageThread,
+                            | ManageThread
+                            | SetClientAlerts,
                         Target::Client(_)
                     )
             ),
             Role::Staff => matches!(
                 (action, target),
                 (ListClients | CreateClient, Target::Practice)
-                    | (ViewClient | InviteClient, Target::Client(_))
+                    | (
+                        ViewClient | InviteClient | SetClientAlerts,
+                        Target::Client(_)
+                    )
             ),
             // A client sees their own home and their own threads, never internal notes; the
             // practice's record of them is the practice's.
@@ -151,6 +163,29 @@ mod tests {
     fn account(role: Role) -> (Actor, AccountId) {
         let id = AccountId::generate();
         (Actor::account(id, role, None), id)
+    }
+
+    #[test]
+    fn own_settings_are_only_ones_own_even_for_the_owner() {
+        for role in [Role::Owner, Role::Clinician, Role::Staff, Role::Client] {
+            let (actor, id) = account(role);
+            let other = AccountId::generate();
+            assert_eq!(
+                decide(&actor, Action::ManageOwnSettings, Target::Account(id)),
+                Decision::Allow
+            );
+            assert_eq!(
+                decide(&actor, Action::ManageOwnSettings, Target::Account(other)),
+                Decision::Deny,
+                "{role:?}"
+            );
+        }
+        let (client, id) = account(Role::Client);
+        assert_eq!(
+            decide(&client, Action::SetClientAlerts, Target::Client(id)),
+            Decision::Deny,
+            "a client changes their choice in their own settings"
+        );
     }
 
     #[test]

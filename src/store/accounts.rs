@@ -43,6 +43,18 @@ pub struct Account {
     pub failed_logins: Vec<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the person proved the email address is theirs (a confirmation link); alerts
+    /// go only to confirmed addresses.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub email_confirmed_at: Option<OffsetDateTime>,
+    /// Whether the person wants PHI-free email alerts of new messages. A client's "no" is
+    /// their declining email notifications.
+    #[serde(default = "yes")]
+    pub email_alerts: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 // Account data is personal data; keep it out of logs entirely.
@@ -70,6 +82,8 @@ impl Account {
             recovery_codes: Vec::new(),
             failed_logins: Vec::new(),
             created_at: now,
+            email_confirmed_at: None,
+            email_alerts: true,
         }
     }
 

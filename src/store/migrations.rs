@@ -40,7 +40,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "create the attachment tables",
         apply: create_attachment_tables,
     },
+    Migration {
+        name: "create the email outbox and confirmation tables",
+        apply: create_mail_tables,
+    },
 ];
+
+fn create_mail_tables(tx: &WriteTx<'_>) -> Result<()> {
+    tx.ensure_table(tables::OUTBOX)?;
+    tx.ensure_table(tables::EMAIL_CONFIRMATIONS)
+}
 
 fn create_attachment_tables(tx: &WriteTx<'_>) -> Result<()> {
     tx.ensure_table(tables::ATTACHMENTS)?;

@@ -10,6 +10,7 @@ mod error;
 pub mod invites;
 pub mod messages;
 mod migrations;
+pub mod outbox;
 pub mod practice;
 mod record;
 pub mod sessions;

@@ -47,6 +47,11 @@ pub const ATTACHMENTS: Table = Table("attachments");
 /// (big-endian u32).
 pub const ATTACHMENT_CHUNKS: Table = Table("attachment_chunks");
 
+/// Email alerts waiting to be sent, keyed by creation time and a random suffix.
+pub const OUTBOX: Table = Table("outbox");
+/// Email address confirmation links, keyed by the blind index of the token.
+pub const EMAIL_CONFIRMATIONS: Table = Table("email_confirmations");
+
 /// Message templates, keyed by template id.
 pub const TEMPLATES: Table = Table("templates");
 
@@ -66,4 +71,6 @@ pub const ALL: &[Table] = &[
     TEMPLATES,
     ATTACHMENTS,
     ATTACHMENT_CHUNKS,
+    OUTBOX,
+    EMAIL_CONFIRMATIONS,
 ];

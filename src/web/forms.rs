@@ -97,6 +97,7 @@ pub fn nav(session: &AnySession, csrf: &str, current: &str) -> Nav {
     if policy::decide(&actor, Action::ViewAudit, Target::Practice) == Decision::Allow {
         links.push(("/audit", "Audit log"));
     }
+    links.push(("/settings/email", "Email alerts"));
     Nav {
         links: links
             .into_iter()

@@ -2,6 +2,7 @@
 
 mod assets;
 mod auth_pages;
+mod email_pages;
 mod error;
 mod file_pages;
 mod forms;
@@ -58,6 +59,20 @@ pub async fn run(
             tracing::error!(error = %e, "the admin socket stopped; `alcove user` commands need the server stopped now");
         }
     });
+    if let Some(mailer) = state.mailer.clone() {
+        let mail_state = state.clone();
+        actix_web::rt::spawn(async move {
+            // Wait for the store to be unlocked, then send until the server stops.
+            loop {
+                if let Some(vault) = mail_state.vault() {
+                    let services = vault.services.clone();
+                    crate::mail::run(services, mailer, mail_state.origin.clone()).await;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+    }
     let data = web::Data::new(state);
     let https_server = HttpServer::new(move || {
         App::new()

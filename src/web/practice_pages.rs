@@ -84,12 +84,15 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
             sections,
         );
     }
-    let mut sections = vec![Section {
+    let mut sections: Vec<Section> = super::email_pages::mail_problem_section(&services, &actor)?
+        .into_iter()
+        .collect();
+    sections.push(Section {
         heading: Some("Clients".into()),
         paragraphs: vec!["Create a client record, then send the client an invitation link to set their password.".into()],
         actions: vec![link("/clients", "Open client list", true), link("/clients/new", "Add a client", false)],
         ..Section::default()
-    }];
+    });
     let sees_team = policy::decide(&actor, Action::ManageTeam, Target::Practice) == Decision::Allow;
     if let Some(accounts) = sees_team
         .then(|| services.list_accounts(&actor))
@@ -366,6 +369,9 @@ fn client_page(
             actions,
             ..Section::default()
         });
+    }
+    if let Some(section) = super::email_pages::client_alerts_section(&services, s, &detail, req) {
+        sections.insert(1, section);
     }
     let _ = state;
     panel(

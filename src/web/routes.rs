@@ -4,8 +4,8 @@
 use actix_web::web;
 
 use super::{
-    assets, auth_pages, file_pages, message_pages, onboard_pages, pages, practice_pages,
-    settings_pages, team_pages,
+    assets, auth_pages, email_pages, file_pages, message_pages, onboard_pages, pages,
+    practice_pages, settings_pages, team_pages,
 };
 
 macro_rules! routes {
@@ -38,6 +38,8 @@ routes! {
     "/clients/{id}/invite" => { post => practice_pages::invite_client }
     "/clients/{id}/invite/revoke" => { post => practice_pages::revoke_invites }
     "/clients/{id}/require-mfa" => { post => practice_pages::require_mfa }
+    "/clients/{id}/email-alerts" => { post => email_pages::toggle_client }
+    "/clients/{id}/confirm-email" => { post => email_pages::resend_client }
     "/team" => { get => team_pages::team }
     "/team/invite" => { get => team_pages::team_invite_form, post => team_pages::team_invite }
     "/accounts/{id}/disable" => { post => team_pages::disable_account }
@@ -49,6 +51,9 @@ routes! {
     "/messages/{thread}/files/{file}" => { get => file_pages::download }
     "/messages/{thread}/note" => { post => message_pages::note }
     "/messages/{thread}/close" => { post => message_pages::close }
+    "/settings/email" => { get => email_pages::settings, post => email_pages::toggle_own }
+    "/settings/email/confirm" => { post => email_pages::resend_own }
+    "/confirm-email/{token}" => { get => email_pages::confirm_form, post => email_pages::confirm }
     "/settings/templates" => { get => settings_pages::templates, post => settings_pages::add_template }
     "/settings/templates/new" => { get => settings_pages::new_template }
     "/settings/templates/{template}/delete" => { post => settings_pages::remove_template }

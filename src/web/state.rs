@@ -29,6 +29,8 @@ pub struct AppState {
     /// One passphrase attempt at a time: scrypt is deliberately expensive.
     pub unlock_gate: Arc<Semaphore>,
     pub timeouts: crate::domain::SessionTimeouts,
+    /// The mail server, when one is configured.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             practice_name: Arc::new(RwLock::new("Alcove".to_owned())),
             unlock_gate: Arc::new(Semaphore::new(1)),
             timeouts,
+            mailer: None,
         }
     }
 
@@ -59,7 +62,12 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner()) = profile.name;
         let services =
             crate::domain::Services::new(store.clone(), self.clock.clone(), self.timeouts)
-                .with_limits(self.config.attachments.limits());
+                .with_limits(self.config.attachments.limits())
+                .with_mail(crate::domain::notify::MailSwitch {
+                    enabled: self.mailer.is_some(),
+                    wake: Arc::default(),
+                    retry: time::Duration::seconds(self.config.smtp.retry_seconds.into()),
+                });
         match services.sweep_abandoned_uploads() {
             Ok(0) => {}
             Ok(n) => tracing::info!(chunks = n, "removed pieces of uploads that never finished"),

@@ -76,7 +76,7 @@ test('owner setup, sign-out and in, client invitation, client home — without J
   await accessible(owner, `${base}/clients`);
   await accessible(owner, `${base}/team`);
   await accessible(owner, `${base}/audit`);
-  for (const path of ['/team/invite', '/reauth', '/settings/auto-reply', '/settings/templates', '/settings/templates/new']) {
+  for (const path of ['/team/invite', '/reauth', '/settings/auto-reply', '/settings/templates', '/settings/templates/new', '/settings/email']) {
     await accessible(owner, `${base}${path}`);
   }
 
@@ -107,6 +107,7 @@ test('owner setup, sign-out and in, client invitation, client home — without J
   await accessible(owner, threadUrl);
   await phone.getByRole('link', { name: 'Messages' }).first().click();
   await accessible(client, `${base}/messages`);
+  await accessible(client, `${base}/settings/email`);
   await phone.getByRole('link', { name: 'Welcome' }).click();
   assert.match(await phone.locator('.messages').innerText(), /see you Tuesday/);
   await accessible(client, threadUrl);

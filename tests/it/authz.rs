@@ -81,7 +81,19 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
                 303
             }
         }
+        ("get", "/confirm-email/{token}") | ("post", "/confirm-email/{token}") => 404,
         _ if !signed_in => 303,
+        ("get", "/settings/email") => 200,
+        ("post", "/settings/email") => 303,
+        // No mail server in this test: asking for a link is refused with a reason.
+        ("post", "/settings/email/confirm") => 400,
+        ("post", "/clients/{id}/email-alerts") | ("post", "/clients/{id}/confirm-email") => {
+            if practice {
+                303
+            } else {
+                403
+            }
+        }
         ("get", "/clients") | ("get", "/clients/new") | ("get", "/clients/{id}") => {
             if practice {
                 200

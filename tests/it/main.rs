@@ -6,6 +6,7 @@
 
 mod browser_kit;
 mod kit;
+mod smtp_kit;
 
 mod accounts;
 mod admin;
@@ -16,6 +17,7 @@ mod headers;
 mod init;
 mod keyring;
 mod messages;
+mod notifications;
 mod sealed;
 mod serve;
 mod tls;

@@ -1,0 +1,41 @@
+//! The only texts Alcove emails. Fixed: no client or practice name, no subject, no message
+//! text; only that something is waiting and where to sign in.
+
+use crate::store::outbox::Mail;
+
+/// Subject and body for an alert; `origin` is the portal's address.
+pub fn compose(mail: &Mail, origin: &str) -> (&'static str, String) {
+    match mail {
+        Mail::NewMessage => (
+            "You have a new secure message",
+            format!(
+                "A new secure message is waiting for you in your portal.\n\n\
+                 Sign in to read it: {origin}/\n\n\
+                 For your privacy, this email does not say who wrote or what it is about. \
+                 Please do not reply to this email; answer in the portal.\n"
+            ),
+        ),
+        Mail::ConfirmEmail { token } => (
+            "Please confirm your email address",
+            format!(
+                "This email address was added to an account on a secure portal.\n\n\
+                 To receive short alerts when a secure message is waiting, confirm it here:\n\
+                 {origin}/confirm-email/{token}\n\n\
+                 The link works for 7 days. If you did not expect this email, ignore it: \
+                 nothing more will be sent to you.\n"
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_text_names_nothing_but_the_portal() {
+        let (subject, body) = compose(&Mail::NewMessage, "https://portal.example");
+        assert!(body.contains("https://portal.example/"));
+        assert!(!subject.contains("from") && body.len() < 400);
+    }
+}

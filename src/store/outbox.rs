@@ -1,0 +1,96 @@
+//! The durable outbox of email alerts, and the email-address confirmation links. An alert
+//! is written in the same transaction as the change that causes it, so it survives a
+//! restart; the mail job sends it and removes it, or records why it could not.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::error::Result;
+use super::record::{Record, WriteTx};
+use super::tables::{self, Table};
+use crate::policy::AccountId;
+
+/// What an alert says. The texts are fixed (see `mail::text`) and carry no PHI.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Mail {
+    /// "A new secure message is waiting; sign in."
+    NewMessage,
+    /// "Confirm this address": the link's secret token travels sealed.
+    ConfirmEmail { token: String },
+}
+
+impl Mail {
+    /// The kind, for the audit log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Mail::NewMessage => "new_message",
+            Mail::ConfirmEmail { .. } => "confirm_email",
+        }
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Notification {
+    pub account: AccountId,
+    /// The address it goes to, as it was when queued.
+    pub to: String,
+    pub mail: Mail,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub attempts: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_attempt_at: OffsetDateTime,
+    /// Why the last attempt failed (a category such as "could not connect"; no address).
+    pub last_problem: Option<String>,
+    /// Retries ended; kept for the dashboard until cleared by age.
+    pub gave_up: bool,
+}
+
+impl std::fmt::Debug for Notification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notification")
+            .field("account", &self.account)
+            .field("kind", &self.mail.kind())
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Record for Notification {
+    const TABLE: Table = tables::OUTBOX;
+}
+
+/// A key that sorts by creation time.
+pub fn new_key(now: OffsetDateTime) -> [u8; 24] {
+    let mut key = [0u8; 24];
+    key[..16].copy_from_slice(&now.unix_timestamp_nanos().to_be_bytes());
+    crate::crypto::random::fill(&mut key[16..]);
+    key
+}
+
+pub fn queue(tx: &WriteTx<'_>, n: &Notification) -> Result<()> {
+    tx.put(&new_key(n.created_at), n)
+}
+
+/// A confirmation link for one account and one address.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct EmailConfirmation {
+    pub account: AccountId,
+    /// Blind index of the address the link was sent to; a changed address voids it.
+    pub email_index: [u8; 32],
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for EmailConfirmation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailConfirmation")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Record for EmailConfirmation {
+    const TABLE: Table = tables::EMAIL_CONFIRMATIONS;
+}

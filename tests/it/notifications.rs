@@ -1,0 +1,246 @@
+//! PHI-free email alerts against a real SMTP server (aiosmtpd): one alert to a confirmed
+//! address, none to an unconfirmed one or after the client declines, no canary in any mail;
+//! with the mail server down the message still goes through and the alert follows when
+//! it is back, even across a restart.
+
+use std::time::Duration;
+
+use crate::browser_kit::{client_with_portal, location, set_up_owner, Visitor, OWNER_EMAIL};
+use crate::kit::Server;
+use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
+
+const NAME_CANARY: &str = "Canaryname Quillfeather";
+const SUBJECT_CANARY: &str = "CANARY-subject-5e1a";
+const BODY_CANARY: &str = "CANARY-body-77c2-relapse";
+const FILE_CANARY: &str = "CANARY-filename-0d9b";
+const PRACTICE_NAME: &str = "Riverside Counselling";
+
+fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("ALCOVE_SMTP__HOST", "127.0.0.1".into()),
+        ("ALCOVE_SMTP__PORT", port.to_string()),
+        ("ALCOVE_SMTP__SECURITY", "none".into()),
+        ("ALCOVE_SMTP__FROM", "Portal <portal@example.org>".into()),
+        ("ALCOVE_SMTP__RETRY_SECONDS", "1".into()),
+    ]
+}
+
+fn start(data: &std::path::Path, port: u16) -> Server {
+    let env = smtp_env(port);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Server::start_with(data, &[], &pairs)
+}
+
+/// Mail as received, with quoted-printable soft line breaks undone.
+fn plain(raw: &str) -> String {
+    raw.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
+fn to(mail: &str, address: &str) -> bool {
+    plain(mail)
+        .lines()
+        .any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(address))
+}
+
+fn alerts_to(sink: &SmtpSink, address: &str) -> usize {
+    sink.messages()
+        .iter()
+        .filter(|m| to(m, address) && plain(m).contains("new secure message"))
+        .count()
+}
+
+/// The confirmation path from the mail sent to `address`.
+fn confirmation_path(sink: &SmtpSink, address: &str) -> String {
+    for _ in 0..100 {
+        for mail in sink.messages() {
+            let text = plain(&mail);
+            if to(&mail, address) {
+                if let Some(at) = text.find("/confirm-email/") {
+                    let end = text[at..]
+                        .find(|c: char| c.is_whitespace())
+                        .map_or(text.len(), |e| at + e);
+                    return text[at..end].to_owned();
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no confirmation mail reached {address}");
+}
+
+fn confirm(v: &mut Visitor<'_>, path: &str) {
+    let form = v.get(path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    let done = v.post(path, &form.body, &[]);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("confirmed"));
+    assert_eq!(v.get(path).status, 404, "a confirmation link works once");
+}
+
+fn write(owner: &mut Visitor<'_>, client_id: &str) -> String {
+    let compose = owner.get("/messages/new");
+    let sent = owner.post_multipart(
+        "/messages",
+        &compose.body,
+        &[
+            ("client", client_id),
+            ("subject", SUBJECT_CANARY),
+            ("body", BODY_CANARY),
+        ],
+        Some((&format!("{FILE_CANARY}.txt"), b"worksheet\n")),
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    location(&sent).to_owned()
+}
+
+#[test]
+fn one_phi_free_alert_to_a_confirmed_address_and_none_otherwise() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, dir.path());
+    let server = start(&dir.path().join("data"), port);
+    let mut owner = set_up_owner(&server).visitor;
+    let owner_link = confirmation_path(&sink, OWNER_EMAIL);
+    confirm(&mut Visitor::new(&server), &owner_link);
+
+    let (a_id, mut a) = client_with_portal(&mut owner, &server, NAME_CANARY, "a@example.org");
+    let (b_id, mut b) = client_with_portal(&mut owner, &server, "Bea Unconfirmed", "b@example.org");
+    let (c_id, mut c) = client_with_portal(&mut owner, &server, "Cy Declines", "c@example.org");
+    confirm(&mut a, &confirmation_path(&sink, "a@example.org"));
+    confirm(&mut c, &confirmation_path(&sink, "c@example.org"));
+    let _ = confirmation_path(&sink, "b@example.org"); // sent, never used
+                                                       // Client C declines alerts in their own settings.
+    let settings = c.get("/settings/email");
+    assert!(settings.body.contains("Alerts are on"));
+    assert_eq!(c.post("/settings/email", &settings.body, &[]).status, 303);
+    assert!(c.get("/settings/email").body.contains("Alerts are off"));
+
+    // C and B first, A last: once A's alert is in, any for B or C would be too.
+    write(&mut owner, &c_id);
+    write(&mut owner, &b_id);
+    let thread_a = write(&mut owner, &a_id);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while alerts_to(&sink, "a@example.org") == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(alerts_to(&sink, "a@example.org"), 1, "exactly one alert");
+    assert_eq!(alerts_to(&sink, "b@example.org"), 0, "unconfirmed: none");
+    assert_eq!(alerts_to(&sink, "c@example.org"), 0, "declined: none");
+    assert!(
+        b.get("/messages").body.contains(SUBJECT_CANARY),
+        "B still has the message"
+    );
+
+    // The client answers; the owner (confirmed) is told the same PHI-free way.
+    let page = a.get(&thread_a);
+    let answered = a.post_multipart(&thread_a, &page.body, &[("body", BODY_CANARY)], None);
+    assert_eq!(answered.status, 303);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while alerts_to(&sink, OWNER_EMAIL) == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(alerts_to(&sink, OWNER_EMAIL), 1, "the owner gets one alert");
+    // Four confirmations (owner, A, B, C) and two alerts (A, the owner).
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 6);
+
+    for mail in &mails {
+        let text = plain(mail);
+        for canary in [
+            NAME_CANARY,
+            SUBJECT_CANARY,
+            BODY_CANARY,
+            FILE_CANARY,
+            PRACTICE_NAME,
+        ] {
+            assert!(!text.contains(canary), "{canary} in a mail:\n{text}");
+        }
+    }
+    // Each send and skip is in the audit log.
+    let audit = owner.get("/audit").body;
+    for event in ["notification.sent", "reason:unconfirmed", "reason:declined"] {
+        assert!(audit.contains(event), "{event} is audited");
+    }
+    let logs = server.stderr();
+    let token = owner_link.trim_start_matches("/confirm-email/");
+    for canary in [NAME_CANARY, "a@example.org", token] {
+        assert!(!logs.contains(canary), "{canary} in the logs");
+    }
+    drop(b);
+    sink.stop();
+}
+
+#[test]
+fn with_the_mail_server_down_the_message_goes_through_and_the_alert_follows() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("first"));
+    let server = start(&data, port);
+    let mut owner = set_up_owner(&server).visitor;
+    let (a_id, mut a) = client_with_portal(&mut owner, &server, "Ana Down", "a@example.org");
+    confirm(&mut a, &confirmation_path(&sink, "a@example.org"));
+    sink.stop();
+
+    // The mail server is gone: the message is still delivered in the portal.
+    let thread = write(&mut owner, &a_id);
+    assert!(a.get(&thread).body.contains(BODY_CANARY));
+    let mut failing = false;
+    for _ in 0..100 {
+        if owner.get("/home").body.contains("Email alerts are failing") {
+            failing = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(failing, "the owner's dashboard shows the failure");
+
+    // A restart while it is down keeps the alert; when the server is back, it goes out.
+    server.stop();
+    let server = start(&data, port);
+    let sink = SmtpSink::start(port, &dir.path().join("second"));
+    let mails = sink.wait_for(1, Duration::from_secs(60));
+    assert_eq!(alerts_to(&sink, "a@example.org"), 1, "{mails:?}");
+    drop(server);
+}
+
+#[test]
+fn mail_goes_out_over_starttls_to_a_server_with_its_own_certificate_authority() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // aiosmtpd requires STARTTLS before accepting any mail.
+    let (sink, cert) = SmtpSink::start_starttls(port, &dir.path().join("smtp"));
+    let cert = cert.display().to_string();
+    let port_text = port.to_string();
+    let server = Server::start_with(
+        &dir.path().join("data"),
+        &[],
+        &[
+            ("ALCOVE_SMTP__HOST", "localhost"),
+            ("ALCOVE_SMTP__PORT", &port_text),
+            ("ALCOVE_SMTP__SECURITY", "starttls"),
+            ("ALCOVE_SMTP__CA_FILE", &cert),
+            ("ALCOVE_SMTP__FROM", "Portal <portal@example.org>"),
+            ("ALCOVE_SMTP__RETRY_SECONDS", "1"),
+        ],
+    );
+    let _owner = set_up_owner(&server);
+    let link = confirmation_path(&sink, OWNER_EMAIL);
+    assert!(link.starts_with("/confirm-email/"));
+    assert!(
+        sink.messages()[0].contains("Please confirm your email address"),
+        "delivered after STARTTLS (the server takes no mail without it)"
+    );
+}
