@@ -44,6 +44,43 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Take, list, check and verify encrypted backups.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Restore a backup into a new data directory (given with --data-dir).
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Take a backup now (into DATA_DIR/backups and every folder in `backup.folders`).
+    Now(LocalArgs),
+    /// List the backups this data directory has written.
+    List(LocalArgs),
+    /// Re-read every backup copy and report damage (bit rot, truncation).
+    Check(LocalArgs),
+    /// Decrypt a backup file in a temporary place and check everything in it; changes
+    /// nothing.
+    Verify(BackupFileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupFileArgs {
+    /// The backup file (alcove-….tar.age).
+    pub file: PathBuf,
+    /// Your recovery key file.
+    #[arg(long, value_name = "KEY")]
+    pub identity: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub backup: BackupFileArgs,
+    /// Restore into a data directory that is not empty: its contents are moved aside
+    /// (never deleted) to DATA_DIR.replaced-<time>.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

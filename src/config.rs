@@ -31,6 +31,79 @@ pub struct Config {
     pub session: SessionConfig,
     pub attachments: AttachmentConfig,
     pub smtp: SmtpConfig,
+    pub backup: BackupConfig,
+}
+
+/// Scheduled encrypted backups.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// When to back up: a cron expression with seconds, in local time
+    /// (`sec min hour day-of-month month day-of-week`).
+    pub schedule: String,
+    /// When to re-read every backup file and report damage.
+    pub check_schedule: String,
+    /// Extra folders (a mounted USB disk) that get a copy of every backup, besides
+    /// `DATA_DIR/backups`.
+    pub folders: Vec<PathBuf>,
+    /// Extra age recipients (`age1…`) who can also open the backups.
+    pub recipients: Vec<String>,
+    pub keep: crate::backup::rotate::Keep,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self {
+            schedule: "0 30 2 * * *".into(),
+            check_schedule: "0 0 4 * * Sun".into(),
+            folders: Vec::new(),
+            recipients: Vec::new(),
+            keep: crate::backup::rotate::Keep::default(),
+        }
+    }
+}
+
+/// Parses a cron expression from the key `key`, refusing one that never fires.
+pub fn schedule(key: &str, text: &str) -> Result<cron::Schedule, ConfigError> {
+    use std::str::FromStr as _;
+    let schedule = cron::Schedule::from_str(text).map_err(|e| {
+        ConfigError::Invalid(format!(
+            "`{key}` = {text:?} is not a cron expression (sec min hour day-of-month month day-of-week): {e}"
+        ))
+    })?;
+    if schedule.upcoming(chrono::Utc).next().is_none() {
+        return Err(ConfigError::Invalid(format!(
+            "`{key}` = {text:?} never fires"
+        )));
+    }
+    Ok(schedule)
+}
+
+impl BackupConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        schedule("backup.schedule", &self.schedule)?;
+        schedule("backup.check_schedule", &self.check_schedule)?;
+        for r in &self.recipients {
+            if r.parse::<age::x25519::Recipient>().is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "`backup.recipients` holds {r:?}, which is not an age recipient (age1…)"
+                )));
+            }
+        }
+        if self.keep.daily == 0 {
+            return Err(ConfigError::Invalid(
+                "`backup.keep.daily` must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn extra_recipients(&self) -> Vec<age::x25519::Recipient> {
+        self.recipients
+            .iter()
+            .filter_map(|r| r.parse().ok())
+            .collect()
+    }
 }
 
 /// The mail server used for PHI-free email alerts. Without `host`, no email is sent.
@@ -204,6 +277,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             attachments: AttachmentConfig::default(),
             smtp: SmtpConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -308,6 +382,7 @@ impl Config {
             ));
         }
         self.smtp.validate()?;
+        self.backup.validate()?;
         if !(1..=1024).contains(&self.attachments.max_megabytes) {
             return Err(ConfigError::Invalid(
                 "`attachments.max_megabytes` must be between 1 and 1024".into(),

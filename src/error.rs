@@ -36,4 +36,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Admin(String),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
+    #[error("could not read the recovery key: {0}")]
+    RecoveryKey(UnlockError),
 }

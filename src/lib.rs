@@ -5,6 +5,7 @@
 //! `tls` (certificates), `datadir` (init and unlock), `serve` (the running server).
 
 pub mod admin;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod datadir;
 pub mod domain;
 pub mod error;
 pub mod fsutil;
+pub mod jobs;
 pub mod logging;
 pub mod mail;
 pub mod policy;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use alcove::admin::{self, Request, Response};
-use alcove::cli::{AuditCommand, Cli, Command, InitArgs, LocalArgs, UserCommand};
+use alcove::cli::{AuditCommand, BackupCommand, Cli, Command, InitArgs, LocalArgs, UserCommand};
 use alcove::clock::SystemClock;
 use alcove::config::{Config, FlagOverrides};
 use alcove::crypto::unlock::Passphrase;
@@ -52,6 +52,28 @@ fn run(cli: Cli) -> Result<(), Error> {
             &local,
             &Request::AuditVerify,
         ),
+        Command::Backup(cmd) => {
+            let (request, local) = match cmd {
+                BackupCommand::Now(l) => (Request::BackupNow, l),
+                BackupCommand::List(l) => (Request::BackupList, l),
+                BackupCommand::Check(l) => (Request::BackupCheck, l),
+                BackupCommand::Verify(args) => {
+                    return verify(&cli.data_dir, cli.config.as_deref(), &args)
+                }
+            };
+            local_admin(&cli.data_dir, cli.config.as_deref(), &local, &request)
+        }
+        Command::Restore(args) => {
+            logging::init(alcove::config::LogLevel::Warn);
+            let text = alcove::backup::cli::restore(
+                &args.backup.file,
+                &args.backup.identity,
+                &cli.data_dir,
+                args.force,
+            )?;
+            print!("{text}");
+            Ok(())
+        }
         Command::Serve(args) => {
             let flags = FlagOverrides {
                 listen: args.listen,
@@ -92,6 +114,43 @@ fn init(dir: &std::path::Path, args: InitArgs) -> Result<(), Error> {
     println!(
         "Next: alcove --data-dir {} serve",
         report.data_dir.display()
+    );
+    Ok(())
+}
+
+/// `backup verify`: checks the file, prints the report, and, when run beside a data
+/// directory, records the restore test for its dashboard.
+fn verify(
+    dir: &std::path::Path,
+    config_file: Option<&std::path::Path>,
+    args: &alcove::cli::BackupFileArgs,
+) -> Result<(), Error> {
+    logging::init(alcove::config::LogLevel::Warn);
+    let result = alcove::backup::cli::verify(&args.file, &args.identity);
+    let (ok, millis, summary) = match &result {
+        Ok((_, took)) => (
+            true,
+            took.as_millis() as u64,
+            "the backup verified".to_owned(),
+        ),
+        Err(e) => (false, 0, format!("a backup did not verify: {e}")),
+    };
+    if datadir::is_initialized(dir) {
+        if let Ok(config) = Config::load(dir, config_file, &FlagOverrides::default()) {
+            let request = Request::RestoreTested {
+                ok,
+                millis,
+                summary,
+            };
+            if let Response::Failed { message } = admin::client::run(dir, &config, None, &request) {
+                eprintln!("(The result could not be recorded for the dashboard: {message})");
+            }
+        }
+    }
+    let (report, took) = result?;
+    println!(
+        "The backup is complete and intact ({:.1} s). Nothing was changed.\n{report}",
+        took.as_secs_f64()
     );
     Ok(())
 }

@@ -15,9 +15,12 @@ use crate::store::StoreError;
 /// Sends `request` to the running server, if one answers on the socket.
 fn via_socket(data_dir: &Path, request: &Request) -> Option<Response> {
     let mut stream = UnixStream::connect(socket::path(data_dir)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .ok()?;
+    // A backup of a large store takes a while; everything else answers at once.
+    let wait = match request {
+        Request::BackupNow | Request::BackupCheck => Duration::from_secs(3600),
+        _ => Duration::from_secs(60),
+    };
+    stream.set_read_timeout(Some(wait)).ok()?;
     let mut line = serde_json::to_string(request).ok()?;
     line.push('\n');
     stream.write_all(line.as_bytes()).ok()?;
@@ -45,11 +48,16 @@ pub fn run(
         }
         Err(e) => return Response::Failed { message: e.to_string() },
     };
+    // Alerts this queues (a failed backup) go out when the server next runs.
     let services = crate::domain::Services::new(
         store,
         std::sync::Arc::new(crate::clock::SystemClock),
         crate::domain::SessionTimeouts::default(),
-    );
+    )
+    .with_mail(crate::domain::notify::MailSwitch {
+        enabled: config.smtp.host.is_some(),
+        ..Default::default()
+    });
     let port = config.listen.port();
     let host = config.public_host(config.listen);
     let origin = if port == 443 {
@@ -57,5 +65,10 @@ pub fn run(
     } else {
         format!("https://{host}:{port}")
     };
-    commands::execute(&services, &origin, request)
+    let ctx = super::Context {
+        origin,
+        data_dir: data_dir.to_owned(),
+        config: std::sync::Arc::new(config.clone()),
+    };
+    commands::execute(&services, &ctx, request)
 }

@@ -1,6 +1,6 @@
 //! What each local administrator command does, shared by the socket and the direct path.
 
-use super::{Request, Response};
+use super::{Context, Request, Response};
 use crate::domain::audit::{self, ChainState};
 use crate::domain::{ServiceError, Services};
 use crate::policy::{Action, Actor, Target};
@@ -19,9 +19,10 @@ fn service_error(e: ServiceError) -> Response {
     }
 }
 
-/// Runs one command as the local administrator. `origin` is where links point.
-pub fn execute(services: &Services, origin: &str, request: &Request) -> Response {
+/// Runs one command as the local administrator.
+pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Response {
     let actor = Actor::LocalAdmin;
+    let origin = &ctx.origin;
     let result = match request {
         Request::UserList => list(services, &actor),
         Request::ResetPassword { email } => services
@@ -41,6 +42,48 @@ pub fn execute(services: &Services, origin: &str, request: &Request) -> Response
             .and_then(|id| services.disable_account(&actor, id))
             .map(|()| "The account is switched off and its sessions have ended.\n".to_owned()),
         Request::AuditVerify => return verify(services, &actor),
+        Request::BackupNow => {
+            let plan = crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config.backup);
+            services
+                .back_up(&actor, &plan, &indicatif::ProgressBar::hidden())
+                .map(|o| {
+                    let mut text = format!(
+                        "Backup written: {} ({} bytes, SHA-256 {}).\n",
+                        o.written.path.display(),
+                        o.written.size,
+                        o.written.sha256
+                    );
+                    for c in &o.copies {
+                        text.push_str(&format!("Copied to {}.\n", c.display()));
+                    }
+                    if o.removed > 0 {
+                        text.push_str(&format!("{} older backup(s) removed by rotation.\n", o.removed));
+                    }
+                    text
+                })
+        }
+        Request::BackupList => services.backups(&actor).map(|list| {
+            let mut text = format!("{:<34} {:>12}  {}\n", "BACKUP", "BYTES", "FOLDERS");
+            for r in list {
+                text.push_str(&format!("{:<34} {:>12}  {}\n", r.name, r.size, r.targets.join(", ")));
+            }
+            text
+        }),
+        Request::BackupCheck => match services.check_backups(&actor) {
+            Ok(problems) if problems.is_empty() => {
+                Ok("Every backup copy re-read: all intact.\n".to_owned())
+            }
+            Ok(problems) => {
+                return failed(format!(
+                    "Damaged backups (take a new backup and keep the others):\n    {}",
+                    problems.join("\n    ")
+                ))
+            }
+            Err(e) => Err(e),
+        },
+        Request::RestoreTested { ok, millis, summary } => services
+            .record_restore_test(&actor, *ok, *millis, summary)
+            .map(|()| String::new()),
     };
     match result {
         Ok(text) => Response::Ok { text },

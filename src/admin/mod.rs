@@ -18,10 +18,33 @@ pub const SOCKET_FILE: &str = "admin.sock";
 #[serde(tag = "command", rename_all = "kebab-case")]
 pub enum Request {
     UserList,
-    ResetPassword { email: String },
-    ResetMfa { email: String },
-    Disable { email: String },
+    ResetPassword {
+        email: String,
+    },
+    ResetMfa {
+        email: String,
+    },
+    Disable {
+        email: String,
+    },
     AuditVerify,
+    BackupNow,
+    BackupList,
+    BackupCheck,
+    /// A full restore test ran (`backup verify`, `restore`): remember it for the dashboard.
+    RestoreTested {
+        ok: bool,
+        millis: u64,
+        summary: String,
+    },
+}
+
+/// What commands need besides the services.
+pub struct Context {
+    /// Where links point.
+    pub origin: String,
+    pub data_dir: std::path::PathBuf,
+    pub config: std::sync::Arc<crate::config::Config>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -47,9 +47,13 @@ async fn answer(stream: UnixStream, state: AppState) -> std::io::Result<()> {
             },
             Some(vault) => {
                 let services = vault.services.clone();
-                let origin = state.origin.clone();
+                let ctx = super::Context {
+                    origin: state.origin.clone(),
+                    data_dir: state.data_dir.clone(),
+                    config: state.config.clone(),
+                };
                 tracing::info!("running a local administrator command");
-                tokio::task::spawn_blocking(move || commands::execute(&services, &origin, &request))
+                tokio::task::spawn_blocking(move || commands::execute(&services, &ctx, &request))
                     .await
                     .unwrap_or(Response::Failed {
                         message: "The command failed inside the server.".into(),
@@ -74,4 +78,9 @@ impl Drop for RemoveOnDrop {
 /// The socket path for a data directory.
 pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(SOCKET_FILE)
+}
+
+/// True when a running server answers on `data_dir`'s admin socket.
+pub fn server_answers(data_dir: &Path) -> bool {
+    std::os::unix::net::UnixStream::connect(path(data_dir)).is_ok()
 }

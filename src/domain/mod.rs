@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod auto_reply;
+pub mod backup;
 pub mod clients;
 mod error;
 pub mod messages;

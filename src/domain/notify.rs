@@ -86,7 +86,7 @@ fn skip(
     Ok(())
 }
 
-fn queue(
+pub(super) fn queue_mail(
     tx: &WriteTx<'_>,
     now: OffsetDateTime,
     actor: &Actor,
@@ -170,7 +170,7 @@ impl Services {
             };
             match reason {
                 Some(reason) => skip(tx, now, actor, account.id, reason)?,
-                None => queue(tx, now, actor, &account, Mail::NewMessage)?,
+                None => queue_mail(tx, now, actor, &account, Mail::NewMessage)?,
             }
         }
         Ok(())
@@ -200,7 +200,7 @@ impl Services {
                 expires_at: now + Duration::days(CONFIRM_DAYS),
             },
         )?;
-        queue(tx, now, actor, account, Mail::ConfirmEmail { token })
+        queue_mail(tx, now, actor, account, Mail::ConfirmEmail { token })
     }
 
     /// Wakes the mail job after a commit that queued something.

@@ -25,6 +25,12 @@ pub fn compose(mail: &Mail, origin: &str) -> (&'static str, String) {
                  nothing more will be sent to you.\n"
             ),
         ),
+        Mail::JobFailed => (
+            "A scheduled task of your portal failed",
+            format!(
+                "A scheduled task of your secure portal (such as a backup) did not complete.\n\n                 Sign in to see what happened: {origin}/\n"
+            ),
+        ),
     }
 }
 

@@ -48,6 +48,8 @@ pub enum Action {
     ManageOwnSettings,
     /// Record a client's choice about email alerts, or send their confirmation link again.
     SetClientAlerts,
+    /// Take, list and check backups; see their status.
+    ManageBackups,
 }
 
 impl Action {
@@ -71,6 +73,7 @@ impl Action {
             Action::ManagePractice => "practice.manage",
             Action::ManageOwnSettings => "settings.own",
             Action::SetClientAlerts => "client.alerts",
+            Action::ManageBackups => "backup.manage",
         }
     }
 }
@@ -110,9 +113,9 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
         Actor::Anonymous { .. } => false,
         Actor::LocalAdmin => matches!(
             action,
-            ManageAccount | VerifyAudit | ResetPassword | ViewAudit
+            ManageAccount | VerifyAudit | ResetPassword | ViewAudit | ManageBackups
         ),
-        Actor::System(_) => matches!(action, VerifyAudit),
+        Actor::System(_) => matches!(action, VerifyAudit | ManageBackups),
         // Everyone's own settings are their own, whatever the role.
         Actor::Account { id, .. } if action == ManageOwnSettings => target == Target::Account(*id),
         Actor::Account { id, role, .. } => match role {

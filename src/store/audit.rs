@@ -36,6 +36,11 @@ pub fn last(tx: &WriteTx<'_>) -> Result<Option<AuditEvent>> {
     Ok(tx.last::<AuditEvent>()?.map(|(_, e)| e))
 }
 
+/// The newest event, seen from a read transaction (the chain head for a backup).
+pub fn head(tx: &ReadTx<'_>) -> Result<Option<AuditEvent>> {
+    Ok(tx.last::<AuditEvent>()?.map(|(_, e)| e))
+}
+
 pub fn append(tx: &WriteTx<'_>, event: &AuditEvent) -> Result<()> {
     tx.put(&key(event.seq), event)
 }

@@ -44,7 +44,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "create the email outbox and confirmation tables",
         apply: create_mail_tables,
     },
+    Migration {
+        name: "create the backup and job tables",
+        apply: create_backup_tables,
+    },
 ];
+
+fn create_backup_tables(tx: &WriteTx<'_>) -> Result<()> {
+    tx.ensure_table(tables::BACKUPS)?;
+    tx.ensure_table(tables::JOBS)
+}
 
 fn create_mail_tables(tx: &WriteTx<'_>) -> Result<()> {
     tx.ensure_table(tables::OUTBOX)?;

@@ -6,6 +6,8 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod backups;
+pub mod dump;
 mod error;
 pub mod invites;
 pub mod messages;

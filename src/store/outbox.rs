@@ -18,6 +18,8 @@ pub enum Mail {
     NewMessage,
     /// "Confirm this address": the link's secret token travels sealed.
     ConfirmEmail { token: String },
+    /// "A scheduled task (a backup) failed; sign in to see" (to the owner).
+    JobFailed,
 }
 
 impl Mail {
@@ -26,6 +28,7 @@ impl Mail {
         match self {
             Mail::NewMessage => "new_message",
             Mail::ConfirmEmail { .. } => "confirm_email",
+            Mail::JobFailed => "job_failed",
         }
     }
 }

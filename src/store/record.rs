@@ -173,7 +173,10 @@ pub struct ReadTx<'a> {
 }
 
 impl ReadTx<'_> {
-    fn table(&self, table: Table) -> Result<Option<ReadOnlyTable<&'static [u8], &'static [u8]>>> {
+    pub(super) fn table(
+        &self,
+        table: Table,
+    ) -> Result<Option<ReadOnlyTable<&'static [u8], &'static [u8]>>> {
         match self.txn.open_table(table.def()) {
             Ok(t) => Ok(Some(t)),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
@@ -223,6 +226,20 @@ impl ReadTx<'_> {
                     })
             })
             .transpose()
+    }
+
+    /// The row with the greatest key, if any.
+    pub fn last<R: Record>(&self) -> Result<Option<(Vec<u8>, R)>> {
+        let Some(table) = self.table(R::TABLE)? else {
+            return Ok(None);
+        };
+        let last = table.last().map_err(StoreError::db)?;
+        let row = last.map(|(k, v)| (k.value().to_vec(), v.value().to_vec()));
+        row.map(|(key, sealed)| {
+            let record = decode(self.sealer, &key, &sealed)?;
+            Ok((key, record))
+        })
+        .transpose()
     }
 
     /// How many rows a table holds.

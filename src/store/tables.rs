@@ -52,6 +52,11 @@ pub const OUTBOX: Table = Table("outbox");
 /// Email address confirmation links, keyed by the blind index of the token.
 pub const EMAIL_CONFIRMATIONS: Table = Table("email_confirmations");
 
+/// Backups the server wrote, keyed by file name.
+pub const BACKUPS: Table = Table("backups");
+/// Scheduled jobs' last runs (and the last restore test), keyed by job name.
+pub const JOBS: Table = Table("jobs");
+
 /// Message templates, keyed by template id.
 pub const TEMPLATES: Table = Table("templates");
 
@@ -73,4 +78,6 @@ pub const ALL: &[Table] = &[
     ATTACHMENT_CHUNKS,
     OUTBOX,
     EMAIL_CONFIRMATIONS,
+    BACKUPS,
+    JOBS,
 ];

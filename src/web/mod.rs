@@ -2,6 +2,7 @@
 
 mod assets;
 mod auth_pages;
+mod backup_pages;
 mod email_pages;
 mod error;
 mod file_pages;
@@ -57,6 +58,24 @@ pub async fn run(
     actix_web::rt::spawn(async move {
         if let Err(e) = crate::admin::socket::serve(admin_state).await {
             tracing::error!(error = %e, "the admin socket stopped; `alcove user` commands need the server stopped now");
+        }
+    });
+    let jobs_state = state.clone();
+    actix_web::rt::spawn(async move {
+        // The scheduler starts once the store is open (after an unlock, if locked).
+        loop {
+            if let Some(vault) = jobs_state.vault() {
+                let plan = crate::domain::backup::BackupPlan::new(
+                    &jobs_state.data_dir,
+                    &jobs_state.config.backup,
+                );
+                if let Err(e) = crate::jobs::start(vault.services.clone(), plan, &jobs_state.config)
+                {
+                    tracing::error!(error = %e, "the scheduler did not start");
+                }
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     });
     if let Some(mailer) = state.mailer.clone() {

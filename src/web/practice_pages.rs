@@ -87,6 +87,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
     let mut sections: Vec<Section> = super::email_pages::mail_problem_section(&services, &actor)?
         .into_iter()
         .collect();
+    sections.extend(super::backup_pages::backup_section(&services, &actor)?);
     sections.push(Section {
         heading: Some("Clients".into()),
         paragraphs: vec!["Create a client record, then send the client an invitation link to set their password.".into()],

@@ -12,6 +12,7 @@ mod accounts;
 mod admin;
 mod attachments;
 mod authz;
+mod backups;
 mod browser;
 mod headers;
 mod init;

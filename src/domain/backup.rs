@@ -1,0 +1,401 @@
+//! Backups as a service: take one (to `DATA_DIR/backups` and every extra folder), rotate
+//! each folder, re-read them all to catch damage, and keep each job's status for the
+//! dashboard. Every run and every removal is audited; a failure is emailed to the owner.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::audit::{self, Outcome};
+use super::{ServiceError, Services};
+use crate::backup::rotate::{self, Keep};
+use crate::backup::{self, Written};
+use crate::config::BackupConfig;
+use crate::policy::{Action, Actor, Role, Target};
+use crate::store::accounts::{Account, AccountStatus};
+use crate::store::backups::{BackupRecord, JobStatus};
+use crate::store::outbox::Mail;
+
+pub const JOB_BACKUP: &str = "backup";
+pub const JOB_CHECK: &str = "backup-check";
+pub const JOB_RESTORE_TEST: &str = "restore-test";
+
+/// Where backups go and who can open them.
+#[derive(Debug, Clone)]
+pub struct BackupPlan {
+    pub data_dir: PathBuf,
+    pub folders: Vec<PathBuf>,
+    pub extra_recipients: Vec<age::x25519::Recipient>,
+    pub keep: Keep,
+}
+
+impl BackupPlan {
+    pub fn new(data_dir: &Path, config: &BackupConfig) -> Self {
+        Self {
+            data_dir: data_dir.to_owned(),
+            folders: config.folders.clone(),
+            extra_recipients: config.extra_recipients(),
+            keep: config.keep,
+        }
+    }
+
+    /// Every folder that holds backups: the data directory's own first.
+    pub fn targets(&self) -> Vec<PathBuf> {
+        let mut all = vec![self.data_dir.join("backups")];
+        all.extend(self.folders.iter().cloned());
+        all
+    }
+}
+
+/// What one backup run did.
+#[derive(Debug)]
+pub struct BackupOutcome {
+    pub written: Written,
+    pub copies: Vec<PathBuf>,
+    pub removed: usize,
+}
+
+/// Copies `file` into `dir` under the same name: temporary name, fsync, rename.
+fn copy_into(file: &Path, dir: &Path) -> std::io::Result<PathBuf> {
+    crate::fsutil::create_private_dir(dir)?;
+    let name = file
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("no file name"))?;
+    let target = dir.join(name);
+    let partial = dir.join(format!(".{}.partial", name.to_string_lossy()));
+    let result = (|| {
+        std::fs::copy(file, &partial)?;
+        std::fs::File::open(&partial)?.sync_all()?;
+        std::fs::rename(&partial, &target)?;
+        crate::fsutil::sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result.map(|()| target)
+}
+
+fn digest_of(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let size = std::io::copy(&mut file, &mut hasher)?;
+    Ok((size, hex::encode(hasher.finalize())))
+}
+
+impl Services {
+    fn job_done(
+        &self,
+        actor: &Actor,
+        job: &str,
+        started: Instant,
+        result: Result<String, String>,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let (ok, summary) = match &result {
+            Ok(s) => (true, s.clone()),
+            Err(s) => (false, s.clone()),
+        };
+        self.store.write(|tx| {
+            let next_run = tx
+                .get::<JobStatus>(job.as_bytes())?
+                .and_then(|s| s.next_run);
+            tx.put(
+                job.as_bytes(),
+                &JobStatus {
+                    last_run: Some(now),
+                    ok,
+                    summary: summary.clone(),
+                    millis: started.elapsed().as_millis() as u64,
+                    next_run,
+                },
+            )?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                &format!("job.{job}"),
+                "practice",
+                if ok { Outcome::Ok } else { Outcome::Failed },
+            )?;
+            if !ok && job != JOB_RESTORE_TEST {
+                for (_, owner) in tx.all::<Account>()? {
+                    if owner.role == Role::Owner
+                        && owner.status == AccountStatus::Active
+                        && owner.email_confirmed_at.is_some()
+                        && self.mail.enabled
+                    {
+                        super::notify::queue_mail(tx, now, actor, &owner, Mail::JobFailed)?;
+                    }
+                }
+            }
+            Ok::<_, ServiceError>(())
+        })?;
+        self.wake_mail();
+        Ok(())
+    }
+
+    /// The scheduler's note of when a job runs next.
+    pub fn set_next_run(
+        &self,
+        job: &str,
+        next: Option<OffsetDateTime>,
+    ) -> Result<(), ServiceError> {
+        self.store.write(|tx| {
+            let mut status = tx.get::<JobStatus>(job.as_bytes())?.unwrap_or(JobStatus {
+                last_run: None,
+                ok: true,
+                summary: String::new(),
+                millis: 0,
+                next_run: None,
+            });
+            status.next_run = next;
+            tx.put(job.as_bytes(), &status)
+        })?;
+        Ok(())
+    }
+
+    /// Every job's last run, for the dashboard and the scheduler.
+    pub fn job_statuses(&self, actor: &Actor) -> Result<BTreeMap<String, JobStatus>, ServiceError> {
+        self.authorize(actor, Action::ManageBackups, Target::Practice)?;
+        let all = self.store.read(|tx| tx.all::<JobStatus>())?;
+        Ok(all
+            .into_iter()
+            .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v))
+            .collect())
+    }
+
+    /// Takes a backup now, copies it to every folder, and rotates each folder.
+    pub fn back_up(
+        &self,
+        actor: &Actor,
+        plan: &BackupPlan,
+        progress: &ProgressBar,
+    ) -> Result<BackupOutcome, ServiceError> {
+        self.authorize(actor, Action::ManageBackups, Target::Practice)?;
+        let started = Instant::now();
+        let result = self.back_up_inner(actor, plan, progress);
+        let summary = match &result {
+            Ok(o) => Ok(format!(
+                "{} ({} bytes) in {} folder(s); {} old backup(s) rotated out",
+                o.written.name,
+                o.written.size,
+                1 + o.copies.len(),
+                o.removed
+            )),
+            Err(e) => Err(format!("backup failed: {e}")),
+        };
+        self.job_done(actor, JOB_BACKUP, started, summary)?;
+        result
+    }
+
+    fn back_up_inner(
+        &self,
+        actor: &Actor,
+        plan: &BackupPlan,
+        progress: &ProgressBar,
+    ) -> Result<BackupOutcome, ServiceError> {
+        let recovery = crate::crypto::unlock::read_recovery_recipient(&plan.data_dir)
+            .map_err(|e| ServiceError::Internal(format!("the recovery recipient: {e}")))?;
+        let mut recipients: Vec<&dyn age::Recipient> = vec![&recovery];
+        recipients.extend(
+            plan.extra_recipients
+                .iter()
+                .map(|r| r as &dyn age::Recipient),
+        );
+        let targets = plan.targets();
+        let written = backup::write_backup(
+            &self.store,
+            &plan.data_dir.join(crate::datadir::KEYRING_FILE),
+            &recipients,
+            &targets[0],
+            self.now(),
+            progress,
+        )
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let mut copies = Vec::new();
+        let mut failed = Vec::new();
+        for folder in &targets[1..] {
+            match copy_into(&written.path, folder) {
+                Ok(path) => copies.push(path),
+                Err(e) => failed.push(format!("{}: {e}", folder.display())),
+            }
+        }
+        let now = self.now();
+        let record = BackupRecord {
+            name: written.name.clone(),
+            created_at: now,
+            size: written.size,
+            sha256: written.sha256.clone(),
+            targets: std::iter::once(targets[0].display().to_string())
+                .chain(
+                    copies
+                        .iter()
+                        .filter_map(|p| p.parent())
+                        .map(|d| d.display().to_string()),
+                )
+                .collect(),
+            counts: written.manifest.counts.clone(),
+        };
+        self.store.write(|tx| {
+            tx.put(record.name.as_bytes(), &record)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "backup.create",
+                &format!("backup:{} size:{}", record.name, record.size),
+                Outcome::Ok,
+            )
+        })?;
+        let removed = self.rotate(actor, plan)?;
+        if !failed.is_empty() {
+            return Err(ServiceError::Internal(format!(
+                "the backup was written to {} but could not be copied to {}",
+                targets[0].display(),
+                failed.join("; ")
+            )));
+        }
+        Ok(BackupOutcome {
+            written,
+            copies,
+            removed,
+        })
+    }
+
+    /// Applies the keep rules to each folder; returns how many files went.
+    fn rotate(&self, actor: &Actor, plan: &BackupPlan) -> Result<usize, ServiceError> {
+        let mut removed = 0;
+        for dir in plan.targets() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let found: Vec<(String, OffsetDateTime)> = entries
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    backup::time_of(&name).map(|t| (name, t))
+                })
+                .collect();
+            let times: Vec<OffsetDateTime> = found.iter().map(|(_, t)| *t).collect();
+            let gone = rotate::to_remove(&times, plan.keep);
+            for (name, t) in &found {
+                if !gone.contains(t) {
+                    continue;
+                }
+                std::fs::remove_file(dir.join(name))
+                    .map_err(|e| ServiceError::Internal(format!("rotation: {e}")))?;
+                removed += 1;
+                let now = self.now();
+                let folder = dir.display().to_string();
+                self.store.write(|tx| {
+                    if let Some(mut r) = tx.get::<BackupRecord>(name.as_bytes())? {
+                        r.targets.retain(|t| t != &folder);
+                        if r.targets.is_empty() {
+                            tx.remove::<BackupRecord>(name.as_bytes())?;
+                        } else {
+                            tx.put(name.as_bytes(), &r)?;
+                        }
+                    }
+                    audit::record(
+                        tx,
+                        now,
+                        actor,
+                        "backup.remove",
+                        &format!("backup:{name} folder:{folder}"),
+                        Outcome::Ok,
+                    )
+                })?;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Backups the server has written and still holds, newest first.
+    pub fn backups(&self, actor: &Actor) -> Result<Vec<BackupRecord>, ServiceError> {
+        self.authorize(actor, Action::ManageBackups, Target::Practice)?;
+        let mut all: Vec<BackupRecord> = self
+            .store
+            .read(|tx| tx.all::<BackupRecord>())?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        all.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        Ok(all)
+    }
+
+    /// Re-reads every copy of every backup and compares size and SHA-256 with what was
+    /// recorded when it was written. Returns one line per problem.
+    pub fn check_backups(&self, actor: &Actor) -> Result<Vec<String>, ServiceError> {
+        let started = Instant::now();
+        let records = self.backups(actor)?;
+        let mut problems = Vec::new();
+        let mut copies = 0;
+        for r in &records {
+            for folder in &r.targets {
+                let path = Path::new(folder).join(&r.name);
+                copies += 1;
+                match digest_of(&path) {
+                    Err(e) => problems.push(format!("{}: cannot be read ({e})", path.display())),
+                    Ok((size, _)) if size < r.size => problems.push(format!(
+                        "{}: truncated ({size} of {} bytes)",
+                        path.display(),
+                        r.size
+                    )),
+                    Ok((_, sha)) if sha != r.sha256 => problems.push(format!(
+                        "{}: its contents changed since it was written (bit rot or tampering)",
+                        path.display()
+                    )),
+                    Ok(_) => {}
+                }
+            }
+        }
+        let summary = if problems.is_empty() {
+            Ok(format!("{copies} backup copies re-read; all intact"))
+        } else {
+            Err(format!(
+                "{} of {copies} backup copies are damaged: {}",
+                problems.len(),
+                problems.join("; ")
+            ))
+        };
+        self.job_done(actor, JOB_CHECK, started, summary)?;
+        Ok(problems)
+    }
+
+    /// Records a full restore test (`alcove backup verify` or `alcove restore`).
+    pub fn record_restore_test(
+        &self,
+        actor: &Actor,
+        ok: bool,
+        millis: u64,
+        summary: &str,
+    ) -> Result<(), ServiceError> {
+        self.authorize(actor, Action::ManageBackups, Target::Practice)?;
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.put(
+                JOB_RESTORE_TEST.as_bytes(),
+                &JobStatus {
+                    last_run: Some(now),
+                    ok,
+                    summary: summary.to_owned(),
+                    millis,
+                    next_run: None,
+                },
+            )?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "backup.restore_test",
+                "practice",
+                if ok { Outcome::Ok } else { Outcome::Failed },
+            )
+        })?;
+        Ok(())
+    }
+}

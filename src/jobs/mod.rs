@@ -1,0 +1,132 @@
+//! The scheduler: each job runs on its cron expression (local time), once at start if a
+//! run was missed while the computer was off, and records its result and next run for the
+//! dashboard. Jobs end with the server's runtime; a job cut off mid-way leaves only
+//! temporary files that the next run removes.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Local, TimeZone as _};
+use time::OffsetDateTime;
+
+use crate::config::{schedule, Config, ConfigError};
+use crate::domain::backup::{BackupPlan, JOB_BACKUP, JOB_CHECK};
+use crate::domain::Services;
+use crate::policy::Actor;
+
+/// Longest single sleep, so a changed clock is noticed within a minute.
+const STEP: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Copy)]
+enum Work {
+    Backup,
+    Check,
+}
+
+struct Job {
+    name: &'static str,
+    schedule: cron::Schedule,
+    work: Work,
+}
+
+fn local(t: OffsetDateTime) -> DateTime<Local> {
+    Local
+        .timestamp_opt(t.unix_timestamp(), t.nanosecond())
+        .single()
+        .unwrap_or_else(Local::now)
+}
+
+fn utc(t: DateTime<Local>) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(t.timestamp()).ok()
+}
+
+fn jobs(config: &Config) -> Result<Vec<Job>, ConfigError> {
+    Ok(vec![
+        Job {
+            name: JOB_BACKUP,
+            schedule: schedule("backup.schedule", &config.backup.schedule)?,
+            work: Work::Backup,
+        },
+        Job {
+            name: JOB_CHECK,
+            schedule: schedule("backup.check_schedule", &config.backup.check_schedule)?,
+            work: Work::Check,
+        },
+    ])
+}
+
+fn execute(services: &Services, plan: &BackupPlan, job: &Job) {
+    let actor = Actor::System(job.name);
+    let result = match job.work {
+        Work::Backup => services
+            .back_up(&actor, plan, &indicatif::ProgressBar::hidden())
+            .map(|_| ()),
+        Work::Check => services.check_backups(&actor).map(|_| ()),
+    };
+    if let Err(e) = result {
+        tracing::error!(job = job.name, error = %e, "a scheduled job failed");
+    }
+}
+
+/// Starts every job; returns at once. Call once the store is open.
+pub fn start(services: Services, plan: BackupPlan, config: &Config) -> Result<(), ConfigError> {
+    for job in jobs(config)? {
+        let services = services.clone();
+        let plan = plan.clone();
+        actix_web::rt::spawn(async move { run(services, plan, job).await });
+    }
+    Ok(())
+}
+
+async fn run_blocking(services: &Services, plan: &BackupPlan, job: &Job) {
+    let (s, p) = (services.clone(), plan.clone());
+    let j = Job {
+        name: job.name,
+        schedule: job.schedule.clone(),
+        work: job.work,
+    };
+    let _ = tokio::task::spawn_blocking(move || execute(&s, &p, &j)).await;
+}
+
+async fn run(services: Services, plan: BackupPlan, job: Job) {
+    let last = services
+        .job_statuses(&Actor::System(job.name))
+        .ok()
+        .and_then(|all| all.get(job.name).and_then(|s| s.last_run));
+    if let Some(last) = last {
+        let missed = job
+            .schedule
+            .after(&local(last))
+            .next()
+            .and_then(utc)
+            .is_some_and(|due| due <= services.now());
+        if missed {
+            tracing::info!(
+                job = job.name,
+                "running a job missed while the server was off"
+            );
+            run_blocking(&services, &plan, &job).await;
+        }
+    }
+    loop {
+        let Some(next) = job
+            .schedule
+            .after(&local(services.now()))
+            .next()
+            .and_then(utc)
+        else {
+            return;
+        };
+        if let Err(e) = services.set_next_run(job.name, Some(next)) {
+            tracing::warn!(job = job.name, error = %e, "could not record the next run");
+        }
+        loop {
+            let left = next - services.now();
+            if left <= time::Duration::ZERO {
+                break;
+            }
+            let wait = Duration::try_from(left).unwrap_or(STEP).min(STEP);
+            tokio::time::sleep(wait).await;
+        }
+        run_blocking(&services, &plan, &job).await;
+    }
+}
