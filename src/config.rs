@@ -32,6 +32,33 @@ pub struct Config {
     pub attachments: AttachmentConfig,
     pub smtp: SmtpConfig,
     pub backup: BackupConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How long records are kept, and when the purge runs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// When the purge job runs (cron with seconds, local time).
+    pub schedule: String,
+    /// Adults are kept this many years after their last contact.
+    pub adult_years: u32,
+    /// A client younger than this at last contact is kept until this age plus
+    /// `adult_years`.
+    pub age_of_majority: u32,
+    /// Audit events are kept this many years (at least 6).
+    pub audit_years: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            schedule: "0 30 3 * * *".into(),
+            adult_years: 7,
+            age_of_majority: 18,
+            audit_years: 6,
+        }
+    }
 }
 
 /// Scheduled encrypted backups.
@@ -278,6 +305,7 @@ impl Default for Config {
             attachments: AttachmentConfig::default(),
             smtp: SmtpConfig::default(),
             backup: BackupConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -383,6 +411,17 @@ impl Config {
         }
         self.smtp.validate()?;
         self.backup.validate()?;
+        schedule("retention.schedule", &self.retention.schedule)?;
+        if self.retention.audit_years < 6 {
+            return Err(ConfigError::Invalid(
+                "`retention.audit_years` must be at least 6".into(),
+            ));
+        }
+        if self.retention.adult_years == 0 || self.retention.age_of_majority == 0 {
+            return Err(ConfigError::Invalid(
+                "`retention.adult_years` and `retention.age_of_majority` must be at least 1".into(),
+            ));
+        }
         if !(1..=1024).contains(&self.attachments.max_megabytes) {
             return Err(ConfigError::Invalid(
                 "`attachments.max_megabytes` must be between 1 and 1024".into(),

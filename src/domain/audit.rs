@@ -89,6 +89,7 @@ pub enum ChainState {
 /// Walks the whole chain and reports the first event that is missing, out of order,
 /// altered or unreadable.
 pub fn verify(store: &Store) -> Result<ChainState, StoreError> {
+    let anchor = store.read(audit::anchor)?;
     let rows = match store.read(audit::all) {
         Ok(rows) => rows,
         Err(StoreError::Sealed { .. }) | Err(StoreError::Format { .. }) => {
@@ -100,8 +101,11 @@ pub fn verify(store: &Store) -> Result<ChainState, StoreError> {
         }
         Err(e) => return Err(e),
     };
-    let mut prev = GENESIS.to_owned();
-    let mut expected = 1u64;
+    // After retention purged the oldest events, the chain starts at the recorded anchor.
+    let (mut expected, mut prev) = match anchor {
+        Some(a) => (a.seq, a.prev),
+        None => (1u64, GENESIS.to_owned()),
+    };
     for (key, event) in &rows {
         if event.seq != expected || key.as_slice() != audit::key(event.seq) {
             return Ok(ChainState::Broken {

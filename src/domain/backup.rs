@@ -87,7 +87,7 @@ fn digest_of(path: &Path) -> std::io::Result<(u64, String)> {
 }
 
 impl Services {
-    fn job_done(
+    pub(super) fn job_done(
         &self,
         actor: &Actor,
         job: &str,

@@ -133,6 +133,7 @@ impl Services {
             date_of_birth: form.date_of_birth.trim().to_owned(),
             admin_note: form.admin_note.trim().to_owned(),
             mfa_required: false,
+            legal_hold: false,
         };
         let id = self.store.write(|tx| {
             if accounts::email_taken(tx, &email_index)? {

@@ -11,6 +11,7 @@ pub mod clients;
 mod error;
 pub mod messages;
 pub mod notify;
+pub mod retention;
 pub mod sessions;
 pub mod setup;
 pub mod signin;

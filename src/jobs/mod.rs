@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Local, TimeZone as _};
 use time::OffsetDateTime;
 
+use crate::config::RetentionConfig;
 use crate::config::{schedule, Config, ConfigError};
 use crate::domain::backup::{BackupPlan, JOB_BACKUP, JOB_CHECK};
 use crate::domain::Services;
@@ -20,7 +21,11 @@ const STEP: Duration = Duration::from_secs(60);
 enum Work {
     Backup,
     Check,
+    Purge,
 }
+
+/// Name of the retention purge job.
+pub const JOB_PURGE: &str = "retention";
 
 struct Job {
     name: &'static str,
@@ -51,16 +56,22 @@ fn jobs(config: &Config) -> Result<Vec<Job>, ConfigError> {
             schedule: schedule("backup.check_schedule", &config.backup.check_schedule)?,
             work: Work::Check,
         },
+        Job {
+            name: JOB_PURGE,
+            schedule: schedule("retention.schedule", &config.retention.schedule)?,
+            work: Work::Purge,
+        },
     ])
 }
 
-fn execute(services: &Services, plan: &BackupPlan, job: &Job) {
+fn execute(services: &Services, plan: &BackupPlan, retention: &RetentionConfig, job: &Job) {
     let actor = Actor::System(job.name);
     let result = match job.work {
         Work::Backup => services
             .back_up(&actor, plan, &indicatif::ProgressBar::hidden())
             .map(|_| ()),
         Work::Check => services.check_backups(&actor).map(|_| ()),
+        Work::Purge => services.run_purge(&actor, retention).map(|_| ()),
     };
     if let Err(e) = result {
         tracing::error!(job = job.name, error = %e, "a scheduled job failed");
@@ -72,22 +83,28 @@ pub fn start(services: Services, plan: BackupPlan, config: &Config) -> Result<()
     for job in jobs(config)? {
         let services = services.clone();
         let plan = plan.clone();
-        actix_web::rt::spawn(async move { run(services, plan, job).await });
+        let retention = config.retention.clone();
+        actix_web::rt::spawn(async move { run(services, plan, retention, job).await });
     }
     Ok(())
 }
 
-async fn run_blocking(services: &Services, plan: &BackupPlan, job: &Job) {
-    let (s, p) = (services.clone(), plan.clone());
+async fn run_blocking(
+    services: &Services,
+    plan: &BackupPlan,
+    retention: &RetentionConfig,
+    job: &Job,
+) {
+    let (s, p, r) = (services.clone(), plan.clone(), retention.clone());
     let j = Job {
         name: job.name,
         schedule: job.schedule.clone(),
         work: job.work,
     };
-    let _ = tokio::task::spawn_blocking(move || execute(&s, &p, &j)).await;
+    let _ = tokio::task::spawn_blocking(move || execute(&s, &p, &r, &j)).await;
 }
 
-async fn run(services: Services, plan: BackupPlan, job: Job) {
+async fn run(services: Services, plan: BackupPlan, retention: RetentionConfig, job: Job) {
     let last = services
         .job_statuses(&Actor::System(job.name))
         .ok()
@@ -104,7 +121,7 @@ async fn run(services: Services, plan: BackupPlan, job: Job) {
                 job = job.name,
                 "running a job missed while the server was off"
             );
-            run_blocking(&services, &plan, &job).await;
+            run_blocking(&services, &plan, &retention, &job).await;
         }
     }
     loop {
@@ -127,6 +144,6 @@ async fn run(services: Services, plan: BackupPlan, job: Job) {
             let wait = Duration::try_from(left).unwrap_or(STEP).min(STEP);
             tokio::time::sleep(wait).await;
         }
-        run_blocking(&services, &plan, &job).await;
+        run_blocking(&services, &plan, &retention, &job).await;
     }
 }

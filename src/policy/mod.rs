@@ -50,6 +50,8 @@ pub enum Action {
     SetClientAlerts,
     /// Take, list and check backups; see their status.
     ManageBackups,
+    /// See the retention review list, place or release a legal hold, purge what is due.
+    ManageRetention,
 }
 
 impl Action {
@@ -74,6 +76,7 @@ impl Action {
             Action::ManageOwnSettings => "settings.own",
             Action::SetClientAlerts => "client.alerts",
             Action::ManageBackups => "backup.manage",
+            Action::ManageRetention => "retention.manage",
         }
     }
 }
@@ -115,7 +118,7 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
             action,
             ManageAccount | VerifyAudit | ResetPassword | ViewAudit | ManageBackups
         ),
-        Actor::System(_) => matches!(action, VerifyAudit | ManageBackups),
+        Actor::System(_) => matches!(action, VerifyAudit | ManageBackups | ManageRetention),
         // Everyone's own settings are their own, whatever the role.
         Actor::Account { id, .. } if action == ManageOwnSettings => target == Target::Account(*id),
         Actor::Account { id, role, .. } => match role {

@@ -135,6 +135,9 @@ pub struct ClientProfile {
     pub admin_note: String,
     /// The owner requires this client to use a second sign-in step.
     pub mfa_required: bool,
+    /// A legal hold: retention never purges this client while it is set.
+    #[serde(default)]
+    pub legal_hold: bool,
 }
 
 impl std::fmt::Debug for ClientProfile {

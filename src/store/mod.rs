@@ -39,7 +39,9 @@ pub struct Store {
 }
 
 struct Inner {
-    db: redb::Database,
+    /// Every transaction holds this shared (re-entrantly, as a service may read inside a
+    /// write); compaction alone takes it exclusively.
+    db: parking_lot::RwLock<redb::Database>,
     sealer: Sealer,
     index: BlindIndexer,
     path: PathBuf,
@@ -81,7 +83,7 @@ impl Store {
         let index = BlindIndexer::new(sealer.keyring().index_key());
         let store = Self {
             inner: Arc::new(Inner {
-                db,
+                db: parking_lot::RwLock::new(db),
                 sealer,
                 index,
                 path: path.to_owned(),
@@ -105,7 +107,8 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        let txn = self.inner.db.begin_write().map_err(StoreError::db)?;
+        let db = self.inner.db.read_recursive();
+        let txn = db.begin_write().map_err(StoreError::db)?;
         let tx = WriteTx {
             txn,
             sealer: &self.inner.sealer,
@@ -115,12 +118,20 @@ impl Store {
         Ok(value)
     }
 
+    /// Rewrites the file without its free space, so removed records leave no bytes behind.
+    /// Waits until no transaction is open, and holds new ones off meanwhile.
+    pub fn compact(&self) -> Result<bool> {
+        let mut db = self.inner.db.write();
+        db.compact().map_err(StoreError::db)
+    }
+
     /// Runs `f` against one consistent snapshot.
     pub fn read<T, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&ReadTx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        let txn = redb::ReadableDatabase::begin_read(&self.inner.db).map_err(StoreError::db)?;
+        let db = self.inner.db.read_recursive();
+        let txn = redb::ReadableDatabase::begin_read(&*db).map_err(StoreError::db)?;
         let tx = ReadTx {
             txn,
             sealer: &self.inner.sealer,

@@ -15,6 +15,7 @@ mod pages;
 mod practice_pages;
 mod redirect;
 mod render;
+mod retention_pages;
 mod routes;
 mod session;
 mod settings_pages;

@@ -129,6 +129,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
             actions: vec![
                 link("/team", "Team and accounts", false),
                 link("/audit", "Audit log", false),
+                link("/retention", "Records due for removal", false),
             ],
             ..Section::default()
         });
@@ -374,6 +375,9 @@ fn client_page(
     if let Some(section) = super::email_pages::client_alerts_section(&services, s, &detail, req) {
         sections.insert(1, section);
     }
+    sections.extend(super::retention_pages::hold_section(
+        &services, s, &detail, req,
+    ));
     let _ = state;
     panel(
         req,

@@ -5,7 +5,7 @@ use actix_web::web;
 
 use super::{
     assets, auth_pages, email_pages, file_pages, message_pages, onboard_pages, pages,
-    practice_pages, settings_pages, team_pages,
+    practice_pages, retention_pages, settings_pages, team_pages,
 };
 
 macro_rules! routes {
@@ -38,6 +38,7 @@ routes! {
     "/clients/{id}/invite" => { post => practice_pages::invite_client }
     "/clients/{id}/invite/revoke" => { post => practice_pages::revoke_invites }
     "/clients/{id}/require-mfa" => { post => practice_pages::require_mfa }
+    "/clients/{id}/legal-hold" => { post => retention_pages::toggle_hold }
     "/clients/{id}/email-alerts" => { post => email_pages::toggle_client }
     "/clients/{id}/confirm-email" => { post => email_pages::resend_client }
     "/team" => { get => team_pages::team }
@@ -45,6 +46,7 @@ routes! {
     "/accounts/{id}/disable" => { post => team_pages::disable_account }
     "/accounts/{id}/reset-mfa" => { post => team_pages::reset_mfa }
     "/audit" => { get => team_pages::audit }
+    "/retention" => { get => retention_pages::review }
     "/messages" => { get => message_pages::inbox, post => message_pages::create_thread }
     "/messages/new" => { get => message_pages::new_thread }
     "/messages/{thread}" => { get => message_pages::thread, post => message_pages::reply }

@@ -76,7 +76,7 @@ test('owner setup, sign-out and in, client invitation, client home — without J
   await accessible(owner, `${base}/clients`);
   await accessible(owner, `${base}/team`);
   await accessible(owner, `${base}/audit`);
-  for (const path of ['/team/invite', '/reauth', '/settings/auto-reply', '/settings/templates', '/settings/templates/new', '/settings/email']) {
+  for (const path of ['/team/invite', '/reauth', '/settings/auto-reply', '/settings/templates', '/settings/templates/new', '/settings/email', '/retention']) {
     await accessible(owner, `${base}${path}`);
   }
 

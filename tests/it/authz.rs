@@ -230,6 +230,20 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
                 403
             }
         }
+        ("get", "/retention") => {
+            if who == Owner {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/clients/{id}/legal-hold") => {
+            if who == Owner {
+                303
+            } else {
+                403
+            }
+        }
         ("get", "/audit") => {
             if who == Owner {
                 200

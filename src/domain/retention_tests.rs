@@ -1,0 +1,197 @@
+//! Retention with an injected clock: the adult and minor rules, a legal hold, the
+//! tombstone, the review list, the audit period, and purged text gone from the file.
+
+use std::sync::Arc;
+
+use time::macros::datetime;
+use time::Duration;
+
+use super::*;
+use crate::clock::{Clock as _, ManualClock};
+use crate::crypto::{Keyring, Sealer};
+use crate::domain::clients::NewClient;
+use crate::domain::{audit as chain, SessionTimeouts};
+use crate::store::accounts::Account;
+use crate::store::Store;
+
+const CANARY_ADULT: &str = "CANARY-retention-adult-4c1d";
+const CANARY_MINOR: &str = "CANARY-retention-minor-8e2a";
+const CANARY_HELD: &str = "CANARY-retention-held-1b7f";
+
+fn count(hay: &[u8], needle: &str) -> usize {
+    hay.windows(needle.len())
+        .filter(|w| *w == needle.as_bytes())
+        .count()
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    services: Services,
+    clock: ManualClock,
+    owner: Actor,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
+    let clock = ManualClock::new(datetime!(2026-01-05 10:00 UTC));
+    let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default());
+    let owner = Account::invited(Role::Owner, "Dana", "d@example.org", clock.now());
+    services
+        .store
+        .write(|tx| accounts::put(tx, &owner))
+        .unwrap();
+    World {
+        dir,
+        services,
+        clock,
+        owner: Actor::account(owner.id, Role::Owner, None),
+    }
+}
+
+fn client(w: &World, name: &str, born: &str, canary: &str) -> AccountId {
+    let id = w
+        .services
+        .create_client(
+            &w.owner,
+            NewClient {
+                legal_name: name.into(),
+                preferred_name: String::new(),
+                email: format!("{}@example.org", name.to_lowercase().replace(' ', ".")),
+                phone: String::new(),
+                date_of_birth: born.into(),
+                admin_note: canary.into(),
+            },
+        )
+        .unwrap();
+    let thread = w
+        .services
+        .start_thread(&w.owner, id, "Notes", canary, None)
+        .unwrap();
+    let mut upload = w.services.begin_upload(&w.owner, id, "notes.txt").unwrap();
+    upload.push(format!("file {canary}\n").as_bytes()).unwrap();
+    let file = upload.finish().unwrap();
+    w.services
+        .write_message(
+            &w.owner,
+            thread,
+            "attached",
+            crate::store::messages::MessageKind::Message,
+            Some(file),
+        )
+        .unwrap();
+    id
+}
+
+fn exists(w: &World, id: AccountId) -> bool {
+    w.services
+        .store
+        .read(|tx| accounts::get(tx, id))
+        .unwrap()
+        .is_some()
+}
+
+fn raw(w: &World) -> Vec<u8> {
+    std::fs::read(w.dir.path().join("db")).unwrap()
+}
+
+#[test]
+fn adults_minors_and_held_clients_follow_their_rules_and_purged_text_is_gone() {
+    let w = world();
+    let policy = RetentionConfig::default();
+    let sys = Actor::System("retention");
+    let adult = client(&w, "Avery Adult", "1980-02-01", CANARY_ADULT);
+    // 10 at last contact: kept to 18 (2033-09-01) plus 7 years.
+    let minor = client(&w, "Milo Minor", "2015-09-01", CANARY_MINOR);
+    let held = client(&w, "Hana Held", "1975-03-03", CANARY_HELD);
+    w.services.set_legal_hold(&w.owner, held, true).unwrap();
+    assert!(w
+        .services
+        .retention_review(&w.owner, &policy)
+        .unwrap()
+        .is_empty());
+
+    // Seven years on, less a week: the adults are in the review list, not yet purged.
+    w.clock
+        .advance(datetime!(2032-12-29 10:00 UTC) - w.clock.now());
+    let review = w.services.retention_review(&w.owner, &policy).unwrap();
+    let listed: Vec<AccountId> = review.iter().map(|d| d.client).collect();
+    assert!(listed.contains(&adult) && listed.contains(&held) && !listed.contains(&minor));
+    assert!(review.iter().any(|d| d.client == held && d.held));
+    assert_eq!(w.services.purge_due(&sys, &policy).unwrap().clients, 0);
+
+    // Past the adult's date: the adult goes, the held adult and the minor stay.
+    w.clock.advance(Duration::days(10));
+    let report = w.services.purge_due(&sys, &policy).unwrap();
+    assert_eq!((report.clients, report.messages, report.files), (1, 2, 1));
+    assert!(!exists(&w, adult) && exists(&w, minor) && exists(&w, held));
+    let file = raw(&w);
+    assert_eq!(count(&file, CANARY_ADULT), 0);
+    let tombstone = w
+        .services
+        .store
+        .read(crate::store::audit::all)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .find(|e| e.action == "retention.purge")
+        .expect("a tombstone");
+    assert!(tombstone.target.contains(&format!("client:{adult}")));
+    assert!(tombstone.target.contains("messages:2 files:1 rule:adult"));
+    assert!(
+        !tombstone.target.contains("Avery"),
+        "the tombstone holds no PHI"
+    );
+
+    // The minor falls due at 18 + 7 = 2040-09-01.
+    w.clock
+        .advance(datetime!(2040-08-31 10:00 UTC) - w.clock.now());
+    assert_eq!(w.services.purge_due(&sys, &policy).unwrap().clients, 0);
+    w.clock.advance(Duration::days(2));
+    let report = w.services.purge_due(&sys, &policy).unwrap();
+    assert_eq!(report.clients, 1);
+    assert!(
+        !exists(&w, minor) && exists(&w, held),
+        "the hold keeps its client"
+    );
+    // Events older than six years went too, and the kept chain still verifies.
+    assert!(report.audit_events > 0);
+    assert!(matches!(
+        chain::verify(&w.services.store).unwrap(),
+        chain::ChainState::Intact { .. }
+    ));
+    let threads = w
+        .services
+        .store
+        .read(crate::store::messages::all_threads)
+        .unwrap();
+    assert_eq!(
+        threads.len(),
+        1,
+        "only the held client's conversation is left"
+    );
+    assert_eq!(count(&raw(&w), CANARY_MINOR), 0);
+
+    // Releasing the hold lets the held client go at the next run.
+    w.services.set_legal_hold(&w.owner, held, false).unwrap();
+    assert_eq!(w.services.purge_due(&sys, &policy).unwrap().clients, 1);
+    assert!(!exists(&w, held));
+}
+
+#[test]
+fn due_dates_follow_the_rules() {
+    let policy = RetentionConfig::default();
+    let contact = datetime!(2026-05-10 12:00 UTC);
+    let (due, rule) = due_date(&policy, None, contact);
+    assert_eq!(due, datetime!(2033-05-10 12:00 UTC));
+    assert!(rule.starts_with("adult"));
+    let born = Date::from_calendar_date(2010, time::Month::February, 1).unwrap();
+    let (due, rule) = due_date(&policy, Some(born), contact);
+    assert_eq!(due, datetime!(2035-02-01 0:00 UTC));
+    assert!(rule.starts_with("minor"));
+    let leap = datetime!(2028-02-29 09:00 UTC);
+    assert_eq!(
+        due_date(&policy, None, leap).0.date(),
+        Date::from_calendar_date(2035, time::Month::February, 28).unwrap()
+    );
+}
