@@ -76,6 +76,8 @@ pub struct BackupConfig {
     /// Extra age recipients (`age1…`) who can also open the backups.
     pub recipients: Vec<String>,
     pub keep: crate::backup::rotate::Keep,
+    /// S3-compatible object storage that gets a copy of every backup.
+    pub s3: Option<crate::backup::s3::S3Config>,
 }
 
 impl Default for BackupConfig {
@@ -86,6 +88,7 @@ impl Default for BackupConfig {
             folders: Vec::new(),
             recipients: Vec::new(),
             keep: crate::backup::rotate::Keep::default(),
+            s3: None,
         }
     }
 }
@@ -116,6 +119,9 @@ impl BackupConfig {
                     "`backup.recipients` holds {r:?}, which is not an age recipient (age1…)"
                 )));
             }
+        }
+        if let Some(s3) = &self.s3 {
+            s3.validate().map_err(ConfigError::Invalid)?;
         }
         if self.keep.daily == 0 {
             return Err(ConfigError::Invalid(
@@ -226,6 +232,12 @@ impl SmtpConfig {
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+impl From<String> for Secret {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
 
 impl Secret {
     pub fn expose(&self) -> &str {

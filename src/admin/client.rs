@@ -69,6 +69,7 @@ pub fn run(
         origin,
         data_dir: data_dir.to_owned(),
         config: std::sync::Arc::new(config.clone()),
+        progress: true,
     };
     commands::execute(&services, &ctx, request)
 }

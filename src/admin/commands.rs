@@ -44,8 +44,20 @@ pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Respons
         Request::AuditVerify => return verify(services, &actor),
         Request::BackupNow => {
             let plan = crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config.backup);
-            services
-                .back_up(&actor, &plan, &indicatif::ProgressBar::hidden())
+            let progress = if ctx.progress {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("Backing up {spinner} {bytes}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                bar
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let result = services.back_up(&actor, &plan, &progress);
+            progress.finish_and_clear();
+            result
                 .map(|o| {
                     let mut text = format!(
                         "Backup written: {} ({} bytes, SHA-256 {}).\n",
@@ -69,7 +81,10 @@ pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Respons
             }
             text
         }),
-        Request::BackupCheck => match services.check_backups(&actor) {
+        Request::BackupCheck => match services.check_backups(
+            &actor,
+            &crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config.backup),
+        ) {
             Ok(problems) if problems.is_empty() => {
                 Ok("Every backup copy re-read: all intact.\n".to_owned())
             }

@@ -45,6 +45,8 @@ pub struct Context {
     pub origin: String,
     pub data_dir: std::path::PathBuf,
     pub config: std::sync::Arc<crate::config::Config>,
+    /// Draw progress on the terminal (the command runs in the person's own process).
+    pub progress: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -51,6 +51,7 @@ async fn answer(stream: UnixStream, state: AppState) -> std::io::Result<()> {
                     origin: state.origin.clone(),
                     data_dir: state.data_dir.clone(),
                     config: state.config.clone(),
+                    progress: false,
                 };
                 tracing::info!("running a local administrator command");
                 tokio::task::spawn_blocking(move || commands::execute(&services, &ctx, &request))

@@ -10,6 +10,7 @@ mod manifest;
 mod read;
 mod restore;
 pub mod rotate;
+pub mod s3;
 mod write;
 
 pub use error::BackupError;

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
 use crate::backup::rotate::{self, Keep};
+use crate::backup::s3::{S3Config, S3Target};
 use crate::backup::{self, Written};
 use crate::config::BackupConfig;
 use crate::policy::{Action, Actor, Role, Target};
@@ -31,6 +32,7 @@ pub struct BackupPlan {
     pub folders: Vec<PathBuf>,
     pub extra_recipients: Vec<age::x25519::Recipient>,
     pub keep: Keep,
+    pub s3: Option<S3Config>,
 }
 
 impl BackupPlan {
@@ -40,6 +42,7 @@ impl BackupPlan {
             folders: config.folders.clone(),
             extra_recipients: config.extra_recipients(),
             keep: config.keep,
+            s3: config.s3.clone(),
         }
     }
 
@@ -224,6 +227,13 @@ impl Services {
                 Err(e) => failed.push(format!("{}: {e}", folder.display())),
             }
         }
+        let mut s3_label = None;
+        if let Some(config) = &plan.s3 {
+            match S3Target::new(config).and_then(|t| t.upload(&written.path).map(|()| t.label)) {
+                Ok(label) => s3_label = Some(label),
+                Err(e) => failed.push(e.to_string()),
+            }
+        }
         let now = self.now();
         let record = BackupRecord {
             name: written.name.clone(),
@@ -237,6 +247,7 @@ impl Services {
                         .filter_map(|p| p.parent())
                         .map(|d| d.display().to_string()),
                 )
+                .chain(s3_label)
                 .collect(),
             counts: written.manifest.counts.clone(),
         };
@@ -266,9 +277,68 @@ impl Services {
         })
     }
 
+    /// Drops `folder` from a backup's record (and the record with its last copy), audited.
+    fn forget_copy(&self, actor: &Actor, name: &str, folder: &str) -> Result<(), ServiceError> {
+        let now = self.now();
+        self.store.write(|tx| {
+            if let Some(mut r) = tx.get::<BackupRecord>(name.as_bytes())? {
+                r.targets.retain(|t| t != folder);
+                if r.targets.is_empty() {
+                    tx.remove::<BackupRecord>(name.as_bytes())?;
+                } else {
+                    tx.put(name.as_bytes(), &r)?;
+                }
+            }
+            audit::record(
+                tx,
+                now,
+                actor,
+                "backup.remove",
+                &format!("backup:{name} folder:{folder}"),
+                Outcome::Ok,
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Applies the keep rules to object storage; returns how many objects went.
+    fn rotate_s3(
+        &self,
+        actor: &Actor,
+        config: &S3Config,
+        keep: Keep,
+    ) -> Result<usize, ServiceError> {
+        let target = S3Target::new(config).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let names = target
+            .list()
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let times: Vec<OffsetDateTime> = names.iter().filter_map(|n| backup::time_of(n)).collect();
+        let gone = rotate::to_remove(&times, keep);
+        let mut removed = 0;
+        for name in names {
+            if backup::time_of(&name).is_some_and(|t| gone.contains(&t)) {
+                target
+                    .delete(&name)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                self.forget_copy(actor, &name, &target.label)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Applies the keep rules to each folder; returns how many files went.
     fn rotate(&self, actor: &Actor, plan: &BackupPlan) -> Result<usize, ServiceError> {
-        let mut removed = 0;
+        // Object storage that cannot be reached now is rotated at the next run.
+        let mut removed = match &plan.s3 {
+            Some(config) => self
+                .rotate_s3(actor, config, plan.keep)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "could not rotate backups in object storage");
+                    0
+                }),
+            None => 0,
+        };
         for dir in plan.targets() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
@@ -289,26 +359,7 @@ impl Services {
                 std::fs::remove_file(dir.join(name))
                     .map_err(|e| ServiceError::Internal(format!("rotation: {e}")))?;
                 removed += 1;
-                let now = self.now();
-                let folder = dir.display().to_string();
-                self.store.write(|tx| {
-                    if let Some(mut r) = tx.get::<BackupRecord>(name.as_bytes())? {
-                        r.targets.retain(|t| t != &folder);
-                        if r.targets.is_empty() {
-                            tx.remove::<BackupRecord>(name.as_bytes())?;
-                        } else {
-                            tx.put(name.as_bytes(), &r)?;
-                        }
-                    }
-                    audit::record(
-                        tx,
-                        now,
-                        actor,
-                        "backup.remove",
-                        &format!("backup:{name} folder:{folder}"),
-                        Outcome::Ok,
-                    )
-                })?;
+                self.forget_copy(actor, name, &dir.display().to_string())?;
             }
         }
         Ok(removed)
@@ -329,16 +380,33 @@ impl Services {
 
     /// Re-reads every copy of every backup and compares size and SHA-256 with what was
     /// recorded when it was written. Returns one line per problem.
-    pub fn check_backups(&self, actor: &Actor) -> Result<Vec<String>, ServiceError> {
+    pub fn check_backups(
+        &self,
+        actor: &Actor,
+        plan: &BackupPlan,
+    ) -> Result<Vec<String>, ServiceError> {
         let started = Instant::now();
         let records = self.backups(actor)?;
+        let s3 = match &plan.s3 {
+            Some(c) => Some(S3Target::new(c).map_err(|e| ServiceError::Internal(e.to_string()))?),
+            None => None,
+        };
         let mut problems = Vec::new();
         let mut copies = 0;
         for r in &records {
             for folder in &r.targets {
                 let path = Path::new(folder).join(&r.name);
                 copies += 1;
-                match digest_of(&path) {
+                let read = match &s3 {
+                    Some(t) if folder == &t.label => t
+                        .digest(&r.name)
+                        .map_err(|e| std::io::Error::other(e.to_string())),
+                    _ if folder.starts_with("s3://") => Err(std::io::Error::other(
+                        "object storage is no longer configured",
+                    )),
+                    _ => digest_of(&path),
+                };
+                match read {
                     Err(e) => problems.push(format!("{}: cannot be read ({e})", path.display())),
                     Ok((size, _)) if size < r.size => problems.push(format!(
                         "{}: truncated ({size} of {} bytes)",

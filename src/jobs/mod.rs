@@ -70,7 +70,7 @@ fn execute(services: &Services, plan: &BackupPlan, retention: &RetentionConfig, 
         Work::Backup => services
             .back_up(&actor, plan, &indicatif::ProgressBar::hidden())
             .map(|_| ()),
-        Work::Check => services.check_backups(&actor).map(|_| ()),
+        Work::Check => services.check_backups(&actor, plan).map(|_| ()),
         Work::Purge => services.run_purge(&actor, retention).map(|_| ()),
     };
     if let Err(e) = result {
