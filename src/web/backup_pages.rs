@@ -44,6 +44,20 @@ pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Secti
             }
         ));
     }
+    if let Some(s) = jobs
+        .get(crate::jobs::JOB_PURGE)
+        .filter(|s| s.last_run.is_some())
+    {
+        paragraphs.push(format!(
+            "Last retention purge: {} — {}.",
+            s.last_run.map(human_time).unwrap_or_default(),
+            if s.ok {
+                s.summary.clone()
+            } else {
+                format!("PROBLEM: {}", s.summary)
+            }
+        ));
+    }
     let now = services.now();
     match jobs.get(JOB_RESTORE_TEST).and_then(|s| s.last_run.map(|t| (t, s))) {
         Some((at, s)) => {

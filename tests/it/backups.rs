@@ -568,3 +568,52 @@ fn backup_now_path(text: &str) -> PathBuf {
         .unwrap();
     PathBuf::from(line["Backup written: ".len()..].split(" (").next().unwrap())
 }
+
+#[test]
+fn a_backup_missed_while_the_computer_was_off_runs_once_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = init_data_dir(dir.path(), None);
+    // The last backup ran long ago; the yearly schedule's run since then was missed.
+    {
+        let store = alcove::datadir::open(&init.data, None).unwrap();
+        let long_ago = time::OffsetDateTime::now_utc() - time::Duration::days(400);
+        store
+            .write(|tx| {
+                tx.put(
+                    b"backup",
+                    &alcove::store::backups::JobStatus {
+                        last_run: Some(long_ago),
+                        ok: true,
+                        summary: String::new(),
+                        millis: 0,
+                        next_run: None,
+                    },
+                )
+            })
+            .unwrap();
+    }
+    let server = Server::start_with(
+        &init.data,
+        &[],
+        &[("ALCOVE_BACKUP__SCHEDULE", "0 0 3 1 1 *")],
+    );
+    let mut taken = 0;
+    for _ in 0..100 {
+        taken = std::fs::read_dir(init.data.join("backups"))
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("alcove-"))
+                    .count()
+            })
+            .unwrap_or(0);
+        if taken > 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(taken, 1, "the missed run ran once");
+    std::thread::sleep(Duration::from_millis(500));
+    drop(server);
+    let (ok, list) = run(&init.data, &["backup", "list"]);
+    assert!(ok && list.matches("alcove-").count() == 1, "{list}");
+}
