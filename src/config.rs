@@ -33,6 +33,23 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub backup: BackupConfig,
     pub retention: RetentionConfig,
+    pub forms: FormsConfig,
+}
+
+/// Secure forms.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FormsConfig {
+    /// The notice about the risks of email, shown on the sign-in page and in the consent form.
+    pub email_risk_notice: String,
+}
+
+impl Default for FormsConfig {
+    fn default() -> Self {
+        Self {
+            email_risk_notice: "Email is not a safe place for health information: it can be read along the way or end up with the wrong person. Please use this portal, not email, to write about your care.".into(),
+        }
+    }
 }
 
 /// How long records are kept, and when the purge runs.
@@ -318,6 +335,7 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             backup: BackupConfig::default(),
             retention: RetentionConfig::default(),
+            forms: FormsConfig::default(),
         }
     }
 }

@@ -33,6 +33,16 @@ pub enum FieldKind {
     /// A one-time code: numeric keyboard, autofill from authenticator apps.
     Code,
     Select(Vec<(String, String)>),
+    /// Radio buttons (one answer) or checkboxes (several), in a fieldset.
+    Choice {
+        options: Vec<String>,
+        multiple: bool,
+        selected: Vec<String>,
+    },
+    /// One checkbox (value `yes`); the label follows it.
+    Check {
+        checked: bool,
+    },
     /// A file chooser; `accept` lists extensions and media types. Makes its form multipart.
     File {
         accept: &'static str,

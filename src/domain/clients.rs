@@ -134,6 +134,7 @@ impl Services {
             admin_note: form.admin_note.trim().to_owned(),
             mfa_required: false,
             legal_hold: false,
+            pending_intake: false,
         };
         let id = self.store.write(|tx| {
             if accounts::email_taken(tx, &email_index)? {

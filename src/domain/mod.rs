@@ -3,12 +3,16 @@
 //! same transaction as the change.
 
 pub mod accounts;
+pub mod appointments;
 pub mod attachments;
 pub mod audit;
 pub mod auto_reply;
 pub mod backup;
 pub mod clients;
 mod error;
+pub mod form_builder;
+pub mod form_check;
+pub mod forms;
 pub mod messages;
 pub mod notify;
 pub mod retention;

@@ -148,10 +148,47 @@ impl Services {
         } else {
             accounts::get_for_update(tx, client)?.into_iter().collect()
         };
+        self.queue_alerts(tx, actor, recipients, Mail::NewMessage, now)
+    }
+
+    /// Inside the transaction that stores a form submission: an alert to every practice
+    /// user who reads the client's submissions.
+    pub(super) fn queue_practice_alerts(
+        &self,
+        tx: &WriteTx<'_>,
+        actor: &Actor,
+        client: AccountId,
+        now: OffsetDateTime,
+    ) -> Result<(), ServiceError> {
+        let recipients: Vec<Account> = tx
+            .all::<Account>()?
+            .into_iter()
+            .map(|(_, a)| a)
+            .filter(|a| {
+                a.role != Role::Client
+                    && policy::decide(
+                        &Actor::account(a.id, a.role, None),
+                        Action::ReadSubmissions,
+                        Target::Client(client),
+                    ) == Decision::Allow
+            })
+            .collect();
+        self.queue_alerts(tx, actor, recipients, Mail::NewSubmission, now)
+    }
+
+    /// Queues `mail` to each recipient who can get it, or audits why not.
+    pub(super) fn queue_alerts(
+        &self,
+        tx: &WriteTx<'_>,
+        actor: &Actor,
+        recipients: Vec<Account>,
+        mail: Mail,
+        now: OffsetDateTime,
+    ) -> Result<(), ServiceError> {
         let pending: Vec<AccountId> = tx
             .all::<Notification>()?
             .into_iter()
-            .filter(|(_, n)| n.mail == Mail::NewMessage && !n.gave_up)
+            .filter(|(_, n)| n.mail == mail && !n.gave_up)
             .map(|(_, n)| n.account)
             .collect();
         for account in recipients {
@@ -170,7 +207,7 @@ impl Services {
             };
             match reason {
                 Some(reason) => skip(tx, now, actor, account.id, reason)?,
-                None => queue_mail(tx, now, actor, &account, Mail::NewMessage)?,
+                None => queue_mail(tx, now, actor, &account, mail.clone())?,
             }
         }
         Ok(())

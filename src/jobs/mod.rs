@@ -22,7 +22,11 @@ enum Work {
     Backup,
     Check,
     Purge,
+    Reminders,
 }
+
+/// Name of the appointment reminder job (every 15 minutes).
+pub const JOB_REMINDERS: &str = "reminders";
 
 /// Name of the retention purge job.
 pub const JOB_PURGE: &str = "retention";
@@ -57,6 +61,11 @@ fn jobs(config: &Config) -> Result<Vec<Job>, ConfigError> {
             work: Work::Check,
         },
         Job {
+            name: JOB_REMINDERS,
+            schedule: schedule("(appointment reminders)", "0 */15 * * * *")?,
+            work: Work::Reminders,
+        },
+        Job {
             name: JOB_PURGE,
             schedule: schedule("retention.schedule", &config.retention.schedule)?,
             work: Work::Purge,
@@ -72,6 +81,7 @@ fn execute(services: &Services, plan: &BackupPlan, retention: &RetentionConfig, 
             .map(|_| ()),
         Work::Check => services.check_backups(&actor, plan).map(|_| ()),
         Work::Purge => services.run_purge(&actor, retention).map(|_| ()),
+        Work::Reminders => services.send_reminders(&actor).map(|_| ()),
     };
     if let Err(e) = result {
         tracing::error!(job = job.name, error = %e, "a scheduled job failed");

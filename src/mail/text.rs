@@ -25,6 +25,18 @@ pub fn compose(mail: &Mail, origin: &str) -> (&'static str, String) {
                  nothing more will be sent to you.\n"
             ),
         ),
+        Mail::NewSubmission => (
+            "A form was submitted in your portal",
+            format!(
+                "A form was submitted in your secure portal.\n\n                 Sign in to see it: {origin}/\n\n                 For privacy, this email does not say who sent it or what it says.\n"
+            ),
+        ),
+        Mail::AppointmentReminder => (
+            "You have an upcoming appointment",
+            format!(
+                "You have an upcoming appointment.\n\n                 Sign in to see the details: {origin}/\n"
+            ),
+        ),
         Mail::JobFailed => (
             "A scheduled task of your portal failed",
             format!(

@@ -52,6 +52,14 @@ pub enum Action {
     ManageBackups,
     /// See the retention review list, place or release a legal hold, purge what is due.
     ManageRetention,
+    /// Build and edit forms; create public intake links.
+    ManageForms,
+    /// Send a client a form link; see and revoke a client's links.
+    SendFormLink,
+    /// Read a client's form submissions and communication preferences (clinical).
+    ReadSubmissions,
+    /// Enter and change a client's appointments.
+    ManageAppointments,
 }
 
 impl Action {
@@ -77,6 +85,10 @@ impl Action {
             Action::SetClientAlerts => "client.alerts",
             Action::ManageBackups => "backup.manage",
             Action::ManageRetention => "retention.manage",
+            Action::ManageForms => "form.manage",
+            Action::SendFormLink => "form.link",
+            Action::ReadSubmissions => "submission.read",
+            Action::ManageAppointments => "appointment.manage",
         }
     }
 }
@@ -126,23 +138,32 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
             // Messages are clinical content: clinicians, not staff.
             Role::Clinician => matches!(
                 (action, target),
-                (ListClients | CreateClient | ListThreads, Target::Practice)
-                    | (
-                        ViewClient
-                            | InviteClient
-                            | ReadThread
-                            | WriteMessage
-                            | InternalNotes
-                            | ManageThread
-                            | SetClientAlerts,
-                        Target::Client(_)
-                    )
+                (
+                    ListClients | CreateClient | ListThreads | ManageForms,
+                    Target::Practice
+                ) | (
+                    ViewClient
+                        | InviteClient
+                        | ReadThread
+                        | WriteMessage
+                        | InternalNotes
+                        | ManageThread
+                        | SetClientAlerts
+                        | SendFormLink
+                        | ReadSubmissions
+                        | ManageAppointments,
+                    Target::Client(_)
+                )
             ),
             Role::Staff => matches!(
                 (action, target),
                 (ListClients | CreateClient, Target::Practice)
                     | (
-                        ViewClient | InviteClient | SetClientAlerts,
+                        ViewClient
+                            | InviteClient
+                            | SetClientAlerts
+                            | SendFormLink
+                            | ManageAppointments,
                         Target::Client(_)
                     )
             ),

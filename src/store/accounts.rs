@@ -138,6 +138,9 @@ pub struct ClientProfile {
     /// A legal hold: retention never purges this client while it is set.
     #[serde(default)]
     pub legal_hold: bool,
+    /// Created by a public intake form; waits for the practice to accept it.
+    #[serde(default)]
+    pub pending_intake: bool,
 }
 
 impl std::fmt::Debug for ClientProfile {

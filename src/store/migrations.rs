@@ -48,7 +48,24 @@ const MIGRATIONS: &[Migration] = &[
         name: "create the backup and job tables",
         apply: create_backup_tables,
     },
+    Migration {
+        name: "create the form, link, submission, appointment and preference tables with the built-in forms",
+        apply: create_form_tables,
+    },
 ];
+
+fn create_form_tables(tx: &WriteTx<'_>) -> Result<()> {
+    for table in [
+        tables::FORMS,
+        tables::FORM_LINKS,
+        tables::SUBMISSIONS,
+        tables::APPOINTMENTS,
+        tables::PREFERENCES,
+    ] {
+        tx.ensure_table(table)?;
+    }
+    super::forms::seed(tx)
+}
 
 fn create_backup_tables(tx: &WriteTx<'_>) -> Result<()> {
     tx.ensure_table(tables::BACKUPS)?;

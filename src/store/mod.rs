@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backups;
 pub mod dump;
 mod error;
+pub mod forms;
 pub mod invites;
 pub mod messages;
 mod migrations;

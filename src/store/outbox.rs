@@ -20,6 +20,10 @@ pub enum Mail {
     ConfirmEmail { token: String },
     /// "A scheduled task (a backup) failed; sign in to see" (to the owner).
     JobFailed,
+    /// "A form was submitted; sign in to see" (to the practice).
+    NewSubmission,
+    /// "You have an upcoming appointment; sign in to see details" (to a client).
+    AppointmentReminder,
 }
 
 impl Mail {
@@ -29,6 +33,8 @@ impl Mail {
             Mail::NewMessage => "new_message",
             Mail::ConfirmEmail { .. } => "confirm_email",
             Mail::JobFailed => "job_failed",
+            Mail::NewSubmission => "new_submission",
+            Mail::AppointmentReminder => "appointment_reminder",
         }
     }
 }

@@ -57,6 +57,17 @@ pub const BACKUPS: Table = Table("backups");
 /// Scheduled jobs' last runs (and the last restore test), keyed by job name.
 pub const JOBS: Table = Table("jobs");
 
+/// Form definitions with their versions, keyed by form id.
+pub const FORMS: Table = Table("forms");
+/// Secure form links, keyed by the blind index of the token.
+pub const FORM_LINKS: Table = Table("form_links");
+/// Form submissions, keyed by client id and submission id.
+pub const SUBMISSIONS: Table = Table("submissions");
+/// Appointments, keyed by client id and appointment id.
+pub const APPOINTMENTS: Table = Table("appointments");
+/// Each client's communication preferences and their history, keyed by client id.
+pub const PREFERENCES: Table = Table("preferences");
+
 /// Message templates, keyed by template id.
 pub const TEMPLATES: Table = Table("templates");
 
@@ -80,4 +91,9 @@ pub const ALL: &[Table] = &[
     EMAIL_CONFIRMATIONS,
     BACKUPS,
     JOBS,
+    FORMS,
+    FORM_LINKS,
+    SUBMISSIONS,
+    APPOINTMENTS,
+    PREFERENCES,
 ];

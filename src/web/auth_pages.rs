@@ -51,7 +51,8 @@ fn sign_in_page(
     );
     p.notice = notice;
     p.error = error;
-    p.intro = vec![];
+    // The configured notice about the risks of email (also in the consent form).
+    p.intro = vec![state.config.forms.email_risk_notice.clone()];
     p.after = vec![];
     let mut body = alcove_frontend::render_form(p);
     // The help line under the form.

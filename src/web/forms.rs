@@ -71,6 +71,28 @@ csrf_form!(TemplateForm {
     name: String,
     body: String
 });
+csrf_form!(NewFormForm {
+    name: String,
+    intro: String
+});
+csrf_form!(FieldForm {
+    label: String,
+    kind: String,
+    required: String,
+    help: String,
+    options: String
+});
+csrf_form!(LinkForm {
+    form: String,
+    single_use: String
+});
+csrf_form!(AppointmentForm {
+    date: String,
+    time: String,
+    minutes: String,
+    setting: String,
+    note: String
+});
 csrf_form!(AutoReplyForm {
     crisis_notice: String,
     away_message: String,
@@ -90,6 +112,9 @@ pub fn nav(session: &AnySession, csrf: &str, current: &str) -> Nav {
     }
     if policy::decide(&actor, Action::ListClients, Target::Practice) == Decision::Allow {
         links.push(("/clients", "Clients"));
+    }
+    if policy::decide(&actor, Action::ManageForms, Target::Practice) == Decision::Allow {
+        links.push(("/forms", "Forms"));
     }
     if policy::decide(&actor, Action::ManageTeam, Target::Practice) == Decision::Allow {
         links.push(("/team", "Team"));

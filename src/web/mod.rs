@@ -3,9 +3,12 @@
 mod assets;
 mod auth_pages;
 mod backup_pages;
+mod chart_pages;
 mod email_pages;
 mod error;
 mod file_pages;
+mod form_link_pages;
+mod form_pages;
 mod forms;
 mod frame;
 mod message_pages;

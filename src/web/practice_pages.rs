@@ -66,6 +66,39 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
             ],
             ..Section::default()
         }];
+        let upcoming = services.upcoming_appointments(&actor, s.0.account.id)?;
+        if !upcoming.is_empty() {
+            sections[0].paragraphs.truncate(1);
+            sections.push(Section {
+                heading: Some("Upcoming appointments".into()),
+                table: Some(TableSpec {
+                    caption: "Your upcoming appointments".into(),
+                    headers: vec![
+                        "When".into(),
+                        "Length".into(),
+                        "Where".into(),
+                        "Details".into(),
+                    ],
+                    rows: upcoming
+                        .into_iter()
+                        .map(|a| {
+                            vec![
+                                Cell::Text(super::render::human_time(a.starts_at)),
+                                Cell::Text(format!("{} minutes", a.minutes)),
+                                Cell::Text(match a.setting {
+                                    crate::store::forms::Setting::InPerson => "In person".into(),
+                                    crate::store::forms::Setting::Telehealth => {
+                                        "Telehealth (video)".into()
+                                    }
+                                }),
+                                Cell::Text(a.note),
+                            ]
+                        })
+                        .collect(),
+                }),
+                ..Section::default()
+            });
+        }
         if !s.0.account.mfa_enabled() {
             sections.push(Section {
                 heading: Some("Extra protection (optional)".into()),
@@ -118,6 +151,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
                 paragraphs: vec!["Clients get an automatic reply with a crisis notice, and your away message when you set one.".into()],
                 actions: vec![
                     link("/settings/auto-reply", "Automatic replies", false),
+                    link("/forms", "Forms", false),
                     link("/settings/templates", "Message templates", false),
                 ],
                 ..Section::default()
@@ -375,6 +409,13 @@ fn client_page(
     if let Some(section) = super::email_pages::client_alerts_section(&services, s, &detail, req) {
         sections.insert(1, section);
     }
+    sections.extend(super::chart_pages::chart_sections(
+        &services,
+        s,
+        id,
+        p.pending_intake,
+        req,
+    )?);
     sections.extend(super::retention_pages::hold_section(
         &services, s, &detail, req,
     ));

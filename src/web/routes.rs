@@ -4,8 +4,9 @@
 use actix_web::web;
 
 use super::{
-    assets, auth_pages, email_pages, file_pages, message_pages, onboard_pages, pages,
-    practice_pages, retention_pages, settings_pages, team_pages,
+    assets, auth_pages, chart_pages, email_pages, file_pages, form_link_pages, form_pages,
+    message_pages, onboard_pages, pages, practice_pages, retention_pages, settings_pages,
+    team_pages,
 };
 
 macro_rules! routes {
@@ -38,6 +39,24 @@ routes! {
     "/clients/{id}/invite" => { post => practice_pages::invite_client }
     "/clients/{id}/invite/revoke" => { post => practice_pages::revoke_invites }
     "/clients/{id}/require-mfa" => { post => practice_pages::require_mfa }
+    "/clients/{id}/accept-intake" => { post => chart_pages::accept_intake }
+    "/clients/{id}/appointments" => { post => chart_pages::add_appointment }
+    "/clients/{id}/appointments/new" => { get => chart_pages::new_appointment }
+    "/clients/{id}/form-links" => { post => chart_pages::create_link }
+    "/clients/{id}/form-links/new" => { get => chart_pages::new_link }
+    "/clients/{id}/submissions/{sub}" => { get => chart_pages::submission }
+    "/forms" => { get => form_pages::list, post => form_pages::create }
+    "/forms/new" => { get => form_pages::new_form }
+    "/forms/{form}" => { get => form_pages::show }
+    "/forms/{form}/fields" => { post => form_pages::add_field }
+    "/forms/{form}/fields/new" => { get => form_pages::new_field }
+    "/forms/{form}/fields/{n}" => { get => form_pages::edit_field, post => form_pages::save_field }
+    "/forms/{form}/fields/{n}/up" => { post => form_pages::up }
+    "/forms/{form}/fields/{n}/down" => { post => form_pages::down }
+    "/forms/{form}/fields/{n}/remove" => { post => form_pages::remove }
+    "/forms/{form}/public-link" => { post => form_pages::public_link }
+    "/form-links/{link}/revoke" => { post => form_pages::revoke }
+    "/f/{token}" => { get => form_link_pages::show, post => form_link_pages::submit }
     "/clients/{id}/legal-hold" => { post => retention_pages::toggle_hold }
     "/clients/{id}/email-alerts" => { post => email_pages::toggle_client }
     "/clients/{id}/confirm-email" => { post => email_pages::resend_client }

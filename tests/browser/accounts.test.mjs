@@ -129,6 +129,47 @@ test('owner setup, sign-out and in, client invitation, client home — without J
   assert.equal(download.suggestedFilename(), 'sleep-diary.txt');
   assert.equal(readFileSync(await download.path(), 'utf8'), diary);
 
+  // A consent form link, filled on the phone without JavaScript; an appointment.
+  await page.goto(clientUrl);
+  await page.getByRole('link', { name: 'Send a form' }).click();
+  await accessible(owner, page.url());
+  await page.getByLabel('Form').selectOption({ label: 'Consent for Electronic Communication & Communication Preferences' });
+  await page.getByRole('button', { name: 'Create link' }).click();
+  const formLink = await page.locator('.link-box code').innerText();
+  const form = await client.newPage();
+  await form.goto(formLink);
+  await accessible(client, formLink);
+  await form.getByLabel('Secure portal messages').check();
+  await form.getByLabel('Email notifications').check();
+  await form.getByRole('button', { name: 'Send securely' }).click();
+  assert.match(await form.locator('.field-error').first().innerText(), /check this box/);
+  await accessible(client, form.url());
+  await form.getByLabel(/ordinary email is not a secure way/).check();
+  await form.getByLabel('Type your full name as your signature').fill('Jordan Ellis');
+  await form.getByRole('button', { name: 'Send securely' }).click();
+  assert.match(await form.locator('h1').innerText(), /your form was received/);
+  await page.goto(clientUrl);
+  assert.match(await page.locator('main').innerText(), /Communication preferences/);
+  await page.getByRole('link', { name: 'Consent for Electronic Communication & Communication Preferences' }).click();
+  await accessible(owner, page.url());
+  await page.goto(clientUrl);
+  await page.getByRole('link', { name: 'Add an appointment' }).click();
+  await accessible(owner, page.url());
+  await page.getByLabel('Date').fill('2099-05-06');
+  await page.getByLabel(/^Time/).fill('10:00');
+  await page.getByRole('button', { name: 'Save appointment' }).click();
+  await phone.goto(`${base}/home`);
+  assert.match(await phone.locator('main').innerText(), /Upcoming appointments/);
+  await accessible(client, `${base}/home`);
+  // The form builder pages.
+  await page.goto(`${base}/forms`);
+  await accessible(owner, `${base}/forms`);
+  await page.getByRole('link', { name: 'Intake' }).click();
+  await accessible(owner, page.url());
+  await page.getByRole('link', { name: 'Add a question' }).click();
+  await accessible(owner, page.url());
+  await accessible(owner, `${base}/forms/new`);
+
   // The client signs out and back in with the password.
   await phone.getByRole('button', { name: 'Sign out' }).click();
   await phone.getByLabel('Email address').fill('jo@example.org');

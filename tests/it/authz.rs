@@ -82,6 +82,7 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
             }
         }
         ("get", "/confirm-email/{token}") | ("post", "/confirm-email/{token}") => 404,
+        ("get", "/f/{token}") | ("post", "/f/{token}") => 404,
         _ if !signed_in => 303,
         ("get", "/settings/email") => 200,
         ("post", "/settings/email") => 303,
@@ -230,6 +231,73 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
                 403
             }
         }
+        ("get", "/forms")
+        | ("get", "/forms/new")
+        | ("get", "/forms/{form}")
+        | ("get", "/forms/{form}/fields/new") => {
+            if matches!(who, Clinician | Owner) {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/forms") | ("post", "/forms/{form}/fields") => {
+            if matches!(who, Clinician | Owner) {
+                400
+            } else {
+                403
+            }
+        }
+        ("post", "/forms/{form}/public-link") => {
+            if matches!(who, Clinician | Owner) {
+                200
+            } else {
+                403
+            }
+        }
+        // {n} is a question that does not exist.
+        ("get", "/forms/{form}/fields/{n}")
+        | ("post", "/forms/{form}/fields/{n}")
+        | ("post", "/forms/{form}/fields/{n}/up")
+        | ("post", "/forms/{form}/fields/{n}/down")
+        | ("post", "/forms/{form}/fields/{n}/remove") => {
+            if matches!(who, Clinician | Owner) {
+                404
+            } else {
+                403
+            }
+        }
+        // An unknown link id: nothing to find, whoever asks.
+        ("post", "/form-links/{link}/revoke") => 404,
+        ("post", "/clients/{id}/accept-intake") => {
+            if practice {
+                303
+            } else {
+                403
+            }
+        }
+        ("get", "/clients/{id}/appointments/new") | ("get", "/clients/{id}/form-links/new") => {
+            if practice {
+                200
+            } else {
+                403
+            }
+        }
+        ("post", "/clients/{id}/appointments") | ("post", "/clients/{id}/form-links") => {
+            if practice {
+                400
+            } else {
+                403
+            }
+        }
+        // Submissions are clinical: clinicians and the owner; {sub} does not exist.
+        ("get", "/clients/{id}/submissions/{sub}") => {
+            if matches!(who, Clinician | Owner) {
+                404
+            } else {
+                403
+            }
+        }
         ("get", "/retention") => {
             if who == Owner {
                 200
@@ -257,13 +325,21 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
     }
 }
 
+/// A real form's id (the first on the owner's form list).
+static FORM_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// Routes that end the session or change accounts run last for each role.
 fn ends_or_changes(path: &str) -> bool {
     path == "/signout" || path.starts_with("/accounts/")
 }
 
 fn concrete(path: &str, id: &str, (thread, file): &(String, String)) -> String {
-    path.replace("{id}", id)
+    let form = FORM_ID.get().map_or("", String::as_str);
+    path.replace("{form}", form)
+        .replace("{n}", "999")
+        .replace("{link}", "00112233445566778899aabbccddeeff")
+        .replace("{sub}", "00112233445566778899aabbccddeeff")
+        .replace("{id}", id)
         .replace("{thread}", thread)
         .replace("{file}", file)
         .replace("{template}", "00112233445566778899aabbccddeeff")
@@ -372,6 +448,15 @@ fn authz_matrix() {
     // A conversation with each client; client A's holds an internal note.
     let thread_a = conversation(&mut owner, &id_a, CANARY_A, Some(CANARY_NOTE));
     let thread_b = conversation(&mut owner, &id_b, CANARY_B, None);
+
+    let forms = owner.get("/forms").body;
+    let at = forms.find("href=\"/forms/").expect("a form") + "href=\"/forms/".len();
+    let id: String = forms[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(id.len(), 32, "{forms}");
+    FORM_ID.set(id).unwrap();
 
     // Sanity: the canaries are visible where they should be, so their absence means something.
     let mut probe = Visitor::new(&server);

@@ -29,7 +29,94 @@ pub(super) fn nav_bar(nav: Option<Nav>) -> impl IntoView {
     })
 }
 
+/// A group of radio buttons or checkboxes, labelled by a legend.
+fn choice_view(
+    field: Field,
+    options: Vec<String>,
+    multiple: bool,
+    selected: Vec<String>,
+) -> AnyView {
+    let id = format!("f-{}", field.name);
+    let error_id = format!("{id}-error");
+    let help = field
+        .help
+        .clone()
+        .map(|h| view! { <p class="field-help">{h}</p> });
+    let error = field
+        .error
+        .clone()
+        .map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> });
+    let described = field.error.as_ref().map(|_| error_id.clone());
+    let ty = if multiple { "checkbox" } else { "radio" };
+    let required = field.required && !multiple;
+    let items = options
+        .into_iter()
+        .enumerate()
+        .map(|(i, option)| {
+            let oid = format!("{id}-{i}");
+            let checked = selected.contains(&option);
+            view! {
+                <div class="choice">
+                    <input type=ty id=oid.clone() name=field.name.clone() value=option.clone()
+                        checked=checked required=required aria-describedby=described.clone()/>
+                    <label for=oid>{option}</label>
+                </div>
+            }
+        })
+        .collect_view();
+    let optional = (!field.required).then(|| view! { <span class="optional">" (optional)"</span> });
+    view! {
+        <fieldset class="field">
+            <legend>{field.label}{optional}</legend>
+            {help}
+            {items}
+            {error}
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// One checkbox with its label after it.
+fn check_view(field: Field, checked: bool) -> AnyView {
+    let id = format!("f-{}", field.name);
+    let error_id = format!("{id}-error");
+    let help_id = format!("{id}-help");
+    let help = field
+        .help
+        .clone()
+        .map(|h| view! { <p class="field-help" id=help_id.clone()>{h}</p> });
+    let error = field
+        .error
+        .clone()
+        .map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> });
+    let described = match (&field.help, &field.error) {
+        (_, Some(_)) => Some(error_id.clone()),
+        (Some(_), None) => Some(help_id.clone()),
+        _ => None,
+    };
+    let invalid = field.error.as_ref().map(|_| "true");
+    view! {
+        <div class="field choice">
+            <input type="checkbox" id=id.clone() name=field.name value="yes" checked=checked
+                required=field.required aria-describedby=described aria-invalid=invalid/>
+            <label for=id>{field.label}</label>
+            {help}
+            {error}
+        </div>
+    }
+    .into_any()
+}
+
 pub(super) fn field_view(field: Field) -> impl IntoView {
+    match field.kind.clone() {
+        FieldKind::Choice {
+            options,
+            multiple,
+            selected,
+        } => return choice_view(field, options, multiple, selected),
+        FieldKind::Check { checked } => return check_view(field, checked),
+        _ => {}
+    }
     let id = format!("f-{}", field.name);
     let help_id = format!("{id}-help");
     let error_id = format!("{id}-error");
@@ -103,6 +190,7 @@ pub(super) fn field_view(field: Field) -> impl IntoView {
             {error}
         </div>
     }
+    .into_any()
 }
 
 /// A page with one form.

@@ -1,0 +1,167 @@
+//! Appointments: the practice enters them (date and time in the practice's local time,
+//! length, in person or telehealth, a location or link note); the client's home lists the
+//! upcoming ones; a PHI-free reminder goes out about a day before if the client's
+//! preferences allow email.
+
+use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _};
+use time::{Duration, OffsetDateTime};
+
+use super::audit::{self, Outcome};
+use super::{ServiceError, Services};
+use crate::policy::{AccountId, Action, Actor, Target};
+use crate::store::accounts;
+use crate::store::forms::{Appointment, Id, Setting};
+use crate::store::outbox::Mail;
+
+/// How long before an appointment its reminder goes out.
+pub const REMIND_BEFORE: Duration = Duration::hours(24);
+
+/// The form as typed.
+pub struct NewAppointment<'a> {
+    pub date: &'a str,
+    pub time: &'a str,
+    pub minutes: &'a str,
+    pub setting: &'a str,
+    pub note: &'a str,
+}
+
+fn starts_at(date: &str, time: &str) -> Result<OffsetDateTime, ServiceError> {
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .map_err(|_| ServiceError::invalid("date", "Please enter the date as YYYY-MM-DD."))?;
+    let time = NaiveTime::parse_from_str(time.trim(), "%H:%M").map_err(|_| {
+        ServiceError::invalid("time", "Please enter the time as HH:MM, for example 14:30.")
+    })?;
+    let local = Local
+        .from_local_datetime(&NaiveDateTime::new(date, time))
+        .earliest()
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "time",
+                "That time does not exist on that day (a clock change); please choose another.",
+            )
+        })?;
+    OffsetDateTime::from_unix_timestamp(local.timestamp())
+        .map_err(|_| ServiceError::invalid("date", "Please enter a date in the future."))
+}
+
+impl Services {
+    pub fn add_appointment(
+        &self,
+        actor: &Actor,
+        client: AccountId,
+        form: NewAppointment<'_>,
+    ) -> Result<Id, ServiceError> {
+        self.authorize(actor, Action::ManageAppointments, Target::Client(client))?;
+        let at = starts_at(form.date, form.time)?;
+        if at <= self.now() {
+            return Err(ServiceError::invalid(
+                "date",
+                "Please choose a time in the future.",
+            ));
+        }
+        let minutes: u32 = form
+            .minutes
+            .trim()
+            .parse()
+            .ok()
+            .filter(|m| (5..=480).contains(m))
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "minutes",
+                    "Please enter a length between 5 and 480 minutes.",
+                )
+            })?;
+        let setting = match form.setting {
+            "in_person" => Setting::InPerson,
+            "telehealth" => Setting::Telehealth,
+            _ => {
+                return Err(ServiceError::invalid(
+                    "setting",
+                    "Please choose in person or telehealth.",
+                ))
+            }
+        };
+        if form.note.chars().count() > 500 {
+            return Err(ServiceError::invalid(
+                "note",
+                "Please keep the note under 500 characters.",
+            ));
+        }
+        let appointment = Appointment {
+            id: Id::generate(),
+            client,
+            starts_at: at,
+            minutes,
+            setting,
+            note: form.note.trim().to_owned(),
+            reminded: false,
+        };
+        let now = self.now();
+        self.store.write(|tx| {
+            let is_client = accounts::get_for_update(tx, client)?.is_some();
+            if !is_client {
+                return Err(ServiceError::NotFound);
+            }
+            tx.put(&appointment.id.0, &appointment)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "appointment.add",
+                &format!("client:{client} appointment:{}", appointment.id),
+                Outcome::Ok,
+            )?;
+            Ok(appointment.id)
+        })
+    }
+
+    /// A client's upcoming appointments, soonest first: for the practice, or the client.
+    pub fn upcoming_appointments(
+        &self,
+        actor: &Actor,
+        client: AccountId,
+    ) -> Result<Vec<Appointment>, ServiceError> {
+        let own = actor.account_id() == Some(client);
+        let action = if own {
+            Action::ViewOwnHome
+        } else {
+            Action::ManageAppointments
+        };
+        self.authorize(actor, action, Target::Client(client))?;
+        let now = self.now();
+        let mut all: Vec<Appointment> = self
+            .store
+            .read(|tx| tx.all::<Appointment>())?
+            .into_iter()
+            .map(|(_, a)| a)
+            .filter(|a| {
+                a.client == client && a.starts_at + Duration::minutes(a.minutes.into()) > now
+            })
+            .collect();
+        all.sort_by_key(|a| a.starts_at);
+        Ok(all)
+    }
+
+    /// The reminder job: a PHI-free email for each appointment within a day, once.
+    pub fn send_reminders(&self, actor: &Actor) -> Result<usize, ServiceError> {
+        let now = self.now();
+        let sent = self.store.write(|tx| {
+            let mut n = 0;
+            for (key, mut a) in tx.all::<Appointment>()? {
+                if a.reminded || a.starts_at <= now || a.starts_at - now > REMIND_BEFORE {
+                    continue;
+                }
+                a.reminded = true;
+                tx.put(&key, &a)?;
+                let recipients = accounts::get_for_update(tx, a.client)?
+                    .into_iter()
+                    .collect();
+                self.queue_alerts(tx, actor, recipients, Mail::AppointmentReminder, now)?;
+                n += 1;
+            }
+            Ok::<_, ServiceError>(n)
+        })?;
+        self.wake_mail();
+        Ok(sent)
+    }
+}

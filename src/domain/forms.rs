@@ -1,0 +1,548 @@
+//! Secure form links and submissions. A link (256-bit token, stored only as a keyed hash)
+//! opens one form for one client, or as a public intake that creates a pending client.
+//! Filling it needs no account. A submission is sealed with its form version and a SHA-256
+//! of its content, in the same transaction that checks and uses the link, so a single-use
+//! link is accepted exactly once however many arrive together. The consent form's answers
+//! become the client's communication preferences.
+
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use super::audit::{self, Outcome};
+use super::form_check::{self, Answers, FieldErrors};
+use super::{ServiceError, Services};
+use crate::policy::{AccountId, Action, Actor, Role, Target};
+use crate::store::accounts::{self, Account, ClientProfile};
+use crate::store::forms::{
+    FieldType, FormDef, FormLink, FormVersion, Id, PreferenceHistory, Preferences, Signature,
+    Submission,
+};
+use crate::store::WriteTx;
+
+pub const DEFAULT_LINK_DAYS: i64 = 7;
+const LINK_DOMAIN: &str = "form-link";
+
+/// What a link is, as the practice's list shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    Open,
+    Used,
+    Expired,
+    Revoked,
+}
+
+impl LinkState {
+    pub fn word(self) -> &'static str {
+        match self {
+            LinkState::Open => "open",
+            LinkState::Used => "used",
+            LinkState::Expired => "expired",
+            LinkState::Revoked => "revoked",
+        }
+    }
+}
+
+pub fn state_of(link: &FormLink, now: OffsetDateTime) -> LinkState {
+    if link.revoked {
+        LinkState::Revoked
+    } else if link.single_use && link.used_at.is_some() {
+        LinkState::Used
+    } else if link.expires_at <= now {
+        LinkState::Expired
+    } else {
+        LinkState::Open
+    }
+}
+
+/// Why a link cannot be filled: the page says so, naming no client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkProblem {
+    Unknown,
+    Used,
+    Expired,
+    Revoked,
+}
+
+/// An open link with the form to show.
+pub struct OpenForm {
+    pub name: String,
+    pub form: FormVersion,
+    pub consent: bool,
+}
+
+/// A refused submission: the link's problem, or the fields to fix.
+pub enum SubmitError {
+    Link(LinkProblem),
+    Fields(FieldErrors),
+    Service(ServiceError),
+}
+
+impl From<ServiceError> for SubmitError {
+    fn from(e: ServiceError) -> Self {
+        SubmitError::Service(e)
+    }
+}
+
+impl From<crate::store::StoreError> for SubmitError {
+    fn from(e: crate::store::StoreError) -> Self {
+        SubmitError::Service(e.into())
+    }
+}
+
+fn problem(state: LinkState) -> Option<LinkProblem> {
+    match state {
+        LinkState::Open => None,
+        LinkState::Used => Some(LinkProblem::Used),
+        LinkState::Expired => Some(LinkProblem::Expired),
+        LinkState::Revoked => Some(LinkProblem::Revoked),
+    }
+}
+
+fn answer<'a>(answers: &'a Answers, key: &str) -> &'a str {
+    answers
+        .iter()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v.first())
+        .map_or("", String::as_str)
+}
+
+impl Services {
+    fn link_index(&self, token: &str) -> [u8; 32] {
+        self.store
+            .blind_index()
+            .index(LINK_DOMAIN, token.as_bytes())
+    }
+
+    /// Every form, for the practice.
+    pub fn forms(&self, actor: &Actor) -> Result<Vec<FormDef>, ServiceError> {
+        let scope = match actor.account_id() {
+            Some(_) => Target::Practice,
+            None => return Err(ServiceError::Forbidden),
+        };
+        if crate::policy::decide(actor, Action::ManageForms, scope)
+            != crate::policy::Decision::Allow
+        {
+            // Staff may send forms but not edit them: they see the list through a client.
+            self.authorize(actor, Action::ListClients, scope)?;
+        }
+        let mut all: Vec<FormDef> = self
+            .store
+            .read(|tx| tx.all::<FormDef>())?
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
+    }
+
+    pub fn form(&self, actor: &Actor, id: Id) -> Result<FormDef, ServiceError> {
+        self.forms(actor)?
+            .into_iter()
+            .find(|f| f.id == id)
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// A new link; returns its token (shown once). `client: None` is a public intake link.
+    pub fn create_link(
+        &self,
+        actor: &Actor,
+        form: Id,
+        client: Option<AccountId>,
+        single_use: bool,
+    ) -> Result<String, ServiceError> {
+        match client {
+            Some(c) => self.authorize(actor, Action::SendFormLink, Target::Client(c))?,
+            None => self.authorize(actor, Action::ManageForms, Target::Practice)?,
+        }
+        let now = self.now();
+        let token = crate::crypto::random::token();
+        let index = self.link_index(&token);
+        let link = FormLink {
+            id: Id::generate(),
+            form,
+            client,
+            created_at: now,
+            expires_at: now + Duration::days(DEFAULT_LINK_DAYS),
+            single_use,
+            used_at: None,
+            uses: 0,
+            revoked: false,
+        };
+        self.store.write(|tx| {
+            if tx.get::<FormDef>(&form.0)?.is_none() {
+                return Err(ServiceError::NotFound);
+            }
+            if let Some(c) = client {
+                let is_client =
+                    accounts::get_for_update(tx, c)?.is_some_and(|a| a.role == Role::Client);
+                if !is_client {
+                    return Err(ServiceError::NotFound);
+                }
+            }
+            tx.put(&index, &link)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "form.link",
+                &format!(
+                    "{} form:{form} link:{}",
+                    client.map_or("public".to_owned(), |c| format!("client:{c}")),
+                    link.id
+                ),
+                Outcome::Ok,
+            )?;
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    /// Links of one client (or the public ones with `None`), newest first, with state.
+    pub fn links(
+        &self,
+        actor: &Actor,
+        client: Option<AccountId>,
+    ) -> Result<Vec<(FormLink, LinkState)>, ServiceError> {
+        match client {
+            Some(c) => self.authorize(actor, Action::SendFormLink, Target::Client(c))?,
+            None => self.authorize(actor, Action::ManageForms, Target::Practice)?,
+        }
+        let now = self.now();
+        let mut all: Vec<(FormLink, LinkState)> = self
+            .store
+            .read(|tx| tx.all::<FormLink>())?
+            .into_iter()
+            .map(|(_, l)| l)
+            .filter(|l| l.client == client)
+            .map(|l| {
+                let s = state_of(&l, now);
+                (l, s)
+            })
+            .collect();
+        all.sort_by_key(|(l, _)| std::cmp::Reverse(l.created_at));
+        Ok(all)
+    }
+
+    /// Revokes a link by its public id.
+    pub fn revoke_link(&self, actor: &Actor, link: Id) -> Result<(), ServiceError> {
+        let now = self.now();
+        let found = self
+            .store
+            .read(|tx| tx.all::<FormLink>())?
+            .into_iter()
+            .find(|(_, l)| l.id == link)
+            .ok_or(ServiceError::NotFound)?;
+        match found.1.client {
+            Some(c) => self.authorize(actor, Action::SendFormLink, Target::Client(c))?,
+            None => self.authorize(actor, Action::ManageForms, Target::Practice)?,
+        }
+        self.store.write(|tx| {
+            let Some(mut l) = tx.get::<FormLink>(&found.0)? else {
+                return Err(ServiceError::NotFound);
+            };
+            l.revoked = true;
+            tx.put(&found.0, &l)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "form.link_revoke",
+                &format!("link:{link}"),
+                Outcome::Ok,
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The form behind a link, if it can be filled now.
+    pub fn open_link(&self, token: &str) -> Result<Result<OpenForm, LinkProblem>, ServiceError> {
+        let index = self.link_index(token);
+        let now = self.now();
+        let found = self.store.read(|tx| {
+            let Some(link) = tx.get::<FormLink>(&index)? else {
+                return Ok::<_, ServiceError>(None);
+            };
+            let form = tx.get::<FormDef>(&link.form.0)?;
+            Ok(form.map(|f| (link, f)))
+        })?;
+        let Some((link, def)) = found else {
+            return Ok(Err(LinkProblem::Unknown));
+        };
+        if let Some(p) = problem(state_of(&link, now)) {
+            return Ok(Err(p));
+        }
+        Ok(Ok(OpenForm {
+            name: def.name.clone(),
+            consent: def.builtin.as_deref() == Some("consent"),
+            form: def.current().clone(),
+        }))
+    }
+
+    /// Takes a filled form. Checks the link again inside the transaction that stores the
+    /// submission and uses the link.
+    pub fn submit(&self, token: &str, posted: &Answers, actor: &Actor) -> Result<Id, SubmitError> {
+        let index = self.link_index(token);
+        let now = self.now();
+        let (link, def) = self.store.read(|tx| {
+            let link = tx.get::<FormLink>(&index)?;
+            let def = match &link {
+                Some(l) => tx.get::<FormDef>(&l.form.0)?,
+                None => None,
+            };
+            Ok::<_, crate::store::StoreError>((link, def))
+        })?;
+        let (Some(_), Some(def)) = (link, def) else {
+            return Err(SubmitError::Link(LinkProblem::Unknown));
+        };
+        let version = def.current().clone();
+        let clean = form_check::check(&version.fields, posted).map_err(SubmitError::Fields)?;
+        let ip = actor.ip().map(|i| i.to_string()).unwrap_or_default();
+        let signature = version
+            .fields
+            .iter()
+            .find(|f| f.kind == FieldType::Signature)
+            .map(|f| Signature {
+                name: answer(&clean, &f.key).to_owned(),
+                at: now,
+                ip: ip.clone(),
+            });
+        let id = Id::generate();
+        let digest = {
+            let canonical =
+                serde_json::to_vec(&(def.id, version.version, &clean)).unwrap_or_default();
+            hex::encode(Sha256::digest(&canonical))
+        };
+        let is_consent = def.builtin.as_deref() == Some("consent");
+        self.store.write(|tx| {
+            let mut link = tx
+                .get::<FormLink>(&index)?
+                .ok_or(SubmitError::Link(LinkProblem::Unknown))?;
+            if let Some(p) = problem(state_of(&link, now)) {
+                return Err(SubmitError::Link(p));
+            }
+            let client = match link.client {
+                Some(c) => c,
+                None => self.pending_client(tx, actor, &clean, now)?,
+            };
+            link.uses += 1;
+            link.used_at = Some(now);
+            tx.put(&index, &link)?;
+            let mut d = tx.get::<FormDef>(&def.id.0)?.unwrap_or_else(|| def.clone());
+            d.current_used = true;
+            tx.put(&d.id.0, &d)?;
+            let submission = Submission {
+                id,
+                form: def.id,
+                form_name: def.name.clone(),
+                version: version.version,
+                client,
+                answers: clean.clone(),
+                signature: signature.clone(),
+                sha256: digest.clone(),
+                submitted_at: now,
+                link: link.id,
+            };
+            tx.put(&id.0, &submission)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "form.submit",
+                &format!(
+                    "client:{client} form:{} version:{} submission:{id} link:{}",
+                    def.id, version.version, link.id
+                ),
+                Outcome::Ok,
+            )?;
+            if is_consent && link.client.is_some() {
+                self.apply_consent(tx, actor, client, &clean, version.version, now)?;
+            }
+            self.queue_practice_alerts(tx, actor, client, now)?;
+            Ok(())
+        })?;
+        self.wake_mail();
+        Ok(id)
+    }
+
+    /// A public intake makes a client record that waits for the practice to accept it.
+    fn pending_client(
+        &self,
+        tx: &WriteTx<'_>,
+        actor: &Actor,
+        answers: &Answers,
+        now: OffsetDateTime,
+    ) -> Result<AccountId, SubmitError> {
+        let name = match answer(answers, "legal_name") {
+            "" => "New intake",
+            n => n,
+        };
+        let email = answer(answers, "email");
+        let account = Account::invited(Role::Client, name, email, now);
+        let id = account.id;
+        accounts::put(tx, &account)?;
+        let index = self.store.blind_index().email(email);
+        // An address already in use is not indexed twice (and the page never says so).
+        if !email.is_empty() && !accounts::email_taken(tx, &index)? {
+            accounts::index_email(tx, &index, id)?;
+        }
+        accounts::put_profile(
+            tx,
+            id,
+            &ClientProfile {
+                legal_name: name.to_owned(),
+                phone: answer(answers, "phone").to_owned(),
+                date_of_birth: answer(answers, "date_of_birth").to_owned(),
+                pending_intake: true,
+                ..ClientProfile::default()
+            },
+        )?;
+        audit::record(
+            tx,
+            now,
+            actor,
+            "client.intake",
+            &format!("client:{id}"),
+            Outcome::Ok,
+        )?;
+        Ok(id)
+    }
+
+    /// The consent form's channel choices become the client's preferences; the email choice
+    /// is what email alerts obey.
+    fn apply_consent(
+        &self,
+        tx: &WriteTx<'_>,
+        actor: &Actor,
+        client: AccountId,
+        answers: &Answers,
+        version: u32,
+        now: OffsetDateTime,
+    ) -> Result<(), ServiceError> {
+        let chosen: Vec<&str> = answers
+            .iter()
+            .filter(|(k, _)| k == "channels")
+            .flat_map(|(_, v)| v.iter().map(String::as_str))
+            .collect();
+        let prefs = Preferences {
+            portal: chosen.contains(&"Secure portal messages"),
+            email: chosen.contains(&"Email notifications"),
+            phone: chosen.contains(&"Phone calls and voicemail"),
+            at: now,
+            form_version: version,
+        };
+        let mut history = tx.get::<PreferenceHistory>(&client.0)?.unwrap_or_default();
+        history.entries.push(prefs.clone());
+        tx.put(&client.0, &history)?;
+        if let Some(mut account) = accounts::get_for_update(tx, client)? {
+            account.email_alerts = prefs.email;
+            accounts::put(tx, &account)?;
+        }
+        audit::record(
+            tx,
+            now,
+            actor,
+            "client.preferences",
+            &format!(
+                "client:{client} email:{} phone:{} portal:{}",
+                prefs.email, prefs.phone, prefs.portal
+            ),
+            Outcome::Ok,
+        )?;
+        Ok(())
+    }
+
+    /// A client's submissions, newest first.
+    pub fn submissions(
+        &self,
+        actor: &Actor,
+        client: AccountId,
+    ) -> Result<Vec<Submission>, ServiceError> {
+        self.authorize(actor, Action::ReadSubmissions, Target::Client(client))?;
+        self.audit_read(actor, Action::ReadSubmissions, Target::Client(client))?;
+        let mut all: Vec<Submission> = self
+            .store
+            .read(|tx| tx.all::<Submission>())?
+            .into_iter()
+            .map(|(_, s)| s)
+            .filter(|s| s.client == client)
+            .collect();
+        all.sort_by_key(|s| std::cmp::Reverse(s.submitted_at));
+        Ok(all)
+    }
+
+    /// One submission with the form version it answered.
+    pub fn submission(
+        &self,
+        actor: &Actor,
+        client: AccountId,
+        id: Id,
+    ) -> Result<(Submission, FormVersion), ServiceError> {
+        self.authorize(actor, Action::ReadSubmissions, Target::Client(client))?;
+        let found = self.store.read(|tx| {
+            let s = tx.get::<Submission>(&id.0)?;
+            let f = match &s {
+                Some(s) => tx.get::<FormDef>(&s.form.0)?,
+                None => None,
+            };
+            Ok::<_, ServiceError>((s, f))
+        })?;
+        let (Some(s), Some(f)) = found else {
+            return Err(ServiceError::NotFound);
+        };
+        if s.client != client {
+            return Err(ServiceError::NotFound);
+        }
+        let version = f
+            .version(s.version)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        self.store.write(|tx| {
+            audit::record(
+                tx,
+                self.now(),
+                actor,
+                "submission.read",
+                &format!("client:{client} submission:{id}"),
+                Outcome::Ok,
+            )
+        })?;
+        Ok((s, version))
+    }
+
+    /// A client's communication preferences, oldest first.
+    pub fn preferences(
+        &self,
+        actor: &Actor,
+        client: AccountId,
+    ) -> Result<PreferenceHistory, ServiceError> {
+        self.authorize(actor, Action::ReadSubmissions, Target::Client(client))?;
+        Ok(self
+            .store
+            .read(|tx| tx.get::<PreferenceHistory>(&client.0))?
+            .unwrap_or_default())
+    }
+
+    /// Accepts a client created by a public intake.
+    pub fn accept_intake(&self, actor: &Actor, client: AccountId) -> Result<(), ServiceError> {
+        self.authorize(actor, Action::CreateClient, Target::Practice)?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let mut p = accounts::profile_for_update(tx, client)?.ok_or(ServiceError::NotFound)?;
+            p.pending_intake = false;
+            accounts::put_profile(tx, client, &p)?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "client.intake_accept",
+                &format!("client:{client}"),
+                Outcome::Ok,
+            )?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "forms_tests.rs"]
+mod tests;

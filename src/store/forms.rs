@@ -1,0 +1,313 @@
+//! Forms: versioned definitions (three built in, from `assets/forms/`), secure form links,
+//! sealed submissions, appointments, and each client's communication preferences.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::error::Result;
+use super::record::{Record, WriteTx};
+use super::tables::{self, Table};
+use crate::policy::AccountId;
+
+/// 128 random bits, shown as hex: forms, links, submissions, appointments.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Id(pub [u8; 16]);
+
+impl Id {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 16];
+        crate::crypto::random::fill(&mut bytes);
+        Self(bytes)
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(Self(hex::decode(text).ok()?.try_into().ok()?))
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl std::fmt::Debug for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Id({self})")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    ShortText,
+    LongText,
+    Email,
+    Phone,
+    Date,
+    SingleChoice,
+    MultipleChoice,
+    Checkbox,
+    /// A statement that must be checked.
+    Consent,
+    /// A typed full name; the server records time and IP.
+    Signature,
+}
+
+impl FieldType {
+    pub const ALL: [FieldType; 10] = [
+        FieldType::ShortText,
+        FieldType::LongText,
+        FieldType::Email,
+        FieldType::Phone,
+        FieldType::Date,
+        FieldType::SingleChoice,
+        FieldType::MultipleChoice,
+        FieldType::Checkbox,
+        FieldType::Consent,
+        FieldType::Signature,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::ShortText => "short_text",
+            FieldType::LongText => "long_text",
+            FieldType::Email => "email",
+            FieldType::Phone => "phone",
+            FieldType::Date => "date",
+            FieldType::SingleChoice => "single_choice",
+            FieldType::MultipleChoice => "multiple_choice",
+            FieldType::Checkbox => "checkbox",
+            FieldType::Consent => "consent",
+            FieldType::Signature => "signature",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldType::ShortText => "Short text",
+            FieldType::LongText => "Long text",
+            FieldType::Email => "Email address",
+            FieldType::Phone => "Phone number",
+            FieldType::Date => "Date",
+            FieldType::SingleChoice => "Single choice",
+            FieldType::MultipleChoice => "Multiple choice",
+            FieldType::Checkbox => "Checkbox",
+            FieldType::Consent => "Consent statement (must be checked)",
+            FieldType::Signature => "Typed signature",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    pub fn has_options(self) -> bool {
+        matches!(self, FieldType::SingleChoice | FieldType::MultipleChoice)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FieldDef {
+    /// Stable within a form: answers are stored under it.
+    pub key: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub help: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormVersion {
+    pub version: u32,
+    pub intro: String,
+    pub fields: Vec<FieldDef>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormDef {
+    pub id: Id,
+    pub name: String,
+    /// `consent`, `intake`, `release` for the built-in forms.
+    pub builtin: Option<String>,
+    /// Oldest first; the last is current.
+    pub versions: Vec<FormVersion>,
+    /// Whether the current version has submissions (editing it then makes a new one).
+    #[serde(default)]
+    pub current_used: bool,
+}
+
+impl FormDef {
+    pub fn current(&self) -> &FormVersion {
+        // A form always has at least one version.
+        &self.versions[self.versions.len() - 1]
+    }
+
+    pub fn version(&self, n: u32) -> Option<&FormVersion> {
+        self.versions.iter().find(|v| v.version == n)
+    }
+}
+
+impl Record for FormDef {
+    const TABLE: Table = tables::FORMS;
+}
+
+/// A secure form link. Stored under the blind index of its token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormLink {
+    /// A non-secret id, for the practice's list and the revoke button.
+    pub id: Id,
+    pub form: Id,
+    /// The client it is for; `None` is a public intake link.
+    pub client: Option<AccountId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    pub single_use: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub used_at: Option<OffsetDateTime>,
+    pub uses: u32,
+    pub revoked: bool,
+}
+
+impl Record for FormLink {
+    const TABLE: Table = tables::FORM_LINKS;
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Signature {
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub ip: String,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Submission {
+    pub id: Id,
+    pub form: Id,
+    pub form_name: String,
+    pub version: u32,
+    pub client: AccountId,
+    /// Field key -> values (one for most fields, several for multiple choice).
+    pub answers: Vec<(String, Vec<String>)>,
+    pub signature: Option<Signature>,
+    /// SHA-256 of the canonical JSON of form, version and answers.
+    pub sha256: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub submitted_at: OffsetDateTime,
+    pub link: Id,
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("id", &self.id)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Record for Submission {
+    const TABLE: Table = tables::SUBMISSIONS;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Setting {
+    InPerson,
+    Telehealth,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Appointment {
+    pub id: Id,
+    pub client: AccountId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at: OffsetDateTime,
+    pub minutes: u32,
+    pub setting: Setting,
+    /// A location or a video link note.
+    pub note: String,
+    #[serde(default)]
+    pub reminded: bool,
+}
+
+impl std::fmt::Debug for Appointment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Appointment")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Record for Appointment {
+    const TABLE: Table = tables::APPOINTMENTS;
+}
+
+/// One set of answers to the consent form.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Preferences {
+    pub portal: bool,
+    pub email: bool,
+    pub phone: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub form_version: u32,
+}
+
+/// A client's communication preferences: the current ones last.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct PreferenceHistory {
+    pub entries: Vec<Preferences>,
+}
+
+impl Record for PreferenceHistory {
+    const TABLE: Table = tables::PREFERENCES;
+}
+
+/// The built-in forms as shipped in `assets/forms/`.
+#[derive(Deserialize)]
+struct Builtin {
+    slug: String,
+    name: String,
+    intro: String,
+    fields: Vec<FieldDef>,
+}
+
+const BUILTINS: [&str; 3] = [
+    include_str!("../../assets/forms/consent.json"),
+    include_str!("../../assets/forms/intake.json"),
+    include_str!("../../assets/forms/release.json"),
+];
+
+/// Adds the built-in forms (a migration).
+pub(super) fn seed(tx: &WriteTx<'_>) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    for text in BUILTINS {
+        let b: Builtin =
+            serde_json::from_str(text).map_err(|_| super::StoreError::Format { table: "forms" })?;
+        let def = FormDef {
+            id: Id::generate(),
+            name: b.name,
+            builtin: Some(b.slug),
+            versions: vec![FormVersion {
+                version: 1,
+                intro: b.intro,
+                fields: b.fields,
+                created_at: now,
+            }],
+            current_used: false,
+        };
+        tx.put(&def.id.0, &def)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,480 @@
+//! The client's chart beyond the profile: form links sent to the client, submissions (with
+//! a print-friendly view), communication preferences, appointments, and accepting a
+//! public intake.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
+use serde::Deserialize;
+
+use super::error::AppError;
+use super::forms::{
+    field_errors, form_page, nav, page, see_other, AppointmentForm, LinkForm, TokenOnly,
+};
+use super::practice_pages::{link, panel, parse_id};
+use super::render::human_time;
+use super::session::{form_token, services, Checked, SignedIn};
+use crate::domain::appointments::NewAppointment;
+use crate::domain::{ServiceError, Services};
+use crate::policy::{self, AccountId, Action, Decision, Target};
+use crate::store::forms::{Id, Setting};
+
+fn allowed(s: &SignedIn, action: Action, client: AccountId) -> bool {
+    policy::decide(&s.actor(), action, Target::Client(client)) == Decision::Allow
+}
+
+fn setting_word(s: Setting) -> &'static str {
+    match s {
+        Setting::InPerson => "in person",
+        Setting::Telehealth => "telehealth",
+    }
+}
+
+/// The chart's sections for the client page, each shown only to those allowed.
+pub fn chart_sections(
+    services: &Services,
+    s: &SignedIn,
+    client: AccountId,
+    pending: bool,
+    req: &HttpRequest,
+) -> Result<Vec<Section>, AppError> {
+    let actor = s.actor();
+    let (csrf, _) = form_token(req, services);
+    let mut out = Vec::new();
+    if pending && allowed(s, Action::ViewClient, client) {
+        out.push(Section {
+            heading: Some("New intake".into()),
+            paragraphs: vec!["This record was created by a public intake form. Check the answers below, then accept it to treat it as a client (you can then invite them to the portal).".into()],
+            actions: vec![ActionSpec::Post { action: format!("/clients/{client}/accept-intake"), csrf: csrf.clone(), label: "Accept this intake".into(), primary: true }],
+            ..Section::default()
+        });
+    }
+    if allowed(s, Action::ManageAppointments, client) {
+        let rows: Vec<Vec<Cell>> = services
+            .upcoming_appointments(&actor, client)?
+            .into_iter()
+            .map(|a| {
+                vec![
+                    Cell::Text(human_time(a.starts_at)),
+                    Cell::Text(format!("{} min", a.minutes)),
+                    Cell::Text(setting_word(a.setting).into()),
+                    Cell::Text(a.note),
+                ]
+            })
+            .collect();
+        out.push(Section {
+            heading: Some("Appointments".into()),
+            paragraphs: if rows.is_empty() {
+                vec!["No upcoming appointments.".into()]
+            } else {
+                vec![]
+            },
+            table: (!rows.is_empty()).then(|| TableSpec {
+                caption: "Upcoming appointments".into(),
+                headers: vec![
+                    "When".into(),
+                    "Length".into(),
+                    "Where".into(),
+                    "Note".into(),
+                ],
+                rows,
+            }),
+            actions: vec![link(
+                &format!("/clients/{client}/appointments/new"),
+                "Add an appointment",
+                false,
+            )],
+            ..Section::default()
+        });
+    }
+    if allowed(s, Action::SendFormLink, client) {
+        let links = services.links(&actor, Some(client))?;
+        let forms = services.forms(&actor)?;
+        let name = |id: Id| {
+            forms
+                .iter()
+                .find(|f| f.id == id)
+                .map_or_else(String::new, |f| f.name.clone())
+        };
+        let rows: Vec<Vec<Cell>> = links
+            .iter()
+            .map(|(l, st)| {
+                vec![
+                    Cell::Text(name(l.form)),
+                    Cell::Text(human_time(l.created_at)),
+                    Cell::Text(human_time(l.expires_at)),
+                    Cell::Text(st.word().into()),
+                ]
+            })
+            .collect();
+        let mut actions = vec![link(
+            &format!("/clients/{client}/form-links/new"),
+            "Send a form",
+            false,
+        )];
+        for (l, st) in &links {
+            if st.word() == "open" {
+                actions.push(ActionSpec::Post {
+                    action: format!("/form-links/{}/revoke", l.id),
+                    csrf: csrf.clone(),
+                    label: format!(
+                        "Withdraw “{}” of {}",
+                        name(l.form),
+                        human_time(l.created_at)
+                    ),
+                    primary: false,
+                });
+            }
+        }
+        out.push(Section {
+            heading: Some("Form links".into()),
+            table: (!rows.is_empty()).then(|| TableSpec {
+                caption: "Links sent to this client".into(),
+                headers: vec![
+                    "Form".into(),
+                    "Created".into(),
+                    "Expires".into(),
+                    "State".into(),
+                ],
+                rows,
+            }),
+            actions,
+            ..Section::default()
+        });
+    }
+    if allowed(s, Action::ReadSubmissions, client) {
+        let rows: Vec<Vec<Cell>> = services
+            .submissions(&actor, client)?
+            .into_iter()
+            .map(|sub| {
+                vec![
+                    Cell::Link {
+                        href: format!("/clients/{client}/submissions/{}", sub.id),
+                        label: sub.form_name,
+                    },
+                    Cell::Text(format!("version {}", sub.version)),
+                    Cell::Text(human_time(sub.submitted_at)),
+                ]
+            })
+            .collect();
+        out.push(Section {
+            heading: Some("Forms received".into()),
+            paragraphs: if rows.is_empty() {
+                vec!["None yet.".into()]
+            } else {
+                vec![]
+            },
+            table: (!rows.is_empty()).then(|| TableSpec {
+                caption: "Submissions".into(),
+                headers: vec!["Form".into(), "Version".into(), "Received".into()],
+                rows,
+            }),
+            ..Section::default()
+        });
+        let history = services.preferences(&actor, client)?;
+        if let Some(p) = history.entries.last() {
+            let yes = |b: bool| if b { "yes" } else { "no" };
+            out.push(Section {
+                heading: Some("Communication preferences".into()),
+                facts: vec![
+                    ("Portal messages".into(), yes(p.portal).into()),
+                    ("Email notifications".into(), yes(p.email).into()),
+                    ("Phone and voicemail".into(), yes(p.phone).into()),
+                    (
+                        "Given".into(),
+                        format!(
+                            "{} (consent form version {})",
+                            human_time(p.at),
+                            p.form_version
+                        ),
+                    ),
+                    (
+                        "Changes on record".into(),
+                        history.entries.len().to_string(),
+                    ),
+                ],
+                ..Section::default()
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+pub struct SubmissionPath {
+    id: String,
+    sub: String,
+}
+
+/// `GET /clients/{id}/submissions/{sub}`: one submission, print-friendly.
+pub async fn submission(
+    req: HttpRequest,
+    s: SignedIn,
+    p: web::Path<SubmissionPath>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let client = parse_id(&p.id)?;
+    let id = Id::parse(&p.sub).ok_or(AppError::NotFound)?;
+    let (sub, version) = services.submission(&s.actor(), client, id)?;
+    let facts = version
+        .fields
+        .iter()
+        .map(|f| {
+            let given = sub
+                .answers
+                .iter()
+                .find(|(k, _)| k == &f.key)
+                .map(|(_, v)| v.join(", "))
+                .unwrap_or_default();
+            let shown = match (f.kind, given.as_str()) {
+                (_, "") => "—".to_owned(),
+                (
+                    crate::store::forms::FieldType::Checkbox
+                    | crate::store::forms::FieldType::Consent,
+                    "yes",
+                ) => "Checked".to_owned(),
+                _ => given,
+            };
+            (f.label.clone(), shown)
+        })
+        .collect();
+    let mut record = vec![
+        format!(
+            "Received {} · form version {}",
+            human_time(sub.submitted_at),
+            sub.version
+        ),
+        format!("Content fingerprint (SHA-256): {}", sub.sha256),
+    ];
+    if let Some(sig) = &sub.signature {
+        record.push(format!(
+            "Signed by typing “{}” at {} from {}",
+            sig.name,
+            human_time(sig.at),
+            if sig.ip.is_empty() {
+                "an unknown address"
+            } else {
+                &sig.ip
+            }
+        ));
+    }
+    panel(
+        &req,
+        &s,
+        "/clients",
+        "Submission",
+        &sub.form_name,
+        None,
+        vec![
+            Section {
+                facts,
+                ..Section::default()
+            },
+            Section {
+                paragraphs: record,
+                actions: vec![link(
+                    &format!("/clients/{client}"),
+                    "Back to the client",
+                    false,
+                )],
+                ..Section::default()
+            },
+        ],
+    )
+}
+
+fn link_page(
+    req: &HttpRequest,
+    s: &SignedIn,
+    client: AccountId,
+    f: &LinkForm,
+    status: StatusCode,
+    e: Option<ServiceError>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(req)?;
+    let (csrf, c) = form_token(req, &services);
+    let forms: Vec<(String, String)> = services
+        .forms(&s.actor())?
+        .into_iter()
+        .map(|f| (f.id.to_string(), f.name))
+        .collect();
+    let mut fields = vec![
+        Field::new("form", "Form", FieldKind::Select(forms)).value(&f.form),
+        Field::new(
+            "single_use",
+            "The link works",
+            FieldKind::Select(vec![
+                ("yes".into(), "Once".into()),
+                ("no".into(), "Until it expires (7 days)".into()),
+            ]),
+        )
+        .value(&f.single_use),
+    ];
+    let general = field_errors(&mut fields, e)?;
+    let mut p = form_page(
+        &state,
+        "Send a form",
+        "Send a form",
+        &format!("/clients/{client}/form-links"),
+        &csrf,
+        fields,
+        "Create link",
+    );
+    p.nav = Some(nav(&s.0, &csrf, "/clients"));
+    p.intro = vec!["You get a link to give the client (by the portal, a text message or in person). It works for 7 days without an account.".into()];
+    p.error = general;
+    Ok(page(status, alcove_frontend::render_form(p), c))
+}
+
+/// `GET /clients/{id}/form-links/new`.
+pub async fn new_link(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let client = parse_id(&id)?;
+    s.require(&services, Action::SendFormLink, Target::Client(client))?;
+    let empty = LinkForm {
+        csrf: String::new(),
+        form: String::new(),
+        single_use: "yes".into(),
+    };
+    link_page(&req, &s, client, &empty, StatusCode::OK, None)
+}
+
+/// `POST /clients/{id}/form-links`: the link, shown once.
+pub async fn create_link(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    f: Checked<LinkForm>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(&req)?;
+    let client = parse_id(&id)?;
+    s.require(&services, Action::SendFormLink, Target::Client(client))?;
+    let Some(form) = Id::parse(&f.0.form) else {
+        return link_page(
+            &req,
+            &s,
+            client,
+            &f.0,
+            StatusCode::BAD_REQUEST,
+            Some(ServiceError::invalid("form", "Please choose a form.")),
+        );
+    };
+    let token = services.create_link(&s.actor(), form, Some(client), f.0.single_use != "no")?;
+    panel(&req, &s, "/clients", "Form link", "Form link created", None, vec![Section {
+        paragraphs: vec!["Copy this link and give it to the client; it is shown only now and works for 7 days:".into()],
+        link_box: Some(format!("{}/f/{token}", state.origin)),
+        actions: vec![link(&format!("/clients/{client}"), "Back to the client", true)],
+        ..Section::default()
+    }])
+}
+
+fn appointment_page(
+    req: &HttpRequest,
+    s: &SignedIn,
+    client: AccountId,
+    f: &AppointmentForm,
+    status: StatusCode,
+    e: Option<ServiceError>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(req)?;
+    let (csrf, c) = form_token(req, &services);
+    let mut fields = vec![
+        Field::new("date", "Date", FieldKind::Date).value(&f.date),
+        Field::new("time", "Time (24-hour, practice time)", FieldKind::Text)
+            .value(&f.time)
+            .help("For example 14:30."),
+        Field::new("minutes", "Length in minutes", FieldKind::Text).value(&f.minutes),
+        Field::new(
+            "setting",
+            "Where",
+            FieldKind::Select(vec![
+                ("in_person".into(), "In person".into()),
+                ("telehealth".into(), "Telehealth".into()),
+            ]),
+        )
+        .value(&f.setting),
+        Field::new("note", "Location or video link note", FieldKind::Text)
+            .value(&f.note)
+            .optional(),
+    ];
+    let general = field_errors(&mut fields, e)?;
+    let mut p = form_page(
+        &state,
+        "Appointment",
+        "Add an appointment",
+        &format!("/clients/{client}/appointments"),
+        &csrf,
+        fields,
+        "Save appointment",
+    );
+    p.nav = Some(nav(&s.0, &csrf, "/clients"));
+    p.error = general;
+    Ok(page(status, alcove_frontend::render_form(p), c))
+}
+
+/// `GET /clients/{id}/appointments/new`.
+pub async fn new_appointment(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let client = parse_id(&id)?;
+    s.require(
+        &services,
+        Action::ManageAppointments,
+        Target::Client(client),
+    )?;
+    let empty = AppointmentForm {
+        csrf: String::new(),
+        date: String::new(),
+        time: String::new(),
+        minutes: "50".into(),
+        setting: "in_person".into(),
+        note: String::new(),
+    };
+    appointment_page(&req, &s, client, &empty, StatusCode::OK, None)
+}
+
+/// `POST /clients/{id}/appointments`.
+pub async fn add_appointment(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    f: Checked<AppointmentForm>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let client = parse_id(&id)?;
+    let form = NewAppointment {
+        date: &f.0.date,
+        time: &f.0.time,
+        minutes: &f.0.minutes,
+        setting: &f.0.setting,
+        note: &f.0.note,
+    };
+    match services.add_appointment(&s.actor(), client, form) {
+        Ok(_) => Ok(see_other(&format!("/clients/{client}"), &[])),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            appointment_page(&req, &s, client, &f.0, StatusCode::BAD_REQUEST, Some(e))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /clients/{id}/accept-intake`.
+pub async fn accept_intake(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let client = parse_id(&id)?;
+    services.client_detail(&s.actor(), client)?;
+    services.accept_intake(&s.actor(), client)?;
+    Ok(see_other(&format!("/clients/{client}"), &[]))
+}

@@ -1,0 +1,192 @@
+//! Filling a form from a secure link, without an account: the form, its checks with every
+//! typed value kept, and a calm page for a link that is unknown, used, expired or revoked
+//! (which never says whose it was).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use alcove_frontend::{Field, FieldKind, MessageView};
+
+use super::error::AppError;
+use super::forms::{form_page, page};
+use super::render::chrome;
+use super::session::{client_ip, csrf_matches, form_token, services};
+use crate::domain::form_check::Answers;
+use crate::domain::forms::{LinkProblem, OpenForm, SubmitError};
+use crate::policy::Actor;
+use crate::store::forms::{FieldDef, FieldType};
+
+/// The view of one form field with what was typed.
+pub fn field_for(def: &FieldDef, answers: &Answers, error: Option<&String>) -> Field {
+    let given: Vec<String> = answers
+        .iter()
+        .filter(|(k, _)| k == &def.key)
+        .flat_map(|(_, v)| v.iter().cloned())
+        .collect();
+    let first = given.first().cloned().unwrap_or_default();
+    let kind = match def.kind {
+        FieldType::ShortText | FieldType::Signature => FieldKind::Text,
+        FieldType::LongText => FieldKind::LongText,
+        FieldType::Email => FieldKind::Email,
+        FieldType::Phone => FieldKind::Tel,
+        FieldType::Date => FieldKind::Date,
+        FieldType::SingleChoice | FieldType::MultipleChoice => FieldKind::Choice {
+            options: def.options.clone(),
+            multiple: def.kind == FieldType::MultipleChoice,
+            selected: given.clone(),
+        },
+        FieldType::Checkbox | FieldType::Consent => FieldKind::Check {
+            checked: first == "yes",
+        },
+    };
+    let mut field = Field::new(&def.key, &def.label, kind).value(&first);
+    field.required = def.required || def.kind == FieldType::Consent;
+    if !def.help.is_empty() {
+        field = field.help(&def.help);
+    }
+    if def.kind == FieldType::Signature {
+        field = field.autocomplete("name");
+    }
+    field.error = error.cloned();
+    field
+}
+
+fn gone(req: &HttpRequest, problem: LinkProblem) -> Result<HttpResponse, AppError> {
+    let (state, _) = services(req)?;
+    let (heading, why) = match problem {
+        LinkProblem::Used => (
+            "This form was already sent",
+            "This link works once, and it has been used.",
+        ),
+        LinkProblem::Expired => (
+            "This link has expired",
+            "Form links work for a limited time.",
+        ),
+        LinkProblem::Revoked => (
+            "This link was withdrawn",
+            "The practice has withdrawn this link.",
+        ),
+        LinkProblem::Unknown => (
+            "This link does not work",
+            "It may be mistyped or incomplete.",
+        ),
+    };
+    Ok(page(
+        StatusCode::NOT_FOUND,
+        alcove_frontend::render_message(MessageView {
+            chrome: chrome(Some(&state)),
+            title: "Form link".into(),
+            heading: heading.into(),
+            paragraphs: vec![
+                why.into(),
+                "Please contact the practice and ask for a new link. Nothing you may have typed was kept.".into(),
+            ],
+            reference: None,
+            back_href: "/".into(),
+        }),
+        None,
+    ))
+}
+
+fn form_view(
+    req: &HttpRequest,
+    token: &str,
+    open: &OpenForm,
+    answers: &Answers,
+    errors: &[(String, String)],
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(req)?;
+    let (csrf, c) = form_token(req, &services);
+    let fields = open
+        .form
+        .fields
+        .iter()
+        .map(|f| {
+            field_for(
+                f,
+                answers,
+                errors.iter().find(|(k, _)| k == &f.key).map(|(_, e)| e),
+            )
+        })
+        .collect();
+    let mut p = form_page(
+        &state,
+        &open.name,
+        &open.name,
+        &format!("/f/{token}"),
+        &csrf,
+        fields,
+        "Send securely",
+    );
+    p.intro = vec![open.form.intro.clone()];
+    if open.consent {
+        p.intro.push(state.config.forms.email_risk_notice.clone());
+    }
+    if !errors.is_empty() {
+        p.error = Some("Some answers need another look; see the notes next to them. Everything you typed is still here.".into());
+    }
+    p.intro.push(
+        "No account is needed. What you send is encrypted and seen only by the practice.".into(),
+    );
+    Ok(page(status, alcove_frontend::render_form(p), c))
+}
+
+/// `GET /f/{token}`.
+pub async fn show(req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    match services.open_link(&token)? {
+        Ok(open) => form_view(&req, &token, &open, &Vec::new(), &[], StatusCode::OK),
+        Err(problem) => gone(&req, problem),
+    }
+}
+
+/// `POST /f/{token}`.
+pub async fn submit(
+    req: HttpRequest,
+    token: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(&req)?;
+    let mut inner = payload.into_inner();
+    let pairs = web::Form::<Vec<(String, String)>>::from_request(&req, &mut inner)
+        .await
+        .map_err(|_| AppError::BadRequest)?
+        .into_inner();
+    let csrf = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str());
+    if !csrf_matches(&req, &services, csrf) {
+        return Err(AppError::Forbidden);
+    }
+    let mut answers: Answers = Vec::new();
+    for (k, v) in pairs.into_iter().filter(|(k, _)| k != "csrf") {
+        match answers.iter_mut().find(|(key, _)| key == &k) {
+            Some((_, values)) => values.push(v),
+            None => answers.push((k, vec![v])),
+        }
+    }
+    let actor = Actor::Anonymous {
+        ip: client_ip(&req),
+    };
+    match services.submit(&token, &answers, &actor) {
+        Ok(_) => Ok(page(
+            StatusCode::OK,
+            alcove_frontend::render_message(MessageView {
+                chrome: chrome(Some(&state)),
+                title: "Form received".into(),
+                heading: "Thank you — your form was received".into(),
+                paragraphs: vec!["It was sent securely and stored encrypted. The practice will see it in your record. You can close this page.".into()],
+                reference: None,
+                back_href: "/".into(),
+            }),
+            None,
+        )),
+        Err(SubmitError::Link(problem)) => gone(&req, problem),
+        Err(SubmitError::Fields(errors)) => match services.open_link(&token)? {
+            Ok(open) => form_view(&req, &token, &open, &answers, &errors, StatusCode::BAD_REQUEST),
+            Err(problem) => gone(&req, problem),
+        },
+        Err(SubmitError::Service(e)) => Err(e.into()),
+    }
+}

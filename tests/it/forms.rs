@@ -1,0 +1,268 @@
+//! Secure form links over HTTPS: a public intake without an account, a client's consent
+//! form driving their preferences, checks that keep what was typed, links that are used,
+//! withdrawn or unknown, 50 concurrent answers to a single-use link, appointments on the
+//! client's home, and nothing readable in the database file or the logs.
+
+use crate::browser_kit::{client_with_portal, location, set_up_owner, Visitor};
+use crate::kit::Server;
+
+const REASON_CANARY: &str = "CANARY-intake-reason-6d2e-grief";
+
+fn count(hay: &[u8], needle: &str) -> usize {
+    hay.windows(needle.len())
+        .filter(|w| *w == needle.as_bytes())
+        .count()
+}
+
+/// The id of the form named `name` on the owner's form list.
+fn form_id(owner: &mut Visitor<'_>, name: &str) -> String {
+    let page = owner.get("/forms").body;
+    let at = page
+        .find(&format!(">{name}<"))
+        .unwrap_or_else(|| panic!("{name} in {page}"));
+    let href = page[..at].rfind("/forms/").unwrap() + "/forms/".len();
+    page[href..href + 32].to_owned()
+}
+
+/// The path of the link shown once in a page's link box.
+fn shown_link(page: &str) -> String {
+    let at = page.find("/f/").expect("a form link");
+    let end = at + page[at..].find('<').unwrap();
+    page[at..end].to_owned()
+}
+
+fn fill(v: &mut Visitor<'_>, path: &str, answers: &[(&str, &str)]) -> crate::kit::Reply {
+    let form = v.get(path);
+    assert_eq!(form.status, 200, "{}", form.body);
+    v.post(path, &form.body, answers)
+}
+
+#[test]
+fn public_intake_and_a_clients_consent_form_work_without_an_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let mut owner = set_up_owner(&server).visitor;
+
+    // A public intake link, filled by someone with no account.
+    let intake = form_id(&mut owner, "Intake");
+    let page = owner.get(&format!("/forms/{intake}"));
+    let made = owner.post(&format!("/forms/{intake}/public-link"), &page.body, &[]);
+    assert_eq!(made.status, 200);
+    let link = shown_link(&made.body);
+    let token = link.trim_start_matches("/f/").to_owned();
+    let mut stranger = Visitor::new(&server);
+    // Wrong values first: each is named, and everything typed stays.
+    let bad = fill(
+        &mut stranger,
+        &link,
+        &[
+            ("legal_name", "Riley Stone"),
+            ("email", "riley@"),
+            ("date_of_birth", "31/12/1990"),
+            ("reason", REASON_CANARY),
+        ],
+    );
+    assert_eq!(bad.status, 400);
+    for kept in ["Riley Stone", "riley@", "31/12/1990", REASON_CANARY] {
+        assert!(bad.body.contains(kept), "{kept} kept");
+    }
+    for why in [
+        "email address like",
+        "YYYY-MM-DD",
+        "Please choose an answer.",
+        "Please fill this in.",
+    ] {
+        assert!(bad.body.contains(why), "{why}");
+    }
+    let good = stranger.post(
+        &link,
+        &bad.body,
+        &[
+            ("legal_name", "Riley Stone"),
+            ("email", "riley@example.org"),
+            ("date_of_birth", "1990-12-31"),
+            ("emergency_contact", "Sam Stone 555 010 2000"),
+            ("reason", REASON_CANARY),
+            ("prior_therapy", "No"),
+        ],
+    );
+    assert_eq!(good.status, 200, "{}", good.body);
+    assert!(good.body.contains("your form was received"));
+    let again = stranger.get(&link);
+    assert_eq!(again.status, 404);
+    assert!(again.body.contains("already sent") && !again.body.contains("Riley"));
+
+    // It created a client for the practice to review, with the answers in the chart.
+    let clients = owner.get("/clients").body;
+    let at = clients.find("Riley Stone").expect("a new client");
+    let href = clients[..at].rfind("/clients/").unwrap();
+    let client_path = clients[href..href + "/clients/".len() + 32].to_owned();
+    let chart = owner.get(&client_path).body;
+    assert!(chart.contains("New intake") && chart.contains("Intake"));
+    let sub_at = chart.find("/submissions/").unwrap();
+    let sub_start = chart[..sub_at].rfind('"').unwrap() + 1;
+    let sub_end = sub_at + chart[sub_at..].find('"').unwrap();
+    let view = owner.get(&chart[sub_start..sub_end]);
+    assert!(view.body.contains(REASON_CANARY) && view.body.contains("version 1"));
+    assert!(view.body.contains("SHA-256"));
+    let accepted = owner.post(&format!("{client_path}/accept-intake"), &chart, &[]);
+    assert_eq!(accepted.status, 303);
+    assert!(!owner.get(&client_path).body.contains("Accept this intake"));
+
+    // A client's consent form: their choices become their communication preferences.
+    let (client_id, mut client) =
+        client_with_portal(&mut owner, &server, "Jamie Cole", "jamie@example.org");
+    let consent = form_id(
+        &mut owner,
+        "Consent for Electronic Communication &amp; Communication Preferences",
+    );
+    let new_link = owner.get(&format!("/clients/{client_id}/form-links/new"));
+    let made = owner.post(
+        &format!("/clients/{client_id}/form-links"),
+        &new_link.body,
+        &[("form", &consent), ("single_use", "yes")],
+    );
+    assert_eq!(made.status, 200, "{}", made.body);
+    let consent_link = shown_link(&made.body);
+    let mut phone = Visitor::new(&server);
+    let form = phone.get(&consent_link);
+    assert!(
+        form.body.contains("Email is not a safe place"),
+        "the email-risk notice"
+    );
+    let signed = phone.post(
+        &consent_link,
+        &form.body,
+        &[
+            ("channels", "Secure portal messages"),
+            ("channels", "Phone calls and voicemail"),
+            ("email_risk", "yes"),
+            ("signature", "Jamie Cole"),
+        ],
+    );
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    let chart = owner.get(&format!("/clients/{client_id}")).body;
+    assert!(chart.contains("Communication preferences"));
+    assert!(
+        chart.contains("Email alerts: off"),
+        "email alerts follow the consent"
+    );
+    assert!(owner.get("/").status == 303);
+
+    // An appointment shows on the client's home.
+    let form = owner.get(&format!("/clients/{client_id}/appointments/new"));
+    let added = owner.post(
+        &format!("/clients/{client_id}/appointments"),
+        &form.body,
+        &[
+            ("date", "2099-03-04"),
+            ("time", "14:30"),
+            ("minutes", "50"),
+            ("setting", "telehealth"),
+            ("note", "Video link in the portal"),
+        ],
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let home = client.get("/home").body;
+    assert!(
+        home.contains("Upcoming appointments") && home.contains("Telehealth"),
+        "{home}"
+    );
+
+    // Withdrawn and unknown links say so, naming nobody.
+    let new_link = owner.get(&format!("/clients/{client_id}/form-links/new"));
+    let made = owner.post(
+        &format!("/clients/{client_id}/form-links"),
+        &new_link.body,
+        &[("form", &consent), ("single_use", "yes")],
+    );
+    let withdrawn = shown_link(&made.body);
+    let chart = owner.get(&format!("/clients/{client_id}")).body;
+    let revoke_at = chart.find("\"/form-links/").unwrap() + 1;
+    let revoke = chart[revoke_at..revoke_at + chart[revoke_at..].find('"').unwrap()].to_owned();
+    assert_eq!(owner.post(&revoke, &chart, &[]).status, 303);
+    let page = Visitor::new(&server).get(&withdrawn);
+    assert!(page.status == 404 && page.body.contains("withdrawn") && !page.body.contains("Jamie"));
+    let page = Visitor::new(&server).get("/f/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    assert!(page.status == 404 && page.body.contains("does not work"));
+
+    let logs = format!("{}{}", server.stdout(), server.stderr());
+    assert_eq!(
+        count(logs.as_bytes(), &token),
+        0,
+        "the token never reaches the logs"
+    );
+    server.stop();
+    let raw = std::fs::read(data.join("alcove.redb")).unwrap();
+    assert_eq!(count(&raw, REASON_CANARY), 0);
+    assert_eq!(count(&raw, "Riley Stone"), 0);
+}
+
+#[test]
+fn of_50_concurrent_answers_to_a_single_use_link_exactly_one_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let (client_id, _c) = client_with_portal(&mut owner, &server, "Pat Lane", "pat@example.org");
+    let release = form_id(&mut owner, "Release of Information");
+    let new_link = owner.get(&format!("/clients/{client_id}/form-links/new"));
+    let made = owner.post(
+        &format!("/clients/{client_id}/form-links"),
+        &new_link.body,
+        &[("form", &release), ("single_use", "yes")],
+    );
+    let link = shown_link(&made.body);
+    // Everyone opens the form first, then all send at once.
+    let mut visitors: Vec<(Visitor<'_>, String)> = (0..50)
+        .map(|_| {
+            let mut v = Visitor::new(&server);
+            let page = v.get(&link).body;
+            (v, page)
+        })
+        .collect();
+    let start = std::sync::Barrier::new(50);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = visitors
+            .iter_mut()
+            .map(|(v, page)| {
+                let (start, link) = (&start, &link);
+                scope.spawn(move || {
+                    start.wait();
+                    v.post(
+                        link,
+                        page,
+                        &[
+                            ("recipient", "Dr. Lee"),
+                            ("recipient_contact", "clinic@example.org"),
+                            ("scope", "Dates of attendance"),
+                            ("purpose", "Insurance"),
+                            ("until", "2030-01-01"),
+                            ("revocable", "yes"),
+                            ("signature", "Pat Lane"),
+                        ],
+                    )
+                    .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 404).count(),
+        49,
+        "{statuses:?}"
+    );
+    let chart = owner.get(&format!("/clients/{client_id}")).body;
+    assert_eq!(
+        chart.matches("/submissions/").count(),
+        1,
+        "one submission stored"
+    );
+    let _ = location;
+}
