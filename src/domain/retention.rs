@@ -13,6 +13,7 @@ use crate::config::RetentionConfig;
 use crate::policy::{AccountId, Action, Actor, Role, Target};
 use crate::store::accounts::{self, Account, ClientProfile, EmailEntry};
 use crate::store::attachments::{self, Attachment};
+use crate::store::forms::{Appointment, FormLink, PreferenceHistory, Submission};
 use crate::store::invites::Invite;
 use crate::store::messages::{self, Thread};
 use crate::store::outbox::{EmailConfirmation, Notification};
@@ -203,11 +204,13 @@ impl Services {
                     actor,
                     "retention.purge",
                     &format!(
-                        "client:{} threads:{} messages:{} files:{} rule:{}",
+                        "client:{} threads:{} messages:{} files:{} submissions:{} appointments:{} rule:{}",
                         due.client,
                         counts.0,
                         counts.1,
                         counts.2,
+                        counts.3,
+                        counts.4,
                         if due.rule.starts_with("minor") {
                             "minor"
                         } else {
@@ -276,13 +279,14 @@ impl Services {
     }
 }
 
-/// Removes one client's every row; returns (threads, messages, files).
+/// Removes one client's every row; returns (threads, messages, files, submissions,
+/// appointments).
 fn purge_client(
     tx: &WriteTx<'_>,
     store: &crate::store::Store,
     client: AccountId,
-) -> Result<(u64, u64, u64), ServiceError> {
-    let mut counts = (0, 0, 0);
+) -> Result<(u64, u64, u64, u64, u64), ServiceError> {
+    let mut counts = (0, 0, 0, 0, 0);
     for (key, thread) in tx.all::<Thread>()? {
         if thread.client != client {
             continue;
@@ -324,6 +328,24 @@ fn purge_client(
             tx.remove::<EmailConfirmation>(&key)?;
         }
     }
+    for (key, s) in tx.all::<Submission>()? {
+        if s.client == client {
+            tx.remove::<Submission>(&key)?;
+            counts.3 += 1;
+        }
+    }
+    for (key, a) in tx.all::<Appointment>()? {
+        if a.client == client {
+            tx.remove::<Appointment>(&key)?;
+            counts.4 += 1;
+        }
+    }
+    for (key, l) in tx.all::<FormLink>()? {
+        if l.client == Some(client) {
+            tx.remove::<FormLink>(&key)?;
+        }
+    }
+    tx.remove::<PreferenceHistory>(&client.0)?;
     Ok(counts)
 }
 

@@ -80,6 +80,39 @@ fn client(w: &World, name: &str, born: &str, canary: &str) -> AccountId {
             Some(file),
         )
         .unwrap();
+    // A form answered, and an appointment.
+    let form = w.services.create_form(&w.owner, "Check-in", "").unwrap();
+    let question = crate::domain::form_builder::FieldInput {
+        label: "How are you?",
+        kind: "long_text",
+        required: true,
+        help: "",
+        options: "",
+    };
+    w.services
+        .change_form(
+            &w.owner,
+            form,
+            crate::domain::form_builder::Change::Add(question),
+        )
+        .unwrap();
+    let token = w
+        .services
+        .create_link(&w.owner, form, Some(id), true)
+        .unwrap();
+    let answers = vec![("q1".to_owned(), vec![format!("answer {canary}")])];
+    assert!(w
+        .services
+        .submit(&token, &answers, &Actor::Anonymous { ip: None })
+        .is_ok());
+    let when = crate::domain::appointments::NewAppointment {
+        date: "2026-02-01",
+        time: "10:00",
+        minutes: "50",
+        setting: "in_person",
+        note: canary,
+    };
+    w.services.add_appointment(&w.owner, id, when).unwrap();
     id
 }
 
@@ -105,6 +138,13 @@ fn adults_minors_and_held_clients_follow_their_rules_and_purged_text_is_gone() {
     let minor = client(&w, "Milo Minor", "2015-09-01", CANARY_MINOR);
     let held = client(&w, "Hana Held", "1975-03-03", CANARY_HELD);
     w.services.set_legal_hold(&w.owner, held, true).unwrap();
+    let before = w.services.store.read(|tx| {
+        Ok::<_, crate::store::StoreError>((
+            tx.all::<crate::store::forms::Submission>()?.len(),
+            tx.all::<crate::store::forms::Appointment>()?.len(),
+        ))
+    });
+    assert_eq!(before.unwrap(), (3, 3));
     assert!(w
         .services
         .retention_review(&w.owner, &policy)
@@ -124,6 +164,17 @@ fn adults_minors_and_held_clients_follow_their_rules_and_purged_text_is_gone() {
     w.clock.advance(Duration::days(10));
     let report = w.services.purge_due(&sys, &policy).unwrap();
     assert_eq!((report.clients, report.messages, report.files), (1, 2, 1));
+    let left = w.services.store.read(|tx| {
+        Ok::<_, crate::store::StoreError>((
+            tx.all::<crate::store::forms::Submission>()?.len(),
+            tx.all::<crate::store::forms::Appointment>()?.len(),
+        ))
+    });
+    assert_eq!(
+        left.unwrap(),
+        (2, 2),
+        "the adult's submission and appointment went"
+    );
     assert!(!exists(&w, adult) && exists(&w, minor) && exists(&w, held));
     let file = raw(&w);
     assert_eq!(count(&file, CANARY_ADULT), 0);
@@ -137,7 +188,9 @@ fn adults_minors_and_held_clients_follow_their_rules_and_purged_text_is_gone() {
         .find(|e| e.action == "retention.purge")
         .expect("a tombstone");
     assert!(tombstone.target.contains(&format!("client:{adult}")));
-    assert!(tombstone.target.contains("messages:2 files:1 rule:adult"));
+    assert!(tombstone
+        .target
+        .contains("messages:2 files:1 submissions:1 appointments:1 rule:adult"));
     assert!(
         !tombstone.target.contains("Avery"),
         "the tombstone holds no PHI"
