@@ -165,3 +165,74 @@ impl Services {
         Ok(sent)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::{Clock as _, ManualClock};
+    use crate::crypto::{Keyring, Sealer};
+    use crate::domain::notify::MailSwitch;
+    use crate::domain::SessionTimeouts;
+    use crate::policy::Role;
+    use crate::store::accounts::{Account, AccountStatus};
+    use crate::store::outbox::Notification;
+    use crate::store::Store;
+
+    #[test]
+    fn one_reminder_a_day_before_and_only_if_the_client_wants_email() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
+        let clock = ManualClock::new(OffsetDateTime::now_utc());
+        let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default())
+            .with_mail(MailSwitch {
+                enabled: true,
+                ..Default::default()
+            });
+        let owner = Account::invited(Role::Owner, "Dana", "d@example.org", clock.now());
+        let mut keen = Account::invited(Role::Client, "Kai", "k@example.org", clock.now());
+        keen.status = AccountStatus::Active;
+        keen.email_confirmed_at = Some(clock.now());
+        let mut declined = keen.clone();
+        declined.id = AccountId::generate();
+        declined.email_alerts = false;
+        services
+            .store
+            .write(|tx| {
+                for a in [&owner, &keen, &declined] {
+                    accounts::put(tx, a)?;
+                }
+                Ok::<_, crate::store::StoreError>(())
+            })
+            .unwrap();
+        let owner = Actor::account(owner.id, Role::Owner, None);
+        let soon = chrono::Local::now() + chrono::Duration::hours(30);
+        for client in [keen.id, declined.id] {
+            let date = soon.format("%Y-%m-%d").to_string();
+            let time = soon.format("%H:%M").to_string();
+            let form = NewAppointment {
+                date: &date,
+                time: &time,
+                minutes: "50",
+                setting: "in_person",
+                note: "",
+            };
+            services.add_appointment(&owner, client, form).unwrap();
+        }
+        let job = Actor::System("reminders");
+        assert_eq!(
+            services.send_reminders(&job).unwrap(),
+            0,
+            "30 hours ahead: not yet"
+        );
+        clock.advance(Duration::hours(7));
+        assert_eq!(services.send_reminders(&job).unwrap(), 2);
+        assert_eq!(services.send_reminders(&job).unwrap(), 0, "once each");
+        let queued = services.store.read(|tx| tx.all::<Notification>()).unwrap();
+        assert_eq!(queued.len(), 1, "only the client who wants email gets one");
+        assert_eq!(queued[0].1.account, keen.id);
+        assert!(queued[0].1.mail == Mail::AppointmentReminder);
+    }
+}

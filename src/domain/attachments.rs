@@ -253,6 +253,16 @@ impl StagedFile {
         (record, reference)
     }
 
+    /// The sanitized file name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The id, as a form answer holds it.
+    pub fn id_text(&self) -> String {
+        self.id.to_string()
+    }
+
     /// The message holding this file was committed: keep it.
     pub(super) fn kept(mut self) {
         self.kept = true;
@@ -294,6 +304,12 @@ impl Services {
         file_name: &str,
     ) -> Result<Upload, ServiceError> {
         self.authorize(actor, Action::WriteMessage, Target::Client(client))?;
+        self.new_upload(file_name)
+    }
+
+    /// Starts receiving a file once the caller has checked who may send it (a message's
+    /// writer, or a valid form link).
+    pub(super) fn new_upload(&self, file_name: &str) -> Result<Upload, ServiceError> {
         let name = sanitize_name(file_name);
         let kind = FileKind::from_name(&name).ok_or_else(|| {
             file_error(format!("This kind of file cannot be sent here. {ACCEPTED}"))
@@ -360,6 +376,46 @@ impl Services {
                     "client:{} thread:{thread} attachment:{id}",
                     attachment.client
                 ),
+                Outcome::Ok,
+            )
+        })?;
+        Ok(Download {
+            services: self.clone(),
+            attachment,
+        })
+    }
+
+    /// Opens a file sent with a form, for those who may read the client's submissions.
+    pub fn open_submission_file(
+        &self,
+        actor: &Actor,
+        client: AccountId,
+        submission: crate::store::forms::Id,
+        id: AttachmentId,
+    ) -> Result<Download, ServiceError> {
+        self.authorize(actor, Action::ReadSubmissions, Target::Client(client))?;
+        let (attachment, sub) = self.store.read(|tx| {
+            let a = attachments::get(tx, id)?;
+            let s = tx.get::<crate::store::forms::Submission>(&submission.0)?;
+            Ok::<_, ServiceError>((a, s))
+        })?;
+        let listed = sub.is_some_and(|s| {
+            s.client == client
+                && s.answers
+                    .iter()
+                    .any(|(_, v)| v.first().is_some_and(|f| f == &id.to_string()))
+        });
+        let attachment = attachment
+            .filter(|a| a.client == client && listed)
+            .ok_or(ServiceError::NotFound)?;
+        let now = self.now();
+        self.store.write(|tx| {
+            audit::record(
+                tx,
+                now,
+                actor,
+                "attachment.download",
+                &format!("client:{client} submission:{submission} attachment:{id}"),
                 Outcome::Ok,
             )
         })?;

@@ -140,6 +140,12 @@ impl Services {
                 }
                 _ => return Err(bad()),
             }
+            if fields.iter().filter(|f| f.kind == FieldType::File).count() > 1 {
+                return Err(ServiceError::invalid(
+                    "kind",
+                    "A form can ask for one file; this one already does.",
+                ));
+            }
             let intro = def.current().intro.clone();
             if def.current_used {
                 let version = def.current().version + 1;

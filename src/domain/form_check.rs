@@ -28,12 +28,14 @@ fn check_one(field: &FieldDef, given: &[&str]) -> Option<String> {
                     "Please choose an answer.".into()
                 }
                 FieldType::Signature => "Please type your full name to sign.".into(),
+                FieldType::File => "Please choose a file.".into(),
                 _ => "Please fill this in.".into(),
             }),
             _ => None,
         };
     }
-    if given.len() > 1 && field.kind != FieldType::MultipleChoice {
+    // A file answer is its id and name; every other field but multiple choice has one value.
+    if given.len() > 1 && !matches!(field.kind, FieldType::MultipleChoice | FieldType::File) {
         return Some("Please give one answer.".into());
     }
     let chars = first.chars().count();
@@ -76,6 +78,8 @@ fn check_one(field: &FieldDef, given: &[&str]) -> Option<String> {
         FieldType::Checkbox | FieldType::Consent => {
             (first != "yes").then(|| "Please check the box, or leave it empty.".into())
         }
+        FieldType::File => (first.len() != 32 || !first.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| "Please choose the file again.".into()),
         FieldType::Signature if !(2..=200).contains(&chars) => {
             Some("Please type your full name to sign.".into())
         }

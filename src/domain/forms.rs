@@ -278,9 +278,35 @@ impl Services {
         }))
     }
 
+    /// Starts receiving the file of a form's file question, if the link is open and the
+    /// form asks for a file.
+    pub fn begin_form_upload(
+        &self,
+        token: &str,
+        file_name: &str,
+    ) -> Result<super::attachments::Upload, ServiceError> {
+        match self.open_link(token)? {
+            Ok(open) if open.form.fields.iter().any(|f| f.kind == FieldType::File) => {
+                self.new_upload(file_name)
+            }
+            _ => Err(ServiceError::NotFound),
+        }
+    }
+
     /// Takes a filled form. Checks the link again inside the transaction that stores the
     /// submission and uses the link.
     pub fn submit(&self, token: &str, posted: &Answers, actor: &Actor) -> Result<Id, SubmitError> {
+        self.submit_with_file(token, posted, None, actor)
+    }
+
+    /// `submit`, with the file of the form's file question (received and checked already).
+    pub fn submit_with_file(
+        &self,
+        token: &str,
+        posted: &Answers,
+        file: Option<super::attachments::StagedFile>,
+        actor: &Actor,
+    ) -> Result<Id, SubmitError> {
         let index = self.link_index(token);
         let now = self.now();
         let (link, def) = self.store.read(|tx| {
@@ -295,7 +321,21 @@ impl Services {
             return Err(SubmitError::Link(LinkProblem::Unknown));
         };
         let version = def.current().clone();
-        let clean = form_check::check(&version.fields, posted).map_err(SubmitError::Fields)?;
+        // A file question's answer is only ever the file received with this request.
+        let file_key = version
+            .fields
+            .iter()
+            .find(|f| f.kind == FieldType::File)
+            .map(|f| f.key.clone());
+        let mut posted: Answers = posted
+            .iter()
+            .filter(|(k, _)| Some(k) != file_key.as_ref())
+            .cloned()
+            .collect();
+        if let (Some(key), Some(f)) = (&file_key, &file) {
+            posted.push((key.clone(), vec![f.id_text(), f.name().to_owned()]));
+        }
+        let clean = form_check::check(&version.fields, &posted).map_err(SubmitError::Fields)?;
         let ip = actor.ip().map(|i| i.to_string()).unwrap_or_default();
         let signature = version
             .fields
@@ -324,6 +364,11 @@ impl Services {
                 Some(c) => c,
                 None => self.pending_client(tx, actor, &clean, now)?,
             };
+            if let Some(f) = &file {
+                let zero = crate::store::messages::ThreadId([0; 16]);
+                let (record, _) = f.record(zero, client, 0, client, now);
+                crate::store::attachments::put(tx, &record)?;
+            }
             link.uses += 1;
             link.used_at = Some(now);
             tx.put(&index, &link)?;
@@ -360,6 +405,9 @@ impl Services {
             self.queue_practice_alerts(tx, actor, client, now)?;
             Ok(())
         })?;
+        if let Some(f) = file {
+            f.kept();
+        }
         self.wake_mail();
         Ok(id)
     }

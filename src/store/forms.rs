@@ -52,10 +52,12 @@ pub enum FieldType {
     Consent,
     /// A typed full name; the server records time and IP.
     Signature,
+    /// One file, with the same rules as message attachments.
+    File,
 }
 
 impl FieldType {
-    pub const ALL: [FieldType; 10] = [
+    pub const ALL: [FieldType; 11] = [
         FieldType::ShortText,
         FieldType::LongText,
         FieldType::Email,
@@ -66,6 +68,7 @@ impl FieldType {
         FieldType::Checkbox,
         FieldType::Consent,
         FieldType::Signature,
+        FieldType::File,
     ];
 
     pub fn name(self) -> &'static str {
@@ -80,6 +83,7 @@ impl FieldType {
             FieldType::Checkbox => "checkbox",
             FieldType::Consent => "consent",
             FieldType::Signature => "signature",
+            FieldType::File => "file",
         }
     }
 
@@ -95,6 +99,7 @@ impl FieldType {
             FieldType::Checkbox => "Checkbox",
             FieldType::Consent => "Consent statement (must be checked)",
             FieldType::Signature => "Typed signature",
+            FieldType::File => "File upload (PDF, image, Word or text, one file)",
         }
     }
 

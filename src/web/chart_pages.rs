@@ -17,7 +17,7 @@ use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::appointments::NewAppointment;
 use crate::domain::{ServiceError, Services};
 use crate::policy::{self, AccountId, Action, Decision, Target};
-use crate::store::forms::{Id, Setting};
+use crate::store::forms::{FieldType, Id, Setting};
 
 fn allowed(s: &SignedIn, action: Action, client: AccountId) -> bool {
     policy::decide(&s.actor(), action, Target::Client(client)) == Decision::Allow
@@ -216,24 +216,33 @@ pub async fn submission(
     let client = parse_id(&p.id)?;
     let id = Id::parse(&p.sub).ok_or(AppError::NotFound)?;
     let (sub, version) = services.submission(&s.actor(), client, id)?;
+    let mut files = Vec::new();
     let facts = version
         .fields
         .iter()
         .map(|f| {
-            let given = sub
+            let given: Vec<String> = sub
                 .answers
                 .iter()
                 .find(|(k, _)| k == &f.key)
-                .map(|(_, v)| v.join(", "))
+                .map(|(_, v)| v.clone())
                 .unwrap_or_default();
-            let shown = match (f.kind, given.as_str()) {
-                (_, "") => "—".to_owned(),
-                (
-                    crate::store::forms::FieldType::Checkbox
-                    | crate::store::forms::FieldType::Consent,
-                    "yes",
-                ) => "Checked".to_owned(),
-                _ => given,
+            let shown = match f.kind {
+                _ if given.is_empty() => "—".to_owned(),
+                FieldType::Checkbox | FieldType::Consent => "Checked".to_owned(),
+                FieldType::File => {
+                    let name = given.get(1).cloned().unwrap_or_default();
+                    files.push(link(
+                        &format!(
+                            "/clients/{client}/submissions/{}/files/{}",
+                            sub.id, given[0]
+                        ),
+                        &format!("Download {name}"),
+                        false,
+                    ));
+                    name
+                }
+                _ => given.join(", "),
             };
             (f.label.clone(), shown)
         })
@@ -268,6 +277,7 @@ pub async fn submission(
         vec![
             Section {
                 facts,
+                actions: files,
                 ..Section::default()
             },
             Section {

@@ -66,13 +66,33 @@ pub async fn download(
     let thread = ThreadId::parse(&thread).ok_or(AppError::NotFound)?;
     let file = AttachmentId::parse(&file).ok_or(AppError::NotFound)?;
     let download = services.open_attachment(&s.actor(), thread, file)?;
+    Ok(respond(download))
+}
+
+/// Streams an opened attachment as a download.
+pub(super) fn respond(download: Download) -> HttpResponse {
     let a = &download.attachment;
     let mut resp = HttpResponse::Ok();
     resp.content_type(a.kind.media_type())
         .insert_header(disposition(&a.name))
         .no_chunking(a.size);
     let body = stream::unfold((Some(download), 0u32), next_chunk);
-    Ok(resp.streaming(body))
+    resp.streaming(body)
+}
+
+/// `GET /clients/{id}/submissions/{sub}/files/{file}`: a file sent with a form.
+pub async fn submission_file(
+    req: HttpRequest,
+    s: SignedIn,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    let (client, sub, file) = path.into_inner();
+    let client = crate::policy::AccountId::parse(&client).ok_or(AppError::NotFound)?;
+    let sub = crate::store::forms::Id::parse(&sub).ok_or(AppError::NotFound)?;
+    let file = AttachmentId::parse(&file).ok_or(AppError::NotFound)?;
+    let download = services.open_submission_file(&s.actor(), client, sub, file)?;
+    Ok(respond(download))
 }
 
 #[cfg(test)]

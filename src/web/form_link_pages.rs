@@ -3,13 +3,14 @@
 //! (which never says whose it was).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{Field, FieldKind, MessageView};
 
 use super::error::AppError;
 use super::forms::{form_page, page};
 use super::render::chrome;
-use super::session::{client_ip, csrf_matches, form_token, services};
+use super::session::{client_ip, form_token, services};
+use super::upload::read_post;
 use crate::domain::form_check::Answers;
 use crate::domain::forms::{LinkProblem, OpenForm, SubmitError};
 use crate::policy::Actor;
@@ -36,6 +37,9 @@ pub fn field_for(def: &FieldDef, answers: &Answers, error: Option<&String>) -> F
         },
         FieldType::Checkbox | FieldType::Consent => FieldKind::Check {
             checked: first == "yes",
+        },
+        FieldType::File => FieldKind::File {
+            accept: super::message_pages::ACCEPT,
         },
     };
     let mut field = Field::new(&def.key, &def.label, kind).value(&first);
@@ -147,20 +151,13 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(&req)?;
-    let mut inner = payload.into_inner();
-    let pairs = web::Form::<Vec<(String, String)>>::from_request(&req, &mut inner)
-        .await
-        .map_err(|_| AppError::BadRequest)?
-        .into_inner();
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map_or("", |(_, v)| v.as_str());
-    if !csrf_matches(&req, &services, csrf) {
-        return Err(AppError::Forbidden);
-    }
+    let max = services.limits.attachment_max_bytes;
+    let posted = read_post(&req, payload, max, |_, name| {
+        services.begin_form_upload(&token, name)
+    })
+    .await?;
     let mut answers: Answers = Vec::new();
-    for (k, v) in pairs.into_iter().filter(|(k, _)| k != "csrf") {
+    for (k, v) in posted.pairs.into_iter().filter(|(k, _)| k != "csrf") {
         match answers.iter_mut().find(|(key, _)| key == &k) {
             Some((_, values)) => values.push(v),
             None => answers.push((k, vec![v])),
@@ -169,7 +166,26 @@ pub async fn submit(
     let actor = Actor::Anonymous {
         ip: client_ip(&req),
     };
-    match services.submit(&token, &answers, &actor) {
+    let result = match posted.file_error {
+        // The file was refused: say so next to the file question, keep the rest.
+        Some(crate::domain::ServiceError::Invalid { message, .. }) => {
+            let key = services
+                .open_link(&token)?
+                .ok()
+                .and_then(|o| {
+                    o.form
+                        .fields
+                        .iter()
+                        .find(|f| f.kind == FieldType::File)
+                        .map(|f| f.key.clone())
+                })
+                .unwrap_or_default();
+            Err(SubmitError::Fields(vec![(key, message)]))
+        }
+        Some(other) => Err(SubmitError::Service(other)),
+        None => services.submit_with_file(&token, &answers, posted.file, &actor),
+    };
+    match result {
         Ok(_) => Ok(page(
             StatusCode::OK,
             alcove_frontend::render_message(MessageView {

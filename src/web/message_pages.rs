@@ -44,6 +44,9 @@ fn check_scope(req: &HttpRequest, s: &SignedIn) -> Result<(), AppError> {
     Ok(())
 }
 
+/// What a file chooser offers: the kinds Alcove accepts.
+pub(super) const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.heic,.heif,.docx,.txt,application/pdf,image/png,image/jpeg,image/heic,text/plain,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
 /// The optional file chooser of a message form.
 pub(super) fn file_field(services: &crate::domain::Services) -> Field {
     let mb = services.limits.attachment_max_bytes / (1024 * 1024);
@@ -51,7 +54,7 @@ pub(super) fn file_field(services: &crate::domain::Services) -> Field {
         "file",
         "Attach a file",
         FieldKind::File {
-            accept: ".pdf,.png,.jpg,.jpeg,.heic,.heif,.docx,.txt,application/pdf,image/png,image/jpeg,image/heic,text/plain,application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            accept: ACCEPT,
         },
     )
     .optional()
@@ -247,6 +250,7 @@ pub async fn create_thread(
         fields,
         file,
         file_error,
+        ..
     } = posted;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let f = NewThreadForm {

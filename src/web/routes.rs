@@ -45,6 +45,7 @@ routes! {
     "/clients/{id}/form-links" => { post => chart_pages::create_link }
     "/clients/{id}/form-links/new" => { get => chart_pages::new_link }
     "/clients/{id}/submissions/{sub}" => { get => chart_pages::submission }
+    "/clients/{id}/submissions/{sub}/files/{file}" => { get => file_pages::submission_file }
     "/forms" => { get => form_pages::list, post => form_pages::create }
     "/forms/new" => { get => form_pages::new_form }
     "/forms/{form}" => { get => form_pages::show }

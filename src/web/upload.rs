@@ -16,13 +16,16 @@ use crate::domain::ServiceError;
 
 /// Largest text field accepted (a message is at most 20 000 characters).
 const FIELD_MAX: usize = 128 * 1024;
-/// Most fields a form may have.
-const FIELDS_MAX: usize = 16;
+/// Most values a form may send.
+const FIELDS_MAX: usize = 200;
 
 /// A posted form: its text fields, the file if one was sent and accepted, or why the file
 /// was refused (to show next to the file field).
 pub struct Posted {
+    /// The last value of each field.
     pub fields: HashMap<String, String>,
+    /// Every value in order (a multiple-choice question sends several).
+    pub pairs: Vec<(String, String)>,
     pub file: Option<StagedFile>,
     pub file_error: Option<ServiceError>,
 }
@@ -65,13 +68,15 @@ pub async fn read_post(
 ) -> Result<Posted, AppError> {
     if !is_multipart(req) {
         let mut inner = payload.into_inner();
-        let form = web::Form::<HashMap<String, String>>::from_request(req, &mut inner)
+        let pairs = web::Form::<Vec<(String, String)>>::from_request(req, &mut inner)
             .await
             .map_err(|_| AppError::BadRequest)?
             .into_inner();
+        let form: HashMap<String, String> = pairs.iter().cloned().collect();
         check_token(req, &form)?;
         return Ok(Posted {
             fields: form,
+            pairs,
             file: None,
             file_error: None,
         });
@@ -81,6 +86,7 @@ pub async fn read_post(
     let mut seen: u64 = 0;
     let mut multipart = Multipart::new(req.headers(), payload);
     let mut fields = HashMap::new();
+    let mut pairs = Vec::new();
     let mut start = Some(start);
     let mut file = None;
     let mut file_error = None;
@@ -93,7 +99,7 @@ pub async fn read_post(
             .map(str::to_owned);
         match file_name {
             None => {
-                if fields.len() >= FIELDS_MAX {
+                if pairs.len() >= FIELDS_MAX {
                     return Err(AppError::BadRequest);
                 }
                 let mut value = Vec::new();
@@ -106,6 +112,7 @@ pub async fn read_post(
                     }
                 }
                 let value = String::from_utf8(value).map_err(|_| AppError::BadRequest)?;
+                pairs.push((name.clone(), value.clone()));
                 fields.insert(name, value);
             }
             // A file input left empty.
@@ -142,6 +149,7 @@ pub async fn read_post(
     check_token(req, &fields)?;
     Ok(Posted {
         fields,
+        pairs,
         file,
         file_error,
     })

@@ -291,7 +291,8 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
             }
         }
         // Submissions are clinical: clinicians and the owner; {sub} does not exist.
-        ("get", "/clients/{id}/submissions/{sub}") => {
+        ("get", "/clients/{id}/submissions/{sub}")
+        | ("get", "/clients/{id}/submissions/{sub}/files/{file}") => {
             if matches!(who, Clinician | Owner) {
                 404
             } else {

@@ -266,3 +266,105 @@ fn of_50_concurrent_answers_to_a_single_use_link_exactly_one_is_accepted() {
     );
     let _ = location;
 }
+
+#[test]
+fn a_form_can_ask_for_a_file_which_the_practice_downloads_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let (client_id, _c) = client_with_portal(&mut owner, &server, "Kim Ray", "kim@example.org");
+
+    // The builder: a new form with a text question and a file question.
+    let new = owner.get("/forms/new");
+    let made = owner.post(
+        "/forms",
+        &new.body,
+        &[("name", "Insurance card"), ("intro", "")],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let form_path = location(&made).to_owned();
+    for (label, kind) in [
+        ("Insurer", "short_text"),
+        ("Photo or scan of the card", "file"),
+    ] {
+        let page = owner.get(&format!("{form_path}/fields/new"));
+        let added = owner.post(
+            &format!("{form_path}/fields"),
+            &page.body,
+            &[
+                ("label", label),
+                ("kind", kind),
+                ("required", "yes"),
+                ("help", ""),
+                ("options", ""),
+            ],
+        );
+        assert_eq!(added.status, 303, "{}", added.body);
+    }
+    let page = owner.get(&format!("{form_path}/fields/new"));
+    let second = owner.post(
+        &format!("{form_path}/fields"),
+        &page.body,
+        &[
+            ("label", "Another"),
+            ("kind", "file"),
+            ("required", "no"),
+            ("help", ""),
+            ("options", ""),
+        ],
+    );
+    assert!(
+        second.status == 400 && second.body.contains("one file"),
+        "one file per form"
+    );
+    let form = form_path.trim_start_matches("/forms/").to_owned();
+    let new_link = owner.get(&format!("/clients/{client_id}/form-links/new"));
+    let made = owner.post(
+        &format!("/clients/{client_id}/form-links"),
+        &new_link.body,
+        &[("form", &form), ("single_use", "yes")],
+    );
+    let link = shown_link(&made.body);
+
+    let mut phone = Visitor::new(&server);
+    let page = phone.get(&link);
+    assert!(page.body.contains("multipart/form-data") && page.body.contains("type=\"file\""));
+    let refused = phone.post_multipart(
+        &link,
+        &page.body,
+        &[("q1", "CANARY-insurer-51a")],
+        Some(("card.pdf", b"MZ not a pdf")),
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("its contents are not")
+            && refused.body.contains("CANARY-insurer-51a")
+    );
+    let card = b"%PDF-1.4\nCANARY-card-bytes-88e0\n%%EOF\n".to_vec();
+    let sent = phone.post_multipart(
+        &link,
+        &page.body,
+        &[("q1", "Blue Shield")],
+        Some(("card.pdf", &card)),
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+
+    let chart = owner.get(&format!("/clients/{client_id}")).body;
+    let at = chart.find("/submissions/").unwrap();
+    let start = chart[..at].rfind('"').unwrap() + 1;
+    let end = at + chart[at..].find('"').unwrap();
+    let view = owner.get(&chart[start..end]).body;
+    assert!(
+        view.contains("Blue Shield") && view.contains("Download card.pdf"),
+        "{view}"
+    );
+    let at = view.find("/files/").unwrap();
+    let start = view[..at].rfind('"').unwrap() + 1;
+    let end = at + view[at..].find('"').unwrap();
+    let got = owner.get(&view[start..end]);
+    assert!(got.status == 200 && got.bytes == card);
+    server.stop();
+    let raw = std::fs::read(data.join("alcove.redb")).unwrap();
+    assert_eq!(count(&raw, "CANARY-card-bytes-88e0"), 0);
+}

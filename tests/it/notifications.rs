@@ -236,11 +236,52 @@ fn mail_goes_out_over_starttls_to_a_server_with_its_own_certificate_authority() 
             ("ALCOVE_SMTP__RETRY_SECONDS", "1"),
         ],
     );
-    let _owner = set_up_owner(&server);
+    let mut owner = set_up_owner(&server).visitor;
     let link = confirmation_path(&sink, OWNER_EMAIL);
     assert!(link.starts_with("/confirm-email/"));
+    confirm(&mut Visitor::new(&server), &link);
+
+    // A public intake answer: the owner is told, PHI-free.
+    let forms = owner.get("/forms").body;
+    let at = forms.find(">Intake<").unwrap();
+    let href = forms[..at].rfind("/forms/").unwrap();
+    let intake = forms[href..href + "/forms/".len() + 32].to_owned();
+    let page = owner.get(&intake);
+    let made = owner.post(&format!("{intake}/public-link"), &page.body, &[]);
+    let at = made.body.find("/f/").unwrap();
+    let form_link = made.body[at..at + made.body[at..].find('<').unwrap()].to_owned();
+    let mut stranger = Visitor::new(&server);
+    let form = stranger.get(&form_link);
+    let sent = stranger.post(
+        &form_link,
+        &form.body,
+        &[
+            ("legal_name", NAME_CANARY),
+            ("email", "new@example.org"),
+            ("date_of_birth", "1990-01-01"),
+            ("emergency_contact", "Someone 555 010 2000"),
+            ("reason", BODY_CANARY),
+            ("prior_therapy", "No"),
+        ],
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let mut told = None;
+    for _ in 0..100 {
+        told = sink
+            .messages()
+            .into_iter()
+            .find(|m| to(m, OWNER_EMAIL) && m.contains("A form was submitted"));
+        if told.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let told = plain(&told.expect("the owner is told of the form"));
+    assert!(!told.contains(NAME_CANARY) && !told.contains(BODY_CANARY) && !told.contains("Intake"));
     assert!(
-        sink.messages()[0].contains("Please confirm your email address"),
+        sink.messages()
+            .iter()
+            .any(|m| m.contains("Please confirm your email address")),
         "delivered after STARTTLS (the server takes no mail without it)"
     );
 }
