@@ -39,7 +39,7 @@ pub fn field_for(def: &FieldDef, answers: &Answers, error: Option<&String>) -> F
             checked: first == "yes",
         },
         FieldType::File => FieldKind::File {
-            accept: super::message_pages::ACCEPT,
+            accept: super::upload::ACCEPT,
         },
     };
     let mut field = Field::new(&def.key, &def.label, kind).value(&first);

@@ -15,7 +15,7 @@ use super::forms::{
 use super::practice_pages::{link, panel};
 use super::render::{chrome, human_size, human_time};
 use super::session::{form_token, services, Checked, SignedIn};
-use super::upload::{read_post, Posted};
+use super::upload::{file_field, read_post, Posted};
 use crate::domain::ServiceError;
 use crate::policy::{AccountId, Actor, Role};
 use crate::store::messages::{MessageKind, ThreadId};
@@ -42,25 +42,6 @@ fn check_scope(req: &HttpRequest, s: &SignedIn) -> Result<(), AppError> {
     };
     services.authorize(&actor, crate::policy::Action::ListThreads, scope)?;
     Ok(())
-}
-
-/// What a file chooser offers: the kinds Alcove accepts.
-pub(super) const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.heic,.heif,.docx,.txt,application/pdf,image/png,image/jpeg,image/heic,text/plain,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-
-/// The optional file chooser of a message form.
-pub(super) fn file_field(services: &crate::domain::Services) -> Field {
-    let mb = services.limits.attachment_max_bytes / (1024 * 1024);
-    Field::new(
-        "file",
-        "Attach a file",
-        FieldKind::File {
-            accept: ACCEPT,
-        },
-    )
-    .optional()
-    .help(&format!(
-        "PDF, PNG, JPEG, HEIC, Word (.docx) or plain text (.txt), up to {mb} MB. If this page comes back with a problem, choose the file again."
-    ))
 }
 
 fn parse_thread(id: &str) -> Result<ThreadId, AppError> {

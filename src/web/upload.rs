@@ -13,6 +13,7 @@ use super::error::AppError;
 use super::session::{csrf_matches, services};
 use crate::domain::attachments::{StagedFile, Upload};
 use crate::domain::ServiceError;
+use alcove_frontend::{Field, FieldKind};
 
 /// Largest text field accepted (a message is at most 20 000 characters).
 const FIELD_MAX: usize = 128 * 1024;
@@ -193,4 +194,23 @@ async fn drain(
         }
     }
     Ok(())
+}
+
+/// What a file chooser offers: the kinds Alcove accepts.
+pub const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.heic,.heif,.docx,.txt,application/pdf,image/png,image/jpeg,image/heic,text/plain,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// The optional file chooser of a message form.
+pub fn file_field(services: &crate::domain::Services) -> Field {
+    let mb = services.limits.attachment_max_bytes / (1024 * 1024);
+    Field::new(
+        "file",
+        "Attach a file",
+        FieldKind::File {
+            accept: ACCEPT,
+        },
+    )
+    .optional()
+    .help(&format!(
+        "PDF, PNG, JPEG, HEIC, Word (.docx) or plain text (.txt), up to {mb} MB. If this page comes back with a problem, choose the file again."
+    ))
 }

@@ -1,0 +1,120 @@
+//! `[smtp]`: the mail server for PHI-free email alerts, and the `Secret` wrapper that keeps
+//! its password out of every printout.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::ConfigError;
+
+/// The mail server used for PHI-free email alerts. Without `host`, no email is sent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// The mail server's name, for example `smtp.example.org`.
+    pub host: Option<String>,
+    /// Defaults to 587 for `starttls`, 465 for `tls`, 25 for `none`.
+    pub port: Option<u16>,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    /// Never logged or shown; prefer the `ALCOVE_SMTP__PASSWORD` environment variable.
+    pub password: Option<Secret>,
+    /// The sender, for example `Portal <portal@example.org>`.
+    pub from: Option<String>,
+    /// Extra certificate authority (PEM) to trust for the mail server, for a relay with
+    /// its own certificate.
+    pub ca_file: Option<PathBuf>,
+    /// First wait before retrying a failed send; doubles each time, up to an hour.
+    pub retry_seconds: u32,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: None,
+            security: SmtpSecurity::Starttls,
+            username: None,
+            password: None,
+            from: None,
+            ca_file: None,
+            retry_seconds: 30,
+        }
+    }
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587); refused if the server cannot.
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a mail server on this machine (localhost).
+    None,
+}
+
+impl SmtpConfig {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        })
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        let Some(host) = &self.host else {
+            return Ok(());
+        };
+        let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1");
+        if self.security == SmtpSecurity::None && !loopback {
+            return Err(ConfigError::Invalid(
+                "`smtp.security = \"none\"` is only allowed for a mail server on this machine (`smtp.host` localhost, 127.0.0.1 or ::1); use \"starttls\" or \"tls\"".into(),
+            ));
+        }
+        if self.username.is_some() != self.password.is_some() {
+            return Err(ConfigError::Invalid(
+                "`smtp.username` and `smtp.password` go together: set both or neither".into(),
+            ));
+        }
+        match &self.from {
+            Some(from) if from.parse::<lettre::message::Mailbox>().is_ok() => {}
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "`smtp.from` must be a sender address such as `Portal <portal@example.org>` when `smtp.host` is set".into(),
+                ))
+            }
+        }
+        if self.retry_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "`smtp.retry_seconds` must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A configuration value that must never be printed (the mail password).
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl From<String> for Secret {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
