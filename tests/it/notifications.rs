@@ -285,3 +285,47 @@ fn mail_goes_out_over_starttls_to_a_server_with_its_own_certificate_authority() 
         "delivered after STARTTLS (the server takes no mail without it)"
     );
 }
+
+#[test]
+fn a_failed_backup_shows_on_the_dashboard_and_the_owner_is_emailed() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let sink = SmtpSink::start(port, dir.path());
+    let mut env = smtp_env(port);
+    // A folder that cannot exist: the copy there fails.
+    env.push(("ALCOVE_BACKUP__FOLDERS", "[\"/dev/null/alcove\"]".into()));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_with(&data, &[], &pairs);
+    let mut owner = set_up_owner(&server).visitor;
+    confirm(
+        &mut Visitor::new(&server),
+        &confirmation_path(&sink, OWNER_EMAIL),
+    );
+
+    let out = crate::kit::alcove(&data)
+        .args(["backup", "now"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the failed copy fails the command");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/dev/null/alcove"));
+    assert!(
+        owner.get("/home").body.contains("FAILED"),
+        "the dashboard says so"
+    );
+    let mut told = false;
+    for _ in 0..100 {
+        told = sink
+            .messages()
+            .iter()
+            .any(|m| to(m, OWNER_EMAIL) && m.contains("A scheduled task of your portal failed"));
+        if told {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(told, "the owner is emailed");
+}
