@@ -299,6 +299,25 @@ fn damaged_wrong_key_and_foreign_files_are_refused_and_nothing_changes() {
         ],
     );
     assert!(!ok && text.contains("not empty"), "{text}");
+    // With --force the old contents are moved aside, never deleted.
+    let (ok, text) = run(
+        &other.data,
+        &[
+            "restore",
+            backup.to_str().unwrap(),
+            "--identity",
+            init.recovery.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(ok && text.contains("moved to"), "{text}");
+    let aside = text
+        .lines()
+        .find_map(|l| l.strip_prefix("The folder's previous contents were moved to "))
+        .unwrap()
+        .trim_end_matches('.');
+    assert!(Path::new(aside).join("keyring.age").exists());
+    assert!(other.data.join("keyring.age").exists());
 }
 
 #[test]
