@@ -49,3 +49,14 @@ pub fn human(t: time::OffsetDateTime) -> String {
         .format(&fmt)
         .unwrap_or_else(|_| t.to_string())
 }
+
+/// Formats a time in this computer's time zone, which is the practice's (appointments are
+/// entered that way): `2026-11-24 14:30`.
+pub fn human_local(t: time::OffsetDateTime) -> String {
+    use chrono::TimeZone as _;
+    chrono::Local
+        .timestamp_opt(t.unix_timestamp(), 0)
+        .single()
+        .map(|l| l.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| human(t))
+}

@@ -55,7 +55,7 @@ pub fn chart_sections(
             .into_iter()
             .map(|a| {
                 vec![
-                    Cell::Text(human_time(a.starts_at)),
+                    Cell::Text(crate::clock::human_local(a.starts_at)),
                     Cell::Text(format!("{} min", a.minutes)),
                     Cell::Text(setting_word(a.setting).into()),
                     Cell::Text(a.note),
@@ -72,7 +72,7 @@ pub fn chart_sections(
             table: (!rows.is_empty()).then(|| TableSpec {
                 caption: "Upcoming appointments".into(),
                 headers: vec![
-                    "When".into(),
+                    "When (practice time)".into(),
                     "Length".into(),
                     "Where".into(),
                     "Note".into(),

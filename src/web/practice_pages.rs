@@ -74,7 +74,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
                 table: Some(TableSpec {
                     caption: "Your upcoming appointments".into(),
                     headers: vec![
-                        "When".into(),
+                        "When (practice time)".into(),
                         "Length".into(),
                         "Where".into(),
                         "Details".into(),
@@ -83,7 +83,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
                         .into_iter()
                         .map(|a| {
                             vec![
-                                Cell::Text(super::render::human_time(a.starts_at)),
+                                Cell::Text(crate::clock::human_local(a.starts_at)),
                                 Cell::Text(format!("{} minutes", a.minutes)),
                                 Cell::Text(match a.setting {
                                     crate::store::forms::Setting::InPerson => "In person".into(),
