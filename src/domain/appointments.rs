@@ -128,6 +128,7 @@ impl Services {
             Action::ManageAppointments
         };
         self.authorize(actor, action, Target::Client(client))?;
+        self.audit_read(actor, action, Target::Client(client))?;
         let now = self.now();
         let mut all: Vec<Appointment> = self
             .store
@@ -168,29 +169,24 @@ impl Services {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::clock::{Clock as _, ManualClock};
-    use crate::crypto::{Keyring, Sealer};
+    use crate::clock::Clock as _;
+    use crate::domain::testing::services_at;
+
     use crate::domain::notify::MailSwitch;
-    use crate::domain::SessionTimeouts;
+
     use crate::policy::Role;
     use crate::store::accounts::{Account, AccountStatus};
     use crate::store::outbox::Notification;
-    use crate::store::Store;
 
     #[test]
     fn one_reminder_a_day_before_and_only_if_the_client_wants_email() {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
-        let clock = ManualClock::new(OffsetDateTime::now_utc());
-        let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default())
-            .with_mail(MailSwitch {
-                enabled: true,
-                ..Default::default()
-            });
+        let (_dir, services, clock) = services_at(OffsetDateTime::now_utc());
+        let services = services.with_mail(MailSwitch {
+            enabled: true,
+            ..Default::default()
+        });
         let owner = Account::invited(Role::Owner, "Dana", "d@example.org", clock.now());
         let mut keen = Account::invited(Role::Client, "Kai", "k@example.org", clock.now());
         keen.status = AccountStatus::Active;

@@ -357,8 +357,9 @@ impl Services {
             let m = messages::message(tx, a.thread, a.message)?;
             Ok((Some(a), m))
         })?;
+        // Files sent with forms (message 0) are reached only through their submission.
         let attachment = attachment
-            .filter(|a| a.thread == thread)
+            .filter(|a| a.thread == thread && a.message != 0)
             .ok_or(ServiceError::NotFound)?;
         let target = Target::Client(attachment.client);
         self.authorize(actor, Action::ReadThread, target)?;

@@ -156,15 +156,14 @@ impl Services {
 mod tests {
     use super::*;
     use crate::clock::{Clock, ManualClock};
-    use crate::crypto::{Keyring, Sealer};
-    use crate::domain::SessionTimeouts;
+    use crate::domain::testing::services_at;
+
     use crate::policy::Role;
     use crate::store::accounts;
     use crate::store::accounts::{Account, ClientProfile};
     use crate::store::messages::ThreadId;
     use crate::store::practice::AutoReply;
-    use crate::store::Store;
-    use std::sync::Arc;
+
     use time::Duration;
 
     fn world() -> (
@@ -175,11 +174,7 @@ mod tests {
         Actor,
         ThreadId,
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
-        let clock = ManualClock::new(time::macros::datetime!(2026-03-02 09:00 UTC));
-        let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default());
+        let (dir, services, clock) = services_at(time::macros::datetime!(2026-03-02 09:00 UTC));
         let owner = Account::invited(Role::Owner, "Dana", "d@example.org", clock.now());
         let client = Account::invited(Role::Client, "Jo", "j@example.org", clock.now());
         services

@@ -204,7 +204,10 @@ impl Services {
         client: Option<AccountId>,
     ) -> Result<Vec<(FormLink, LinkState)>, ServiceError> {
         match client {
-            Some(c) => self.authorize(actor, Action::SendFormLink, Target::Client(c))?,
+            Some(c) => {
+                self.authorize(actor, Action::SendFormLink, Target::Client(c))?;
+                self.audit_read(actor, Action::SendFormLink, Target::Client(c))?;
+            }
             None => self.authorize(actor, Action::ManageForms, Target::Practice)?,
         }
         let now = self.now();

@@ -1,22 +1,15 @@
 //! Links expire on an injected clock; editing a form with answers makes a new version and
 //! the old answers keep theirs.
 
-use std::sync::Arc;
-
 use time::macros::datetime;
 
 use super::*;
 use crate::clock::{Clock as _, ManualClock};
-use crate::crypto::{Keyring, Sealer};
 use crate::domain::form_builder::{Change, FieldInput};
-use crate::domain::SessionTimeouts;
-use crate::store::Store;
+use crate::domain::testing::services_at;
 
 fn world() -> (tempfile::TempDir, Services, ManualClock, Actor, AccountId) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
-    let clock = ManualClock::new(datetime!(2026-04-01 09:00 UTC));
-    let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default());
+    let (dir, services, clock) = services_at(datetime!(2026-04-01 09:00 UTC));
     let owner = Account::invited(Role::Owner, "Dana", "d@example.org", clock.now());
     let client = Account::invited(Role::Client, "Jo", "j@example.org", clock.now());
     services

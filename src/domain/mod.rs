@@ -149,3 +149,25 @@ impl Services {
         Ok(())
     }
 }
+
+/// What the services' own tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::Arc;
+
+    use super::{Services, SessionTimeouts};
+    use crate::clock::ManualClock;
+    use crate::crypto::{Keyring, Sealer};
+    use crate::store::Store;
+
+    /// Services on a new store in a temporary folder (kept alive by the `TempDir`), with a
+    /// clock the test moves.
+    pub fn services_at(start: time::OffsetDateTime) -> (tempfile::TempDir, Services, ManualClock) {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
+        let clock = ManualClock::new(start);
+        let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default());
+        (dir, services, clock)
+    }
+}

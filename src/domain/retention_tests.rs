@@ -1,18 +1,15 @@
 //! Retention with an injected clock: the adult and minor rules, a legal hold, the
 //! tombstone, the review list, the audit period, and purged text gone from the file.
 
-use std::sync::Arc;
-
 use time::macros::datetime;
 use time::Duration;
 
 use super::*;
 use crate::clock::{Clock as _, ManualClock};
-use crate::crypto::{Keyring, Sealer};
+use crate::domain::audit as chain;
 use crate::domain::clients::NewClient;
-use crate::domain::{audit as chain, SessionTimeouts};
+use crate::domain::testing::services_at;
 use crate::store::accounts::Account;
-use crate::store::Store;
 
 const CANARY_ADULT: &str = "CANARY-retention-adult-4c1d";
 const CANARY_MINOR: &str = "CANARY-retention-minor-8e2a";
@@ -32,10 +29,7 @@ struct World {
 }
 
 fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
-    let clock = ManualClock::new(datetime!(2026-01-05 10:00 UTC));
-    let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default());
+    let (dir, services, clock) = services_at(datetime!(2026-01-05 10:00 UTC));
     let owner = Account::invited(Role::Owner, "Dana", "d@example.org", clock.now());
     services
         .store

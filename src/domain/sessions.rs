@@ -157,19 +157,14 @@ impl Services {
 mod tests {
     use super::*;
     use crate::clock::{Clock, ManualClock};
-    use crate::crypto::{Keyring, Sealer};
-    use crate::domain::SessionTimeouts;
+    use crate::domain::testing::services_at;
+
     use crate::policy::AccountId;
-    use crate::store::Store;
-    use std::sync::Arc;
+
     use time::Duration;
 
     fn world(role: Role) -> (tempfile::TempDir, Services, ManualClock, Account) {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
-        let clock = ManualClock::new(OffsetDateTime::now_utc());
-        let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default());
+        let (dir, services, clock) = services_at(OffsetDateTime::now_utc());
         let account = Account {
             id: AccountId::generate(),
             role,

@@ -73,6 +73,7 @@ impl Services {
         client: AccountId,
     ) -> Result<PreferenceHistory, ServiceError> {
         self.authorize(actor, Action::ReadSubmissions, Target::Client(client))?;
+        self.audit_read(actor, Action::ReadSubmissions, Target::Client(client))?;
         Ok(self
             .store
             .read(|tx| tx.get::<PreferenceHistory>(&client.0))?

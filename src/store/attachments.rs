@@ -16,34 +16,10 @@ use crate::policy::AccountId;
 /// Bytes per sealed chunk.
 pub const CHUNK: usize = 256 * 1024;
 
-/// An attachment's opaque id: 128 random bits, shown as hex.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct AttachmentId(pub [u8; 16]);
-
-impl AttachmentId {
-    pub fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        crate::crypto::random::fill(&mut bytes);
-        Self(bytes)
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        let bytes = hex::decode(text).ok()?;
-        Some(Self(bytes.try_into().ok()?))
-    }
-}
-
-impl std::fmt::Display for AttachmentId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl std::fmt::Debug for AttachmentId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AttachmentId({self})")
-    }
-}
+opaque_id!(
+    /// An attachment's opaque id: 128 random bits, shown as hex.
+    AttachmentId
+);
 
 /// The kinds of file Alcove accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,33 +9,10 @@ use super::record::{Record, WriteTx};
 use super::tables::{self, Table};
 use crate::policy::AccountId;
 
-/// 128 random bits, shown as hex: forms, links, submissions, appointments.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Id(pub [u8; 16]);
-
-impl Id {
-    pub fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        crate::crypto::random::fill(&mut bytes);
-        Self(bytes)
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(Self(hex::decode(text).ok()?.try_into().ok()?))
-    }
-}
-
-impl std::fmt::Display for Id {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl std::fmt::Debug for Id {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Id({self})")
-    }
-}
+opaque_id!(
+    /// 128 random bits, shown as hex: forms, links, submissions, appointments.
+    Id
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

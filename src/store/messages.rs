@@ -9,34 +9,10 @@ use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
 use crate::policy::AccountId;
 
-/// A thread's opaque id: 128 random bits, shown as hex.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ThreadId(pub [u8; 16]);
-
-impl ThreadId {
-    pub fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        crate::crypto::random::fill(&mut bytes);
-        Self(bytes)
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        let bytes = hex::decode(text).ok()?;
-        Some(Self(bytes.try_into().ok()?))
-    }
-}
-
-impl std::fmt::Display for ThreadId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl std::fmt::Debug for ThreadId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ThreadId({self})")
-    }
-}
+opaque_id!(
+    /// A thread's opaque id: 128 random bits, shown as hex.
+    ThreadId
+);
 
 /// Who a message is visible to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

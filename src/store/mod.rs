@@ -3,6 +3,42 @@
 //! Writes are durable when `Store::write` returns (redb's default immediate durability);
 //! callers acknowledge a change to a person only after that.
 
+/// An opaque id: 128 random bits, shown (and parsed from URLs) as hex.
+macro_rules! opaque_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+        )]
+        pub struct $name(pub [u8; 16]);
+
+        impl $name {
+            pub fn generate() -> Self {
+                let mut bytes = [0u8; 16];
+                crate::crypto::random::fill(&mut bytes);
+                Self(bytes)
+            }
+
+            /// Parses the hex form used in URLs; anything else is `None`.
+            pub fn parse(text: &str) -> Option<Self> {
+                Some(Self(hex::decode(text).ok()?.try_into().ok()?))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&hex::encode(self.0))
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({self})", stringify!($name))
+            }
+        }
+    };
+}
+
 pub mod accounts;
 pub mod attachments;
 pub mod audit;

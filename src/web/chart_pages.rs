@@ -8,9 +8,7 @@ use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::forms::{
-    field_errors, form_page, nav, page, see_other, AppointmentForm, LinkForm, TokenOnly,
-};
+use super::forms::{see_other, signed_in_form, AppointmentForm, FormText, LinkForm, TokenOnly};
 use super::practice_pages::{link, panel, parse_id};
 use super::render::human_time;
 use super::session::{form_token, services, Checked, SignedIn};
@@ -301,14 +299,13 @@ fn link_page(
     status: StatusCode,
     e: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let (_, services) = services(req)?;
     let forms: Vec<(String, String)> = services
         .forms(&s.actor())?
         .into_iter()
         .map(|f| (f.id.to_string(), f.name))
         .collect();
-    let mut fields = vec![
+    let fields = vec![
         Field::new("form", "Form", FieldKind::Select(forms)).value(&f.form),
         Field::new(
             "single_use",
@@ -320,20 +317,15 @@ fn link_page(
         )
         .value(&f.single_use),
     ];
-    let general = field_errors(&mut fields, e)?;
-    let mut p = form_page(
-        &state,
-        "Send a form",
-        "Send a form",
-        &format!("/clients/{client}/form-links"),
-        &csrf,
-        fields,
-        "Create link",
-    );
-    p.nav = Some(nav(&s.0, &csrf, "/clients"));
-    p.intro = vec!["You get a link to give the client (by the portal, a text message or in person). It works for 7 days without an account.".into()];
-    p.error = general;
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    let text = FormText {
+        current: "/clients",
+        title: "Send a form",
+        heading: "Send a form",
+        action: &format!("/clients/{client}/form-links"),
+        submit: "Create link",
+        intro: vec!["You get a link to give the client (by the portal, a text message or in person). It works for 7 days without an account.".into()],
+    };
+    signed_in_form(req, s, text, fields, e, status)
 }
 
 /// `GET /clients/{id}/form-links/new`.
@@ -390,9 +382,7 @@ fn appointment_page(
     status: StatusCode,
     e: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
-    let mut fields = vec![
+    let fields = vec![
         Field::new("date", "Date", FieldKind::Date).value(&f.date),
         Field::new("time", "Time (24-hour, practice time)", FieldKind::Text)
             .value(&f.time)
@@ -411,19 +401,15 @@ fn appointment_page(
             .value(&f.note)
             .optional(),
     ];
-    let general = field_errors(&mut fields, e)?;
-    let mut p = form_page(
-        &state,
-        "Appointment",
-        "Add an appointment",
-        &format!("/clients/{client}/appointments"),
-        &csrf,
-        fields,
-        "Save appointment",
-    );
-    p.nav = Some(nav(&s.0, &csrf, "/clients"));
-    p.error = general;
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    let text = FormText {
+        current: "/clients",
+        title: "Appointment",
+        heading: "Add an appointment",
+        action: &format!("/clients/{client}/appointments"),
+        submit: "Save appointment",
+        intro: Vec::new(),
+    };
+    signed_in_form(req, s, text, fields, e, status)
 }
 
 /// `GET /clients/{id}/appointments/new`.

@@ -7,9 +7,7 @@ use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::forms::{
-    field_errors, form_page, nav, page, see_other, FieldForm, NewFormForm, TokenOnly,
-};
+use super::forms::{see_other, signed_in_form, FieldForm, FormText, NewFormForm, TokenOnly};
 use super::practice_pages::{link, panel};
 use super::render::human_time;
 use super::session::{form_token, services, Checked, SignedIn};
@@ -59,9 +57,7 @@ fn new_form_page(
     status: StatusCode,
     e: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
-    let mut fields = vec![
+    let fields = vec![
         Field::new("name", "Form name", FieldKind::Text).value(&f.name),
         Field::new(
             "intro",
@@ -71,19 +67,15 @@ fn new_form_page(
         .value(&f.intro)
         .optional(),
     ];
-    let general = field_errors(&mut fields, e)?;
-    let mut p = form_page(
-        &state,
-        "New form",
-        "Create a form",
-        "/forms",
-        &csrf,
-        fields,
-        "Create form",
-    );
-    p.nav = Some(nav(&s.0, &csrf, "/forms"));
-    p.error = general;
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    let text = FormText {
+        current: "/forms",
+        title: "New form",
+        heading: "Create a form",
+        action: "/forms",
+        submit: "Create form",
+        intro: Vec::new(),
+    };
+    signed_in_form(req, s, text, fields, e, status)
 }
 
 /// `GET /forms/new`.
@@ -240,13 +232,11 @@ fn field_page(
     status: StatusCode,
     e: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
     let types = FieldType::ALL
         .iter()
         .map(|t| (t.name().to_owned(), t.label().to_owned()))
         .collect();
-    let mut fields = vec![
+    let fields = vec![
         Field::new("label", "Question", FieldKind::LongText).value(&f.label),
         Field::new("kind", "Type of answer", FieldKind::Select(types)).value(&f.kind),
         Field::new(
@@ -269,27 +259,23 @@ fn field_page(
         .value(&f.options)
         .optional(),
     ];
-    let general = field_errors(&mut fields, e)?;
     let action = match n {
         Some(i) => format!("/forms/{form}/fields/{i}"),
         None => format!("/forms/{form}/fields"),
     };
-    let mut p = form_page(
-        &state,
-        "Question",
-        if n.is_some() {
+    let text = FormText {
+        current: "/forms",
+        title: "Question",
+        heading: if n.is_some() {
             "Edit a question"
         } else {
             "Add a question"
         },
-        &action,
-        &csrf,
-        fields,
-        "Save question",
-    );
-    p.nav = Some(nav(&s.0, &csrf, "/forms"));
-    p.error = general;
-    Ok(page(status, alcove_frontend::render_form(p), c))
+        action: &action,
+        submit: "Save question",
+        intro: Vec::new(),
+    };
+    signed_in_form(req, s, text, fields, e, status)
 }
 
 /// `GET /forms/{form}/fields/new`.

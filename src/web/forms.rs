@@ -187,7 +187,7 @@ pub fn see_other(to: &str, cookies: &[Cookie<'static>]) -> HttpResponse {
 }
 
 /// Puts an error message next to the named field.
-pub fn mark_error(fields: &mut [Field], name: &str, message: String) -> bool {
+fn mark_error(fields: &mut [Field], name: &str, message: String) -> bool {
     match fields.iter_mut().find(|f| f.name == name) {
         Some(f) => {
             f.error = Some(message);
@@ -220,4 +220,43 @@ pub fn field_errors(
         }
         Some(other) => return Err(other.into()),
     })
+}
+
+/// What a signed-in form page says around its fields.
+pub struct FormText<'a> {
+    /// The navigation entry to mark as current.
+    pub current: &'a str,
+    pub title: &'a str,
+    pub heading: &'a str,
+    pub action: &'a str,
+    pub submit: &'a str,
+    pub intro: Vec<String>,
+}
+
+/// A signed-in page with one form: each error next to its field (or above the form), the
+/// navigation, and the form token.
+pub fn signed_in_form(
+    req: &actix_web::HttpRequest,
+    s: &super::session::SignedIn,
+    text: FormText<'_>,
+    mut fields: Vec<Field>,
+    error: Option<crate::domain::ServiceError>,
+    status: StatusCode,
+) -> Result<HttpResponse, super::error::AppError> {
+    let (state, services) = super::session::services(req)?;
+    let (csrf, cookie) = super::session::form_token(req, &services);
+    let general = field_errors(&mut fields, error)?;
+    let mut p = form_page(
+        &state,
+        text.title,
+        text.heading,
+        text.action,
+        &csrf,
+        fields,
+        text.submit,
+    );
+    p.nav = Some(nav(&s.0, &csrf, text.current));
+    p.intro = text.intro;
+    p.error = general;
+    Ok(page(status, alcove_frontend::render_form(p), cookie))
 }

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::error::AppError;
 use super::forms::{
-    field_errors, form_page, nav, page, see_other, NewThreadForm, NoteForm, TokenOnly,
+    field_errors, nav, page, see_other, signed_in_form, FormText, NewThreadForm, NoteForm,
+    TokenOnly,
 };
 use super::practice_pages::{link, panel};
 use super::render::{chrome, human_size, human_time};
@@ -115,8 +116,7 @@ fn new_thread_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let (_, services) = services(req)?;
     let actor = s.actor();
     let mut fields = Vec::new();
     if !is_client(&actor) {
@@ -136,22 +136,20 @@ fn new_thread_page(
     );
     fields.push(Field::new("body", "Message", FieldKind::LongText).value(&form.body));
     fields.push(file_field(&services));
-    let general = field_errors(&mut fields, error)?;
-    let mut p = form_page(
-        &state,
-        "New message",
-        "Write a new message",
-        "/messages",
-        &csrf,
-        fields,
-        "Send",
-    );
-    p.nav = Some(nav(&s.0, &csrf, "/messages"));
-    if is_client(&actor) {
-        p.intro = vec!["Your message goes securely to your practice. If you are in crisis, call or text 988, or call 911 — do not wait for a reply here.".into()];
-    }
-    p.error = general;
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    let intro = if is_client(&actor) {
+        vec!["Your message goes securely to your practice. If you are in crisis, call or text 988, or call 911 — do not wait for a reply here.".into()]
+    } else {
+        Vec::new()
+    };
+    let text = FormText {
+        current: "/messages",
+        title: "New message",
+        heading: "Write a new message",
+        action: "/messages",
+        submit: "Send",
+        intro,
+    };
+    signed_in_form(req, s, text, fields, error, status)
 }
 
 /// `GET /messages/new`.

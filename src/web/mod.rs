@@ -39,8 +39,9 @@ pub use state::{AppState, Vault};
 
 use crate::tls::SwappableResolver;
 
-/// Largest form body accepted by the foundation's forms.
-const FORM_LIMIT: usize = 16 * 1024;
+/// Largest urlencoded form body: long answers (10 000 characters) and notes (20 000) in
+/// non-Latin text take up to 9 bytes a character once encoded.
+const FORM_LIMIT: usize = 512 * 1024;
 
 /// Routes and middleware, shared by the server and in-process tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -6,8 +6,8 @@ use alcove_frontend::{ActionSpec, Field, FieldKind, Section};
 
 use super::error::AppError;
 use super::forms::{
-    field_errors, form_page, mark_error, nav, page, see_other, AutoReplyForm, TemplateForm,
-    TokenOnly,
+    field_errors, form_page, nav, page, see_other, signed_in_form, AutoReplyForm, FormText,
+    TemplateForm, TokenOnly,
 };
 use super::message_pages::parse_template_id;
 use super::practice_pages::{link, panel};
@@ -63,14 +63,13 @@ fn template_form(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
+    let (_, services) = services(req)?;
     s.require(
         &services,
         crate::policy::Action::ManagePractice,
         crate::policy::Target::Practice,
     )?;
-    let (csrf, c) = form_token(req, &services);
-    let mut fields = vec![
+    let fields = vec![
         Field::new("name", "Name", FieldKind::Text)
             .value(name)
             .autocomplete("off"),
@@ -78,20 +77,15 @@ fn template_form(
             .value(body)
             .help("You may use {client_first_name}, {practice_name} and {appointment_time}."),
     ];
-    if let Some(ServiceError::Invalid { field, message }) = error {
-        mark_error(&mut fields, field, message);
-    }
-    let mut p = form_page(
-        &state,
-        "Add a template",
-        "Add a template",
-        "/settings/templates",
-        &csrf,
-        fields,
-        "Save template",
-    );
-    p.nav = Some(nav(&s.0, &csrf, ""));
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    let text = FormText {
+        current: "",
+        title: "Add a template",
+        heading: "Add a template",
+        action: "/settings/templates",
+        submit: "Save template",
+        intro: Vec::new(),
+    };
+    signed_in_form(req, s, text, fields, error, status)
 }
 
 /// `GET /settings/templates/new` (owner).

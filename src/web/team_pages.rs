@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
 use super::error::AppError;
-use super::forms::{form_page, mark_error, nav, page, see_other, TeamInviteForm, TokenOnly};
+use super::forms::{see_other, signed_in_form, FormText, TeamInviteForm, TokenOnly};
 use super::practice_pages::{link, panel, parse_id, status_word};
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::ServiceError;
@@ -96,14 +96,13 @@ fn team_invite_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
+    let (_, services) = services(req)?;
     s.require(
         &services,
         crate::policy::Action::ManageTeam,
         crate::policy::Target::Practice,
     )?;
-    let (csrf, c) = form_token(req, &services);
-    let mut fields = vec![
+    let fields = vec![
         Field::new("name", "Name", FieldKind::Text)
             .value(name)
             .autocomplete("off"),
@@ -120,20 +119,15 @@ fn team_invite_page(
         )
         .value(role),
     ];
-    if let Some(ServiceError::Invalid { field, message }) = error {
-        mark_error(&mut fields, field, message);
-    }
-    let mut p = form_page(
-        &state,
-        "Invite",
-        "Invite a clinician or staff member",
-        "/team/invite",
-        &csrf,
-        fields,
-        "Create invitation link",
-    );
-    p.nav = Some(nav(&s.0, &csrf, "/team"));
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    let text = FormText {
+        current: "/team",
+        title: "Invite",
+        heading: "Invite a clinician or staff member",
+        action: "/team/invite",
+        submit: "Create invitation link",
+        intro: Vec::new(),
+    };
+    signed_in_form(req, s, text, fields, error, status)
 }
 
 /// `POST /team/invite`.

@@ -17,6 +17,8 @@ use alcove_frontend::{Field, FieldKind};
 
 /// Largest text field accepted (a message is at most 20 000 characters).
 const FIELD_MAX: usize = 128 * 1024;
+/// Most text a form may send in all its fields together.
+const TEXT_MAX: usize = 1024 * 1024;
 /// Most values a form may send.
 const FIELDS_MAX: usize = 200;
 
@@ -88,6 +90,7 @@ pub async fn read_post(
     let mut multipart = Multipart::new(req.headers(), payload);
     let mut fields = HashMap::new();
     let mut pairs = Vec::new();
+    let mut text_total = 0usize;
     let mut start = Some(start);
     let mut file = None;
     let mut file_error = None;
@@ -111,6 +114,10 @@ pub async fn read_post(
                     if value.len() > FIELD_MAX {
                         return Err(AppError::TooLarge);
                     }
+                }
+                text_total += value.len();
+                if text_total > TEXT_MAX {
+                    return Err(AppError::TooLarge);
                 }
                 let value = String::from_utf8(value).map_err(|_| AppError::BadRequest)?;
                 pairs.push((name.clone(), value.clone()));

@@ -2,7 +2,8 @@
 // setup link, create the owner with sign-in codes, sign out and in, invite a client, and the
 // client sets a password and reaches their home. axe checks every page on the way.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { axeViolations, env, launch, totp } from './lib.mjs';
 
@@ -128,6 +129,30 @@ test('owner setup, sign-out and in, client invitation, client home — without J
   ]);
   assert.equal(download.suggestedFilename(), 'sleep-diary.txt');
   assert.equal(readFileSync(await download.path(), 'utf8'), diary);
+
+  // The owner's address confirmation, from the mail the server really sent.
+  const maildir = process.env.ALCOVE_FLOW_MAILDIR;
+  if (maildir) {
+    let confirm;
+    for (let i = 0; i < 100 && !confirm; i++) {
+      for (const sub of ['new', 'cur']) {
+        let names = [];
+        try { names = readdirSync(join(maildir, sub)); } catch { names = []; }
+        for (const name of names) {
+          const text = readFileSync(join(maildir, sub, name), 'utf8').replace(/=\r?\n/g, '');
+          const m = text.match(/\/confirm-email\/[A-Za-z0-9_-]+/);
+          if (m && text.includes('dana@riverside.example')) confirm = m[0];
+        }
+      }
+      if (!confirm) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(confirm, 'a confirmation mail arrived');
+    await page.goto(`${base}${confirm}`);
+    await accessible(owner, `${base}${confirm}`);
+    await page.getByRole('button', { name: 'Confirm this address' }).click();
+    assert.match(await page.locator('h1').innerText(), /confirmed/);
+    await accessible(owner, `${base}/settings/email`);
+  }
 
   // A consent form link, filled on the phone without JavaScript; an appointment.
   await page.goto(clientUrl);

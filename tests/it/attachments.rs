@@ -3,8 +3,8 @@
 //! files are refused with a reason and leave nothing in the store; names and contents never
 //! reach the database file in clear.
 
-use crate::browser_kit::{client_with_portal, location, set_up_owner, Visitor};
-use crate::kit::Server;
+use crate::browser_kit::{client_with_portal, href_with, location, set_up_owner, Visitor};
+use crate::kit::{pdf_like, Server};
 
 const CONTENT_CANARY: &str = "CANARY-file-4b2d-panic-attack-diary";
 const NAME_CANARY: &str = "CANARY-name-e81c";
@@ -14,20 +14,6 @@ fn count(hay: &[u8], needle: &str) -> usize {
     hay.windows(needle.len())
         .filter(|w| *w == needle.as_bytes())
         .count()
-}
-
-/// A PDF-looking file of `len` bytes that holds `canary`: spread over several chunks.
-fn pdf(len: usize, canary: &str) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.7\n".to_vec();
-    bytes.extend_from_slice(canary.as_bytes());
-    let mut x: u32 = 0x1234_5678;
-    while bytes.len() < len {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        bytes.push(x as u8);
-    }
-    bytes
 }
 
 fn chunks_in_store(data: &std::path::Path) -> u64 {
@@ -69,7 +55,7 @@ fn client_answers_with_a_file_and_the_practice_downloads_the_same_bytes() {
     assert!(owner.get(&thread).body.contains("Seen "), "receipt appears");
 
     // The client answers with a file of three chunks.
-    let file = pdf(700 * 1024, CONTENT_CANARY);
+    let file = pdf_like(700 * 1024, CONTENT_CANARY);
     let name = format!("{NAME_CANARY} diary.pdf");
     let sent = client.post_multipart(
         &thread,
@@ -82,10 +68,7 @@ fn client_answers_with_a_file_and_the_practice_downloads_the_same_bytes() {
     // The practice sees it and downloads exactly the same bytes, as a download.
     let page = owner.get(&thread);
     assert!(page.body.contains(&name), "the file is listed by name");
-    let at = page.body.find("/files/").expect("a download link");
-    let start = page.body[..at].rfind('"').unwrap() + 1;
-    let end = at + page.body[at..].find('"').unwrap();
-    let link = page.body[start..end].to_owned();
+    let link = href_with(&page.body, "/files/");
     let got = owner.get(&link);
     assert_eq!(got.status, 200);
     assert!(got.bytes == file, "the same bytes come back");
@@ -106,7 +89,7 @@ fn client_answers_with_a_file_and_the_practice_downloads_the_same_bytes() {
         &thread,
         &page.body,
         &[("body", "Also this one")],
-        Some(("scan.pdf", &pdf(1024 * 1024 + 10, BIG_CANARY))),
+        Some(("scan.pdf", &pdf_like(1024 * 1024 + 10, BIG_CANARY))),
     );
     assert_eq!(big.status, 400);
     assert!(

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::browser_kit::{
-    client_with_portal, location, set_up_owner, sign_in, totp_next, Visitor, OWNER_EMAIL,
-    OWNER_PASSWORD,
+    client_with_portal, href_with, location, set_up_owner, sign_in, totp_next, Visitor,
+    OWNER_EMAIL, OWNER_PASSWORD,
 };
-use crate::kit::{alcove, init_data_dir, require_tool, snapshot, Server};
+use crate::kit::{alcove, init_data_dir, pdf_like, require_tool, snapshot, Server};
 
 const MESSAGE_CANARY: &str = "CANARY-backup-msg-2f81";
 const FILE_CANARY: &str = "CANARY-backup-file-93c0";
@@ -27,6 +27,18 @@ fn run(data: &Path, args: &[&str]) -> (bool, String) {
     )
 }
 
+/// `alcove restore FILE --identity KEY` into `target`, with `extra` flags.
+fn restore(target: &Path, file: &Path, key: &Path, extra: &[&str]) -> (bool, String) {
+    let mut args = vec![
+        "restore",
+        file.to_str().unwrap(),
+        "--identity",
+        key.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(target, &args)
+}
+
 fn backup_now(data: &Path) -> PathBuf {
     let (ok, text) = run(data, &["backup", "now"]);
     assert!(ok, "{text}");
@@ -36,18 +48,6 @@ fn backup_now(data: &Path) -> PathBuf {
         .unwrap();
     let path = line["Backup written: ".len()..].split(" (").next().unwrap();
     PathBuf::from(path)
-}
-
-fn pdf(len: usize) -> Vec<u8> {
-    let mut bytes = format!("%PDF-1.7\n{FILE_CANARY}\n").into_bytes();
-    let mut x: u32 = 0x9e37_79b9;
-    while bytes.len() < len {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        bytes.push(x as u8);
-    }
-    bytes
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
     let (client_id, _client) =
         client_with_portal(&mut owner, &server, "Morgan Lee", "morgan@example.org");
     let compose = owner.get("/messages/new");
-    let file = pdf(600 * 1024);
+    let file = pdf_like(600 * 1024, FILE_CANARY);
     let sent = owner.post_multipart(
         "/messages",
         &compose.body,
@@ -135,15 +135,7 @@ fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
         "verify changes no file but the recorded test"
     );
     let restored = dir.path().join("restored");
-    let (ok, text) = run(
-        &restored,
-        &[
-            "restore",
-            backup.to_str().unwrap(),
-            "--identity",
-            recovery.to_str().unwrap(),
-        ],
-    );
+    let (ok, text) = restore(&restored, &backup, &recovery, &[]);
     assert!(ok, "{text}");
     assert!(
         text.contains("messages") && text.contains("chain intact"),
@@ -199,10 +191,7 @@ fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
     assert_eq!(signed.status, 303, "{}", signed.body);
     let page = v.get(&thread);
     assert!(page.body.contains(MESSAGE_CANARY), "{}", page.body);
-    let at = page.body.find("/files/").unwrap();
-    let start = page.body[..at].rfind('"').unwrap() + 1;
-    let end = at + page.body[at..].find('"').unwrap();
-    let got = v.get(&page.body[start..end]);
+    let got = v.get(&href_with(&page.body, "/files/"));
     assert!(got.bytes == file, "the same file comes back");
     assert!(v.get("/audit").body.contains("backup.restore_test"));
 }
@@ -257,15 +246,7 @@ fn damaged_wrong_key_and_foreign_files_are_refused_and_nothing_changes() {
             file.display()
         );
         let target = work.join("restore-target");
-        let (ok, text) = run(
-            &target,
-            &[
-                "restore",
-                file.to_str().unwrap(),
-                "--identity",
-                key.to_str().unwrap(),
-            ],
-        );
+        let (ok, text) = restore(&target, file, key, &[]);
         assert!(
             !ok && text.contains(why),
             "restore {}: {text}",
@@ -289,27 +270,10 @@ fn damaged_wrong_key_and_foreign_files_are_refused_and_nothing_changes() {
     };
     assert_eq!(strip(snapshot(&data)), strip(live_before));
     // A non-empty target is refused without --force.
-    let (ok, text) = run(
-        &other.data,
-        &[
-            "restore",
-            backup.to_str().unwrap(),
-            "--identity",
-            init.recovery.to_str().unwrap(),
-        ],
-    );
+    let (ok, text) = restore(&other.data, &backup, &init.recovery, &[]);
     assert!(!ok && text.contains("not empty"), "{text}");
     // With --force the old contents are moved aside, never deleted.
-    let (ok, text) = run(
-        &other.data,
-        &[
-            "restore",
-            backup.to_str().unwrap(),
-            "--identity",
-            init.recovery.to_str().unwrap(),
-            "--force",
-        ],
-    );
+    let (ok, text) = restore(&other.data, &backup, &init.recovery, &["--force"]);
     assert!(ok && text.contains("moved to"), "{text}");
     let aside = text
         .lines()
@@ -362,15 +326,7 @@ fn a_backup_taken_while_eight_writers_write_restores_consistently() {
     server.stop();
     let restored = dir.path().join("restored");
     let recovery = data.join("recovery-key.txt");
-    let (ok, text) = run(
-        &restored,
-        &[
-            "restore",
-            backup.to_str().unwrap(),
-            "--identity",
-            recovery.to_str().unwrap(),
-        ],
-    );
+    let (ok, text) = restore(&restored, &backup, &recovery, &[]);
     assert!(ok, "{text}");
     // Each thread's count matches the messages it holds: one moment, not a mix.
     let store = alcove::datadir::open(&restored, None).unwrap();
@@ -556,15 +512,7 @@ fn backups_round_trip_through_s3_compatible_object_storage() {
         std::fs::read(&local).unwrap()
     );
     let restored = dir.path().join("restored");
-    let (ok, text) = run(
-        &restored,
-        &[
-            "restore",
-            fetched.to_str().unwrap(),
-            "--identity",
-            init.recovery.to_str().unwrap(),
-        ],
-    );
+    let (ok, text) = restore(&restored, &fetched, &init.recovery, &[]);
     assert!(ok, "{text}");
     let (ok, list) = run(&init.data, &["backup", "list"]);
     assert!(ok && list.contains("s3://alcove-test/riverside"), "{list}");

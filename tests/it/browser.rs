@@ -29,7 +29,28 @@ fn browser_suite_passes_against_the_real_server() {
     let locked_data = crate::kit::init_data_dir(&locked_parent, Some(PASSPHRASE)).data;
     let locked = Server::start(&locked_data, &[]);
 
-    let flow = Server::start(&dir.path().join("flow"), &[]);
+    // The flow's server sends mail to a real SMTP server, so the suite can open the
+    // confirmation link it receives (skipped where aiosmtpd is missing outside CI).
+    let mail = crate::smtp_kit::aiosmtpd_available().then(|| {
+        let port = crate::smtp_kit::free_port();
+        (
+            crate::smtp_kit::SmtpSink::start(port, &dir.path().join("mail")),
+            port,
+        )
+    });
+    let port = mail.as_ref().map_or(String::new(), |(_, p)| p.to_string());
+    let smtp: Vec<(&str, &str)> = match &mail {
+        Some(_) => vec![
+            ("ALCOVE_SMTP__HOST", "127.0.0.1"),
+            ("ALCOVE_SMTP__PORT", port.as_str()),
+            ("ALCOVE_SMTP__SECURITY", "none"),
+            ("ALCOVE_SMTP__FROM", "Portal <portal@example.org>"),
+            ("ALCOVE_SMTP__RETRY_SECONDS", "1"),
+        ],
+        None => Vec::new(),
+    };
+    let flow = Server::start_with(&dir.path().join("flow"), &[], &smtp);
+    let maildir = dir.path().join("mail/maildir");
 
     let status = Command::new("node")
         .arg("--test")
@@ -50,6 +71,14 @@ fn browser_suite_passes_against_the_real_server() {
             flow.data_dir.join("tls/self-signed.crt"),
         )
         .env("ALCOVE_FLOW_SETUP_LINK", flow.setup_link().unwrap())
+        .env(
+            "ALCOVE_FLOW_MAILDIR",
+            if mail.is_some() {
+                maildir.as_os_str()
+            } else {
+                std::ffi::OsStr::new("")
+            },
+        )
         .status()
         .expect("run node --test");
     assert!(status.success(), "browser suite failed");

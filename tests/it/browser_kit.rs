@@ -311,3 +311,13 @@ pub fn client_with_portal<'a>(
     assert_eq!(joined.status, 303, "{}", joined.body);
     (client_id, client)
 }
+
+/// The first quoted URL in `page` that contains `needle` (a link's `href`).
+pub fn href_with(page: &str, needle: &str) -> String {
+    let at = page
+        .find(needle)
+        .unwrap_or_else(|| panic!("no link with {needle} in the page"));
+    let start = page[..at].rfind('"').unwrap() + 1;
+    let end = at + page[at..].find('"').unwrap();
+    page[start..end].to_owned()
+}

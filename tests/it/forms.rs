@@ -3,7 +3,7 @@
 //! withdrawn or unknown, 50 concurrent answers to a single-use link, appointments on the
 //! client's home, and nothing readable in the database file or the logs.
 
-use crate::browser_kit::{client_with_portal, location, set_up_owner, Visitor};
+use crate::browser_kit::{client_with_portal, href_with, location, set_up_owner, Visitor};
 use crate::kit::Server;
 
 const REASON_CANARY: &str = "CANARY-intake-reason-6d2e-grief";
@@ -100,10 +100,7 @@ fn public_intake_and_a_clients_consent_form_work_without_an_account() {
     let client_path = clients[href..href + "/clients/".len() + 32].to_owned();
     let chart = owner.get(&client_path).body;
     assert!(chart.contains("New intake") && chart.contains("Intake"));
-    let sub_at = chart.find("/submissions/").unwrap();
-    let sub_start = chart[..sub_at].rfind('"').unwrap() + 1;
-    let sub_end = sub_at + chart[sub_at..].find('"').unwrap();
-    let view = owner.get(&chart[sub_start..sub_end]);
+    let view = owner.get(&href_with(&chart, "/submissions/"));
     assert!(view.body.contains(REASON_CANARY) && view.body.contains("version 1"));
     assert!(view.body.contains("SHA-256"));
     let accepted = owner.post(&format!("{client_path}/accept-intake"), &chart, &[]);
@@ -351,20 +348,66 @@ fn a_form_can_ask_for_a_file_which_the_practice_downloads_unchanged() {
     assert_eq!(sent.status, 200, "{}", sent.body);
 
     let chart = owner.get(&format!("/clients/{client_id}")).body;
-    let at = chart.find("/submissions/").unwrap();
-    let start = chart[..at].rfind('"').unwrap() + 1;
-    let end = at + chart[at..].find('"').unwrap();
-    let view = owner.get(&chart[start..end]).body;
+    let view = owner.get(&href_with(&chart, "/submissions/")).body;
     assert!(
         view.contains("Blue Shield") && view.contains("Download card.pdf"),
         "{view}"
     );
-    let at = view.find("/files/").unwrap();
-    let start = view[..at].rfind('"').unwrap() + 1;
-    let end = at + view[at..].find('"').unwrap();
-    let got = owner.get(&view[start..end]);
+    let file_link = href_with(&view, "/files/");
+    let got = owner.get(&file_link);
     assert!(got.status == 200 && got.bytes == card);
+    // Only through its submission: not as if it were a message's file.
+    let file_id = file_link.rsplit('/').next().unwrap();
+    let sideways = format!("/messages/{}/files/{file_id}", "0".repeat(32));
+    assert_eq!(owner.get(&sideways).status, 404);
     server.stop();
     let raw = std::fs::read(data.join("alcove.redb")).unwrap();
     assert_eq!(count(&raw, "CANARY-card-bytes-88e0"), 0);
+}
+
+#[test]
+fn long_answers_and_notes_with_accents_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let intake = form_id(&mut owner, "Intake");
+    let page = owner.get(&format!("/forms/{intake}"));
+    let made = owner.post(&format!("/forms/{intake}/public-link"), &page.body, &[]);
+    let link = shown_link(&made.body);
+    // 9 000 characters that take 6 bytes each once form-encoded.
+    let long = "é".repeat(9_000);
+    let sent = fill(
+        &mut Visitor::new(&server),
+        &link,
+        &[
+            ("legal_name", "Noor Haddad"),
+            ("email", "noor@example.org"),
+            ("date_of_birth", "1985-05-05"),
+            ("emergency_contact", "Sami 555 010 2000"),
+            ("reason", &long),
+            ("medications", &long),
+            ("prior_therapy", "No"),
+        ],
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+
+    let (client_id, _c) = client_with_portal(&mut owner, &server, "Noa Fox", "noa@example.org");
+    let compose = owner.get("/messages/new");
+    let started = owner.post(
+        "/messages",
+        &compose.body,
+        &[
+            ("client", &client_id),
+            ("subject", "Plan"),
+            ("body", "Hello"),
+        ],
+    );
+    let thread = location(&started).to_owned();
+    let page = owner.get(&thread);
+    let noted = owner.post(
+        &format!("{thread}/note"),
+        &page.body,
+        &[("note", &"ü".repeat(15_000))],
+    );
+    assert_eq!(noted.status, 303, "{}", noted.body);
 }

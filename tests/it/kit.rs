@@ -354,3 +354,17 @@ pub fn init_data_dir(parent: &Path, passphrase: Option<&str>) -> Initialized {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
     }
 }
+
+/// `len` bytes that pass for a PDF (header, `marker`, then pseudo-random bytes that do not
+/// compress), to upload as an attachment.
+pub fn pdf_like(len: usize, marker: &str) -> Vec<u8> {
+    let mut bytes = format!("%PDF-1.7\n{marker}\n").into_bytes();
+    let mut x: u32 = 0x9e37_79b9;
+    while bytes.len() < len {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        bytes.push(x as u8);
+    }
+    bytes
+}
