@@ -92,7 +92,11 @@ fn run(cli: Cli) -> Result<(), Error> {
 
 fn init(dir: &std::path::Path, args: InitArgs) -> Result<(), Error> {
     let passphrase = match &args.passphrase_file {
-        Some(f) => Some(Passphrase::from_file(f).map_err(Error::Passphrase)?),
+        Some(f) => {
+            let p = Passphrase::from_file(f).map_err(Error::Passphrase)?;
+            p.check_new().map_err(Error::Passphrase)?;
+            Some(p)
+        }
         None => None,
     };
     let report = datadir::init(dir, passphrase.as_ref(), &args.recovery_out, &SystemClock)?;

@@ -23,6 +23,8 @@ pub enum UnlockError {
     WrongPassphrase,
     #[error("the passphrase is empty")]
     EmptyPassphrase,
+    #[error("that passphrase is too weak to protect the practice's data: {0} Choose a longer one (a few unrelated words work well) and put it in the file again")]
+    WeakPassphrase(crate::crypto::password::PasswordProblem),
     #[error("this data directory is locked with a passphrase; give it with --passphrase-file or on the unlock page")]
     PassphraseRequired,
     #[error("the unlock key file is missing from the data directory")]
@@ -51,6 +53,13 @@ impl Passphrase {
             return Err(UnlockError::EmptyPassphrase);
         }
         Ok(Self(SecretString::from(trimmed.to_owned())))
+    }
+
+    /// A new passphrase must be as strong as a password: 12 characters or more, not a
+    /// well-known one, not one character repeated.
+    pub fn check_new(&self) -> Result<(), UnlockError> {
+        let text = self.0.expose_secret();
+        crate::crypto::password::check_new(text, text).map_err(UnlockError::WeakPassphrase)
     }
 
     pub fn from_file(path: &Path) -> Result<Self, UnlockError> {

@@ -55,6 +55,7 @@ impl Services {
     pub(super) fn issue_invite(
         &self,
         tx: &WriteTx<'_>,
+        issuer: &Actor,
         account: AccountId,
         kind: InviteKind,
         now: OffsetDateTime,
@@ -72,6 +73,7 @@ impl Services {
             expires_at: now + lifetime,
             used_at: None,
             revoked: false,
+            issued_by: Some(issuer.audit_id()),
         };
         invites::put(tx, &self.invite_index(&token), &invite)?;
         Ok(token)
@@ -92,7 +94,7 @@ impl Services {
                 return Ok(InviteState::NotValid);
             }
             Ok(match accounts::get_for_update(tx, invite.account)? {
-                Some(a) if a.status != AccountStatus::Disabled => InviteState::Valid {
+                Some(a) if link_fits(invite.kind, &a) => InviteState::Valid {
                     kind: invite.kind,
                     role: a.role,
                     name: a.name,
@@ -105,7 +107,9 @@ impl Services {
 
     /// Accepts an invitation or reset link: sets the password, uses up the link, ends other
     /// sessions, and signs the person in (practice accounts go on to enroll their second
-    /// step).
+    /// step; an account with sign-in codes is asked for one). An invitation works only for
+    /// an account never activated, a reset link only for an active one — checked again
+    /// inside the accepting transaction.
     pub async fn accept_invite(
         &self,
         ip: Option<IpAddr>,
@@ -124,42 +128,45 @@ impl Services {
             .ok_or_else(|| ServiceError::Internal("password hashing failed".into()))?;
         let index = self.invite_index(token);
         let now = self.now();
-        self.store.write(|tx| {
-            // Single use, enforced inside the transaction.
+        let (session, email) = self.store.write(|tx| {
+            // Single use, and only in the state the link was made for.
             let Some(mut invite) = invites::get(tx, &index)? else {
                 return Err(ServiceError::NotFound);
             };
             if invite.revoked || invite.used_at.is_some() || invite.expires_at <= now {
                 return Err(ServiceError::NotFound);
             }
-            let Some(mut account) = accounts::get_for_update(tx, invite.account)? else {
+            let fresh = accounts::get_for_update(tx, invite.account)?;
+            let Some(mut account) = fresh.filter(|a| link_fits(invite.kind, a)) else {
                 return Err(ServiceError::NotFound);
             };
             invite.used_at = Some(now);
             invites::put(tx, &index, &invite)?;
             account.password_hash = Some(hash);
             account.status = AccountStatus::Active;
-            account.failed_logins.clear();
             accounts::put(tx, &account)?;
             sessions::end_all_for(tx, account.id, None)?;
+            invites::revoke_all_for(tx, account.id)?;
             let actor = Actor::account(account.id, account.role, ip);
+            let issuer = invite.issued_by.as_deref().unwrap_or("unknown");
             let what = match invite.kind {
                 InviteKind::Join => "invite.accepted",
                 InviteKind::ResetPassword => "password.reset",
             };
-            audit::record(
-                tx,
-                now,
-                &actor,
-                what,
-                &format!("account:{}", account.id),
-                Outcome::Ok,
-            )?;
+            let target = format!("account:{} issued_by:{issuer}", account.id);
+            audit::record(tx, now, &actor, what, &target, Outcome::Ok)?;
+            if invite.kind == InviteKind::ResetPassword {
+                self.tell_password_changed(tx, &actor, &account, now)?;
+            }
             let mfa_required =
                 accounts::profile_for_update(tx, account.id)?.is_some_and(|p| p.mfa_required);
             let stage = super::signin::stage_after_password(&account, mfa_required);
-            Ok(self.start_session(tx, &account, stage, now, false)?)
-        })
+            let session = self.start_session(tx, &account, stage, now, false)?;
+            Ok((session, account.email))
+        })?;
+        self.throttle.clear(&self.guess_key(&email));
+        self.wake_mail();
+        Ok(session)
     }
 
     /// Every account, for the owner's team page and `alcove user list`.
@@ -182,12 +189,10 @@ impl Services {
             .map(|a| AccountSummary {
                 id: a.id,
                 mfa: a.mfa_enabled(),
-                locked: a
-                    .failed_logins
-                    .iter()
-                    .filter(|t| now - **t < Duration::hours(1))
-                    .count()
-                    >= super::signin::MAX_FAILURES_PER_HOUR,
+                locked: self
+                    .throttle
+                    .locked_until(&self.guess_key(&a.email), now)
+                    .is_some(),
                 name: a.name,
                 email: a.email,
                 role: a.role,
@@ -216,48 +221,62 @@ impl Services {
         id: AccountId,
         what: &str,
         change: impl FnOnce(&mut Account),
-    ) -> Result<(), ServiceError> {
+    ) -> Result<String, ServiceError> {
         self.authorize(actor, action, Target::Account(id))?;
         let now = self.now();
         self.store.write(|tx| {
             let Some(mut account) = accounts::get_for_update(tx, id)? else {
                 return Err(ServiceError::NotFound);
             };
-            if account.role == Role::Owner
-                && actor.account_id() == Some(id)
-                && what == "account.disable"
-            {
+            change(&mut account);
+            accounts::put(tx, &account)?;
+            sessions::end_all_for(tx, id, None)?;
+            audit::record(tx, now, actor, what, &format!("account:{id}"), Outcome::Ok)?;
+            Ok(account.email)
+        })
+    }
+
+    /// Switches an account off: its sessions end, and its open invitation, reset and form
+    /// links stop working in the same transaction.
+    pub fn disable_account(&self, actor: &Actor, id: AccountId) -> Result<(), ServiceError> {
+        self.authorize(actor, Action::ManageAccount, Target::Account(id))?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let Some(mut account) = accounts::get_for_update(tx, id)? else {
+                return Err(ServiceError::NotFound);
+            };
+            if account.role == Role::Owner && actor.account_id() == Some(id) {
                 return Err(ServiceError::invalid(
                     "account",
                     "You cannot switch off your own owner account.",
                 ));
             }
-            change(&mut account);
+            account.status = AccountStatus::Disabled;
             accounts::put(tx, &account)?;
-            sessions::end_all_for(tx, id, None)?;
-            audit::record(tx, now, actor, what, &format!("account:{id}"), Outcome::Ok)?;
+            let sessions = sessions::end_all_for(tx, id, None)?;
+            let invites = invites::revoke_all_for(tx, id)?;
+            let links = crate::store::forms::revoke_links_for(tx, id, now)?;
+            let target = format!("account:{id} sessions:{sessions} invites:{invites} links:{links}");
+            audit::record(tx, now, actor, "account.disable", &target, Outcome::Ok)?;
             Ok(())
-        })
-    }
-
-    /// Switches an account off and ends its sessions.
-    pub fn disable_account(&self, actor: &Actor, id: AccountId) -> Result<(), ServiceError> {
-        self.change_account(actor, Action::ManageAccount, id, "account.disable", |a| {
-            a.status = AccountStatus::Disabled;
         })
     }
 
     /// Removes the second step (the person sets it up again at next sign-in), its recovery
     /// codes and any lockout, and ends the account's sessions.
     pub fn reset_mfa(&self, actor: &Actor, id: AccountId) -> Result<(), ServiceError> {
-        self.change_account(actor, Action::ManageAccount, id, "mfa.reset", |a| {
+        let email = self.change_account(actor, Action::ManageAccount, id, "mfa.reset", |a| {
             a.totp = None;
             a.recovery_codes.clear();
             a.failed_logins.clear();
-        })
+        })?;
+        self.throttle.clear(&self.guess_key(&email));
+        Ok(())
     }
 
-    /// Issues a one-time password-reset link (24 hours) for the local administrator.
+    /// Issues a one-time password-reset link (24 hours) for an active account: the local
+    /// administrator, or the owner after re-authentication (the web handler checks that).
+    /// Sign-in codes stay as they are; the person is told by email once it is used.
     pub fn reset_password_link(
         &self,
         actor: &Actor,
@@ -266,10 +285,25 @@ impl Services {
         self.authorize(actor, Action::ResetPassword, Target::Account(id))?;
         let now = self.now();
         self.store.write(|tx| {
-            if accounts::get_for_update(tx, id)?.is_none() {
+            let Some(account) = accounts::get_for_update(tx, id)? else {
                 return Err(ServiceError::NotFound);
+            };
+            match account.status {
+                AccountStatus::Active => {}
+                AccountStatus::Invited => {
+                    return Err(ServiceError::invalid(
+                        "account",
+                        "This person has not accepted their invitation yet. Send a new invitation link instead.",
+                    ))
+                }
+                AccountStatus::Disabled => {
+                    return Err(ServiceError::invalid(
+                        "account",
+                        "This account is switched off, so its password cannot be reset.",
+                    ))
+                }
             }
-            let token = self.issue_invite(tx, id, InviteKind::ResetPassword, now)?;
+            let token = self.issue_invite(tx, actor, id, InviteKind::ResetPassword, now)?;
             audit::record(
                 tx,
                 now,
@@ -280,5 +314,15 @@ impl Services {
             )?;
             Ok(token)
         })
+    }
+}
+
+/// Whether a link of `kind` may be used on `account` as it is now.
+fn link_fits(kind: InviteKind, account: &Account) -> bool {
+    match kind {
+        InviteKind::Join => {
+            account.status == AccountStatus::Invited && account.password_hash.is_none()
+        }
+        InviteKind::ResetPassword => account.status == AccountStatus::Active,
     }
 }

@@ -98,7 +98,11 @@ impl Services {
         };
         let now = self.now();
         self.store.write(|tx| {
-            let is_client = accounts::get_for_update(tx, client)?.is_some();
+            // Only a client of the practice, and not one switched off.
+            let is_client = accounts::get_for_update(tx, client)?.is_some_and(|a| {
+                a.role == crate::policy::Role::Client
+                    && a.status != accounts::AccountStatus::Disabled
+            });
             if !is_client {
                 return Err(ServiceError::NotFound);
             }

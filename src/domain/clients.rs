@@ -193,10 +193,27 @@ impl Services {
         let now = self.now();
         self.store.write(|tx| {
             match accounts::get_for_update(tx, id)? {
-                Some(a) if a.role == Role::Client && a.status != AccountStatus::Disabled => {}
+                Some(a) if a.role != Role::Client => return Err(ServiceError::NotFound),
+                // An invitation is only for an account never activated: for an active
+                // client it would be a way to take the account over.
+                Some(a) if a.status == AccountStatus::Invited && a.password_hash.is_none() => {}
+                Some(a) if a.status == AccountStatus::Active => {
+                    audit::record(
+                        tx,
+                        now,
+                        actor,
+                        "client.invite",
+                        &Target::Client(id).describe(),
+                        Outcome::Denied,
+                    )?;
+                    return Err(ServiceError::invalid(
+                        "invite",
+                        "This client already uses the portal, so no invitation can be made. If they forgot their password, the owner can send a password-reset link.",
+                    ));
+                }
                 _ => return Err(ServiceError::NotFound),
             }
-            let token = self.issue_invite(tx, id, InviteKind::Join, now)?;
+            let token = self.issue_invite(tx, actor, id, InviteKind::Join, now)?;
             audit::record(
                 tx,
                 now,

@@ -42,6 +42,12 @@ impl LinkState {
     }
 }
 
+/// Whether `client`'s account exists and is not switched off.
+fn client_usable(tx: &WriteTx<'_>, client: AccountId) -> Result<bool, crate::store::StoreError> {
+    Ok(crate::store::accounts::get_for_update(tx, client)?
+        .is_some_and(|a| a.status != crate::store::accounts::AccountStatus::Disabled))
+}
+
 pub fn state_of(link: &FormLink, now: OffsetDateTime) -> LinkState {
     if link.revoked {
         LinkState::Revoked
@@ -262,9 +268,14 @@ impl Services {
         let index = self.link_index(token);
         let now = self.now();
         let found = self.store.read(|tx| {
-            let Some(link) = tx.get::<FormLink>(&index)? else {
+            let Some(mut link) = tx.get::<FormLink>(&index)? else {
                 return Ok::<_, ServiceError>(None);
             };
+            if let Some(c) = link.client {
+                let usable = crate::store::accounts::get(tx, c)?
+                    .is_some_and(|a| a.status != crate::store::accounts::AccountStatus::Disabled);
+                link.revoked |= !usable;
+            }
             let form = tx.get::<FormDef>(&link.form.0)?;
             Ok(form.map(|f| (link, f)))
         })?;
@@ -364,6 +375,11 @@ impl Services {
                 return Err(SubmitError::Link(p));
             }
             let client = match link.client {
+                // A switched-off account's links are withdrawn with it; never let one
+                // through that escaped (written before the switch-off was).
+                Some(c) if !client_usable(tx, c)? => {
+                    return Err(SubmitError::Link(LinkProblem::Revoked))
+                }
                 Some(c) => c,
                 None => self.pending_client(tx, actor, &clean, now)?,
             };

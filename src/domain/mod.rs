@@ -16,15 +16,14 @@ pub mod forms;
 pub mod messages;
 pub mod notify;
 pub mod retention;
+pub mod second_step;
 pub mod sessions;
 pub mod setup;
 pub mod signin;
 pub mod submissions;
 pub mod team;
 pub mod templates;
-
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+pub mod throttle;
 
 pub use error::ServiceError;
 
@@ -75,8 +74,8 @@ pub struct Services {
     pub timeouts: SessionTimeouts,
     pub limits: Limits,
     pub mail: notify::MailSwitch,
-    /// Failed sign-ins per client IP within the last hour.
-    ip_failures: Arc<Mutex<std::collections::HashMap<IpAddr, Vec<time::OffsetDateTime>>>>,
+    /// Sign-in guesses per address and attempts per network address.
+    throttle: throttle::Throttle,
 }
 
 impl std::fmt::Debug for Services {
@@ -95,7 +94,7 @@ impl Services {
             timeouts,
             limits: Limits::default(),
             mail: notify::MailSwitch::default(),
-            ip_failures: Arc::default(),
+            throttle: throttle::Throttle::default(),
         }
     }
 

@@ -20,6 +20,8 @@ const GIVE_UP_AFTER: Duration = Duration::days(3);
 /// Given-up alerts stay on the dashboard this long.
 const KEEP_GIVEN_UP: Duration = Duration::days(30);
 const CONFIRM_DOMAIN: &str = "email-confirm";
+/// The least time between two confirmation links for one account.
+const RESEND_PAUSE: Duration = Duration::minutes(10);
 
 /// Whether email is set up, and how to wake the mail job.
 #[derive(Clone, Default)]
@@ -240,6 +242,24 @@ impl Services {
         queue_mail(tx, now, actor, account, Mail::ConfirmEmail { token })
     }
 
+    /// Inside the transaction that used a password-reset link: a PHI-free notice to the
+    /// account's confirmed address (if any) that its password was changed.
+    pub(super) fn tell_password_changed(
+        &self,
+        tx: &WriteTx<'_>,
+        actor: &Actor,
+        account: &Account,
+        now: OffsetDateTime,
+    ) -> Result<(), ServiceError> {
+        if !self.mail.enabled {
+            return skip(tx, now, actor, account.id, "no-mail-server");
+        }
+        if account.email_confirmed_at.is_none() {
+            return skip(tx, now, actor, account.id, "unconfirmed");
+        }
+        queue_mail(tx, now, actor, account, Mail::PasswordChanged)
+    }
+
     /// Wakes the mail job after a commit that queued something.
     pub(super) fn wake_mail(&self) {
         if self.mail.enabled {
@@ -251,7 +271,7 @@ impl Services {
     pub fn resend_own_confirmation(&self, actor: &Actor) -> Result<(), ServiceError> {
         let id = actor.account_id().ok_or(ServiceError::Forbidden)?;
         self.authorize(actor, Action::ManageOwnSettings, Target::Account(id))?;
-        self.resend_confirmation(actor, id)
+        self.resend_confirmation(actor, id, false)
     }
 
     /// Sends a client a new confirmation link (the practice, for the client).
@@ -261,10 +281,23 @@ impl Services {
         client: AccountId,
     ) -> Result<(), ServiceError> {
         self.authorize(actor, Action::SetClientAlerts, Target::Client(client))?;
-        self.resend_confirmation(actor, client)
+        self.resend_confirmation(actor, client, true)
     }
 
-    fn resend_confirmation(&self, actor: &Actor, id: AccountId) -> Result<(), ServiceError> {
+    /// A new confirmation link for `id` (a client, when `client_only`), at most one every
+    /// [`RESEND_PAUSE`] so a button held down cannot flood anyone's mailbox.
+    fn resend_confirmation(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        client_only: bool,
+    ) -> Result<(), ServiceError> {
+        let is_theirs = self.store.read(|tx| accounts::get(tx, id))?.is_some_and(|a| {
+            !client_only || a.role == Role::Client
+        });
+        if !is_theirs {
+            return Err(ServiceError::NotFound);
+        }
         if !self.mail.enabled {
             return Err(ServiceError::invalid(
                 "email",
@@ -273,9 +306,29 @@ impl Services {
         }
         let now = self.now();
         self.store.write(|tx| {
-            let account = accounts::get_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
-            self.queue_confirmation(tx, actor, &account, now)
-        })?;
+            let account = accounts::get_for_update(tx, id)?
+                .filter(|a| !client_only || a.role == Role::Client)
+                .ok_or(ServiceError::NotFound)?;
+            let recent = tx.all::<EmailConfirmation>()?.into_iter().any(|(_, c)| {
+                c.account == id && c.expires_at > now + Duration::days(CONFIRM_DAYS) - RESEND_PAUSE
+            });
+            if recent {
+                audit::record(
+                    tx,
+                    now,
+                    actor,
+                    "email.confirm_resend",
+                    &format!("account:{id}"),
+                    Outcome::Denied,
+                )?;
+                return Ok(Err(ServiceError::invalid(
+                    "email",
+                    "A confirmation link was sent a few minutes ago. Please wait 10 minutes before sending another.",
+                )));
+            }
+            self.queue_confirmation(tx, actor, &account, now)?;
+            Ok::<_, ServiceError>(Ok(()))
+        })??;
         self.wake_mail();
         Ok(())
     }

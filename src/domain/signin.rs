@@ -1,6 +1,10 @@
-//! Signing in: password, then the second step (a one-time code or a recovery code), with
-//! per-account lockout (10 failures an hour) and per-IP throttling; enrollment of the
-//! second step; re-authentication before sensitive actions.
+//! Signing in: password, then the second step (a one-time code or a recovery code).
+//! SECURITY-SENSITIVE.
+//!
+//! Guesses are reserved against the address before any hashing (see `throttle`), so at most
+//! ten are ever checked per address an hour however they arrive. Whatever was read before
+//! the hash is read again inside the write transaction: a switch-off, a password reset or a
+//! change of sign-in codes made meanwhile wins, and nothing stale is written back.
 
 use std::net::IpAddr;
 
@@ -9,16 +13,16 @@ use zeroize::Zeroizing;
 
 use super::audit::{self, Outcome};
 use super::sessions::SessionToken;
+use super::throttle::{Reservation, MAX_GUESSES_PER_HOUR};
 use super::{ServiceError, Services};
-use crate::crypto::{random, totp};
+use crate::crypto::totp;
 use crate::policy::Actor;
-use crate::store::accounts::{self, Account, AccountStatus, Totp};
+use crate::store::accounts::{self, Account, AccountStatus};
 use crate::store::sessions::{self, SessionStage};
-use crate::store::StoreError;
+use crate::store::{StoreError, WriteTx};
 
-pub const MAX_FAILURES_PER_HOUR: usize = 10;
-const MAX_FAILURES_PER_IP_HOUR: usize = 100;
-const RECOVERY_CODES: usize = 10;
+/// How long the code step waits after the password.
+const CODE_STEP_LIFETIME: Duration = Duration::minutes(10);
 
 /// Why a sign-in step did not go through. The texts are what the person reads.
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +31,8 @@ pub enum SignInError {
     Invalid,
     #[error("That code did not work. Codes change every 30 seconds, and each works only once; wait for the next one and try again.")]
     WrongCode,
-    #[error("Too many failed sign-in attempts. For your safety, this account is locked until {until}. If you need help sooner, contact your practice.")]
+    #[error("Too many failed sign-in attempts. For your safety, sign-in with this email address is paused until {until}. If you need help sooner, contact your practice.")]
     Locked { until: String },
-    #[error(
-        "Too many failed sign-in attempts from your network. Please wait an hour and try again."
-    )]
-    IpThrottled,
     #[error("This account has been switched off. Please contact your practice.")]
     Disabled,
     #[error("Your sign-in took too long. Please start again.")]
@@ -58,21 +58,7 @@ pub enum Next {
     Done(SessionToken),
 }
 
-fn recent(times: &mut Vec<OffsetDateTime>, now: OffsetDateTime) {
-    times.retain(|t| now - *t < Duration::hours(1));
-}
-
-fn locked_until(account: &Account, now: OffsetDateTime) -> Option<OffsetDateTime> {
-    let recent: Vec<_> = account
-        .failed_logins
-        .iter()
-        .filter(|t| now - **t < Duration::hours(1))
-        .collect();
-    (recent.len() >= MAX_FAILURES_PER_HOUR)
-        .then(|| recent.iter().map(|t| **t).min().unwrap_or(now) + Duration::hours(1))
-}
-
-fn normalize_code(code: &str) -> String {
+pub(super) fn normalize_code(code: &str) -> String {
     code.chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
@@ -90,71 +76,61 @@ pub(super) fn stage_after_password(account: &Account, mfa_required: bool) -> Ses
     }
 }
 
+/// What the code step's transaction decided.
+enum CodeOutcome {
+    Expired,
+    Locked(OffsetDateTime),
+    Wrong,
+    Done(SessionToken),
+}
+
 impl Services {
-    fn ip_throttled(&self, ip: Option<IpAddr>, now: OffsetDateTime) -> bool {
-        let Some(ip) = ip else { return false };
-        let mut map = self.ip_failures.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry(ip).or_default();
-        recent(entry, now);
-        entry.len() >= MAX_FAILURES_PER_IP_HOUR
+    /// The throttle key of an address as typed (known or not).
+    pub(super) fn guess_key(&self, email: &str) -> [u8; 32] {
+        self.store.blind_index().email(email)
     }
 
-    fn note_ip_failure(&self, ip: Option<IpAddr>, now: OffsetDateTime) {
-        if let Some(ip) = ip {
-            let mut map = self.ip_failures.lock().unwrap_or_else(|p| p.into_inner());
-            // Keep the map bounded: forget addresses with nothing in the last hour.
-            if map.len() > 10_000 {
-                map.retain(|_, times| {
-                    recent(times, now);
-                    !times.is_empty()
-                });
-            }
-            map.entry(ip).or_default().push(now);
-        }
+    fn target_of(account: Option<&Account>) -> String {
+        account.map_or_else(|| "account:unknown".to_owned(), |a| format!("account:{}", a.id))
     }
 
-    /// Records a failed attempt on `account` (and a lockout when it is the tenth).
-    fn note_failure(
+    /// Reserves a guess against `key`, or audits and answers the lockout.
+    pub(super) fn reserve_guess(
         &self,
-        account_id: crate::policy::AccountId,
+        key: [u8; 32],
         actor: &Actor,
-        what: &str,
-    ) -> Result<(), StoreError> {
-        let now = self.now();
-        self.store.write(|tx| {
-            let Some(mut account) = accounts::get_for_update(tx, account_id)? else {
-                return Ok(());
-            };
-            recent(&mut account.failed_logins, now);
-            account.failed_logins.push(now);
-            let target = format!("account:{}", account.id);
-            audit::record(tx, now, actor, what, &target, Outcome::Failed)?;
-            if account.failed_logins.len() == MAX_FAILURES_PER_HOUR {
-                audit::record(tx, now, actor, "signin.lockout", &target, Outcome::Ok)?;
+        target: &str,
+        now: OffsetDateTime,
+    ) -> Result<Reservation, SignInError> {
+        self.throttle.reserve(key, now).map_err(|until| {
+            match audit::record_now(&self.store, now, actor, "signin.locked", target, Outcome::Denied)
+            {
+                Ok(()) => SignInError::Locked {
+                    until: crate::clock::human(until),
+                },
+                Err(e) => e.into(),
             }
-            accounts::put(tx, &account)
         })
     }
 
-    fn refuse_if_locked(&self, account: &Account, actor: &Actor) -> Result<(), SignInError> {
-        let now = self.now();
-        if let Some(until) = locked_until(account, now) {
-            audit::record_now(
-                &self.store,
-                now,
-                actor,
-                "signin.locked",
-                &format!("account:{}", account.id),
-                Outcome::Denied,
-            )?;
-            return Err(SignInError::Locked {
-                until: crate::clock::human(until),
-            });
+    /// Records a failed guess (kept reserved) inside `tx`, and the lockout it caused.
+    pub(super) fn record_failure(
+        tx: &WriteTx<'_>,
+        now: OffsetDateTime,
+        actor: &Actor,
+        what: &str,
+        target: &str,
+        reservation: &Reservation,
+    ) -> Result<(), StoreError> {
+        audit::record(tx, now, actor, what, target, Outcome::Failed)?;
+        if reservation.earlier + 1 == MAX_GUESSES_PER_HOUR {
+            audit::record(tx, now, actor, "signin.lockout", target, Outcome::Ok)?;
         }
         Ok(())
     }
 
-    /// The password step. Unknown emails cost the same work as known ones.
+    /// The password step. Known and unknown addresses cost the same work, are counted the
+    /// same way, and get the same answers.
     pub async fn sign_in_password(
         &self,
         ip: Option<IpAddr>,
@@ -162,88 +138,70 @@ impl Services {
         password: Zeroizing<String>,
     ) -> Result<Next, SignInError> {
         let now = self.now();
-        if self.ip_throttled(ip, now) {
-            return Err(SignInError::IpThrottled);
-        }
+        self.throttle.pass_ip(ip, now).await;
+        let key = self.guess_key(email);
         let index = self.store.blind_index().email(email);
         let account = self.store.read(|tx| accounts::find_by_email(tx, &index))?;
-        let anonymous = Actor::Anonymous { ip };
-        let Some(account) = account else {
-            self.hasher.verify(password, None).await;
-            self.note_ip_failure(ip, now);
-            audit::record_now(
-                &self.store,
-                now,
-                &anonymous,
-                "signin.failure",
-                "account:unknown",
-                Outcome::Failed,
-            )?;
+        let actor = account
+            .as_ref()
+            .map_or(Actor::Anonymous { ip }, |a| Actor::account(a.id, a.role, ip));
+        let target = Self::target_of(account.as_ref());
+        let reservation = self.reserve_guess(key, &actor, &target, now)?;
+        let checked_hash = account.as_ref().and_then(|a| a.password_hash.clone());
+        let ok = self.hasher.verify(password, checked_hash.clone()).await;
+        let Some(account) = account.filter(|_| ok) else {
+            self.store.write(|tx| {
+                Self::record_failure(tx, now, &actor, "signin.failure", &target, &reservation)
+            })?;
             return Err(SignInError::Invalid);
         };
-        let actor = Actor::account(account.id, account.role, ip);
-        self.refuse_if_locked(&account, &actor)?;
-        let ok = self
-            .hasher
-            .verify(password, account.password_hash.clone())
-            .await;
-        if !ok {
-            self.note_ip_failure(ip, now);
-            self.note_failure(account.id, &actor, "signin.failure")?;
-            return Err(SignInError::Invalid);
-        }
-        if account.status == AccountStatus::Disabled {
-            audit::record_now(
-                &self.store,
-                now,
-                &actor,
-                "signin.disabled",
-                &format!("account:{}", account.id),
-                Outcome::Denied,
-            )?;
-            return Err(SignInError::Disabled);
-        }
-        let mfa_required = self
-            .store
-            .read(|tx| accounts::profile(tx, account.id))?
-            .is_some_and(|p| p.mfa_required);
-        let stage = stage_after_password(&account, mfa_required);
-        let token = self.store.write(|tx| {
+        self.throttle.release(reservation);
+        self.throttle.ip_success(ip, now);
+        let outcome = self.store.write(|tx| {
+            // Read again: what happened while the password was being checked wins.
+            let Some(fresh) = accounts::get_for_update(tx, account.id)? else {
+                return Ok(Err(SignInError::Invalid));
+            };
+            if fresh.password_hash != checked_hash {
+                audit::record(tx, now, &actor, "signin.stale", &target, Outcome::Denied)?;
+                return Ok(Err(SignInError::Invalid));
+            }
+            if fresh.status != AccountStatus::Active {
+                audit::record(tx, now, &actor, "signin.disabled", &target, Outcome::Denied)?;
+                return Ok(Err(SignInError::Disabled));
+            }
+            let mfa_required =
+                accounts::profile_for_update(tx, fresh.id)?.is_some_and(|p| p.mfa_required);
+            let stage = stage_after_password(&fresh, mfa_required);
             let what = if stage == SessionStage::Full {
                 "signin.success"
             } else {
                 "signin.password_ok"
             };
-            audit::record(
-                tx,
-                now,
-                &actor,
-                what,
-                &format!("account:{}", account.id),
-                Outcome::Ok,
-            )?;
-            if stage == SessionStage::Full {
-                let mut fresh = account.clone();
-                fresh.failed_logins.clear();
-                accounts::put(tx, &fresh)?;
-            }
-            self.start_session(tx, &account, stage, now, stage == SessionStage::Full)
+            audit::record(tx, now, &actor, what, &target, Outcome::Ok)?;
+            let full = stage == SessionStage::Full;
+            let token = self.start_session(tx, &fresh, stage, now, full)?;
+            Ok::<_, StoreError>(Ok(match stage {
+                SessionStage::AwaitingTotp => Next::Code(token),
+                SessionStage::EnrollingTotp => Next::Enroll(token),
+                SessionStage::Full => Next::Done(token),
+            }))
         })?;
-        Ok(match stage {
-            SessionStage::AwaitingTotp => Next::Code(token),
-            SessionStage::EnrollingTotp => Next::Enroll(token),
-            SessionStage::Full => Next::Done(token),
-        })
+        if let Ok(Next::Done(_)) = &outcome {
+            self.throttle.clear(&key);
+        }
+        outcome
     }
 
-    /// Checks a one-time code or a recovery code against `account`, consuming it.
-    fn check_second_step(
+    /// Checks a one-time code or a recovery code against `account`, consuming it. Called
+    /// inside the write transaction that saves `account`, so a code works exactly once.
+    pub(super) fn check_second_step(
         &self,
         account: &mut Account,
         code: &str,
         now: OffsetDateTime,
     ) -> Option<&'static str> {
-        let totp_state = account.totp.as_mut()?;
+        let totp_state = account.totp.as_mut().filter(|t| t.enabled)?;
         if let Some(step) = totp::accept(
             &totp_state.secret,
             code,
@@ -268,6 +226,8 @@ impl Services {
     }
 
     /// The second step. On success the half-signed-in session is replaced by a new one.
+    /// Session, account and code are checked and consumed in one write transaction: two
+    /// submissions of the same code cannot both succeed.
     pub fn sign_in_code(
         &self,
         ip: Option<IpAddr>,
@@ -276,194 +236,67 @@ impl Services {
     ) -> Result<SessionToken, SignInError> {
         let now = self.now();
         let index = self.session_index(token);
-        let session = self.store.write(|tx| sessions::get(tx, &index))?;
-        let Some(session) = session.filter(|s| s.stage == SessionStage::AwaitingTotp) else {
+        // Only to know whose counter to reserve against; everything is read again below.
+        let email = self.store.read(|tx| {
+            let Some(session) = tx.get::<sessions::Session>(&index)? else {
+                return Ok::<_, StoreError>(None);
+            };
+            Ok(accounts::get(tx, session.account)?.map(|a| a.email))
+        })?;
+        let Some(email) = email else {
             return Err(SignInError::Expired);
         };
-        if now - session.created_at > Duration::minutes(10) {
-            self.store.write(|tx| self.drop_session(tx, token))?;
-            return Err(SignInError::Expired);
-        }
-        let account = self
-            .store
-            .read(|tx| accounts::get(tx, session.account))?
-            .ok_or(SignInError::Expired)?;
-        let actor = Actor::account(account.id, account.role, ip);
-        self.refuse_if_locked(&account, &actor)?;
-        let mut updated = account.clone();
-        let Some(method) = self.check_second_step(&mut updated, code, now) else {
-            self.note_ip_failure(ip, now);
-            self.note_failure(account.id, &actor, "signin.code_failure")?;
-            return Err(SignInError::WrongCode);
-        };
-        let fresh = self.store.write(|tx| {
+        let key = self.guess_key(&email);
+        let outcome = self.store.write(|tx| {
+            let session = sessions::get(tx, &index)?;
+            let Some(session) = session.filter(|s| s.stage == SessionStage::AwaitingTotp) else {
+                return Ok::<_, SignInError>(CodeOutcome::Expired);
+            };
+            let fresh = accounts::get_for_update(tx, session.account)?;
+            let Some(mut account) = fresh.filter(|a| a.status == AccountStatus::Active) else {
+                self.drop_session(tx, token)?;
+                return Ok(CodeOutcome::Expired);
+            };
+            if now - session.created_at > CODE_STEP_LIFETIME {
+                self.drop_session(tx, token)?;
+                return Ok(CodeOutcome::Expired);
+            }
+            let actor = Actor::account(account.id, account.role, ip);
+            let target = format!("account:{}", account.id);
+            let reservation = match self.throttle.reserve(key, now) {
+                Ok(r) => r,
+                Err(until) => {
+                    audit::record(tx, now, &actor, "signin.locked", &target, Outcome::Denied)?;
+                    return Ok(CodeOutcome::Locked(until));
+                }
+            };
+            let Some(method) = self.check_second_step(&mut account, code, now) else {
+                Self::record_failure(tx, now, &actor, "signin.code_failure", &target, &reservation)?;
+                return Ok(CodeOutcome::Wrong);
+            };
+            self.throttle.release(reservation);
             self.drop_session(tx, token)?;
-            updated.failed_logins.clear();
-            accounts::put(tx, &updated)?;
-            audit::record(
-                tx,
-                now,
-                &actor,
-                &format!("signin.success.{method}"),
-                &format!("account:{}", account.id),
-                Outcome::Ok,
-            )?;
-            self.start_session(tx, &updated, SessionStage::Full, now, true)
-        })?;
-        Ok(fresh)
-    }
-
-    /// The enrollment page's data: the QR code (SVG) and the secret as text. Makes a
-    /// secret the first time.
-    pub fn enrollment(
-        &self,
-        account: &Account,
-        issuer: &str,
-    ) -> Result<(String, String), ServiceError> {
-        let secret = match account.totp.as_ref().filter(|t| !t.enabled) {
-            Some(t) => t.secret.clone(),
-            None => {
-                let secret = totp::new_secret();
-                let id = account.id;
-                let s = secret.clone();
-                self.store.write(|tx| {
-                    let Some(mut fresh) = accounts::get_for_update(tx, id)? else {
-                        return Ok::<_, StoreError>(());
-                    };
-                    fresh.totp = Some(Totp {
-                        secret: s,
-                        enabled: false,
-                        last_step: 0,
-                    });
-                    accounts::put(tx, &fresh)
-                })?;
-                secret
-            }
-        };
-        let url = totp::otpauth_url(&secret, issuer, &account.email);
-        Ok((totp::qr_svg(&url), totp::secret_text(&secret)))
-    }
-
-    /// Confirms enrollment with a first code: the second step is on, other sessions end,
-    /// and ten recovery codes are returned (shown once; only their blind indexes are kept).
-    pub fn confirm_enrollment(
-        &self,
-        ip: Option<IpAddr>,
-        token: &str,
-        account_id: crate::policy::AccountId,
-        code: &str,
-    ) -> Result<Vec<String>, SignInError> {
-        let now = self.now();
-        let index = self.session_index(token);
-        let mut account = self
-            .store
-            .read(|tx| accounts::get(tx, account_id))?
-            .ok_or(SignInError::Expired)?;
-        let actor = Actor::account(account.id, account.role, ip);
-        let Some(t) = account.totp.as_mut().filter(|t| !t.enabled) else {
-            return Err(SignInError::Expired);
-        };
-        let Some(step) = totp::accept(&t.secret, code, now.unix_timestamp() as u64, t.last_step)
-        else {
-            audit::record_now(
-                &self.store,
-                now,
-                &actor,
-                "mfa.enroll_failure",
-                &format!("account:{account_id}"),
-                Outcome::Failed,
-            )?;
-            return Err(SignInError::WrongCode);
-        };
-        t.enabled = true;
-        t.last_step = step;
-        let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
-        account.recovery_codes = codes
-            .iter()
-            .map(|c| {
-                self.store
-                    .blind_index()
-                    .index("recovery-code", normalize_code(c).as_bytes())
-            })
-            .collect();
-        self.store.write(|tx| {
             accounts::put(tx, &account)?;
-            sessions::end_all_for(tx, account.id, Some(&index))?;
-            if let Some(mut session) = sessions::get(tx, &index)? {
-                session.stage = SessionStage::Full;
-                session.reauth_at = Some(now);
-                sessions::put(tx, &index, &session)?;
-            }
-            audit::record(
+            let what = format!("signin.success.{method}");
+            audit::record(tx, now, &actor, &what, &target, Outcome::Ok)?;
+            Ok(CodeOutcome::Done(self.start_session(
                 tx,
+                &account,
+                SessionStage::Full,
                 now,
-                &actor,
-                "mfa.enroll",
-                &format!("account:{account_id}"),
-                Outcome::Ok,
-            )
+                true,
+            )?))
         })?;
-        Ok(codes)
-    }
-
-    /// Re-authentication for sensitive actions: password and second step again.
-    pub async fn reauthenticate(
-        &self,
-        ip: Option<IpAddr>,
-        token: &str,
-        account_id: crate::policy::AccountId,
-        password: Zeroizing<String>,
-        code: &str,
-    ) -> Result<(), SignInError> {
-        let now = self.now();
-        let account = self
-            .store
-            .read(|tx| accounts::get(tx, account_id))?
-            .ok_or(SignInError::Expired)?;
-        let actor = Actor::account(account.id, account.role, ip);
-        self.refuse_if_locked(&account, &actor)?;
-        let password_ok = self
-            .hasher
-            .verify(password, account.password_hash.clone())
-            .await;
-        let mut updated = account.clone();
-        let code_ok = password_ok && self.check_second_step(&mut updated, code, now).is_some();
-        if !code_ok {
-            self.note_failure(account.id, &actor, "reauth.failure")?;
-            return Err(SignInError::Invalid);
+        match outcome {
+            CodeOutcome::Done(fresh) => {
+                self.throttle.clear(&key);
+                Ok(fresh)
+            }
+            CodeOutcome::Expired => Err(SignInError::Expired),
+            CodeOutcome::Wrong => Err(SignInError::WrongCode),
+            CodeOutcome::Locked(until) => Err(SignInError::Locked {
+                until: crate::clock::human(until),
+            }),
         }
-        let index = self.session_index(token);
-        self.store.write(|tx| {
-            accounts::put(tx, &updated)?;
-            if let Some(mut session) = sessions::get(tx, &index)? {
-                session.reauth_at = Some(now);
-                sessions::put(tx, &index, &session)?;
-            }
-            audit::record(
-                tx,
-                now,
-                &actor,
-                "reauth",
-                &format!("account:{account_id}"),
-                Outcome::Ok,
-            )
-        })?;
-        Ok(())
     }
-}
-
-/// A recovery code: 80 random bits as four groups of four base32 letters and digits.
-fn recovery_code() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-    let mut bytes = [0u8; 16];
-    random::fill(&mut bytes);
-    let chars: Vec<char> = bytes
-        .iter()
-        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
-        .collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
 }

@@ -34,7 +34,7 @@ impl Services {
             accounts::put(tx, &account)?;
             accounts::index_email(tx, &email_index, account.id)?;
             self.queue_confirmation(tx, actor, &account, now)?;
-            let token = self.issue_invite(tx, account.id, InviteKind::Join, now)?;
+            let token = self.issue_invite(tx, actor, account.id, InviteKind::Join, now)?;
             audit::record(
                 tx,
                 now,

@@ -37,6 +37,15 @@ pub fn compose(mail: &Mail, origin: &str) -> (&'static str, String) {
                 "You have an upcoming appointment.\n\n                 Sign in to see the details: {origin}/\n"
             ),
         ),
+        Mail::PasswordChanged => (
+            "Your portal password was changed",
+            format!(
+                "The password of your account on a secure portal was just changed with a \
+                 reset link from the practice.\n\n\
+                 If that was you, there is nothing more to do. If it was not, contact the \
+                 practice at once. Sign in: {origin}/\n"
+            ),
+        ),
         Mail::JobFailed => (
             "A scheduled task of your portal failed",
             format!(

@@ -134,7 +134,7 @@ pub fn decide(actor: &Actor, action: Action, target: Target) -> Decision {
         // Everyone's own settings are their own, whatever the role.
         Actor::Account { id, .. } if action == ManageOwnSettings => target == Target::Account(*id),
         Actor::Account { id, role, .. } => match role {
-            Role::Owner => !matches!(action, ViewOwnHome | ResetPassword),
+            Role::Owner => !matches!(action, ViewOwnHome),
             // Messages are clinical content: clinicians, not staff.
             Role::Clinician => matches!(
                 (action, target),

@@ -293,3 +293,17 @@ pub(super) fn seed(tx: &WriteTx<'_>) -> Result<()> {
     }
     Ok(())
 }
+
+/// Withdraws every open link for `client` (the account was switched off); returns how many.
+pub fn revoke_links_for(tx: &WriteTx<'_>, client: AccountId, now: OffsetDateTime) -> Result<usize> {
+    let mut revoked = 0;
+    for (key, mut link) in tx.all::<FormLink>()? {
+        let open = !link.revoked && link.expires_at > now && !(link.single_use && link.used_at.is_some());
+        if link.client == Some(client) && open {
+            link.revoked = true;
+            tx.put(&key, &link)?;
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
+}

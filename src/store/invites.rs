@@ -14,7 +14,8 @@ use crate::policy::AccountId;
 pub enum InviteKind {
     /// A new account sets its password (and, for practice accounts, its second step).
     Join,
-    /// An existing account sets a new password (issued by `alcove user reset-password`).
+    /// An existing, active account sets a new password (issued by the owner after
+    /// re-authentication, or by `alcove user reset-password`).
     ResetPassword,
 }
 
@@ -29,6 +30,9 @@ pub struct Invite {
     #[serde(with = "time::serde::rfc3339::option")]
     pub used_at: Option<OffsetDateTime>,
     pub revoked: bool,
+    /// Who issued the link, as the audit log names them (`account:…`, `local-admin`).
+    #[serde(default)]
+    pub issued_by: Option<String>,
 }
 
 impl Record for Invite {

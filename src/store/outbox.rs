@@ -24,6 +24,8 @@ pub enum Mail {
     NewSubmission,
     /// "You have an upcoming appointment; sign in to see details" (to a client).
     AppointmentReminder,
+    /// "The password of your account was changed with a reset link" (security notice).
+    PasswordChanged,
 }
 
 impl Mail {
@@ -35,6 +37,7 @@ impl Mail {
             Mail::JobFailed => "job_failed",
             Mail::NewSubmission => "new_submission",
             Mail::AppointmentReminder => "appointment_reminder",
+            Mail::PasswordChanged => "password_changed",
         }
     }
 }

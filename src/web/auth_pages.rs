@@ -123,7 +123,7 @@ pub async fn sign_in(
         Err(SignInError::Service(e)) => Err(e.into()),
         Err(e) => {
             let status = match e {
-                SignInError::Locked { .. } | SignInError::IpThrottled => {
+                SignInError::Locked { .. } => {
                     StatusCode::TOO_MANY_REQUESTS
                 }
                 _ => StatusCode::UNAUTHORIZED,

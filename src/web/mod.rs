@@ -24,6 +24,7 @@ mod session;
 mod settings_pages;
 mod state;
 mod team_pages;
+mod unlock_gate;
 mod upload;
 
 use std::net::TcpListener;

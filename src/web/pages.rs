@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use super::error::AppError;
 use super::render::{self, chrome};
 use super::state::AppState;
+use super::unlock_gate::Refusal;
 use crate::crypto::unlock::{Passphrase, UnlockError};
 use crate::datadir::{self, OpenError};
 
@@ -49,6 +50,7 @@ impl std::fmt::Debug for UnlockForm {
 
 /// `POST /unlock`: opens the data directory with the owner's passphrase.
 pub async fn unlock(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<UnlockForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -57,13 +59,27 @@ pub async fn unlock(
             .insert_header(("location", "/"))
             .finish());
     }
-    let Ok(_permit) = state.unlock_gate.clone().try_acquire_owned() else {
-        return Ok(unlock_page(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("Another unlock attempt is being checked. Wait a few seconds and try again."),
-        ));
+    let mut turn = match state.unlock_gate.admit(super::session::client_ip(&req)) {
+        Ok(turn) => turn,
+        Err(refusal) => {
+            let text = match refusal {
+                Refusal::InFlight => "An unlock attempt from this computer is still being checked. Wait for its answer, then try again.".to_owned(),
+                Refusal::Wait(d) => format!(
+                    "That passphrase was wrong several times. Please wait {} seconds, then try again.",
+                    d.as_secs().max(1)
+                ),
+            };
+            return Ok(unlock_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(&text)));
+        }
     };
+    // Queued behind attempts from elsewhere, never refused for them.
+    turn.wait().await;
+    if state.vault().is_some() {
+        turn.finish(false);
+        return Ok(HttpResponse::SeeOther()
+            .insert_header(("location", "/"))
+            .finish());
+    }
     let dir = state.data_dir.clone();
     let passphrase = form.into_inner().passphrase;
     let opened = web::block(move || {
@@ -74,6 +90,7 @@ pub async fn unlock(
     .map_err(|e| AppError::Internal(e.to_string()))?;
     match opened {
         Ok(store) => {
+            turn.finish(false);
             let link = crate::serve::open_for_business(&state, store)?;
             tracing::info!("data directory unlocked from the web page");
             Ok(render::html(
@@ -85,6 +102,7 @@ pub async fn unlock(
             ))
         }
         Err(OpenError::Unlock(UnlockError::WrongPassphrase | UnlockError::EmptyPassphrase)) => {
+            turn.finish(true);
             tracing::warn!("unlock attempt with a wrong passphrase");
             Ok(unlock_page(
                 &state,

@@ -354,7 +354,10 @@ fn client_page(
             .push("Copy this link and give it to the client (it is shown only now):".into());
         invite.link_box = Some(link);
     }
-    sections.push(invite);
+    // Invitations are only for a client who has never set a password.
+    if detail.status == crate::store::accounts::AccountStatus::Invited {
+        sections.push(invite);
+    }
     if policy::decide(&s.actor(), Action::WriteMessage, Target::Client(id)) == Decision::Allow {
         if let Ok(templates) = services.templates(&s.actor()) {
             let mut actions = vec![link(
@@ -390,6 +393,18 @@ fn client_page(
                 action: format!("/clients/{id}/require-mfa"),
                 csrf: csrf.clone(),
                 label: "Require sign-in codes".into(),
+                primary: false,
+            });
+        }
+        if detail.status == crate::store::accounts::AccountStatus::Active
+            && policy::decide(&s.actor(), Action::ResetPassword, Target::Account(id))
+                == Decision::Allow
+        {
+            paragraphs.push("A client who forgot their password gets a password-reset link from you (it works once, for 24 hours; their sign-in codes stay as they are).".into());
+            actions.push(ActionSpec::Post {
+                action: format!("/accounts/{id}/reset-password"),
+                csrf: csrf.clone(),
+                label: "Send a password-reset link".into(),
                 primary: false,
             });
         }
@@ -450,7 +465,14 @@ pub async fn invite_client(
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(&req)?;
     let id = parse_id(&id)?;
-    let token = services.invite_client(&s.actor(), id)?;
+    let token = match services.invite_client(&s.actor(), id) {
+        Err(crate::domain::ServiceError::Invalid { message, .. }) => {
+            let mut page = client_page(&req, &s, id, Some(message), None)?;
+            *page.status_mut() = actix_web::http::StatusCode::CONFLICT;
+            return Ok(page);
+        }
+        other => other?,
+    };
     let link = format!("{}/invite/{token}", state.origin);
     client_page(
         &req,

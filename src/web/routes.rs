@@ -65,6 +65,7 @@ routes! {
     "/team/invite" => { get => team_pages::team_invite_form, post => team_pages::team_invite }
     "/accounts/{id}/disable" => { post => team_pages::disable_account }
     "/accounts/{id}/reset-mfa" => { post => team_pages::reset_mfa }
+    "/accounts/{id}/reset-password" => { post => team_pages::reset_password }
     "/audit" => { get => team_pages::audit }
     "/retention" => { get => retention_pages::review }
     "/messages" => { get => message_pages::inbox, post => message_pages::create_thread }

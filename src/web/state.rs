@@ -4,8 +4,6 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use tokio::sync::Semaphore;
-
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::store::Store;
@@ -26,8 +24,8 @@ pub struct AppState {
     pub origin: String,
     vault: Arc<OnceLock<Vault>>,
     practice_name: Arc<RwLock<String>>,
-    /// One passphrase attempt at a time: scrypt is deliberately expensive.
-    pub unlock_gate: Arc<Semaphore>,
+    /// One passphrase attempt at a time, in arrival order, with a pause per address.
+    pub unlock_gate: super::unlock_gate::UnlockGate,
     pub timeouts: crate::domain::SessionTimeouts,
     /// The mail server, when one is configured.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
@@ -43,7 +41,7 @@ impl AppState {
             origin,
             vault: Arc::new(OnceLock::new()),
             practice_name: Arc::new(RwLock::new("Alcove".to_owned())),
-            unlock_gate: Arc::new(Semaphore::new(1)),
+            unlock_gate: super::unlock_gate::UnlockGate::default(),
             timeouts,
             mailer: None,
         }

@@ -49,7 +49,16 @@ pub async fn team(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
         let actions = if Some(a.id) == s.0.account.id.into() {
             vec![]
         } else {
-            vec![
+            let mut actions = vec![];
+            if a.status == crate::store::accounts::AccountStatus::Active {
+                actions.push(ActionSpec::Post {
+                    action: format!("/accounts/{}/reset-password", a.id),
+                    csrf: csrf.clone(),
+                    label: "Send a password-reset link".into(),
+                    primary: false,
+                });
+            }
+            actions.extend([
                 ActionSpec::Post {
                     action: format!("/accounts/{}/reset-mfa", a.id),
                     csrf: csrf.clone(),
@@ -62,7 +71,8 @@ pub async fn team(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
                     label: "Switch off account".into(),
                     primary: false,
                 },
-            ]
+            ]);
+            actions
         };
         sections.push(Section {
             heading: Some(a.name),
@@ -205,6 +215,47 @@ pub async fn reset_mfa(
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     change_account(req, s, id, crate::domain::Services::reset_mfa).await
+}
+
+/// `POST /accounts/{id}/reset-password` (owner, re-authentication required): a one-time
+/// password-reset link for an active account, shown once.
+pub async fn reset_password(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<String>,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
+    let (state, services) = services(&req)?;
+    let id = parse_id(&id)?;
+    s.require(
+        &services,
+        crate::policy::Action::ResetPassword,
+        crate::policy::Target::Account(id),
+    )?;
+    require_reauth(&services, &s)?;
+    let section = match services.reset_password_link(&s.actor(), id) {
+        Ok(token) => Section {
+            paragraphs: vec![
+                "Give this link to the person yourself, by phone or in person, not by email (it is shown only now). It works once, for 24 hours; their sign-in codes stay as they are. Once it is used, their other sessions end and their confirmed email address is told that the password was changed.".into(),
+            ],
+            link_box: Some(format!("{}/invite/{token}", state.origin)),
+            ..Section::default()
+        },
+        Err(ServiceError::Invalid { message, .. }) => Section {
+            paragraphs: vec![message],
+            ..Section::default()
+        },
+        Err(e) => return Err(e.into()),
+    };
+    panel(
+        &req,
+        &s,
+        "/team",
+        "Password reset",
+        "Password-reset link",
+        None,
+        vec![section],
+    )
 }
 
 /// `GET /audit`: the latest audit events (owner).

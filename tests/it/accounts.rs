@@ -126,7 +126,7 @@ fn eleventh_failure_in_an_hour_is_refused_even_with_the_right_password() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("locked until"), "{}", r.body);
+    assert!(r.body.contains("paused until"), "{}", r.body);
     drop(owner);
 }
 

@@ -321,3 +321,46 @@ pub fn href_with(page: &str, needle: &str) -> String {
     let end = at + page[at..].find('"').unwrap();
     page[start..end].to_owned()
 }
+
+/// The owner invites a clinician or staff member; returns the invitation path.
+pub fn team_member(owner: &mut Visitor<'_>, name: &str, email: &str, role: &str) -> String {
+    let form = owner.get("/team/invite");
+    let r = owner.post(
+        "/team/invite",
+        &form.body,
+        &[("name", name), ("email", email), ("role", role)],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    invite_path_in(&r.body)
+}
+
+/// The id of the form called `name` (as the forms list shows it).
+pub fn form_id(owner: &mut Visitor<'_>, name: &str) -> String {
+    let page = owner.get("/forms").body;
+    let at = page
+        .find(&format!(">{name}<"))
+        .unwrap_or_else(|| panic!("{name} in {page}"));
+    let href = page[..at].rfind("/forms/").unwrap() + "/forms/".len();
+    page[href..href + 32].to_owned()
+}
+
+
+/// The path of the form link shown once in a page's link box.
+pub fn shown_link(page: &str) -> String {
+    let at = page.find("/f/").expect("a form link");
+    let end = at + page[at..].find('<').unwrap();
+    page[at..end].to_owned()
+}
+
+/// The owner sends client `client_id` a link to the form called `form_name`; returns its path.
+pub fn send_form_link(owner: &mut Visitor<'_>, client_id: &str, form_name: &str) -> String {
+    let form = form_id(owner, form_name);
+    let new_link = owner.get(&format!("/clients/{client_id}/form-links/new"));
+    let made = owner.post(
+        &format!("/clients/{client_id}/form-links"),
+        &new_link.body,
+        &[("form", &form), ("single_use", "yes")],
+    );
+    assert_eq!(made.status, 200, "{}", made.body);
+    shown_link(&made.body)
+}

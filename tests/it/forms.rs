@@ -3,7 +3,9 @@
 //! withdrawn or unknown, 50 concurrent answers to a single-use link, appointments on the
 //! client's home, and nothing readable in the database file or the logs.
 
-use crate::browser_kit::{client_with_portal, href_with, location, set_up_owner, Visitor};
+use crate::browser_kit::{
+    client_with_portal, form_id, href_with, location, set_up_owner, shown_link, Visitor,
+};
 use crate::kit::Server;
 
 const REASON_CANARY: &str = "CANARY-intake-reason-6d2e-grief";
@@ -15,22 +17,6 @@ fn count(hay: &[u8], needle: &str) -> usize {
 }
 
 /// The id of the form named `name` on the owner's form list.
-fn form_id(owner: &mut Visitor<'_>, name: &str) -> String {
-    let page = owner.get("/forms").body;
-    let at = page
-        .find(&format!(">{name}<"))
-        .unwrap_or_else(|| panic!("{name} in {page}"));
-    let href = page[..at].rfind("/forms/").unwrap() + "/forms/".len();
-    page[href..href + 32].to_owned()
-}
-
-/// The path of the link shown once in a page's link box.
-fn shown_link(page: &str) -> String {
-    let at = page.find("/f/").expect("a form link");
-    let end = at + page[at..].find('<').unwrap();
-    page[at..end].to_owned()
-}
-
 fn fill(v: &mut Visitor<'_>, path: &str, answers: &[(&str, &str)]) -> crate::kit::Reply {
     let form = v.get(path);
     assert_eq!(form.status, 200, "{}", form.body);

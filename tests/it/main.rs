@@ -18,6 +18,7 @@ mod forms;
 mod headers;
 mod init;
 mod keyring;
+mod lifecycle;
 mod messages;
 mod notifications;
 mod sealed;
