@@ -256,7 +256,8 @@ impl Services {
             let sessions = sessions::end_all_for(tx, id, None)?;
             let invites = invites::revoke_all_for(tx, id)?;
             let links = crate::store::forms::revoke_links_for(tx, id, now)?;
-            let target = format!("account:{id} sessions:{sessions} invites:{invites} links:{links}");
+            let target =
+                format!("account:{id} sessions:{sessions} invites:{invites} links:{links}");
             audit::record(tx, now, actor, "account.disable", &target, Outcome::Ok)?;
             Ok(())
         })

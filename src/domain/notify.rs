@@ -292,9 +292,10 @@ impl Services {
         id: AccountId,
         client_only: bool,
     ) -> Result<(), ServiceError> {
-        let is_theirs = self.store.read(|tx| accounts::get(tx, id))?.is_some_and(|a| {
-            !client_only || a.role == Role::Client
-        });
+        let is_theirs = self
+            .store
+            .read(|tx| accounts::get(tx, id))?
+            .is_some_and(|a| !client_only || a.role == Role::Client);
         if !is_theirs {
             return Err(ServiceError::NotFound);
         }

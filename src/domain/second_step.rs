@@ -77,7 +77,7 @@ impl Services {
             };
             // The session must still be this account's, mid-enrollment.
             let session = sessions::get(tx, &index)?;
-            if !session.is_some_and(|s| s.account == account_id) {
+            if session.is_none_or(|s| s.account != account_id) {
                 return Ok(Err(SignInError::Expired));
             }
             let actor = Actor::account(account.id, account.role, ip);
@@ -88,7 +88,14 @@ impl Services {
             let Some(step) =
                 totp::accept(&t.secret, code, now.unix_timestamp() as u64, t.last_step)
             else {
-                audit::record(tx, now, &actor, "mfa.enroll_failure", &target, Outcome::Failed)?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "mfa.enroll_failure",
+                    &target,
+                    Outcome::Failed,
+                )?;
                 return Ok(Err(SignInError::WrongCode));
             };
             t.enabled = true;

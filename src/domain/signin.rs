@@ -91,7 +91,10 @@ impl Services {
     }
 
     fn target_of(account: Option<&Account>) -> String {
-        account.map_or_else(|| "account:unknown".to_owned(), |a| format!("account:{}", a.id))
+        account.map_or_else(
+            || "account:unknown".to_owned(),
+            |a| format!("account:{}", a.id),
+        )
     }
 
     /// Reserves a guess against `key`, or audits and answers the lockout.
@@ -103,8 +106,14 @@ impl Services {
         now: OffsetDateTime,
     ) -> Result<Reservation, SignInError> {
         self.throttle.reserve(key, now).map_err(|until| {
-            match audit::record_now(&self.store, now, actor, "signin.locked", target, Outcome::Denied)
-            {
+            match audit::record_now(
+                &self.store,
+                now,
+                actor,
+                "signin.locked",
+                target,
+                Outcome::Denied,
+            ) {
                 Ok(()) => SignInError::Locked {
                     until: crate::clock::human(until),
                 },
@@ -138,15 +147,16 @@ impl Services {
         password: Zeroizing<String>,
     ) -> Result<Next, SignInError> {
         let now = self.now();
-        self.throttle.pass_ip(ip, now).await;
         let key = self.guess_key(email);
         let index = self.store.blind_index().email(email);
         let account = self.store.read(|tx| accounts::find_by_email(tx, &index))?;
-        let actor = account
-            .as_ref()
-            .map_or(Actor::Anonymous { ip }, |a| Actor::account(a.id, a.role, ip));
+        let actor = account.as_ref().map_or(Actor::Anonymous { ip }, |a| {
+            Actor::account(a.id, a.role, ip)
+        });
         let target = Self::target_of(account.as_ref());
         let reservation = self.reserve_guess(key, &actor, &target, now)?;
+        // Only a guess that will be checked counts against (and waits for) the network.
+        self.throttle.pass_ip(ip, now).await;
         let checked_hash = account.as_ref().and_then(|a| a.password_hash.clone());
         let ok = self.hasher.verify(password, checked_hash.clone()).await;
         let Some(account) = account.filter(|_| ok) else {
@@ -271,7 +281,14 @@ impl Services {
                 }
             };
             let Some(method) = self.check_second_step(&mut account, code, now) else {
-                Self::record_failure(tx, now, &actor, "signin.code_failure", &target, &reservation)?;
+                Self::record_failure(
+                    tx,
+                    now,
+                    &actor,
+                    "signin.code_failure",
+                    &target,
+                    &reservation,
+                )?;
                 return Ok(CodeOutcome::Wrong);
             };
             self.throttle.release(reservation);

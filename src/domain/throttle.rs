@@ -7,8 +7,9 @@
 //! Known and unknown addresses are counted the same way, so a lockout says nothing about
 //! whether the address belongs to someone.
 //!
-//! Per network address: past [`IP_SLOWDOWN_AFTER`] attempts in an hour, attempts from that
-//! address go one at a time through a lane with a growing pause. Guessing across accounts
+//! Per network address: past [`IP_SLOWDOWN_AFTER`] checked guesses in an hour, guesses from
+//! that address go one at a time through a lane with a growing pause (a guess refused by an
+//! address's lockout is answered at once and counts for nothing here). Guessing across accounts
 //! slows down; nobody behind the address (a clinic's office, a proxy) is refused.
 //!
 //! Counts live in memory: a restart starts them afresh for every address alike.
@@ -74,7 +75,11 @@ fn bound<V>(map: &mut HashMap<impl std::hash::Hash + Eq, V>, empty: impl Fn(&mut
 
 impl Throttle {
     /// Reserves one guess against `key`, or says until when the address is locked.
-    pub fn reserve(&self, key: [u8; 32], now: OffsetDateTime) -> Result<Reservation, OffsetDateTime> {
+    pub fn reserve(
+        &self,
+        key: [u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Reservation, OffsetDateTime> {
         let mut map = self.guesses.lock().unwrap_or_else(|p| p.into_inner());
         bound(&mut map, |times| {
             prune(times, now);
@@ -171,9 +176,13 @@ mod tests {
         let throttle = Throttle::default();
         let key = [7u8; 32];
         for i in 0..MAX_GUESSES_PER_HOUR {
-            let _ = throttle.reserve(key, t0() + Duration::minutes(i as i64)).unwrap();
+            let _ = throttle
+                .reserve(key, t0() + Duration::minutes(i as i64))
+                .unwrap();
         }
-        let until = throttle.reserve(key, t0() + Duration::minutes(30)).unwrap_err();
+        let until = throttle
+            .reserve(key, t0() + Duration::minutes(30))
+            .unwrap_err();
         assert_eq!(until, t0() + WINDOW);
         assert!(throttle.reserve(key, t0() + WINDOW).is_ok());
     }

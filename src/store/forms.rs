@@ -298,7 +298,8 @@ pub(super) fn seed(tx: &WriteTx<'_>) -> Result<()> {
 pub fn revoke_links_for(tx: &WriteTx<'_>, client: AccountId, now: OffsetDateTime) -> Result<usize> {
     let mut revoked = 0;
     for (key, mut link) in tx.all::<FormLink>()? {
-        let open = !link.revoked && link.expires_at > now && !(link.single_use && link.used_at.is_some());
+        let open =
+            !link.revoked && link.expires_at > now && !(link.single_use && link.used_at.is_some());
         if link.client == Some(client) && open {
             link.revoked = true;
             tx.put(&key, &link)?;

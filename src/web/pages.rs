@@ -69,7 +69,11 @@ pub async fn unlock(
                     d.as_secs().max(1)
                 ),
             };
-            return Ok(unlock_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(&text)));
+            return Ok(unlock_page(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(&text),
+            ));
         }
     };
     // Queued behind attempts from elsewhere, never refused for them.

@@ -90,7 +90,11 @@ impl Turn {
 
     /// Records the outcome: a wrong passphrase doubles this address's pause.
     pub fn finish(self, wrong: bool) {
-        let mut map = self.gate.addresses.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .gate
+            .addresses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if wrong {
             let entry = map.entry(self.ip).or_default();
             entry.wrong = entry.wrong.saturating_add(1);
@@ -109,7 +113,11 @@ impl Turn {
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        let mut map = self.gate.addresses.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .gate
+            .addresses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(entry) = map.get_mut(&self.ip) {
             entry.in_flight = false;
         }

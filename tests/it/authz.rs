@@ -4,7 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::browser_kit::{invite_path_in, join_by_invite, location, set_up_owner, team_member, Visitor};
+use crate::browser_kit::{
+    invite_path_in, join_by_invite, location, set_up_owner, team_member, Visitor,
+};
 use crate::kit::Server;
 
 const CANARY_A: &str = "CanaryAlphaQuokka";
@@ -424,7 +426,11 @@ fn authz_matrix() {
     let gus = &team.body[team.body.find("Gus Gone").unwrap()..];
     let at = gus.find("/accounts/").unwrap();
     let action = gus[at..].split('"').next().unwrap().to_owned();
-    let gus_id = action.trim_start_matches("/accounts/").split('/').next().unwrap();
+    let gus_id = action
+        .trim_start_matches("/accounts/")
+        .split('/')
+        .next()
+        .unwrap();
     let disable = format!("/accounts/{gus_id}/disable");
     assert_eq!(owner.post(&disable, &team.body, &[]).status, 303);
     assert_eq!(

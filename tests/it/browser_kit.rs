@@ -24,6 +24,14 @@ impl<'a> Visitor<'a> {
         }
     }
 
+    /// The same visitor (cookies) on a new connection: for many visitors prepared first
+    /// and sent at once, whose earlier connections the server may have closed while idle.
+    pub fn on_new_connection(&self) -> Visitor<'a> {
+        let mut v = Visitor::new(self.server);
+        v.cookies = self.cookies.clone();
+        v
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()
@@ -343,7 +351,6 @@ pub fn form_id(owner: &mut Visitor<'_>, name: &str) -> String {
     let href = page[..at].rfind("/forms/").unwrap() + "/forms/".len();
     page[href..href + 32].to_owned()
 }
-
 
 /// The path of the form link shown once in a page's link box.
 pub fn shown_link(page: &str) -> String {

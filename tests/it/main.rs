@@ -23,4 +23,5 @@ mod messages;
 mod notifications;
 mod sealed;
 mod serve;
+mod throttle;
 mod tls;
