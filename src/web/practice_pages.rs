@@ -301,7 +301,7 @@ pub(super) fn parse_id(id: &str) -> Result<AccountId, AppError> {
     AccountId::parse(id).ok_or(AppError::NotFound)
 }
 
-fn client_page(
+pub(super) fn client_page(
     req: &HttpRequest,
     s: &SignedIn,
     id: AccountId,

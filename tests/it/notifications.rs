@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use crate::browser_kit::{client_with_portal, location, set_up_owner, Visitor, OWNER_EMAIL};
+use crate::browser_kit::{
+    client_with_portal, invite_path_in, location, set_up_owner, Visitor, OWNER_EMAIL,
+};
 use crate::kit::Server;
 use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
 
@@ -328,4 +330,75 @@ fn a_failed_backup_shows_on_the_dashboard_and_the_owner_is_emailed() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(told, "the owner is emailed");
+}
+
+#[test]
+fn a_used_reset_link_tells_the_confirmed_address_and_resends_wait_ten_minutes() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let sink = SmtpSink::start(port, dir.path());
+    let server = start(&dir.path().join("data"), port);
+    let mut owner = set_up_owner(&server).visitor;
+    let (id, mut client) = client_with_portal(&mut owner, &server, NAME_CANARY, "r@example.org");
+    confirm(&mut client, &confirmation_path(&sink, "r@example.org"));
+
+    // Resending the confirmation link: once, then a pause.
+    let confirmations = |sink: &SmtpSink| {
+        sink.messages()
+            .iter()
+            .filter(|m| to(m, "r@example.org") && plain(m).contains("/confirm-email/"))
+            .count()
+    };
+    let page = owner.get(&format!("/clients/{id}"));
+    let first = owner.post(&format!("/clients/{id}/confirm-email"), &page.body, &[]);
+    assert_eq!(first.status, 303, "{}", first.body);
+    let second = owner.post(&format!("/clients/{id}/confirm-email"), &page.body, &[]);
+    assert_eq!(second.status, 429, "{}", second.body);
+    assert!(second.body.contains("wait 10 minutes"), "{}", second.body);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while confirmations(&sink) < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(confirmations(&sink), 2, "the first and one resend, no more");
+
+    let page = owner.get(&format!("/clients/{id}"));
+    let made = owner.post(&format!("/accounts/{id}/reset-password"), &page.body, &[]);
+    assert_eq!(made.status, 200, "{}", made.body);
+    let reset = invite_path_in(&made.body);
+    assert_eq!(
+        sink.messages()
+            .iter()
+            .filter(|m| plain(m).contains("/invite/"))
+            .count(),
+        0
+    );
+    let mut v = Visitor::new(&server);
+    let form = v.get(&reset);
+    let new_password = "a fresh long password";
+    let used = v.post(
+        &reset,
+        &form.body,
+        &[("password", new_password), ("confirm", new_password)],
+    );
+    assert_eq!(used.status, 303, "{}", used.body);
+    let notice = |sink: &SmtpSink| {
+        sink.messages()
+            .into_iter()
+            .find(|m| to(m, "r@example.org") && plain(m).contains("password"))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while notice(&sink).is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mail = plain(&notice(&sink).expect("the client is told the password changed"));
+    assert!(mail.contains("was just changed"), "{mail}");
+    assert!(!mail.contains(NAME_CANARY), "no name in the notice");
+    assert!(
+        !mail.contains("/invite/"),
+        "the link itself is never mailed"
+    );
 }
