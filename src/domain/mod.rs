@@ -13,6 +13,8 @@ mod error;
 pub mod form_builder;
 pub mod form_check;
 pub mod forms;
+#[cfg(test)]
+mod lifecycle_tests;
 pub mod messages;
 pub mod notify;
 pub mod retention;
