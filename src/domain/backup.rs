@@ -18,7 +18,9 @@ use crate::backup::{self, Written};
 use crate::config::BackupConfig;
 use crate::policy::{Action, Actor, Role, Target};
 use crate::store::accounts::{Account, AccountStatus};
-use crate::store::backups::{BackupRecord, JobStatus};
+use crate::store::backups::{
+    self as backup_rows, BackupRecord, JobStatus, RestoreNotice, VoidedLinks,
+};
 use crate::store::outbox::Mail;
 
 pub const JOB_BACKUP: &str = "backup";
@@ -201,24 +203,18 @@ impl Services {
         plan: &BackupPlan,
         progress: &ProgressBar,
     ) -> Result<BackupOutcome, ServiceError> {
-        let recovery = crate::crypto::unlock::read_recovery_recipient(&plan.data_dir)
-            .map_err(|e| ServiceError::Internal(format!("the recovery recipient: {e}")))?;
-        let mut recipients: Vec<&dyn age::Recipient> = vec![&recovery];
-        recipients.extend(
-            plan.extra_recipients
-                .iter()
-                .map(|r| r as &dyn age::Recipient),
-        );
+        let recovery =
+            crate::crypto::unlock::read_recovery_recipient(&plan.data_dir).map_err(|e| {
+                backup::BackupError::Refused(format!(
+                "No backup was taken: the recovery key's public half ({}) cannot be read ({e}).",
+                crate::crypto::unlock::RECOVERY_RECIPIENT_FILE
+            ))
+            })?;
+        let mut recipients = vec![recovery];
+        recipients.extend(plan.extra_recipients.iter().cloned());
         let targets = plan.targets();
-        let written = backup::write_backup(
-            &self.store,
-            &plan.data_dir.join(crate::datadir::KEYRING_FILE),
-            &recipients,
-            &targets[0],
-            self.now(),
-            progress,
-        )
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let written =
+            backup::write_backup(&self.store, &recipients, &targets[0], self.now(), progress)?;
         let mut copies = Vec::new();
         let mut failed = Vec::new();
         for folder in &targets[1..] {
@@ -237,7 +233,8 @@ impl Services {
         let now = self.now();
         let record = BackupRecord {
             name: written.name.clone(),
-            created_at: now,
+            // The time in its name: unique, so the list sorts as the names do.
+            created_at: written.at,
             size: written.size,
             sha256: written.sha256.clone(),
             targets: std::iter::once(targets[0].display().to_string())
@@ -264,11 +261,11 @@ impl Services {
         })?;
         let removed = self.rotate(actor, plan)?;
         if !failed.is_empty() {
-            return Err(ServiceError::Internal(format!(
-                "the backup was written to {} but could not be copied to {}",
-                targets[0].display(),
-                failed.join("; ")
-            )));
+            return Err(backup::BackupError::NotCopied {
+                written: targets[0].display().to_string(),
+                failed: failed.join("; "),
+            }
+            .into());
         }
         Ok(BackupOutcome {
             written,
@@ -308,18 +305,14 @@ impl Services {
         config: &S3Config,
         keep: Keep,
     ) -> Result<usize, ServiceError> {
-        let target = S3Target::new(config).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let names = target
-            .list()
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let target = S3Target::new(config)?;
+        let names = target.list()?;
         let times: Vec<OffsetDateTime> = names.iter().filter_map(|n| backup::time_of(n)).collect();
         let gone = rotate::to_remove(&times, keep);
         let mut removed = 0;
         for name in names {
             if backup::time_of(&name).is_some_and(|t| gone.contains(&t)) {
-                target
-                    .delete(&name)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                target.delete(&name)?;
                 self.forget_copy(actor, &name, &target.label)?;
                 removed += 1;
             }
@@ -356,8 +349,11 @@ impl Services {
                 if !gone.contains(t) {
                     continue;
                 }
-                std::fs::remove_file(dir.join(name))
-                    .map_err(|e| ServiceError::Internal(format!("rotation: {e}")))?;
+                std::fs::remove_file(dir.join(name)).map_err(|e| {
+                    backup::BackupError::Refused(format!(
+                        "An old backup ({name}) could not be removed by rotation: {e}."
+                    ))
+                })?;
                 removed += 1;
                 self.forget_copy(actor, name, &dir.display().to_string())?;
             }
@@ -388,7 +384,7 @@ impl Services {
         let started = Instant::now();
         let records = self.backups(actor)?;
         let s3 = match &plan.s3 {
-            Some(c) => Some(S3Target::new(c).map_err(|e| ServiceError::Internal(e.to_string()))?),
+            Some(c) => Some(S3Target::new(c)?),
             None => None,
         };
         let mut problems = Vec::new();
@@ -432,6 +428,52 @@ impl Services {
         };
         self.job_done(actor, JOB_CHECK, started, summary)?;
         Ok(problems)
+    }
+
+    /// Makes a freshly restored store safe to serve, in one transaction: every session from
+    /// the old computer ends, and every link issued before the backup (invitations,
+    /// password resets, email confirmations, form links) is voided, since some may have
+    /// been withdrawn after it. The owner's home says what was voided.
+    pub fn settle_restore(&self, actor: &Actor, backup: &str) -> Result<VoidedLinks, ServiceError> {
+        self.authorize(actor, Action::ManageBackups, Target::Practice)?;
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.clear::<crate::store::sessions::Session>()?;
+            crate::store::setup_tokens::clear(tx)?;
+            let (invitations, password_resets) = crate::store::invites::revoke_all_open(tx, now)?;
+            let voided = VoidedLinks {
+                invitations,
+                password_resets,
+                email_confirmations: crate::store::outbox::void_confirmations(tx, now)?,
+                form_links: crate::store::forms::revoke_all_open(tx, now)?,
+            };
+            backup_rows::save_restore_notice(
+                tx,
+                &RestoreNotice {
+                    restored_at: now,
+                    backup: backup.to_owned(),
+                    voided,
+                },
+            )?;
+            audit::record(
+                tx,
+                now,
+                actor,
+                "backup.restore_void_links",
+                &format!(
+                    "backup:{backup} invitations:{invitations} resets:{password_resets} confirmations:{} form_links:{}",
+                    voided.email_confirmations, voided.form_links
+                ),
+                Outcome::Ok,
+            )?;
+            Ok(voided)
+        })
+    }
+
+    /// The last restore into this store, if there was one.
+    pub fn restore_notice(&self, actor: &Actor) -> Result<Option<RestoreNotice>, ServiceError> {
+        self.authorize(actor, Action::ManageBackups, Target::Practice)?;
+        Ok(self.store.read(backup_rows::restore_notice)?)
     }
 
     /// Records a full restore test (`alcove backup verify` or `alcove restore`).

@@ -226,7 +226,7 @@ fn damaged_wrong_key_and_foreign_files_are_refused_and_nothing_changes() {
     let cases: Vec<(&Path, &Path, &str)> = vec![
         (&truncated, &init.recovery, "damaged or incomplete"),
         (&flipped, &init.recovery, "damaged or incomplete"),
-        (&backup, &other.recovery, "not made for this recovery key"),
+        (&backup, &other.recovery, "not made for this key"),
         (&foreign, &init.recovery, "not an Alcove backup"),
     ];
     for (file, key, why) in cases {
