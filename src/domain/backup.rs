@@ -27,6 +27,11 @@ pub const JOB_BACKUP: &str = "backup";
 pub const JOB_CHECK: &str = "backup-check";
 pub const JOB_RESTORE_TEST: &str = "restore-test";
 
+/// One backup run at a time (the scheduler's and `alcove backup now` may meet): each
+/// takes its time and its name after the one before, so names sort in the order the
+/// snapshots were taken, and rotation and copying never interleave.
+static ONE_RUN: parking_lot::Mutex<()> = parking_lot::const_mutex(());
+
 /// Where backups go and who can open them.
 #[derive(Debug, Clone)]
 pub struct BackupPlan {
@@ -181,6 +186,7 @@ impl Services {
         progress: &ProgressBar,
     ) -> Result<BackupOutcome, ServiceError> {
         self.authorize(actor, Action::ManageBackups, Target::Practice)?;
+        let _one_run = ONE_RUN.lock();
         let started = Instant::now();
         let result = self.back_up_inner(actor, plan, progress);
         let summary = match &result {
