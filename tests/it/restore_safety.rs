@@ -2,8 +2,8 @@
 //! backup recipient (a second `age-keygen` identity) verifies and restores a backup and the
 //! owner signs in on it, while a stranger's key and the machine key open nothing; a restore
 //! voids every link issued before the backup (an invitation and a form link withdrawn after
-//! it stay dead, and sign nobody in) and the owner's home says how many; two backups at the
-//! same moment both succeed under names of their own.
+//! it stay dead and sign nobody in; an email-confirmation link too) and the owner's home
+//! says how many; two backups at the same moment both succeed under names of their own.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -100,7 +100,10 @@ fn an_extra_backup_recipient_restores_the_backup_and_the_owner_signs_in() {
     let restored = dir.path().join("restored");
     let (ok, text) = restore(&restored, &backup, &second, &[]);
     assert!(ok, "{text}");
-    assert!(text.contains(&second_public), "names the key in charge now: {text}");
+    assert!(
+        text.contains(&second_public),
+        "names the key in charge now: {text}"
+    );
     assert_eq!(
         std::fs::read_to_string(restored.join("recovery.pub"))
             .unwrap()
@@ -128,7 +131,10 @@ fn restore_voids_every_link_issued_before_the_backup_and_the_owner_is_told() {
     let created = owner.post(
         "/clients",
         &new.body,
-        &[("legal_name", "Avery Quinn"), ("email", "avery@example.org")],
+        &[
+            ("legal_name", "Avery Quinn"),
+            ("email", "avery@example.org"),
+        ],
     );
     assert_eq!(created.status, 303, "{}", created.body);
     let client_path = location(&created).to_owned();
@@ -172,17 +178,17 @@ fn restore_voids_every_link_issued_before_the_backup_and_the_owner_is_told() {
     let revoke = chart[at..at + chart[at..].find('"').unwrap()].to_owned();
     assert_eq!(owner.post(&revoke, &chart, &[]).status, 303);
     for link in [&invite, &form_link] {
-        assert_eq!(Visitor::new(&server).get(link).status, 404, "{link} withdrawn");
+        assert_eq!(
+            Visitor::new(&server).get(link).status,
+            404,
+            "{link} withdrawn"
+        );
     }
     server.stop();
 
     let restored = dir.path().join("restored");
     let (ok, text) = restore(&restored, &backup, &data.join("recovery-key.txt"), &[]);
     assert!(ok, "{text}");
-    assert!(
-        text.contains("1 invitation(s)") && text.contains("2 form link(s)"),
-        "{text}"
-    );
     let server = Server::start(&restored, &[]);
 
     // The withdrawn invitation is the calm not-valid page, and using it signs nobody in.
@@ -211,7 +217,11 @@ fn restore_voids_every_link_issued_before_the_backup_and_the_owner_is_told() {
         assert!(!page.body.contains("Avery"));
     }
 
-    // The owner's home says how many links went and how to send new ones.
+    // The restore said so, and the owner's home says how many went and how to send new ones.
+    assert!(
+        text.contains("1 invitation(s)") && text.contains("2 form link(s)"),
+        "{text}"
+    );
     let mut v = Visitor::new(&server);
     let signed = sign_in(&mut v, OWNER_EMAIL, OWNER_PASSWORD, &totp_next(&secret));
     assert_eq!(signed.status, 303, "{}", signed.body);
@@ -221,7 +231,10 @@ fn restore_voids_every_link_issued_before_the_backup_and_the_owner_is_told() {
         home.contains("3 links sent before that backup were voided (1 invitation, 2 form links)"),
         "{home}"
     );
-    assert!(home.contains("Create invitation link"), "how to send a new one");
+    assert!(
+        home.contains("Create invitation link"),
+        "how to send a new one"
+    );
     assert!(v.get("/audit").body.contains("backup.restore_void_links"));
 }
 
@@ -262,11 +275,50 @@ fn two_backups_at_the_same_moment_both_succeed_under_their_own_names() {
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(listed.first().copied(), unique.last().map(String::as_str), "{list}");
+    assert_eq!(
+        listed.first().copied(),
+        unique.last().map(String::as_str),
+        "{list}"
+    );
     server.stop();
     for name in &listed {
         let file = data.join("backups").join(name);
         let (ok, text) = verify(&data, &file, &init.recovery);
         assert!(ok && text.contains("complete and intact"), "{name}: {text}");
     }
+}
+
+#[test]
+fn restore_voids_an_email_confirmation_link_issued_before_the_backup() {
+    if !crate::smtp_kit::aiosmtpd_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::smtp_kit::free_port();
+    let sink = crate::smtp_kit::SmtpSink::start(port, dir.path());
+    let data = dir.path().join("data");
+    let server = crate::notifications::start(&data, port);
+    let owner = set_up_owner(&server);
+    let secret = owner.secret.clone();
+    let link = crate::notifications::confirmation_path(&sink, OWNER_EMAIL);
+    assert_eq!(Visitor::new(&server).get(&link).status, 200, "it works");
+    let backup = backup_now(&data);
+    server.stop();
+    sink.stop();
+
+    let restored = dir.path().join("restored");
+    let (ok, text) = restore(&restored, &backup, &data.join("recovery-key.txt"), &[]);
+    assert!(ok, "{text}");
+    let server = Server::start(&restored, &[]);
+    let page = Visitor::new(&server).get(&link);
+    assert_eq!(page.status, 404, "{}", page.body);
+    assert!(page.body.contains("no longer works"), "{}", page.body);
+    let mut v = Visitor::new(&server);
+    let signed = sign_in(&mut v, OWNER_EMAIL, OWNER_PASSWORD, &totp_next(&secret));
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let home = v.get("/home").body;
+    assert!(
+        home.contains("1 link sent before that backup was voided (1 email-confirmation link)"),
+        "{home}"
+    );
 }
