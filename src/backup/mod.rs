@@ -52,6 +52,9 @@ pub fn time_of(name: &str) -> Option<time::OffsetDateTime> {
 }
 
 #[cfg(test)]
+mod key_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
