@@ -243,13 +243,19 @@ fn two_backups_at_the_same_moment_both_succeed_under_their_own_names() {
     let dir = tempfile::tempdir().unwrap();
     let init = init_data_dir(dir.path(), None);
     let data = init.data.clone();
+    let two_at_once = || -> Vec<(bool, String)> {
+        std::thread::scope(|scope| {
+            let a = scope.spawn(|| run(&data, &["backup", "now"]));
+            let b = scope.spawn(|| run(&data, &["backup", "now"]));
+            vec![a.join().unwrap(), b.join().unwrap()]
+        })
+    };
+    // With the server stopped, two commands at once: the second waits for the first.
+    let mut outputs = two_at_once();
+    // Through the running server: two at once, then three in a row. Several land in the
+    // same second.
     let server = Server::start(&data, &[]);
-    // Two at once, then three in a row: several land in the same second.
-    let mut outputs: Vec<(bool, String)> = std::thread::scope(|scope| {
-        let a = scope.spawn(|| run(&data, &["backup", "now"]));
-        let b = scope.spawn(|| run(&data, &["backup", "now"]));
-        vec![a.join().unwrap(), b.join().unwrap()]
-    });
+    outputs.extend(two_at_once());
     for _ in 0..3 {
         outputs.push(run(&data, &["backup", "now"]));
     }
@@ -266,7 +272,7 @@ fn two_backups_at_the_same_moment_both_succeed_under_their_own_names() {
     let mut unique = names.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(unique.len(), 5, "five names: {names:?}");
+    assert_eq!(unique.len(), 7, "seven names: {names:?}");
     // Rotation keeps the newest of the day; the list holds what is on disk, newest first.
     let (ok, list) = run(&data, &["backup", "list"]);
     assert!(ok, "{list}");
