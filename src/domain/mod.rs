@@ -15,6 +15,7 @@ pub mod form_check;
 pub mod forms;
 pub mod messages;
 pub mod notify;
+pub mod restore;
 pub mod retention;
 pub mod second_step;
 pub mod sessions;
