@@ -52,7 +52,7 @@ pub fn restore_section(services: &Services, actor: &Actor) -> Result<Option<Sect
             if v.total() == 1 { "was" } else { "were" },
             kinds.join(", ")
         ));
-        paragraphs.push("To send new ones: on a client's page, choose “Create invitation link” or “Send a form”; team members are invited again from Team and accounts; a new confirmation link is sent with “Send the confirmation link again”; a password reset is issued again with alcove user reset-password EMAIL.".into());
+        paragraphs.push("To send new ones: on a client's page, choose “Create invitation link” or “Send a form”; team members are invited again from Team and accounts; a new confirmation link is sent with “Send the confirmation link again”; a password reset with “Send a password-reset link” on the person's page.".into());
     }
     Ok(Some(Section {
         heading: Some("Restored from a backup".into()),
