@@ -22,10 +22,6 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let keyring = Keyring::generate();
     let recovery = age::x25519::Identity::generate();
-    let keyring_file = dir.path().join("keyring.age");
-    keyring
-        .write(&keyring_file, &[&recovery.to_public()])
-        .unwrap();
     let db = dir.path().join("alcove.redb");
     let store = Store::create(&db, Sealer::new(keyring)).unwrap();
     // 32 chunks of 256 KiB: one 8 MiB attachment's worth of sealed rows.
@@ -48,8 +44,7 @@ fn bench(c: &mut Criterion) {
             let _ = std::fs::remove_dir_all(&out);
             alcove::backup::write_backup(
                 &store,
-                &keyring_file,
-                &[&recipient],
+                std::slice::from_ref(&recipient),
                 &out,
                 time::OffsetDateTime::now_utc(),
                 &ProgressBar::hidden(),

@@ -12,6 +12,9 @@ use crate::crypto::unlock::Passphrase;
 use crate::datadir::{self, OpenError};
 use crate::store::StoreError;
 
+/// How long a command waits for a data directory another command holds.
+const IN_USE_WAIT: Duration = Duration::from_secs(30);
+
 /// Sends `request` to the running server, if one answers on the socket.
 fn via_socket(data_dir: &Path, request: &Request) -> Option<Response> {
     let mut stream = UnixStream::connect(socket::path(data_dir)).ok()?;
@@ -36,17 +39,25 @@ pub fn run(
     passphrase: Option<&Passphrase>,
     request: &Request,
 ) -> Response {
-    if let Some(response) = via_socket(data_dir, request) {
-        return response;
-    }
-    let store = match datadir::open(data_dir, passphrase) {
-        Ok(store) => store,
-        Err(OpenError::Store(StoreError::InUse)) => {
-            return Response::Failed {
-                message: "The server is running but its admin socket did not answer. Try again, or stop the server and run the command again.".into(),
-            }
+    // The store is held either by the server (which answers on its socket) or, for a
+    // moment, by another `alcove` command (a backup): wait a little for either.
+    let deadline = std::time::Instant::now() + IN_USE_WAIT;
+    let store = loop {
+        if let Some(response) = via_socket(data_dir, request) {
+            return response;
         }
-        Err(e) => return Response::Failed { message: e.to_string() },
+        match datadir::open(data_dir, passphrase) {
+            Ok(store) => break store,
+            Err(OpenError::Store(StoreError::InUse)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(OpenError::Store(StoreError::InUse)) => {
+                return Response::Failed {
+                    message: "The data directory is in use: another alcove command is still working on it, or the server is running and its admin socket did not answer. Try again in a moment, or stop the server and run the command again.".into(),
+                }
+            }
+            Err(e) => return Response::Failed { message: e.to_string() },
+        }
     };
     // Alerts this queues (a failed backup) go out when the server next runs.
     let services = crate::domain::Services::new(

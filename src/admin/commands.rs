@@ -75,9 +75,9 @@ pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Respons
                 })
         }
         Request::BackupList => services.backups(&actor).map(|list| {
-            let mut text = format!("{:<34} {:>12}  {}\n", "BACKUP", "BYTES", "FOLDERS");
+            let mut text = format!("{:<36} {:>12}  {}\n", "BACKUP", "BYTES", "FOLDERS");
             for r in list {
-                text.push_str(&format!("{:<34} {:>12}  {}\n", r.name, r.size, r.targets.join(", ")));
+                text.push_str(&format!("{:<36} {:>12}  {}\n", r.name, r.size, r.targets.join(", ")));
             }
             text
         }),

@@ -58,9 +58,8 @@ pub fn restore(
     let started = Instant::now();
     let id = identity(identity_file)?;
     let progress = bar(file, "Restoring");
+    let mut voided = None;
     let result = restore_into(file, &id, target, force, &progress, |store| {
-        // Sessions from the old computer end: everyone signs in again.
-        store.write(|tx| tx.clear::<crate::store::sessions::Session>())?;
         let services = crate::domain::Services::new(
             store.clone(),
             std::sync::Arc::new(crate::clock::SystemClock),
@@ -70,6 +69,13 @@ pub fn restore(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let plain = |e: crate::domain::ServiceError| BackupError::Refused(e.to_string());
+        // Sessions from the old computer end, and links issued before the backup die.
+        voided = Some(
+            services
+                .settle_restore(&Actor::LocalAdmin, &name)
+                .map_err(plain)?,
+        );
         services
             .record_restore_test(
                 &Actor::LocalAdmin,
@@ -77,7 +83,7 @@ pub fn restore(
                 started.elapsed().as_millis() as u64,
                 &format!("restored from {name}"),
             )
-            .map_err(|e| BackupError::Refused(e.to_string()))
+            .map_err(plain)
     });
     progress.finish_and_clear();
     let (report, aside) = result?;
@@ -92,6 +98,16 @@ pub fn restore(
             aside.display()
         ));
     }
+    if let Some(v) = voided.filter(|v| v.total() > 0) {
+        text.push_str(&format!(
+            "Links issued before the backup were voided, so none withdrawn since can work again: {} invitation(s), {} password-reset link(s), {} email-confirmation link(s), {} form link(s). Send new ones from the portal.\n",
+            v.invitations, v.password_resets, v.email_confirmations, v.form_links
+        ));
+    }
+    text.push_str(&format!(
+        "This folder's recovery key is the key you restored with (public key {}); backups it takes open with that key.\n",
+        id.recipient()
+    ));
     text.push_str(&format!(
         "A new unlock key was made for this computer. Start the portal with:\n    alcove --data-dir {} serve\n",
         target.display()

@@ -32,4 +32,8 @@ pub struct Manifest {
     /// Every other file in the tar.
     pub files: BTreeMap<String, FileEntry>,
     pub audit_head: Option<AuditHead>,
+    /// The public keys the file and its keyring are encrypted to (absent in backups made
+    /// before the keyring was locked to them; those restore with the recovery key only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
 }

@@ -53,7 +53,14 @@ pub fn rebuild(
 ) -> Result<(Store, RestoreReport), BackupError> {
     let keyring_bytes = std::fs::read(opened.dir.path().join("keyring.age"))?;
     let keyring = Keyring::decrypt(&keyring_bytes, identity.identity()).map_err(|e| match e {
-        crate::crypto::keyring::KeyringError::WrongKey => BackupError::WrongKey,
+        crate::crypto::keyring::KeyringError::WrongKey if opened.manifest.recipients.is_empty() => {
+            BackupError::KeyringNotForKey(
+                "the backup was made by an earlier Alcove, which locked the keyring to the recovery key only; restore it with the recovery key",
+            )
+        }
+        crate::crypto::keyring::KeyringError::WrongKey => BackupError::KeyringNotForKey(
+            "it should open with every key the file was made for, so the backup was altered; try another copy",
+        ),
         _ => BackupError::Damaged("its keyring does not open".into()),
     })?;
     let mut rows = opened

@@ -1,6 +1,8 @@
 //! Writing a backup file: rows from one read transaction go, piece by piece, through tar
 //! and age into a temporary file in the target folder; the file is fsynced and only then
 //! renamed to its final name, so a crash never leaves a final name that does not decrypt.
+//! Names are unique: one backup is written at a time, and a name already taken moves on by
+//! a millisecond.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -20,10 +22,17 @@ use crate::store::{Store, SCHEMA_VERSION};
 /// Bytes of rows per piece of the snapshot (one tar entry each).
 const PIECE: usize = 8 * 1024 * 1024;
 
+/// One backup is written at a time in this process (the server, or the CLI when no server
+/// runs; the store's file lock keeps it to one of them), so picking a free name and taking
+/// it cannot race.
+static WRITING: parking_lot::Mutex<()> = parking_lot::const_mutex(());
+
 /// A written backup.
 #[derive(Debug, Clone)]
 pub struct Written {
     pub name: String,
+    /// The time in its name (unique among the backups in its folder).
+    pub at: OffsetDateTime,
     pub path: PathBuf,
     pub size: u64,
     pub sha256: String,
@@ -79,33 +88,44 @@ fn clear_partials(dir: &Path) {
     }
 }
 
+/// The first name at or after `now` (to the millisecond) that `dir` does not hold yet.
+fn free_name(dir: &Path, now: OffsetDateTime) -> (String, OffsetDateTime) {
+    let whole_ms = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000);
+    let mut at = whole_ms.unwrap_or(now);
+    loop {
+        let name = super::file_name(at);
+        let taken = dir.join(&name).exists() || dir.join(format!(".{name}.partial")).exists();
+        if !taken {
+            return (name, at);
+        }
+        at += time::Duration::milliseconds(1);
+    }
+}
+
 /// Writes `alcove-<time>.tar.age` into `dir` from a snapshot of `store`, encrypted to
-/// `recipients`. Nothing is left under a final name unless all of it was written.
+/// `recipients` (and its keyring to exactly them too). Nothing is left under a final name
+/// unless all of it was written, and no earlier backup is ever replaced.
 pub fn write_backup(
     store: &Store,
-    keyring_file: &Path,
-    recipients: &[&dyn age::Recipient],
+    recipients: &[age::x25519::Recipient],
     dir: &Path,
     now: OffsetDateTime,
     progress: &ProgressBar,
 ) -> Result<Written, BackupError> {
+    let _one_at_a_time = WRITING.lock();
     crate::fsutil::create_private_dir(dir)?;
     clear_partials(dir);
-    let name = super::file_name(now);
+    let (name, at) = free_name(dir, now);
     let path = dir.join(&name);
-    if path.exists() {
-        return Err(BackupError::Refused(format!(
-            "a backup named {name} already exists; wait a second and try again"
-        )));
-    }
     let partial = dir.join(format!(".{name}.partial"));
-    let result = write_to(store, keyring_file, recipients, &partial, now, progress);
+    let result = write_to(store, recipients, &partial, now, progress);
     match result {
         Ok((size, sha256, manifest)) => {
             std::fs::rename(&partial, &path)?;
             crate::fsutil::sync_dir(dir)?;
             Ok(Written {
                 name,
+                at,
                 path,
                 size,
                 sha256,
@@ -121,8 +141,7 @@ pub fn write_backup(
 
 fn write_to(
     store: &Store,
-    keyring_file: &Path,
-    recipients: &[&dyn age::Recipient],
+    recipients: &[age::x25519::Recipient],
     partial: &Path,
     now: OffsetDateTime,
     progress: &ProgressBar,
@@ -137,8 +156,13 @@ fn write_to(
         digest: Sha256::new(),
         size: 0,
     };
+    let recipient_names: Vec<String> = recipients.iter().map(|r| r.to_string()).collect();
+    let recipients: Vec<&dyn age::Recipient> = recipients
+        .iter()
+        .map(|r| r as &dyn age::Recipient)
+        .collect();
     let encryptor = age::Encryptor::with_recipients(recipients.iter().copied())
-        .map_err(|e| BackupError::Refused(format!("backup recipients: {e}")))?;
+        .map_err(|e| BackupError::Refused(format!("The backup has no usable recipient ({e}).")))?;
     let age_writer = encryptor.wrap_output(hashing)?;
     let mut tar = tar::Builder::new(age_writer);
     let mtime = now.unix_timestamp().max(0) as u64;
@@ -158,7 +182,9 @@ fn write_to(
         let head = crate::store::audit::head(tx)?;
         Ok::<_, crate::store::StoreError>((counts, head))
     })?;
-    let keyring = std::fs::read(keyring_file)?;
+    // The keyring the store runs on, locked to the backup's own recipients: whoever can
+    // open the file can restore it, and the machine key (which stays behind) is not one.
+    let keyring = store.encrypted_keyring(&recipients)?;
     files.insert(
         "keyring.age".to_owned(),
         entry(&mut tar, "keyring.age", &keyring, mtime)?,
@@ -174,6 +200,7 @@ fn write_to(
             seq: e.seq,
             hash: e.hash,
         }),
+        recipients: recipient_names,
     };
     let json = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| BackupError::Refused(format!("manifest: {e}")))?;

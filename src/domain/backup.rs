@@ -25,6 +25,11 @@ pub const JOB_BACKUP: &str = "backup";
 pub const JOB_CHECK: &str = "backup-check";
 pub const JOB_RESTORE_TEST: &str = "restore-test";
 
+/// One backup run at a time (the scheduler's and `alcove backup now` may meet): each
+/// takes its time and its name after the one before, so names sort in the order the
+/// snapshots were taken, and rotation and copying never interleave.
+static ONE_RUN: parking_lot::Mutex<()> = parking_lot::const_mutex(());
+
 /// Where backups go and who can open them.
 #[derive(Debug, Clone)]
 pub struct BackupPlan {
@@ -179,6 +184,7 @@ impl Services {
         progress: &ProgressBar,
     ) -> Result<BackupOutcome, ServiceError> {
         self.authorize(actor, Action::ManageBackups, Target::Practice)?;
+        let _one_run = ONE_RUN.lock();
         let started = Instant::now();
         let result = self.back_up_inner(actor, plan, progress);
         let summary = match &result {
@@ -201,24 +207,18 @@ impl Services {
         plan: &BackupPlan,
         progress: &ProgressBar,
     ) -> Result<BackupOutcome, ServiceError> {
-        let recovery = crate::crypto::unlock::read_recovery_recipient(&plan.data_dir)
-            .map_err(|e| ServiceError::Internal(format!("the recovery recipient: {e}")))?;
-        let mut recipients: Vec<&dyn age::Recipient> = vec![&recovery];
-        recipients.extend(
-            plan.extra_recipients
-                .iter()
-                .map(|r| r as &dyn age::Recipient),
-        );
+        let recovery =
+            crate::crypto::unlock::read_recovery_recipient(&plan.data_dir).map_err(|e| {
+                backup::BackupError::Refused(format!(
+                "No backup was taken: the recovery key's public half ({}) cannot be read ({e}).",
+                crate::crypto::unlock::RECOVERY_RECIPIENT_FILE
+            ))
+            })?;
+        let mut recipients = vec![recovery];
+        recipients.extend(plan.extra_recipients.iter().cloned());
         let targets = plan.targets();
-        let written = backup::write_backup(
-            &self.store,
-            &plan.data_dir.join(crate::datadir::KEYRING_FILE),
-            &recipients,
-            &targets[0],
-            self.now(),
-            progress,
-        )
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let written =
+            backup::write_backup(&self.store, &recipients, &targets[0], self.now(), progress)?;
         let mut copies = Vec::new();
         let mut failed = Vec::new();
         for folder in &targets[1..] {
@@ -237,7 +237,8 @@ impl Services {
         let now = self.now();
         let record = BackupRecord {
             name: written.name.clone(),
-            created_at: now,
+            // The time in its name: unique, so the list sorts as the names do.
+            created_at: written.at,
             size: written.size,
             sha256: written.sha256.clone(),
             targets: std::iter::once(targets[0].display().to_string())
@@ -264,11 +265,11 @@ impl Services {
         })?;
         let removed = self.rotate(actor, plan)?;
         if !failed.is_empty() {
-            return Err(ServiceError::Internal(format!(
-                "the backup was written to {} but could not be copied to {}",
-                targets[0].display(),
-                failed.join("; ")
-            )));
+            return Err(backup::BackupError::NotCopied {
+                written: targets[0].display().to_string(),
+                failed: failed.join("; "),
+            }
+            .into());
         }
         Ok(BackupOutcome {
             written,
@@ -308,18 +309,14 @@ impl Services {
         config: &S3Config,
         keep: Keep,
     ) -> Result<usize, ServiceError> {
-        let target = S3Target::new(config).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let names = target
-            .list()
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let target = S3Target::new(config)?;
+        let names = target.list()?;
         let times: Vec<OffsetDateTime> = names.iter().filter_map(|n| backup::time_of(n)).collect();
         let gone = rotate::to_remove(&times, keep);
         let mut removed = 0;
         for name in names {
             if backup::time_of(&name).is_some_and(|t| gone.contains(&t)) {
-                target
-                    .delete(&name)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                target.delete(&name)?;
                 self.forget_copy(actor, &name, &target.label)?;
                 removed += 1;
             }
@@ -356,8 +353,11 @@ impl Services {
                 if !gone.contains(t) {
                     continue;
                 }
-                std::fs::remove_file(dir.join(name))
-                    .map_err(|e| ServiceError::Internal(format!("rotation: {e}")))?;
+                std::fs::remove_file(dir.join(name)).map_err(|e| {
+                    backup::BackupError::Refused(format!(
+                        "An old backup ({name}) could not be removed by rotation: {e}."
+                    ))
+                })?;
                 removed += 1;
                 self.forget_copy(actor, name, &dir.display().to_string())?;
             }
@@ -388,7 +388,7 @@ impl Services {
         let started = Instant::now();
         let records = self.backups(actor)?;
         let s3 = match &plan.s3 {
-            Some(c) => Some(S3Target::new(c).map_err(|e| ServiceError::Internal(e.to_string()))?),
+            Some(c) => Some(S3Target::new(c)?),
             None => None,
         };
         let mut problems = Vec::new();

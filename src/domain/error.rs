@@ -21,6 +21,9 @@ pub enum ServiceError {
     ReauthRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A backup could not be taken, read or copied; the message says why in plain words.
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     #[error("internal error: {0}")]
     Internal(String),
 }

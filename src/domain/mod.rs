@@ -17,6 +17,7 @@ pub mod forms;
 mod lifecycle_tests;
 pub mod messages;
 pub mod notify;
+pub mod restore;
 pub mod retention;
 pub mod second_step;
 pub mod sessions;

@@ -164,6 +164,21 @@ impl Record for FormLink {
     const TABLE: Table = tables::FORM_LINKS;
 }
 
+/// Revokes every form link that could still be filled at `now` (after a restore, so a link
+/// withdrawn after the backup cannot work again); returns how many.
+pub fn revoke_all_open(tx: &WriteTx<'_>, now: OffsetDateTime) -> Result<usize> {
+    let mut revoked = 0;
+    for (key, mut link) in tx.all::<FormLink>()? {
+        let used_up = link.single_use && link.used_at.is_some();
+        if !link.revoked && !used_up && link.expires_at > now {
+            link.revoked = true;
+            tx.put(&key, &link)?;
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Signature {
     pub name: String,

@@ -59,3 +59,22 @@ pub fn revoke_all_for(tx: &WriteTx<'_>, account: AccountId) -> Result<usize> {
     }
     Ok(revoked)
 }
+
+/// Revokes every invitation and password-reset link that could still be used at `now`
+/// (after a restore, so a link withdrawn after the backup cannot work again); returns how
+/// many invitations and how many other links (resets).
+pub fn revoke_all_open(tx: &WriteTx<'_>, now: OffsetDateTime) -> Result<(usize, usize)> {
+    let (mut joins, mut others) = (0, 0);
+    for (key, mut invite) in tx.all::<Invite>()? {
+        if !invite.revoked && invite.used_at.is_none() && invite.expires_at > now {
+            invite.revoked = true;
+            tx.put(&key, &invite)?;
+            if invite.kind == InviteKind::Join {
+                joins += 1;
+            } else {
+                others += 1;
+            }
+        }
+    }
+    Ok((joins, others))
+}

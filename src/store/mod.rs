@@ -138,6 +138,15 @@ impl Store {
         &self.inner.index
     }
 
+    /// The keyring this store runs on, encrypted to `recipients` (for a backup). The key
+    /// material leaves the store only this way.
+    pub fn encrypted_keyring(
+        &self,
+        recipients: &[&dyn age::Recipient],
+    ) -> std::result::Result<Vec<u8>, crate::crypto::keyring::KeyringError> {
+        self.inner.sealer.keyring().encrypt(recipients)
+    }
+
     /// Runs `f` in one write transaction and commits durably if it returns `Ok`;
     /// on `Err` nothing it did is kept.
     pub fn write<T, E: From<StoreError>>(

@@ -106,3 +106,21 @@ impl std::fmt::Debug for EmailConfirmation {
 impl Record for EmailConfirmation {
     const TABLE: Table = tables::EMAIL_CONFIRMATIONS;
 }
+
+/// Removes every email-confirmation link, and every queued mail carrying one (after a
+/// restore: those links were issued before the backup); returns how many links could
+/// still have been used at `now`.
+pub fn void_confirmations(tx: &WriteTx<'_>, now: OffsetDateTime) -> Result<usize> {
+    let open = tx
+        .all::<EmailConfirmation>()?
+        .iter()
+        .filter(|(_, c)| c.expires_at > now)
+        .count();
+    tx.clear::<EmailConfirmation>()?;
+    for (key, n) in tx.all::<Notification>()? {
+        if matches!(n.mail, Mail::ConfirmEmail { .. }) {
+            tx.remove::<Notification>(&key)?;
+        }
+    }
+    Ok(open)
+}

@@ -28,3 +28,10 @@ pub fn replace_all(tx: &WriteTx<'_>, index: &[u8; 32], token: &SetupToken) -> Re
 pub fn find(tx: &ReadTx<'_>, index: &[u8; 32]) -> Result<Option<SetupToken>> {
     tx.get(index)
 }
+
+/// Removes every setup token (after a restore; a server that still has no owner issues a
+/// new link when it starts).
+pub fn clear(tx: &WriteTx<'_>) -> Result<()> {
+    tx.clear::<SetupToken>()?;
+    Ok(())
+}

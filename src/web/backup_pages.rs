@@ -1,5 +1,6 @@
 //! The owner's dashboard note about backups: the last backup, the next one, the last
-//! check, and the last full restore test (with a nudge after 90 days).
+//! check, and the last full restore test (with a nudge after 90 days); and, for a month
+//! after a restore, which links the restore voided and how to send new ones.
 
 use alcove_frontend::Section;
 
@@ -11,6 +12,59 @@ use crate::policy::{self, Action, Actor, Decision, Target};
 
 /// How old the last restore test may be before the dashboard asks for a new one.
 const RESTORE_TEST_DAYS: i64 = 90;
+/// How long the owner's home tells of a restore's voided links.
+const RESTORE_NOTICE_DAYS: i64 = 30;
+
+/// After a restore: how many links it voided, and how to send new ones.
+pub fn restore_section(services: &Services, actor: &Actor) -> Result<Option<Section>, AppError> {
+    if policy::decide(actor, Action::ManageBackups, Target::Practice) != Decision::Allow {
+        return Ok(None);
+    }
+    let Some(notice) = services.restore_notice(actor)? else {
+        return Ok(None);
+    };
+    if services.now() - notice.restored_at > time::Duration::days(RESTORE_NOTICE_DAYS) {
+        return Ok(None);
+    }
+    let v = notice.voided;
+    let mut paragraphs = vec![format!(
+        "This portal was restored from the backup {} on {}.",
+        notice.backup,
+        human_time(notice.restored_at)
+    )];
+    if v.total() == 0 {
+        paragraphs.push("No invitation, password-reset, email-confirmation or form link was open in it, so none had to be voided.".into());
+    } else {
+        let kinds: Vec<String> = [
+            (v.invitations, "invitation"),
+            (v.password_resets, "password-reset link"),
+            (v.email_confirmations, "email-confirmation link"),
+            (v.form_links, "form link"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}{}", if n == 1 { "" } else { "s" }))
+        .collect();
+        paragraphs.push(format!(
+            "{} link{} sent before that backup {} voided ({}), so that none withdrawn after the backup can work again. Everyone who had one sees that the link is no longer valid.",
+            v.total(),
+            if v.total() == 1 { "" } else { "s" },
+            if v.total() == 1 { "was" } else { "were" },
+            kinds.join(", ")
+        ));
+        paragraphs.push("To send new ones: on a client's page, choose “Create invitation link” or “Send a form”; team members are invited again from Team and accounts; a new confirmation link is sent with “Send the confirmation link again”; a password reset with “Send a password-reset link” on the person's page.".into());
+    }
+    Ok(Some(Section {
+        heading: Some("Restored from a backup".into()),
+        paragraphs,
+        actions: vec![super::practice_pages::link(
+            "/clients",
+            "Open client list",
+            false,
+        )],
+        ..Section::default()
+    }))
+}
 
 pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Section>, AppError> {
     if policy::decide(actor, Action::ManageBackups, Target::Practice) != Decision::Allow {

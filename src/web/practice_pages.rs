@@ -120,6 +120,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
     let mut sections: Vec<Section> = super::email_pages::mail_problem_section(&services, &actor)?
         .into_iter()
         .collect();
+    sections.extend(super::backup_pages::restore_section(&services, &actor)?);
     sections.extend(super::backup_pages::backup_section(&services, &actor)?);
     sections.push(Section {
         heading: Some("Clients".into()),

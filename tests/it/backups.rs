@@ -15,7 +15,7 @@ use crate::kit::{alcove, init_data_dir, pdf_like, require_tool, snapshot, Server
 const MESSAGE_CANARY: &str = "CANARY-backup-msg-2f81";
 const FILE_CANARY: &str = "CANARY-backup-file-93c0";
 
-fn run(data: &Path, args: &[&str]) -> (bool, String) {
+pub(crate) fn run(data: &Path, args: &[&str]) -> (bool, String) {
     let out = alcove(data).args(args).output().unwrap();
     (
         out.status.success(),
@@ -28,7 +28,7 @@ fn run(data: &Path, args: &[&str]) -> (bool, String) {
 }
 
 /// `alcove restore FILE --identity KEY` into `target`, with `extra` flags.
-fn restore(target: &Path, file: &Path, key: &Path, extra: &[&str]) -> (bool, String) {
+pub(crate) fn restore(target: &Path, file: &Path, key: &Path, extra: &[&str]) -> (bool, String) {
     let mut args = vec![
         "restore",
         file.to_str().unwrap(),
@@ -39,7 +39,7 @@ fn restore(target: &Path, file: &Path, key: &Path, extra: &[&str]) -> (bool, Str
     run(target, &args)
 }
 
-fn backup_now(data: &Path) -> PathBuf {
+pub(crate) fn backup_now(data: &Path) -> PathBuf {
     let (ok, text) = run(data, &["backup", "now"]);
     assert!(ok, "{text}");
     let line = text
@@ -226,7 +226,7 @@ fn damaged_wrong_key_and_foreign_files_are_refused_and_nothing_changes() {
     let cases: Vec<(&Path, &Path, &str)> = vec![
         (&truncated, &init.recovery, "damaged or incomplete"),
         (&flipped, &init.recovery, "damaged or incomplete"),
-        (&backup, &other.recovery, "not made for this recovery key"),
+        (&backup, &other.recovery, "not made for this key"),
         (&foreign, &init.recovery, "not an Alcove backup"),
     ];
     for (file, key, why) in cases {
@@ -528,7 +528,7 @@ fn backups_round_trip_through_s3_compatible_object_storage() {
     );
 }
 
-fn backup_now_path(text: &str) -> PathBuf {
+pub(crate) fn backup_now_path(text: &str) -> PathBuf {
     let line = text
         .lines()
         .find(|l| l.starts_with("Backup written: "))

@@ -21,6 +21,7 @@ mod keyring;
 mod lifecycle;
 mod messages;
 mod notifications;
+mod restore_safety;
 mod sealed;
 mod serve;
 mod throttle;

@@ -27,7 +27,7 @@ fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn start(data: &std::path::Path, port: u16) -> Server {
+pub(crate) fn start(data: &std::path::Path, port: u16) -> Server {
     let env = smtp_env(port);
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     Server::start_with(data, &[], &pairs)
@@ -54,7 +54,7 @@ fn alerts_to(sink: &SmtpSink, address: &str) -> usize {
 }
 
 /// The confirmation path from the mail sent to `address`.
-fn confirmation_path(sink: &SmtpSink, address: &str) -> String {
+pub(crate) fn confirmation_path(sink: &SmtpSink, address: &str) -> String {
     for _ in 0..100 {
         for mail in sink.messages() {
             let text = plain(&mail);
