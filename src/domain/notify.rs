@@ -323,7 +323,7 @@ impl Services {
                     Outcome::Denied,
                 )?;
                 return Ok(Err(ServiceError::invalid(
-                    "email",
+                    "resend",
                     "A confirmation link was sent a few minutes ago. Please wait 10 minutes before sending another.",
                 )));
             }

@@ -211,9 +211,11 @@ pub async fn resend_client(
     let id = parse_id(&id)?;
     match services.resend_client_confirmation(&s.actor(), id) {
         Ok(()) => Ok(see_other(&format!("/clients/{id}"), &[])),
-        Err(ServiceError::Invalid { message, .. }) => {
+        Err(ServiceError::Invalid { field, message }) => {
             let mut page = super::practice_pages::client_page(&req, &s, id, Some(message), None)?;
-            *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            if field == "resend" {
+                *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            }
             Ok(page)
         }
         Err(e) => Err(e.into()),
