@@ -51,6 +51,7 @@ pub mod messages;
 mod migrations;
 pub mod outbox;
 pub mod practice;
+pub mod retention;
 mod record;
 pub mod sessions;
 pub mod setup_tokens;

@@ -67,6 +67,7 @@ routes! {
     "/accounts/{id}/reset-mfa" => { post => team_pages::reset_mfa }
     "/audit" => { get => team_pages::audit }
     "/retention" => { get => retention_pages::review }
+    "/retention/clock" => { post => retention_pages::confirm_clock }
     "/messages" => { get => message_pages::inbox, post => message_pages::create_thread }
     "/messages/new" => { get => message_pages::new_thread }
     "/messages/{thread}" => { get => message_pages::thread, post => message_pages::reply }
