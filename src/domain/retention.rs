@@ -120,11 +120,7 @@ fn contacts<'a>(
 
 /// A client's contact: what their records say, their last sign-in, and the account's
 /// creation as the floor.
-fn contact_of(
-    account: &Account,
-    profile: &ClientProfile,
-    found: Option<&Contact>,
-) -> Contact {
+fn contact_of(account: &Account, profile: &ClientProfile, found: Option<&Contact>) -> Contact {
     let last = [
         Some(account.created_at),
         profile.last_sign_in,

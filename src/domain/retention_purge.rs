@@ -36,7 +36,7 @@ pub struct PurgeReport {
 
 /// Rows removed for one client.
 #[derive(Default)]
-struct Counts {
+pub(super) struct Counts {
     threads: u64,
     messages: u64,
     files: u64,
@@ -106,7 +106,7 @@ impl Services {
 
     /// Purges one client if, read again inside this transaction, it is still a client, not
     /// held, not booked ahead, with a known date of birth and past due plus the grace.
-    fn purge_one(
+    pub(super) fn purge_one(
         &self,
         actor: &Actor,
         policy: &RetentionConfig,
