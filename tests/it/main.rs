@@ -20,6 +20,7 @@ mod init;
 mod keyring;
 mod messages;
 mod notifications;
+mod retention;
 mod sealed;
 mod serve;
 mod tls;
