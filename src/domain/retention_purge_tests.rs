@@ -412,3 +412,60 @@ fn purging_an_intake_that_reused_an_address_leaves_that_address_to_its_account()
     assert_eq!(purge(&w).clients, 1);
     assert_eq!(indexed(&w), None);
 }
+
+#[test]
+fn a_hold_placed_while_the_purge_runs_is_either_refused_or_kept() {
+    let w = world();
+    let clients: Vec<AccountId> = (0..16)
+        .map(|i| bare(&w, &format!("Race Client {i}"), "1980-01-01"))
+        .collect();
+    years_later(&w, datetime!(2033-03-10 10:00 UTC));
+    let (purger, holder) = (w.services.clone(), w.services.clone());
+    let run = std::thread::spawn(move || {
+        purger
+            .run_purge(&sys(), &RetentionConfig::default())
+            .unwrap()
+    });
+    let owner = w.owner.clone();
+    let targets = clients.clone();
+    let holds = std::thread::spawn(move || {
+        targets
+            .iter()
+            .map(|id| holder.set_legal_hold(&owner, *id, true).is_ok())
+            .collect::<Vec<bool>>()
+    });
+    let report = run.join().unwrap();
+    let held = holds.join().unwrap();
+    let mut purged = 0;
+    for (id, hold_took) in clients.iter().zip(held) {
+        if hold_took {
+            assert!(exists(&w, *id), "a hold that took keeps its client");
+        } else {
+            assert!(
+                !exists(&w, *id),
+                "a hold refused only because the client was gone"
+            );
+        }
+        purged += u64::from(!exists(&w, *id));
+    }
+    assert_eq!(report.clients, purged);
+    assert_eq!(events(&w, "retention.purge").len() as u64, purged);
+}
+
+#[test]
+fn two_purges_at_once_remove_each_client_once() {
+    let w = world();
+    for i in 0..8 {
+        bare(&w, &format!("Twice Client {i}"), "1980-01-01");
+    }
+    years_later(&w, datetime!(2033-03-10 10:00 UTC));
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let s = w.services.clone();
+            std::thread::spawn(move || s.purge_due(&sys(), &RetentionConfig::default()).unwrap())
+        })
+        .collect();
+    let total: u64 = runs.into_iter().map(|r| r.join().unwrap().clients).sum();
+    assert_eq!(total, 8);
+    assert_eq!(events(&w, "retention.purge").len(), 8);
+}
