@@ -130,7 +130,7 @@ impl Services {
                 now,
                 actor,
                 "retention.clock_refused",
-                "practice",
+                &Target::Practice.describe(),
                 Outcome::Denied,
             )?;
             Ok(())
