@@ -42,6 +42,36 @@ impl Clock for ManualClock {
 
 pub type SharedClock = Arc<dyn Clock>;
 
+/// The environment variable a debug build (the test suite's) reads to run its services'
+/// clock this many days ahead of the real one. Release builds never read it.
+pub const TEST_CLOCK_AHEAD_ENV: &str = "ALCOVE_TEST_CLOCK_AHEAD_DAYS";
+
+/// The real clock moved by a fixed amount: a server whose clock is wrong, for tests.
+#[derive(Debug, Clone, Copy)]
+pub struct AheadClock(pub time::Duration);
+
+impl Clock for AheadClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + self.0
+    }
+}
+
+/// The clock the server's services and jobs run on: the system clock, or in a debug build
+/// with `ALCOVE_TEST_CLOCK_AHEAD_DAYS` set, one that many days ahead (TLS keeps the real one).
+pub fn server_clock() -> SharedClock {
+    #[cfg(debug_assertions)]
+    if let Some(days) = std::env::var(TEST_CLOCK_AHEAD_ENV)
+        .ok()
+        .and_then(|d| d.trim().parse::<i64>().ok())
+    {
+        eprintln!(
+            "debug build: the services' clock runs {days} days ahead ({TEST_CLOCK_AHEAD_ENV})"
+        );
+        return Arc::new(AheadClock(time::Duration::days(days)));
+    }
+    Arc::new(SystemClock)
+}
+
 /// Formats a time for people: `2026-11-24 19:40 UTC`.
 pub fn human(t: time::OffsetDateTime) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");

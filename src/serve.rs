@@ -119,7 +119,12 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
 
     let mailer = crate::mail::Mailer::from_config(&config.smtp)
         .map_err(|e| Error::Config(crate::config::ConfigError::Invalid(e.to_string())))?;
-    let mut state = AppState::new(config, dir.clone(), clock, origin.clone());
+    let mut state = AppState::new(
+        config,
+        dir.clone(),
+        crate::clock::server_clock(),
+        origin.clone(),
+    );
     match &mailer {
         Some(_) => println!("Email alerts go out through the configured mail server."),
         None => {

@@ -17,7 +17,8 @@ pub use smtp::{Secret, SmtpConfig, SmtpSecurity};
 pub const CONFIG_FILE: &str = "alcove.toml";
 
 /// Environment variables that clap reads itself, not part of the file's keys.
-const CLI_ENV: &[&str] = &["DATA_DIR", "CONFIG"];
+/// `TEST_CLOCK_AHEAD_DAYS` is read by debug builds only (`clock::server_clock`).
+const CLI_ENV: &[&str] = &["DATA_DIR", "CONFIG", "TEST_CLOCK_AHEAD_DAYS"];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]

@@ -135,6 +135,7 @@ impl Services {
             mfa_required: false,
             legal_hold: false,
             pending_intake: false,
+            last_sign_in: None,
         };
         let id = self.store.write(|tx| {
             if accounts::email_taken(tx, &email_index)? {

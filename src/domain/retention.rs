@@ -1,9 +1,16 @@
 //! Retention: when each client's records are due to go (adults N years after last contact;
 //! a client who was a minor then, until the age of majority plus N years), the owner's
-//! review list of what falls due within 30 days, legal holds, and the purge itself: every
-//! message, file, profile and account row of the client leaves the store in one
-//! transaction, a PHI-free tombstone goes into the audit log, and the file is compacted.
-//! Audit events older than the audit period go the same way, the chain re-anchored.
+//! review list of what falls due within 30 days, and legal holds. The purge itself is in
+//! `retention_purge.rs`, its clock check in `retention_clock.rs`.
+//!
+//! Last contact is the latest of: a message in any of the client's conversations, a form
+//! submission, an appointment that has begun, a full sign-in, and the account's creation.
+//! A client with an appointment still to come is never due. A client without a usable date
+//! of birth is never purged automatically: whether the minor rule applies is unknown, so the
+//! owner reviews them. The purge waits `PURGE_GRACE` past the due date, which is at least the
+//! largest clock step it accepts, so no accepted clock error can purge a record early.
+
+use std::collections::HashMap;
 
 use time::{Date, Duration, OffsetDateTime, Time};
 
@@ -11,17 +18,24 @@ use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
 use crate::config::RetentionConfig;
 use crate::policy::{AccountId, Action, Actor, Role, Target};
-use crate::store::accounts::{self, Account, ClientProfile, EmailEntry};
-use crate::store::attachments::{self, Attachment};
-use crate::store::forms::{Appointment, FormLink, PreferenceHistory, Submission};
-use crate::store::invites::Invite;
-use crate::store::messages::{self, Thread};
-use crate::store::outbox::{EmailConfirmation, Notification};
-use crate::store::sessions::Session;
-use crate::store::{tables, WriteTx};
+use crate::store::accounts::{self, Account, ClientProfile};
+use crate::store::forms::{Appointment, Submission};
+use crate::store::messages::Thread;
+use crate::store::StoreError;
+
+#[path = "retention_clock.rs"]
+mod clock;
+#[path = "retention_purge.rs"]
+mod purge;
+
+pub use clock::{MAX_CLOCK_STEP_DAYS, PURGE_GRACE_DAYS};
+pub use purge::PurgeReport;
 
 /// How far ahead the review list looks.
 pub const REVIEW_DAYS: i64 = 30;
+
+/// How long after its due date the purge removes a record (see the module header).
+pub const PURGE_GRACE: Duration = Duration::days(PURGE_GRACE_DAYS);
 
 /// One client in the review list.
 pub struct Due {
@@ -32,15 +46,94 @@ pub struct Due {
     /// The rule applied, in words without PHI ("adult, 7 years after last contact").
     pub rule: String,
     pub held: bool,
+    /// No usable date of birth: kept until the owner enters one, never purged by itself.
+    pub birth_unknown: bool,
+    /// The earliest the purge removes it (the due date plus `PURGE_GRACE`).
+    pub purge_from: OffsetDateTime,
 }
 
-/// What one purge run removed.
-#[derive(Debug, Default)]
-pub struct PurgeReport {
-    pub clients: u64,
-    pub messages: u64,
-    pub files: u64,
-    pub audit_events: u64,
+impl Due {
+    /// Whether the purge may remove this client at `now` (before its in-transaction
+    /// re-check).
+    pub fn purgeable(&self, now: OffsetDateTime) -> bool {
+        !self.held && !self.birth_unknown && self.purge_from <= now
+    }
+}
+
+/// The review page: who falls due, and whether the last purge refused because of the clock.
+pub struct Review {
+    pub due: Vec<Due>,
+    pub refused: Option<Refusal>,
+    /// The server's clock as the purge sees it, for the owner to compare with a real clock.
+    pub now: OffsetDateTime,
+}
+
+pub struct Refusal {
+    pub at: Option<OffsetDateTime>,
+    pub reason: String,
+}
+
+/// What a client's records say about contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contact {
+    /// The latest contact that has happened (a record stamped by a clock that ran ahead
+    /// can put it after now: that only keeps the client longer).
+    pub last: OffsetDateTime,
+    /// An appointment is still to come.
+    pub upcoming: bool,
+}
+
+/// Folds every client's messages, submissions and appointments into their contact, as of
+/// `now`. Clients with none of these are absent (their creation and sign-in count still).
+fn contacts<'a>(
+    threads: impl IntoIterator<Item = &'a Thread>,
+    submissions: impl IntoIterator<Item = &'a Submission>,
+    appointments: impl IntoIterator<Item = &'a Appointment>,
+    now: OffsetDateTime,
+) -> HashMap<AccountId, Contact> {
+    let mut out: HashMap<AccountId, Contact> = HashMap::new();
+    let mut note = |client: AccountId, at: Option<OffsetDateTime>, upcoming: bool| {
+        let c = out.entry(client).or_insert(Contact {
+            last: OffsetDateTime::UNIX_EPOCH,
+            upcoming: false,
+        });
+        if let Some(at) = at {
+            c.last = c.last.max(at);
+        }
+        c.upcoming |= upcoming;
+    };
+    for t in threads {
+        note(t.client, Some(t.last_message_at), false);
+    }
+    for s in submissions {
+        note(s.client, Some(s.submitted_at), false);
+    }
+    for a in appointments {
+        if a.starts_at <= now {
+            note(a.client, Some(a.starts_at), false);
+        } else {
+            note(a.client, None, true);
+        }
+    }
+    out
+}
+
+/// A client's contact: what their records say, their last sign-in, and the account's
+/// creation as the floor.
+fn contact_of(account: &Account, profile: &ClientProfile, found: Option<&Contact>) -> Contact {
+    let last = [
+        Some(account.created_at),
+        profile.last_sign_in,
+        found.map(|c| c.last),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(account.created_at);
+    Contact {
+        last,
+        upcoming: found.is_some_and(|c| c.upcoming),
+    }
 }
 
 fn add_years(date: Date, years: i32) -> Date {
@@ -52,7 +145,7 @@ fn add_years(date: Date, years: i32) -> Date {
 
 fn parse_birth(text: &str) -> Option<Date> {
     Date::parse(
-        text,
+        text.trim(),
         time::macros::format_description!("[year]-[month]-[day]"),
     )
     .ok()
@@ -92,65 +185,97 @@ fn years_as_duration(from: OffsetDateTime, years: i32) -> Duration {
     to - from
 }
 
-impl Services {
-    fn last_contact(&self, account: &Account, threads: &[Thread]) -> OffsetDateTime {
-        threads
-            .iter()
-            .filter(|t| t.client == account.id)
-            .map(|t| t.last_message_at)
-            .chain(std::iter::once(account.created_at))
-            .max()
-            .unwrap_or(account.created_at)
+/// The verdict for one client, or `None` while an appointment is still to come.
+fn assess(
+    policy: &RetentionConfig,
+    account: &Account,
+    profile: &ClientProfile,
+    contact: Contact,
+) -> Option<Due> {
+    if contact.upcoming {
+        return None;
     }
+    let birth = parse_birth(&profile.date_of_birth);
+    let (due, mut rule) = due_date(policy, birth, contact.last);
+    if birth.is_none() {
+        rule = format!(
+            "date of birth unknown: kept until you enter it (as an adult: {years} years after last contact)",
+            years = policy.adult_years
+        );
+    }
+    Some(Due {
+        client: account.id,
+        name: profile.legal_name.clone(),
+        last_contact: contact.last,
+        due,
+        rule,
+        held: profile.legal_hold,
+        birth_unknown: birth.is_none(),
+        purge_from: due + PURGE_GRACE,
+    })
+}
 
-    /// Every client with the date their records fall due, soonest first.
+impl Services {
+    /// Every client not booked ahead, with the date their records fall due, soonest first.
     fn all_due(&self, policy: &RetentionConfig) -> Result<Vec<Due>, ServiceError> {
-        let (clients, threads) = self.store.read(|tx| {
-            let clients: Vec<(Account, Option<ClientProfile>)> = tx
+        let now = self.now();
+        let (clients, found) = self.store.read(|tx| {
+            let clients: Vec<(Account, ClientProfile)> = tx
                 .all::<Account>()?
                 .into_iter()
                 .filter(|(_, a)| a.role == Role::Client)
                 .map(|(_, a)| {
-                    let p = accounts::profile(tx, a.id)?;
+                    let p = accounts::profile(tx, a.id)?.unwrap_or_default();
                     Ok((a, p))
                 })
-                .collect::<Result<_, crate::store::StoreError>>()?;
-            Ok::<_, crate::store::StoreError>((clients, messages::all_threads(tx)?))
+                .collect::<Result<_, StoreError>>()?;
+            let threads = tx.all::<Thread>()?;
+            let submissions = tx.all::<Submission>()?;
+            let appointments = tx.all::<Appointment>()?;
+            let found = contacts(
+                threads.iter().map(|(_, t)| t),
+                submissions.iter().map(|(_, s)| s),
+                appointments.iter().map(|(_, a)| a),
+                now,
+            );
+            Ok::<_, StoreError>((clients, found))
         })?;
         let mut out: Vec<Due> = clients
-            .into_iter()
-            .map(|(account, profile)| {
-                let profile = profile.unwrap_or_default();
-                let last = self.last_contact(&account, &threads);
-                let (due, rule) = due_date(policy, parse_birth(&profile.date_of_birth), last);
-                Due {
-                    client: account.id,
-                    name: profile.legal_name,
-                    last_contact: last,
-                    due,
-                    rule,
-                    held: profile.legal_hold,
-                }
+            .iter()
+            .filter_map(|(account, profile)| {
+                let contact = contact_of(account, profile, found.get(&account.id));
+                assess(policy, account, profile, contact)
             })
             .collect();
         out.sort_by_key(|d| d.due);
         Ok(out)
     }
 
-    /// The owner's review list: clients due within 30 days, or due and held.
+    /// The owner's review list: clients due within 30 days (and those past due but kept:
+    /// held, or without a date of birth), with the purge's last clock refusal.
     pub fn retention_review(
         &self,
         actor: &Actor,
         policy: &RetentionConfig,
-    ) -> Result<Vec<Due>, ServiceError> {
+    ) -> Result<Review, ServiceError> {
         self.authorize(actor, Action::ManageRetention, Target::Practice)?;
         self.audit_read(actor, Action::ManageRetention, Target::Practice)?;
-        let horizon = self.now() + Duration::days(REVIEW_DAYS);
-        Ok(self
+        let now = self.now();
+        let horizon = now + Duration::days(REVIEW_DAYS);
+        let due = self
             .all_due(policy)?
             .into_iter()
             .filter(|d| d.due <= horizon)
-            .collect())
+            .collect();
+        let state = self.store.read(crate::store::retention::load)?;
+        Ok(Review {
+            due,
+            refused: state.refused.map(|reason| Refusal {
+                at: state.refused_at,
+                reason,
+            }),
+            now,
+        })
     }
 
     /// Places or releases a legal hold on a client.
@@ -181,172 +306,6 @@ impl Services {
             Ok(())
         })
     }
-
-    /// The purge job: removes every client past due and not held, and audit events older
-    /// than the audit period; then compacts the file.
-    pub fn purge_due(
-        &self,
-        actor: &Actor,
-        policy: &RetentionConfig,
-    ) -> Result<PurgeReport, ServiceError> {
-        self.authorize(actor, Action::ManageRetention, Target::Practice)?;
-        let now = self.now();
-        let mut report = PurgeReport::default();
-        for due in self.all_due(policy)? {
-            if due.held || due.due > now {
-                continue;
-            }
-            let (messages, files) = self.store.write(|tx| {
-                let counts = purge_client(tx, &self.store, due.client)?;
-                audit::record(
-                    tx,
-                    now,
-                    actor,
-                    "retention.purge",
-                    &format!(
-                        "client:{} threads:{} messages:{} files:{} submissions:{} appointments:{} rule:{}",
-                        due.client,
-                        counts.0,
-                        counts.1,
-                        counts.2,
-                        counts.3,
-                        counts.4,
-                        if due.rule.starts_with("minor") {
-                            "minor"
-                        } else {
-                            "adult"
-                        }
-                    ),
-                    Outcome::Ok,
-                )?;
-                Ok::<_, ServiceError>((counts.1, counts.2))
-            })?;
-            report.clients += 1;
-            report.messages += messages;
-            report.files += files;
-        }
-        let cutoff = now - Duration::days(365 * i64::from(policy.audit_years) + 2);
-        report.audit_events = self.store.write(|tx| {
-            let events = crate::store::audit::all_write(tx)?;
-            let first_kept = events
-                .iter()
-                .find(|e| {
-                    OffsetDateTime::parse(&e.at, &time::format_description::well_known::Rfc3339)
-                        .map_or(true, |at| at >= cutoff)
-                })
-                .map(|e| e.seq);
-            let removed = match first_kept {
-                Some(seq) => crate::store::audit::purge_before(tx, seq)?,
-                None => 0,
-            };
-            if removed > 0 {
-                audit::record(
-                    tx,
-                    now,
-                    actor,
-                    "retention.audit_purge",
-                    &format!("events:{removed}"),
-                    Outcome::Ok,
-                )?;
-            }
-            Ok::<_, ServiceError>(removed)
-        })?;
-        if report.clients > 0 || report.audit_events > 0 {
-            self.store.compact()?;
-        }
-        Ok(report)
-    }
-}
-
-impl Services {
-    /// The scheduled purge, with its status kept for the dashboard.
-    pub fn run_purge(
-        &self,
-        actor: &Actor,
-        policy: &RetentionConfig,
-    ) -> Result<PurgeReport, ServiceError> {
-        let started = std::time::Instant::now();
-        let result = self.purge_due(actor, policy);
-        let summary = match &result {
-            Ok(r) => Ok(format!(
-                "{} client record(s) purged ({} messages, {} files); {} audit events past the audit period removed",
-                r.clients, r.messages, r.files, r.audit_events
-            )),
-            Err(e) => Err(format!("the purge failed: {e}")),
-        };
-        self.job_done(actor, crate::jobs::JOB_PURGE, started, summary)?;
-        result
-    }
-}
-
-/// Removes one client's every row; returns (threads, messages, files, submissions,
-/// appointments).
-fn purge_client(
-    tx: &WriteTx<'_>,
-    store: &crate::store::Store,
-    client: AccountId,
-) -> Result<(u64, u64, u64, u64, u64), ServiceError> {
-    let mut counts = (0, 0, 0, 0, 0);
-    for (key, thread) in tx.all::<Thread>()? {
-        if thread.client != client {
-            continue;
-        }
-        counts.1 += tx.remove_prefix(tables::MESSAGES, &thread.id.0)?;
-        tx.remove::<Thread>(&key)?;
-        counts.0 += 1;
-    }
-    for (key, a) in tx.all::<Attachment>()? {
-        if a.client != client {
-            continue;
-        }
-        attachments::remove_chunks(tx, a.id)?;
-        tx.remove::<Attachment>(&key)?;
-        counts.2 += 1;
-    }
-    if let Some(account) = accounts::get_for_update(tx, client)? {
-        tx.remove::<EmailEntry>(&store.blind_index().email(&account.email))?;
-    }
-    tx.remove::<Account>(&client.0)?;
-    tx.remove::<ClientProfile>(&client.0)?;
-    for (key, s) in tx.all::<Session>()? {
-        if s.account == client {
-            tx.remove::<Session>(&key)?;
-        }
-    }
-    for (key, i) in tx.all::<Invite>()? {
-        if i.account == client {
-            tx.remove::<Invite>(&key)?;
-        }
-    }
-    for (key, n) in tx.all::<Notification>()? {
-        if n.account == client {
-            tx.remove::<Notification>(&key)?;
-        }
-    }
-    for (key, c) in tx.all::<EmailConfirmation>()? {
-        if c.account == client {
-            tx.remove::<EmailConfirmation>(&key)?;
-        }
-    }
-    for (key, s) in tx.all::<Submission>()? {
-        if s.client == client {
-            tx.remove::<Submission>(&key)?;
-            counts.3 += 1;
-        }
-    }
-    for (key, a) in tx.all::<Appointment>()? {
-        if a.client == client {
-            tx.remove::<Appointment>(&key)?;
-            counts.4 += 1;
-        }
-    }
-    for (key, l) in tx.all::<FormLink>()? {
-        if l.client == Some(client) {
-            tx.remove::<FormLink>(&key)?;
-        }
-    }
-    tx.remove::<PreferenceHistory>(&client.0)?;
-    Ok(counts)
 }
 
 #[cfg(test)]

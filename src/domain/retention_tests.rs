@@ -1,5 +1,7 @@
 //! Retention with an injected clock: the adult and minor rules, a legal hold, the
-//! tombstone, the review list, the audit period, and purged text gone from the file.
+//! tombstone, the review list, the audit period, and purged text gone from the file. The
+//! purge's own safeguards (contact, re-checks, the clock, unknown birth dates, shared
+//! addresses) are in `retention_purge_tests.rs`.
 
 use time::macros::datetime;
 use time::Duration;
@@ -20,6 +22,9 @@ fn count(hay: &[u8], needle: &str) -> usize {
         .filter(|w| *w == needle.as_bytes())
         .count()
 }
+
+#[path = "retention_purge_tests.rs"]
+mod purge;
 
 struct World {
     dir: tempfile::TempDir,
@@ -143,19 +148,26 @@ fn adults_minors_and_held_clients_follow_their_rules_and_purged_text_is_gone() {
         .services
         .retention_review(&w.owner, &policy)
         .unwrap()
+        .due
         .is_empty());
 
-    // Seven years on, less a week: the adults are in the review list, not yet purged.
+    // Last contact was the appointment on 2026-02-01. Seven years on, less 12 days (the
+    // owner confirms the clock after the simulated years): the adults are in the review
+    // list, not yet purged.
     w.clock
-        .advance(datetime!(2032-12-29 10:00 UTC) - w.clock.now());
-    let review = w.services.retention_review(&w.owner, &policy).unwrap();
+        .advance(datetime!(2033-01-20 10:00 UTC) - w.clock.now());
+    w.services.confirm_purge_clock(&w.owner).unwrap();
+    let review = w.services.retention_review(&w.owner, &policy).unwrap().due;
     let listed: Vec<AccountId> = review.iter().map(|d| d.client).collect();
     assert!(listed.contains(&adult) && listed.contains(&held) && !listed.contains(&minor));
     assert!(review.iter().any(|d| d.client == held && d.held));
     assert_eq!(w.services.purge_due(&sys, &policy).unwrap().clients, 0);
 
-    // Past the adult's date: the adult goes, the held adult and the minor stay.
-    w.clock.advance(Duration::days(10));
+    // Past the adult's date, within the grace: nothing yet.
+    w.clock.advance(Duration::days(16));
+    assert_eq!(w.services.purge_due(&sys, &policy).unwrap().clients, 0);
+    // Past the grace: the adult goes, the held adult and the minor stay.
+    w.clock.advance(Duration::days(27));
     let report = w.services.purge_due(&sys, &policy).unwrap();
     assert_eq!((report.clients, report.messages, report.files), (1, 2, 1));
     let left = w.services.store.read(|tx| {
@@ -190,10 +202,14 @@ fn adults_minors_and_held_clients_follow_their_rules_and_purged_text_is_gone() {
         "the tombstone holds no PHI"
     );
 
-    // The minor falls due at 18 + 7 = 2040-09-01.
+    // The minor falls due at 18 + 7 = 2040-09-01, and goes after the grace.
     w.clock
-        .advance(datetime!(2040-08-31 10:00 UTC) - w.clock.now());
-    assert_eq!(w.services.purge_due(&sys, &policy).unwrap().clients, 0);
+        .advance(datetime!(2040-09-30 10:00 UTC) - w.clock.now());
+    w.services.confirm_purge_clock(&w.owner).unwrap();
+    let report = w.services.purge_due(&sys, &policy).unwrap();
+    assert_eq!(report.clients, 0);
+    // Events older than six years went, and the kept chain still verifies.
+    assert!(report.audit_events > 0);
     w.clock.advance(Duration::days(2));
     let report = w.services.purge_due(&sys, &policy).unwrap();
     assert_eq!(report.clients, 1);
@@ -201,8 +217,6 @@ fn adults_minors_and_held_clients_follow_their_rules_and_purged_text_is_gone() {
         !exists(&w, minor) && exists(&w, held),
         "the hold keeps its client"
     );
-    // Events older than six years went too, and the kept chain still verifies.
-    assert!(report.audit_events > 0);
     assert!(matches!(
         chain::verify(&w.services.store).unwrap(),
         chain::ChainState::Intact { .. }

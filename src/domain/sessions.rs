@@ -61,6 +61,14 @@ impl Services {
             reauth_at: reauthenticated.then_some(now),
         };
         sessions::put(tx, &self.session_index(&token), &session)?;
+        // A client past the password (and the second step, if any) is in contact: retention
+        // counts it. Re-read here, so nothing else of the profile is written back stale.
+        if account.role == Role::Client && stage != SessionStage::AwaitingTotp {
+            if let Some(mut profile) = accounts::profile_for_update(tx, account.id)? {
+                profile.last_sign_in = Some(now);
+                accounts::put_profile(tx, account.id, &profile)?;
+            }
+        }
         Ok(SessionToken(token))
     }
 

@@ -126,6 +126,8 @@ async fn run(services: Services, plan: BackupPlan, retention: RetentionConfig, j
             .next()
             .and_then(utc)
             .is_some_and(|due| due <= services.now());
+        // A clock that jumped makes every run look missed; the purge checks the clock
+        // itself and refuses (retention_clock.rs), so this catch-up cannot purge on it.
         if missed {
             tracing::info!(
                 job = job.name,

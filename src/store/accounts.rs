@@ -141,6 +141,10 @@ pub struct ClientProfile {
     /// Created by a public intake form; waits for the practice to accept it.
     #[serde(default)]
     pub pending_intake: bool,
+    /// When the client last signed in fully (retention counts it as contact). Written
+    /// only where a session is started, inside that transaction.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_sign_in: Option<OffsetDateTime>,
 }
 
 impl std::fmt::Debug for ClientProfile {

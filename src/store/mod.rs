@@ -52,6 +52,7 @@ mod migrations;
 pub mod outbox;
 pub mod practice;
 mod record;
+pub mod retention;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod tables;

@@ -242,6 +242,21 @@ impl ReadTx<'_> {
         .transpose()
     }
 
+    /// The rows of `R`'s table whose key is `start` or after it, in key order.
+    pub fn from_key<R: Record>(&self, start: &[u8]) -> Result<Vec<(Vec<u8>, R)>> {
+        let Some(table) = self.table(R::TABLE)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for row in table.range(start..).map_err(StoreError::db)? {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let key = k.value().to_vec();
+            let record = decode(self.sealer, &key, v.value())?;
+            out.push((key, record));
+        }
+        Ok(out)
+    }
+
     /// How many rows a table holds.
     pub fn count(&self, table: Table) -> Result<u64> {
         use redb::ReadableTableMetadata as _;

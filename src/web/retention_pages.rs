@@ -1,5 +1,5 @@
-//! Retention pages (owner): the review list of records falling due within 30 days, and a
-//! legal hold on a client's page.
+//! Retention pages (owner): the review list of records falling due within 30 days, the
+//! purge's clock refusal with the owner's confirmation, and a legal hold on a client's page.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
@@ -10,6 +10,7 @@ use super::practice_pages::{panel, parse_id};
 use super::render::human_time;
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::clients::ClientDetail;
+use crate::domain::retention::PURGE_GRACE_DAYS;
 use crate::domain::Services;
 use crate::policy::{self, Action, Decision, Target};
 
@@ -17,11 +18,20 @@ use crate::policy::{self, Action, Decision, Target};
 pub async fn review(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
     let (state, services) = services(&req)?;
     let policy = &state.config.retention;
-    let due = services.retention_review(&s.actor(), policy)?;
-    let now = services.now();
-    let rows: Vec<Vec<Cell>> = due
+    let review = services.retention_review(&s.actor(), policy)?;
+    let now = review.now;
+    let rows: Vec<Vec<Cell>> = review
+        .due
         .into_iter()
         .map(|d| {
+            let what = if d.held {
+                "Legal hold: kept".to_owned()
+            } else if d.birth_unknown {
+                "Kept: enter the date of birth on the client's page, then it follows its rule"
+                    .to_owned()
+            } else {
+                format!("Will be purged from {}", human_time(d.purge_from))
+            };
             vec![
                 Cell::Link {
                     href: format!("/clients/{}", d.client),
@@ -34,15 +44,64 @@ pub async fn review(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppEr
                     if d.due <= now { " (due now)" } else { "" }
                 )),
                 Cell::Text(d.rule),
-                Cell::Text(if d.held {
-                    "Legal hold: kept".into()
-                } else {
-                    "Will be purged".into()
-                }),
+                Cell::Text(what),
             ]
         })
         .collect();
     let empty = rows.is_empty();
+    let mut sections = Vec::new();
+    if let Some(refusal) = review.refused {
+        let (csrf, _) = form_token(&req, &services);
+        sections.push(Section {
+            heading: Some("The purge did not run: check the clock".into()),
+            paragraphs: vec![
+                format!(
+                    "{}: {}.",
+                    refusal.at.map(human_time).unwrap_or_default(),
+                    refusal.reason
+                ),
+                format!(
+                    "The server's clock says it is now {}. Confirm only if that is today's date and time; the purge then runs at its next time.",
+                    human_time(now)
+                ),
+            ],
+            actions: vec![ActionSpec::Post {
+                action: "/retention/clock".into(),
+                csrf,
+                label: "The clock is right: let the purge run".into(),
+                primary: false,
+            }],
+            ..Section::default()
+        });
+    }
+    sections.push(Section {
+        paragraphs: vec![
+            format!(
+                "Adults' records are kept {} years after their last contact (a message, a form, an appointment that took place, or a sign-in); a client who was younger than {} at last contact is kept until that age plus {} years. A client with an appointment still to come is not due. Audit events are kept {} years.",
+                policy.adult_years, policy.age_of_majority, policy.adult_years, policy.audit_years
+            ),
+            format!(
+                "Clients below fall due within 30 days. {} days after the due date the nightly purge removes every message, file and detail of the client for good, and records only a note of the removal in the audit log. A client without a date of birth is never purged by itself: enter it on the client's page. To keep a client's records (a legal hold), open the client and choose “Place a legal hold”.",
+                PURGE_GRACE_DAYS
+            ),
+            if empty { "Nothing falls due in the next 30 days.".into() } else { String::new() },
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect(),
+        table: (!empty).then(|| TableSpec {
+            caption: "Due within 30 days".into(),
+            headers: vec![
+                "Client".into(),
+                "Last contact".into(),
+                "Due".into(),
+                "Rule".into(),
+                "What happens".into(),
+            ],
+            rows,
+        }),
+        ..Section::default()
+    });
     panel(
         &req,
         &s,
@@ -50,32 +109,19 @@ pub async fn review(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppEr
         "Retention",
         "Records due for removal",
         None,
-        vec![Section {
-            paragraphs: vec![
-                format!(
-                    "Adults' records are kept {} years after their last contact; a client who was younger than {} at last contact is kept until that age plus {} years. Audit events are kept {} years.",
-                    policy.adult_years, policy.age_of_majority, policy.adult_years, policy.audit_years
-                ),
-                "Clients below fall due within 30 days. On the due date the nightly purge removes every message, file and detail of the client for good, and records only a note of the removal in the audit log. To keep a client's records (a legal hold), open the client and choose “Place a legal hold”.".into(),
-                if empty { "Nothing falls due in the next 30 days.".into() } else { String::new() },
-            ]
-            .into_iter()
-            .filter(|p| !p.is_empty())
-            .collect(),
-            table: (!empty).then(|| TableSpec {
-                caption: "Due within 30 days".into(),
-                headers: vec![
-                    "Client".into(),
-                    "Last contact".into(),
-                    "Due".into(),
-                    "Rule".into(),
-                    "What happens".into(),
-                ],
-                rows,
-            }),
-            ..Section::default()
-        }],
+        sections,
     )
+}
+
+/// `POST /retention/clock`: the owner confirms the server's clock after a refused purge.
+pub async fn confirm_clock(
+    req: HttpRequest,
+    s: SignedIn,
+    _f: Checked<TokenOnly>,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(&req)?;
+    services.confirm_purge_clock(&s.actor())?;
+    Ok(see_other("/retention", &[]))
 }
 
 /// The client page's legal-hold section, for the owner.

@@ -68,6 +68,7 @@ routes! {
     "/accounts/{id}/reset-password" => { post => team_pages::reset_password }
     "/audit" => { get => team_pages::audit }
     "/retention" => { get => retention_pages::review }
+    "/retention/clock" => { post => retention_pages::confirm_clock }
     "/messages" => { get => message_pages::inbox, post => message_pages::create_thread }
     "/messages/new" => { get => message_pages::new_thread }
     "/messages/{thread}" => { get => message_pages::thread, post => message_pages::reply }

@@ -332,6 +332,13 @@ fn expected(who: Who, method: &str, path: &str, of: Of) -> u16 {
                 403
             }
         }
+        ("post", "/retention/clock") => {
+            if who == Owner {
+                303
+            } else {
+                403
+            }
+        }
         ("post", "/clients/{id}/legal-hold") => {
             if who == Owner {
                 303

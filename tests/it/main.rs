@@ -22,6 +22,7 @@ mod lifecycle;
 mod messages;
 mod notifications;
 mod restore_safety;
+mod retention;
 mod sealed;
 mod serve;
 mod throttle;
