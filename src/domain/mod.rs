@@ -19,6 +19,7 @@ pub mod retention;
 pub mod sessions;
 pub mod setup;
 pub mod signin;
+pub mod storage;
 pub mod submissions;
 pub mod team;
 pub mod templates;

@@ -8,6 +8,7 @@ use alcove_frontend::{
 };
 use serde::Deserialize;
 
+use super::disk_full;
 use super::error::AppError;
 use super::forms::{
     field_errors, nav, page, see_other, signed_in_form, FormText, NewThreadForm, NoteForm,
@@ -248,6 +249,18 @@ pub async fn create_thread(
         Err(e @ ServiceError::Invalid { .. }) => {
             new_thread_page(&req, &s, &f, StatusCode::BAD_REQUEST, Some(e))
         }
+        Err(e) if disk_full::is_disk_full(&e) => {
+            let mut fields = Vec::new();
+            if own.is_none() {
+                // The client list cannot be read (and its reading recorded) right now.
+                let chosen = vec![(f.client.clone(), "The client you chose".to_owned())];
+                fields.push(Field::new("client", "To", FieldKind::Select(chosen)).value(&f.client));
+            }
+            fields.push(Field::new("subject", "Subject", FieldKind::Text).value(&f.subject));
+            fields.push(Field::new("body", "Message", FieldKind::LongText).value(&f.body));
+            fields.push(file_field(&services));
+            disk_full::draft_page(&req, &s, "/messages", "/messages", fields)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -431,6 +444,16 @@ pub async fn reply(
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
+        Err(e) if disk_full::is_disk_full(&e) => {
+            let fields = vec![
+                Field::new("body", "Your message", FieldKind::LongText)
+                    .value(&text)
+                    .optional(),
+                file_field(&services),
+            ];
+            let action = format!("/messages/{id}");
+            disk_full::draft_page(&req, &s, "/messages", &action, fields)
+        }
         Err(error @ ServiceError::Invalid { .. }) => refused(
             &req,
             &s,
@@ -457,6 +480,15 @@ pub async fn note(
     let text = form.0.note;
     match services.write_message(&s.actor(), id, &text, MessageKind::InternalNote, None) {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
+        Err(e) if disk_full::is_disk_full(&e) => {
+            let fields =
+                vec![
+                    Field::new("note", "Note for the practice team", FieldKind::LongText)
+                        .value(&text),
+                ];
+            let action = format!("/messages/{id}/note");
+            disk_full::draft_page(&req, &s, "/messages", &action, fields)
+        }
         Err(error @ ServiceError::Invalid { .. }) => refused(
             &req,
             &s,

@@ -117,8 +117,9 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
             sections,
         );
     }
-    let mut sections: Vec<Section> = super::email_pages::mail_problem_section(&services, &actor)?
+    let mut sections: Vec<Section> = super::disk_full::home_section(&services, &actor)
         .into_iter()
+        .chain(super::email_pages::mail_problem_section(&services, &actor)?)
         .collect();
     sections.extend(super::backup_pages::backup_section(&services, &actor)?);
     sections.push(Section {

@@ -60,6 +60,14 @@ pub fn status_page(state: Option<&AppState>, status: StatusCode, reference: Stri
             "That was too large to send",
             &["Please send something smaller. Nothing was saved."],
         ),
+        507 => (
+            "Disk full",
+            super::disk_full::HEADING_NO_FORM,
+            &[
+                "The server ran out of storage space, so what you just sent was not saved. Go back: your browser usually still shows what you typed. Copy it somewhere safe and try again in a few minutes.",
+                "If you run this portal: free up space on the server's disk. The portal starts saving again by itself, without a restart.",
+            ],
+        ),
         503 => (
             "Locked",
             "The portal is locked right now",

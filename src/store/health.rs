@@ -1,0 +1,200 @@
+//! The store's health after a failed write, and how it heals.
+//!
+//! redb latches the first I/O error (a full disk, most often): every later transaction is
+//! refused until the database is closed and opened again. The store notices that failure,
+//! says what it was (`StoreError::DiskFull` when the disk had no room), and reopens the file
+//! by itself on the next transaction once a trial write of `PROBE_BYTES` to the data
+//! directory succeeds. Nothing committed is lost by reopening: redb recovers the last
+//! durable commit, and nothing after it was ever acknowledged.
+
+use std::cell::Cell;
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+use super::error::StoreError;
+
+/// How much room a trial write must find before the store is reopened.
+const PROBE_BYTES: usize = 1024 * 1024;
+/// At most one reopen attempt in this interval, so a full disk is not hammered.
+const RETRY_EVERY: Duration = Duration::from_millis(500);
+/// Name of the trial-write file in the data directory (removed right after).
+const PROBE_FILE: &str = ".alcove-space-probe";
+
+/// What the store can do right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    Ok,
+    /// A write found no room on the disk; nothing after the last commit was saved.
+    DiskFull,
+    /// A write failed for another reason (an I/O error).
+    Failed,
+}
+
+const OK: u8 = 0;
+const DISK_FULL: u8 = 1;
+const FAILED: u8 = 2;
+
+/// Shared by every clone of one store.
+#[derive(Debug, Default)]
+pub(super) struct Health {
+    condition: AtomicU8,
+    needs_reopen: AtomicBool,
+    /// Writes refused because the disk was full, since the store was opened.
+    disk_full_refusals: AtomicU64,
+    last_attempt: parking_lot::Mutex<Option<Instant>>,
+}
+
+impl Health {
+    pub fn condition(&self) -> Condition {
+        match self.condition.load(Ordering::Acquire) {
+            OK => Condition::Ok,
+            DISK_FULL => Condition::DiskFull,
+            _ => Condition::Failed,
+        }
+    }
+
+    pub fn disk_full_refusals(&self) -> u64 {
+        self.disk_full_refusals.load(Ordering::Relaxed)
+    }
+
+    pub fn needs_reopen(&self) -> bool {
+        self.needs_reopen.load(Ordering::Acquire)
+    }
+
+    /// The error a caller gets while the store waits to be reopened.
+    pub fn refusal(&self) -> StoreError {
+        match self.condition() {
+            Condition::DiskFull => StoreError::DiskFull,
+            _ => StoreError::Unavailable,
+        }
+    }
+
+    /// Looks at an error on its way out of a transaction: an I/O failure means redb has
+    /// latched it, so the file must be reopened before anything else can be done.
+    pub fn saw(&self, error: &StoreError) {
+        let code = match error {
+            StoreError::DiskFull => DISK_FULL,
+            StoreError::Io(_) => FAILED,
+            // A latched earlier failure whose cause we did not see (it happened inside a
+            // caller's closure): keep the cause already known, if any.
+            StoreError::Unavailable => {
+                let _ = self.condition.compare_exchange(
+                    OK,
+                    FAILED,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
+                self.needs_reopen.store(true, Ordering::Release);
+                return;
+            }
+            _ => return,
+        };
+        if code == DISK_FULL {
+            self.disk_full_refusals.fetch_add(1, Ordering::Relaxed);
+        }
+        self.condition.store(code, Ordering::Release);
+        self.needs_reopen.store(true, Ordering::Release);
+    }
+
+    /// A transaction committed: the disk took it.
+    pub fn wrote(&self) {
+        if self.condition.load(Ordering::Acquire) != OK && !self.needs_reopen() {
+            self.condition.store(OK, Ordering::Release);
+        }
+    }
+
+    /// Whether this caller may try to reopen now (one at a time, not too often).
+    pub fn may_attempt(&self) -> bool {
+        let mut last = self.last_attempt.lock();
+        let now = Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < RETRY_EVERY) {
+            return false;
+        }
+        *last = Some(now);
+        true
+    }
+
+    pub fn reopened(&self) {
+        self.needs_reopen.store(false, Ordering::Release);
+        self.condition.store(OK, Ordering::Release);
+    }
+}
+
+/// Is there room for `PROBE_BYTES` in `dir`? Writes, syncs and removes a trial file.
+pub(super) fn room_for_probe(dir: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(PROBE_FILE);
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)?;
+        file.write_all(&vec![0u8; PROBE_BYTES])?;
+        file.sync_all()
+    })();
+    let _ = std::fs::remove_file(&path);
+    result.map_err(StoreError::from_io)
+}
+
+thread_local! {
+    /// How many store transactions this thread has open (a service may read inside a
+    /// write). Only the outermost may reopen the file, as that waits for all of them.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// The store error last mapped from redb on this thread, so a failure inside a
+    /// caller's closure (whose error type the store cannot see) is still noticed.
+    static SEEN: Cell<Option<Seen>> = const { Cell::new(None) };
+}
+
+#[derive(Clone, Copy)]
+enum Seen {
+    DiskFull,
+    Io,
+    Latched,
+}
+
+/// Called wherever a redb error becomes a `StoreError`.
+pub(super) fn note(error: &StoreError) {
+    let seen = match error {
+        StoreError::DiskFull => Seen::DiskFull,
+        StoreError::Io(_) => Seen::Io,
+        StoreError::Unavailable => Seen::Latched,
+        _ => return,
+    };
+    SEEN.with(|s| s.set(Some(seen)));
+}
+
+/// Takes the failure noted on this thread since the last call, as an error to look at.
+pub(super) fn take_noted() -> Option<StoreError> {
+    SEEN.with(Cell::take).map(|s| match s {
+        Seen::DiskFull => StoreError::DiskFull,
+        Seen::Io => StoreError::Io(std::io::Error::other("an earlier write failed")),
+        Seen::Latched => StoreError::Unavailable,
+    })
+}
+
+/// Marks one open transaction on this thread while alive.
+pub(super) struct Depth(usize);
+
+impl Depth {
+    pub fn enter() -> Self {
+        Self(DEPTH.with(|d| {
+            let n = d.get() + 1;
+            d.set(n);
+            n
+        }))
+    }
+
+    pub fn outermost(&self) -> bool {
+        self.0 == 1
+    }
+}
+
+impl Drop for Depth {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}

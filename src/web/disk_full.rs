@@ -1,0 +1,81 @@
+//! When the server's disk is full: the person is told that nothing was saved, and the
+//! form comes back with what they typed, ready to send again once there is room. The page
+//! reads nothing from the store (which cannot record the read while the disk is full).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use alcove_frontend::Field;
+
+use super::error::AppError;
+use super::forms::{signed_in_form, FormText};
+use super::session::SignedIn;
+use crate::domain::ServiceError;
+use crate::store::StoreError;
+
+/// 507 Insufficient Storage: the status of every "disk full" answer.
+pub const STATUS: StatusCode = StatusCode::INSUFFICIENT_STORAGE;
+
+pub const HEADING: &str = "The server's disk is full — nothing was saved; your text is below";
+
+/// Did this fail because the server's disk had no room?
+pub fn is_disk_full(error: &ServiceError) -> bool {
+    matches!(error, ServiceError::Store(StoreError::DiskFull))
+}
+
+/// The form again, filled with what was typed, under the plain explanation.
+pub fn draft_page(
+    req: &HttpRequest,
+    s: &SignedIn,
+    current: &str,
+    action: &str,
+    fields: Vec<Field>,
+) -> Result<HttpResponse, AppError> {
+    tracing::error!(
+        request_id = %super::frame::current_request_id(),
+        "refused: the disk is full (the form is shown again with its text)"
+    );
+    let text = FormText {
+        current,
+        title: "Not saved: the disk is full",
+        heading: HEADING,
+        action,
+        submit: "Try again",
+        intro: vec![
+            "The server ran out of storage space, so what you sent was not saved. Your text is kept in the form below: copy it somewhere safe if you like, and try again in a few minutes.".into(),
+            "If you attached a file, choose it again before you send.".into(),
+            "If you run this portal: free up space on the server's disk. The portal starts saving again by itself, without a restart.".into(),
+        ],
+    };
+    signed_in_form(req, s, text, fields, None, STATUS)
+}
+
+/// The heading of the status page, where no form could be kept.
+pub const HEADING_NO_FORM: &str = "The server's disk is full — nothing was saved";
+
+/// The practice home's section about a disk that filled up, for whoever runs the practice.
+pub fn home_section(
+    services: &crate::domain::Services,
+    actor: &crate::policy::Actor,
+) -> Option<alcove_frontend::Section> {
+    let notice = services.storage_notice(actor)?;
+    let mut paragraphs = Vec::new();
+    if notice.refusing {
+        paragraphs.push("The server's disk is full: nothing new can be saved right now, and people who send something are told so, with their text kept on the page.".to_owned());
+    }
+    if notice.disk_full_refusals > 0 {
+        paragraphs.push(format!(
+            "Since the server started, {} {} refused because the disk was full. Nothing already saved was lost; the portal started saving again by itself once there was room.",
+            notice.disk_full_refusals,
+            if notice.disk_full_refusals == 1 { "save was" } else { "saves were" }
+        ));
+    }
+    paragraphs.push(
+        "Free up space on the disk that holds the data directory, or move it to a larger one."
+            .to_owned(),
+    );
+    Some(alcove_frontend::Section {
+        heading: Some("Disk space".into()),
+        paragraphs,
+        ..alcove_frontend::Section::default()
+    })
+}
