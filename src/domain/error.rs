@@ -19,6 +19,10 @@ pub enum ServiceError {
     Password(#[from] PasswordProblem),
     #[error("Please confirm your password and code again to continue.")]
     ReauthRequired,
+    /// A reply into a closed conversation. Carries what the page needs to offer sending it
+    /// as a new conversation instead (never shown in logs).
+    #[error("the conversation is closed")]
+    ThreadClosed(super::messages::ClosedThread),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]

@@ -41,6 +41,19 @@ pub struct ThreadView {
     pub notes_allowed: bool,
 }
 
+/// A reply refused because its conversation is closed: what the page needs to offer it as
+/// a new conversation. Its `Debug` names no content.
+pub struct ClosedThread {
+    pub subject: String,
+    pub client: AccountId,
+}
+
+impl std::fmt::Debug for ClosedThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClosedThread { .. }")
+    }
+}
+
 fn is_client(actor: &Actor) -> bool {
     matches!(
         actor,
@@ -236,6 +249,14 @@ impl Services {
         let now = self.now();
         let number = self.store.write(|tx| {
             let mut thread = messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
+            // Checked here, in the writing transaction, so a close that lands first wins.
+            // Internal notes may still be added to a closed conversation.
+            if thread.closed && kind == MessageKind::Message {
+                return Err(ServiceError::ThreadClosed(ClosedThread {
+                    subject: thread.subject.clone(),
+                    client: thread.client,
+                }));
+            }
             thread.count += 1;
             thread.last_message_at = now;
             let mut attachments = Vec::new();

@@ -77,6 +77,7 @@ impl From<crate::domain::ServiceError> for AppError {
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::ReauthRequired => AppError::Redirect("/reauth".into()),
             ServiceError::Store(store) => store.into(),
+            ServiceError::ThreadClosed(_) => AppError::BadRequest,
             other => AppError::Internal(other.to_string()),
         }
     }

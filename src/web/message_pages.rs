@@ -444,6 +444,25 @@ pub async fn reply(
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
+        Err(ServiceError::ThreadClosed(closed)) => {
+            let crate::domain::messages::ClosedThread { subject, client } = closed;
+            // Offer the same words as a new conversation, with the person's text kept.
+            let subject: String = format!("Re: {subject}")
+                .chars()
+                .take(crate::domain::messages::MAX_SUBJECT)
+                .collect();
+            let form = NewThreadForm {
+                csrf: String::new(),
+                client: client.to_string(),
+                subject,
+                body: text,
+            };
+            let why = ServiceError::invalid(
+                "body",
+                "This conversation is closed, so your reply was not sent. You can send it as a new message below (choose any file again).",
+            );
+            new_thread_page(&req, &s, &form, StatusCode::CONFLICT, Some(why))
+        }
         Err(e) if disk_full::is_disk_full(&e) => {
             let fields = vec![
                 Field::new("body", "Your message", FieldKind::LongText)
