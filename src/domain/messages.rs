@@ -258,7 +258,10 @@ impl Services {
                 }));
             }
             thread.count += 1;
-            thread.last_message_at = now;
+            // The client sees this time and the order it gives: a note must not move it.
+            if kind == MessageKind::Message {
+                thread.last_message_at = now;
+            }
             let mut attachments = Vec::new();
             if let Some(file) = &file {
                 let (record, reference) = file.record(id, thread.client, thread.count, author, now);
@@ -292,8 +295,13 @@ impl Services {
                 thread.client_read = thread.count;
                 thread.client_read_at = Some(now);
             } else {
+                // The client's "Seen" receipt shows this time: a note by a practice member
+                // who had already read everything leaves it as it was.
+                let caught_up = thread.practice_read + 1 >= thread.count;
+                if kind == MessageKind::Message || !caught_up {
+                    thread.practice_read_at = Some(now);
+                }
                 thread.practice_read = thread.count;
-                thread.practice_read_at = Some(now);
             }
             messages::put_message(tx, id, &message)?;
             if kind == MessageKind::Message {

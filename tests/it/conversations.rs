@@ -78,3 +78,45 @@ fn reply_into_a_closed_conversation_is_refused_until_the_practice_reopens_it() {
     assert_eq!(sent.status, 303, "{}", sent.body);
     assert!(owner.get(&thread).body.contains(LATE));
 }
+
+/// The client's list of conversations, as shown (subjects, unread counts, times, order).
+fn client_inbox_table(client: &mut Visitor<'_>) -> String {
+    let inbox = client.get("/messages");
+    assert_eq!(inbox.status, 200);
+    let start = inbox.body.find("<table").expect("a table of conversations");
+    let end = inbox.body[start..].find("</table>").unwrap() + start;
+    inbox.body[start..end].to_owned()
+}
+
+#[test]
+fn internal_note_leaves_the_clients_conversation_times_and_order_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let (client_id, mut client) =
+        client_with_portal(&mut owner, &server, "Jordan Ellis", "jo@example.org");
+    let alpha = start_thread(&mut owner, &client_id, "Alpha topic", "First things first.");
+    start_thread(&mut owner, &client_id, "Bravo topic", "And another thing.");
+    let before = client_inbox_table(&mut client);
+    let at = |table: &str, subject: &str| table.find(subject).unwrap();
+    assert!(
+        at(&before, "Bravo topic") < at(&before, "Alpha topic"),
+        "latest first: {before}"
+    );
+
+    // The practice writes an internal note in the older conversation.
+    let view = owner.get(&alpha);
+    let noted = owner.post(
+        &format!("{alpha}/note"),
+        &view.body,
+        &[("note", "Internal: consider a referral.")],
+    );
+    assert_eq!(noted.status, 303, "{}", noted.body);
+    assert!(owner.get(&alpha).body.contains("consider a referral"));
+
+    let after = client_inbox_table(&mut client);
+    assert_eq!(
+        before, after,
+        "the client's list (times, order, unread) shows no trace of the note"
+    );
+}
