@@ -58,64 +58,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
     let actor = s.actor();
     let own = Target::Client(s.0.account.id);
     if policy::decide(&actor, Action::ViewOwnHome, own) == Decision::Allow {
-        let home = services.client_home(&actor)?;
-        let mut sections = vec![Section {
-            paragraphs: vec![
-                "This is your private space with your practice.".into(),
-                "There is nothing here yet. When your practice sends you a message, a form to fill in, or an appointment, you will find it on this page.".into(),
-            ],
-            ..Section::default()
-        }];
-        let upcoming = services.upcoming_appointments(&actor, s.0.account.id)?;
-        if !upcoming.is_empty() {
-            sections[0].paragraphs.truncate(1);
-            sections.push(Section {
-                heading: Some("Upcoming appointments".into()),
-                table: Some(TableSpec {
-                    caption: "Your upcoming appointments".into(),
-                    headers: vec![
-                        "When (practice time)".into(),
-                        "Length".into(),
-                        "Where".into(),
-                        "Details".into(),
-                    ],
-                    rows: upcoming
-                        .into_iter()
-                        .map(|a| {
-                            vec![
-                                Cell::Text(crate::clock::human_local(a.starts_at)),
-                                Cell::Text(format!("{} minutes", a.minutes)),
-                                Cell::Text(match a.setting {
-                                    crate::store::forms::Setting::InPerson => "In person".into(),
-                                    crate::store::forms::Setting::Telehealth => {
-                                        "Telehealth (video)".into()
-                                    }
-                                }),
-                                Cell::Text(a.note),
-                            ]
-                        })
-                        .collect(),
-                }),
-                ..Section::default()
-            });
-        }
-        if !s.0.account.mfa_enabled() {
-            sections.push(Section {
-                heading: Some("Extra protection (optional)".into()),
-                paragraphs: vec!["You can ask for a code from your phone each time you sign in, so nobody else can sign in even if they learn your password.".into()],
-                actions: vec![link("/mfa/setup", "Turn on sign-in codes", false)],
-                ..Section::default()
-            });
-        }
-        return panel(
-            &req,
-            &s,
-            "/home",
-            "Home",
-            &format!("Welcome, {}", home.preferred_name),
-            None,
-            sections,
-        );
+        return super::client_home_pages::client_home(&req, &s);
     }
     let mut sections: Vec<Section> = super::disk_full::home_section(&services, &actor)
         .into_iter()

@@ -8,7 +8,7 @@ use crate::kit::Server;
 const LATE: &str = "LATE-reply-2c7e-after-close";
 const CRAFTED: &str = "CRAFTED-reply-b41a-no-form";
 
-fn start_thread(owner: &mut Visitor<'_>, client_id: &str, subject: &str, body: &str) -> String {
+pub fn start_thread(owner: &mut Visitor<'_>, client_id: &str, subject: &str, body: &str) -> String {
     let compose = owner.get("/messages/new");
     let started = owner.post(
         "/messages",

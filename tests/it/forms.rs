@@ -15,7 +15,7 @@ fn count(hay: &[u8], needle: &str) -> usize {
 }
 
 /// The id of the form named `name` on the owner's form list.
-fn form_id(owner: &mut Visitor<'_>, name: &str) -> String {
+pub fn form_id(owner: &mut Visitor<'_>, name: &str) -> String {
     let page = owner.get("/forms").body;
     let at = page
         .find(&format!(">{name}<"))
@@ -25,7 +25,7 @@ fn form_id(owner: &mut Visitor<'_>, name: &str) -> String {
 }
 
 /// The path of the link shown once in a page's link box.
-fn shown_link(page: &str) -> String {
+pub fn shown_link(page: &str) -> String {
     let at = page.find("/f/").expect("a form link");
     let end = at + page[at..].find('<').unwrap();
     page[at..end].to_owned()

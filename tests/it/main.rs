@@ -14,6 +14,7 @@ mod attachments;
 mod authz;
 mod backups;
 mod browser;
+mod client_home;
 mod conversations;
 mod disk_full;
 mod forms;
