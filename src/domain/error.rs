@@ -30,6 +30,15 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// A refusal the page answers by showing the form again with what was typed: a field
+    /// that needs another look, or a full disk (nothing was saved).
+    pub fn keeps_draft(&self) -> bool {
+        matches!(
+            self,
+            ServiceError::Invalid { .. } | ServiceError::Store(StoreError::DiskFull)
+        )
+    }
+
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Invalid {
             field,

@@ -191,19 +191,8 @@ impl Services {
             last_auto_reply_at: None,
         };
         let id = thread.id;
-        self.store.write(|tx| {
-            messages::put_thread(tx, &thread)?;
-            audit::record(
-                tx,
-                now,
-                actor,
-                "thread.start",
-                &format!("client:{client} thread:{id}"),
-                Outcome::Ok,
-            )?;
-            Ok::<_, ServiceError>(())
-        })?;
-        self.write_message(actor, id, body, MessageKind::Message, file)?;
+        // One transaction for the thread and its first message: a failure keeps neither.
+        self.post_message(actor, thread, true, body, MessageKind::Message, file)?;
         Ok(id)
     }
 
@@ -219,6 +208,21 @@ impl Services {
         file: Option<StagedFile>,
     ) -> Result<u64, ServiceError> {
         let thread = self.load_thread(id)?;
+        self.post_message(actor, thread, false, body, kind, file)
+    }
+
+    /// `write_message` for a loaded thread; with `starting`, the thread itself is stored
+    /// (and its start audited) in the same transaction as the message.
+    fn post_message(
+        &self,
+        actor: &Actor,
+        thread: Thread,
+        starting: bool,
+        body: &str,
+        kind: MessageKind,
+        file: Option<StagedFile>,
+    ) -> Result<u64, ServiceError> {
+        let id = thread.id;
         let action = match kind {
             MessageKind::Message => Action::WriteMessage,
             MessageKind::InternalNote => Action::InternalNotes,
@@ -248,7 +252,19 @@ impl Services {
         let from_client = is_client(actor);
         let now = self.now();
         let number = self.store.write(|tx| {
-            let mut thread = messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
+            let mut thread = if starting {
+                audit::record(
+                    tx,
+                    now,
+                    actor,
+                    "thread.start",
+                    &format!("client:{} thread:{id}", thread.client),
+                    Outcome::Ok,
+                )?;
+                thread.clone()
+            } else {
+                messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?
+            };
             // Checked here, in the writing transaction, so a close that lands first wins.
             // Internal notes may still be added to a closed conversation.
             if thread.closed && kind == MessageKind::Message {

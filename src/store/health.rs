@@ -2,10 +2,11 @@
 //!
 //! redb latches the first I/O error (a full disk, most often): every later transaction is
 //! refused until the database is closed and opened again. The store notices that failure,
-//! says what it was (`StoreError::DiskFull` when the disk had no room), and reopens the file
-//! by itself on the next transaction once a trial write of `PROBE_BYTES` to the data
-//! directory succeeds. Nothing committed is lost by reopening: redb recovers the last
-//! durable commit, and nothing after it was ever acknowledged.
+//! says what it was (`StoreError::DiskFull` when the disk had no room) and reopens the file
+//! on the next transaction, so reading goes on. While the disk is known to be full, writes
+//! are refused before they reach redb (so it does not latch again), until a trial write of
+//! `PROBE_BYTES` to the data directory succeeds. Nothing committed is lost by reopening:
+//! redb recovers the last durable commit, and nothing after it was ever acknowledged.
 
 use std::cell::Cell;
 use std::io::Write;
@@ -43,7 +44,19 @@ pub(super) struct Health {
     needs_reopen: AtomicBool,
     /// Writes refused because the disk was full, since the store was opened.
     disk_full_refusals: AtomicU64,
-    last_attempt: parking_lot::Mutex<Option<Instant>>,
+    last_probe: parking_lot::Mutex<Option<Instant>>,
+    last_reopen: parking_lot::Mutex<Option<Instant>>,
+}
+
+/// True at most once per `RETRY_EVERY` for one `last` slot.
+fn due(last: &parking_lot::Mutex<Option<Instant>>) -> bool {
+    let mut last = last.lock();
+    let now = Instant::now();
+    if last.is_some_and(|at| now.duration_since(at) < RETRY_EVERY) {
+        return false;
+    }
+    *last = Some(now);
+    true
 }
 
 impl Health {
@@ -77,8 +90,7 @@ impl Health {
         let code = match error {
             StoreError::DiskFull => DISK_FULL,
             StoreError::Io(_) => FAILED,
-            // A latched earlier failure whose cause we did not see (it happened inside a
-            // caller's closure): keep the cause already known, if any.
+            // A latched earlier failure whose cause we did not see: keep a known cause.
             StoreError::Unavailable => {
                 let _ = self.condition.compare_exchange(
                     OK,
@@ -100,25 +112,44 @@ impl Health {
 
     /// A transaction committed: the disk took it.
     pub fn wrote(&self) {
-        if self.condition.load(Ordering::Acquire) != OK && !self.needs_reopen() {
+        if self.condition.load(Ordering::Acquire) == FAILED && !self.needs_reopen() {
             self.condition.store(OK, Ordering::Release);
         }
     }
 
-    /// Whether this caller may try to reopen now (one at a time, not too often).
-    pub fn may_attempt(&self) -> bool {
-        let mut last = self.last_attempt.lock();
-        let now = Instant::now();
-        if last.is_some_and(|at| now.duration_since(at) < RETRY_EVERY) {
-            return false;
+    /// May a write go to redb? Not while the disk is known to be full, unless there is
+    /// room again (`probe_room`).
+    pub fn admit_write(&self, dir: &Path) -> Result<(), StoreError> {
+        if self.probe_room(dir) {
+            return Ok(());
         }
-        *last = Some(now);
-        true
+        self.disk_full_refusals.fetch_add(1, Ordering::Relaxed);
+        Err(StoreError::DiskFull)
+    }
+
+    /// False while the disk is known to be full; then a trial write, at most one per
+    /// `RETRY_EVERY`, looks whether there is room again.
+    pub fn probe_room(&self, dir: &Path) -> bool {
+        if self.condition() != Condition::DiskFull {
+            return true;
+        }
+        if due(&self.last_probe) && room_for_probe(dir).is_ok() {
+            let _ =
+                self.condition
+                    .compare_exchange(DISK_FULL, OK, Ordering::AcqRel, Ordering::Acquire);
+            tracing::info!("there is room on the disk again: saving resumes");
+            return true;
+        }
+        false
+    }
+
+    /// Whether this caller may try to reopen now (not too often).
+    pub fn may_reopen(&self) -> bool {
+        due(&self.last_reopen)
     }
 
     pub fn reopened(&self) {
         self.needs_reopen.store(false, Ordering::Release);
-        self.condition.store(OK, Ordering::Release);
     }
 }
 

@@ -151,6 +151,7 @@ impl Store {
         f: impl FnOnce(&WriteTx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let depth = health::Depth::enter();
+        self.inner.health.admit_write(self.dir())?;
         let guard = self.usable(&depth)?;
         let db = guard.as_ref().ok_or_else(|| self.inner.health.refusal())?;
         let txn = match db.begin_write() {
@@ -204,12 +205,18 @@ impl Store {
         db.compact().map_err(|e| self.failed(StoreError::db(e)))
     }
 
-    /// What the store can do now. While a failed write waits to be healed, this tries to
-    /// reopen (so a health probe alone brings the store back once there is room).
+    /// What the store can do now. While the disk is known to be full this tries a trial
+    /// write (so a health probe alone notices that there is room again), and reopens the
+    /// file if a failed write left it refusing transactions.
     pub fn condition(&self) -> Condition {
         let depth = health::Depth::enter();
+        self.inner.health.probe_room(self.dir());
         drop(self.usable(&depth));
         self.inner.health.condition()
+    }
+
+    fn dir(&self) -> &Path {
+        self.inner.path.parent().unwrap_or(Path::new("."))
     }
 
     /// How many writes were refused for a full disk since the server started.
@@ -232,7 +239,7 @@ impl Store {
     ) -> Result<parking_lot::RwLockReadGuard<'_, Option<redb::Database>>> {
         let health = &self.inner.health;
         if health.needs_reopen() {
-            if !depth.outermost() || !health.may_attempt() {
+            if !depth.outermost() || !health.may_reopen() {
                 return Err(health.refusal());
             }
             self.reopen()?;
@@ -240,16 +247,10 @@ impl Store {
         Ok(self.inner.db.read_recursive())
     }
 
+    /// Closes and opens the file again, which clears redb's latched failure. Needs no free
+    /// space beyond the file's own header, so reading resumes even on a full disk.
     fn reopen(&self) -> Result<()> {
         let health = &self.inner.health;
-        let dir = self.inner.path.parent().unwrap_or(Path::new("."));
-        if let Err(e) = health::room_for_probe(dir) {
-            if matches!(e, StoreError::DiskFull) {
-                return Err(StoreError::DiskFull);
-            }
-            tracing::warn!(error = %e, "the data directory still refuses writes");
-            return Err(health.refusal());
-        }
         let Some(mut db) = self
             .inner
             .db

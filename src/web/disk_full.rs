@@ -22,6 +22,15 @@ pub fn is_disk_full(error: &ServiceError) -> bool {
     matches!(error, ServiceError::Store(StoreError::DiskFull))
 }
 
+/// 507 for a full disk, else `status`: a form page shown again says which it was.
+pub fn status_for(error: Option<&ServiceError>, status: StatusCode) -> StatusCode {
+    if error.is_some_and(is_disk_full) {
+        STATUS
+    } else {
+        status
+    }
+}
+
 /// The form again, filled with what was typed, under the plain explanation.
 pub fn draft_page(
     req: &HttpRequest,

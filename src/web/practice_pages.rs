@@ -179,6 +179,7 @@ fn client_form_page(
     let (state, services) = services(req)?;
     let (csrf, c) = form_token(req, &services);
     let mut fields = client_fields(form);
+    let status = super::disk_full::status_for(error.as_ref(), status);
     let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
         &state,
@@ -234,7 +235,7 @@ pub async fn create_client(
     };
     match services.create_client(&s.actor(), new) {
         Ok(id) => Ok(see_other(&format!("/clients/{id}"), &[])),
-        Err(e @ ServiceError::Invalid { .. }) => {
+        Err(e) if e.keeps_draft() => {
             client_form_page(&req, &s, &f, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) => Err(e.into()),

@@ -110,8 +110,11 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
     assert_eq!(answered.status, 303, "{}", answered.body);
     assert_eq!(health(&server), (200, "ok".to_owned()));
 
-    // The disk fills up while the client has the conversation open.
+    // The disk fills up while the client has the conversation open, and the owner the
+    // forms for a new message and a new client.
     let page = client.get(&thread);
+    let compose = owner.get("/messages/new");
+    let new_client = owner.get("/clients/new");
     let filler = disk.0.join("filler");
     fill(&filler);
     let text = draft();
@@ -131,6 +134,41 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
     assert!(
         refused.body.contains(&format!("action=\"{thread}\"")),
         "the form sends the reply again"
+    );
+    let started = owner.post(
+        "/messages",
+        &compose.body,
+        &[
+            ("client", &client_id),
+            ("subject", "REFUSED-subject-61c0"),
+            ("body", "REFUSED-body-0d9e"),
+        ],
+    );
+    assert_eq!(started.status, 507, "{}", started.body);
+    assert!(
+        started
+            .body
+            .contains("nothing was saved; your text is below"),
+        "{}\n{}",
+        started.body,
+        server.stderr()
+    );
+    assert!(
+        started.body.contains("REFUSED-subject-61c0") && started.body.contains("REFUSED-body-0d9e")
+    );
+    let added = owner.post(
+        "/clients",
+        &new_client.body,
+        &[
+            ("legal_name", "REFUSED-Name Kowalski"),
+            ("email", "k@example.org"),
+        ],
+    );
+    assert_eq!(added.status, 507, "{}", added.body);
+    assert!(added.body.contains("nothing was saved; your text is below"));
+    assert!(
+        added.body.contains("REFUSED-Name Kowalski"),
+        "any form keeps its values"
     );
     let (status, body) = health(&server);
     assert_eq!((status, body.as_str()), (503, "degraded: disk full"));
@@ -168,6 +206,11 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
         1,
         "saved once"
     );
+    assert!(
+        !owner.get("/messages").body.contains("REFUSED-subject-61c0"),
+        "a refused conversation left nothing behind"
+    );
+    assert!(!owner.get("/clients").body.contains("REFUSED-Name"));
     let home = owner.get("/home");
     assert!(home.body.contains("Disk space"), "{}", home.body);
     assert!(home.body.contains("refused because the disk was full"));
