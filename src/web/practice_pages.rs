@@ -60,20 +60,40 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
     if policy::decide(&actor, Action::ViewOwnHome, own) == Decision::Allow {
         return super::client_home_pages::client_home(&req, &s);
     }
-    let mut sections: Vec<Section> = super::disk_full::home_section(&services, &actor)
+    let sections = match practice_sections(&services, &actor) {
+        Ok(rest) => super::disk_full::home_section(&services, &actor)
+            .into_iter()
+            .chain(rest)
+            .collect(),
+        // While the disk is full the other sections cannot be read (each reading is
+        // recorded): the home says what is wrong rather than failing.
+        Err(AppError::DiskFull) => match super::disk_full::home_section(&services, &actor) {
+            Some(disk) => vec![disk],
+            None => return Err(AppError::DiskFull),
+        },
+        Err(e) => return Err(e),
+    };
+    panel(&req, &s, "/home", "Home", "Practice home", None, sections)
+}
+
+/// The practice home's sections, each shown as the policy allows.
+fn practice_sections(
+    services: &crate::domain::Services,
+    actor: &crate::policy::Actor,
+) -> Result<Vec<Section>, AppError> {
+    let mut sections: Vec<Section> = super::email_pages::mail_problem_section(services, actor)?
         .into_iter()
-        .chain(super::email_pages::mail_problem_section(&services, &actor)?)
         .collect();
-    sections.extend(super::backup_pages::backup_section(&services, &actor)?);
+    sections.extend(super::backup_pages::backup_section(services, actor)?);
     sections.push(Section {
         heading: Some("Clients".into()),
         paragraphs: vec!["Create a client record, then send the client an invitation link to set their password.".into()],
         actions: vec![link("/clients", "Open client list", true), link("/clients/new", "Add a client", false)],
         ..Section::default()
     });
-    let sees_team = policy::decide(&actor, Action::ManageTeam, Target::Practice) == Decision::Allow;
+    let sees_team = policy::decide(actor, Action::ManageTeam, Target::Practice) == Decision::Allow;
     if let Some(accounts) = sees_team
-        .then(|| services.list_accounts(&actor))
+        .then(|| services.list_accounts(actor))
         .transpose()?
     {
         let locked = accounts.iter().filter(|a| a.locked).count();
@@ -89,7 +109,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
                 "Practice accounts still setting up sign-in codes: {without_mfa}."
             ));
         }
-        if policy::decide(&actor, Action::ManagePractice, Target::Practice) == Decision::Allow {
+        if policy::decide(actor, Action::ManagePractice, Target::Practice) == Decision::Allow {
             sections.push(Section {
                 heading: Some("Messages".into()),
                 paragraphs: vec!["Clients get an automatic reply with a crisis notice, and your away message when you set one.".into()],
@@ -112,7 +132,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
             ..Section::default()
         });
     }
-    panel(&req, &s, "/home", "Home", "Practice home", None, sections)
+    Ok(sections)
 }
 
 /// `GET /clients`.

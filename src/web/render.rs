@@ -64,7 +64,8 @@ pub fn status_page(state: Option<&AppState>, status: StatusCode, reference: Stri
             "Disk full",
             super::disk_full::HEADING_NO_FORM,
             &[
-                "The server ran out of storage space, so what you just sent was not saved. Go back: your browser usually still shows what you typed. Copy it somewhere safe and try again in a few minutes.",
+                "The server ran out of storage space. Anything you were sending was not saved: go back, and your browser usually still shows what you typed. Copy it somewhere safe and try again in a few minutes.",
+                "Some pages cannot open until there is room again, because the portal records who opens them.",
                 "If you run this portal: free up space on the server's disk. The portal starts saving again by itself, without a restart.",
             ],
         ),

@@ -173,7 +173,16 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
     let (status, body) = health(&server);
     assert_eq!((status, body.as_str()), (503, "degraded: disk full"));
     let home = owner.get("/home");
-    assert!(home.body.contains("disk is full"), "{}", home.body);
+    assert_eq!(
+        home.status, 200,
+        "the owner's home still opens: {}",
+        home.body
+    );
+    assert!(
+        home.body.contains("Disk space") && home.body.contains("The server's disk is full"),
+        "{}",
+        home.body
+    );
 
     // Space comes back: the server heals by itself, no restart.
     std::fs::remove_file(&filler).unwrap();
@@ -221,5 +230,12 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
         "the store healed itself: {}",
         server.stderr()
     );
+    // The audit chain is whole across the failure and the reopening.
+    let out = crate::kit::alcove(&data)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains("Audit log intact"), "{said}");
     server.stop();
 }
