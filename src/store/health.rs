@@ -229,3 +229,52 @@ impl Drop for Depth {
         DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_disk_errors_are_told_apart_from_other_io_errors() {
+        let full = std::io::Error::from_raw_os_error(28);
+        assert!(matches!(StoreError::from_io(full), StoreError::DiskFull));
+        let quota = std::io::Error::from_raw_os_error(122);
+        assert!(matches!(StoreError::from_io(quota), StoreError::DiskFull));
+        let other = std::io::Error::from_raw_os_error(5);
+        assert!(matches!(StoreError::from_io(other), StoreError::Io(_)));
+    }
+
+    #[test]
+    fn a_full_disk_refuses_writes_until_a_trial_write_finds_room() {
+        let dir = tempfile::tempdir().unwrap();
+        let health = Health::default();
+        health.saw(&StoreError::DiskFull);
+        assert_eq!(health.condition(), Condition::DiskFull);
+        assert!(health.needs_reopen());
+        health.reopened();
+        assert!(!health.needs_reopen());
+        assert_eq!(
+            health.condition(),
+            Condition::DiskFull,
+            "reopening is not room"
+        );
+        // Here there is room: the first trial write says so.
+        assert!(health.admit_write(dir.path()).is_ok());
+        assert_eq!(health.condition(), Condition::Ok);
+        assert!(
+            !dir.path().join(PROBE_FILE).exists(),
+            "the trial file is removed"
+        );
+        assert_eq!(health.disk_full_refusals(), 1);
+    }
+
+    #[test]
+    fn only_the_outermost_transaction_of_a_thread_may_reopen() {
+        let outer = Depth::enter();
+        let inner = Depth::enter();
+        assert!(outer.outermost() && !inner.outermost());
+        drop(inner);
+        drop(outer);
+        assert!(Depth::enter().outermost());
+    }
+}

@@ -110,6 +110,22 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
     assert_eq!(answered.status, 303, "{}", answered.body);
     assert_eq!(health(&server), (200, "ok".to_owned()));
 
+    // A consent form link for the client, opened on the client's phone.
+    let consent = crate::forms::form_id(
+        &mut owner,
+        "Consent for Electronic Communication &amp; Communication Preferences",
+    );
+    let new_link = owner.get(&format!("/clients/{client_id}/form-links/new"));
+    let made = owner.post(
+        &format!("/clients/{client_id}/form-links"),
+        &new_link.body,
+        &[("form", &consent), ("single_use", "yes")],
+    );
+    let link = crate::forms::shown_link(&made.body);
+    let mut phone = crate::browser_kit::Visitor::new(&server);
+    let link_form = phone.get(&link);
+    assert_eq!(link_form.status, 200);
+
     // The disk fills up while the client has the conversation open, and the owner the
     // forms for a new message and a new client.
     let page = client.get(&thread);
@@ -170,6 +186,20 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
         added.body.contains("REFUSED-Name Kowalski"),
         "any form keeps its values"
     );
+    let answers = [
+        ("channels", "Secure portal messages"),
+        ("email_risk", "yes"),
+        ("signature", "SIGNED-Jordan-Ellis-e5"),
+    ];
+    let filled = phone.post(&link, &link_form.body, &answers);
+    assert_eq!(filled.status, 507, "{}", filled.body);
+    assert!(filled
+        .body
+        .contains("nothing was saved; your text is below"));
+    assert!(
+        filled.body.contains("value=\"SIGNED-Jordan-Ellis-e5\""),
+        "the form link keeps the answers"
+    );
     let (status, body) = health(&server);
     assert_eq!((status, body.as_str()), (503, "degraded: disk full"));
     let home = owner.get("/home");
@@ -196,6 +226,12 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(health(&server), (200, "ok".to_owned()));
+    let filled = phone.post(&link, &filled.body, &answers);
+    assert_eq!(
+        filled.status, 200,
+        "the same answers are taken now: {}",
+        filled.body
+    );
     let sent = client.post(&thread, &refused.body, &[("body", &text)]);
     assert_eq!(
         sent.status, 303,
@@ -236,6 +272,9 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && said.contains("Audit log intact"), "{said}");
+    assert!(
+        out.status.success() && said.contains("Audit log intact"),
+        "{said}"
+    );
     server.stop();
 }
