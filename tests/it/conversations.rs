@@ -120,3 +120,92 @@ fn internal_note_leaves_the_clients_conversation_times_and_order_unchanged() {
         "the client's list (times, order, unread) shows no trace of the note"
     );
 }
+
+#[test]
+fn replies_racing_a_close_are_either_refused_or_stored_never_acknowledged_and_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let (client_id, mut client) =
+        client_with_portal(&mut owner, &server, "Jordan Ellis", "jo@example.org");
+    let thread = start_thread(&mut owner, &client_id, "Racing", "Hello.");
+    let page = client.get(&thread).body;
+    let view = owner.get(&thread).body;
+    let cookies = client.cookies.clone();
+
+    const RACERS: usize = 24;
+    let start = std::sync::Barrier::new(RACERS + 1);
+    let outcomes: Vec<(String, u16)> = std::thread::scope(|scope| {
+        let replies: Vec<_> = (0..RACERS)
+            .map(|i| {
+                let (server, cookies, page, thread) = (&server, cookies.clone(), &page, &thread);
+                let start = &start;
+                scope.spawn(move || {
+                    let mut v = Visitor::new(server);
+                    v.cookies = cookies;
+                    v.frozen = true;
+                    // Connected and ready before the race starts.
+                    assert_eq!(v.get("/healthz").status, 200);
+                    start.wait();
+                    if i % 2 == 1 {
+                        std::thread::sleep(std::time::Duration::from_millis(i as u64));
+                    }
+                    let text = format!("RACE-{i:02}-reply");
+                    let status = v.post(thread, page, &[("body", &text)]).status;
+                    (text, status)
+                })
+            })
+            .collect();
+        start.wait();
+        std::thread::sleep(std::time::Duration::from_millis(8));
+        let closed = owner.post(&format!("{thread}/close"), &view, &[]);
+        assert_eq!(closed.status, 303);
+        replies.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+
+    let stored = owner.get(&thread).body;
+    let mut refused = 0;
+    for (text, status) in &outcomes {
+        match status {
+            303 => assert!(
+                stored.contains(text.as_str()),
+                "{text} was acknowledged: kept"
+            ),
+            409 => {
+                refused += 1;
+                assert!(
+                    !stored.contains(text.as_str()),
+                    "{text} was refused: not kept"
+                );
+            }
+            other => panic!("{text}: unexpected status {other}"),
+        }
+    }
+    // In the audit log (newest first), no reply into this conversation follows its close.
+    let audit = owner.get("/audit").body;
+    let id = thread.trim_start_matches("/messages/");
+    let close_at = audit
+        .find("<td>thread.close</td>")
+        .expect("the close is audited");
+    let after_close = &audit[..close_at];
+    assert!(
+        !after_close
+            .split("<td>message.write</td>")
+            .skip(1)
+            .any(|rest| rest.split("</td>").next().unwrap_or("").contains(id)),
+        "a reply was stored after the conversation was closed"
+    );
+    let written = audit.matches("<td>message.write</td>").count();
+    assert_eq!(
+        written,
+        1 + outcomes.iter().filter(|(_, s)| *s == 303).count(),
+        "one write per acknowledged reply (and the first message)"
+    );
+    // After the close has landed, every reply is refused.
+    let late = client.post(&thread, &page, &[("body", "RACE-late")]);
+    assert_eq!(late.status, 409);
+    eprintln!(
+        "{refused} of {} racing replies were refused",
+        outcomes.len()
+    );
+}
