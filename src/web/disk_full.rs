@@ -17,6 +17,9 @@ pub const STATUS: StatusCode = StatusCode::INSUFFICIENT_STORAGE;
 
 pub const HEADING: &str = "The server's disk is full — nothing was saved; your text is below";
 
+/// The heading of the status page, where no form could be kept.
+pub const HEADING_NO_FORM: &str = "The server's disk is full — nothing was saved";
+
 /// Did this fail because the server's disk had no room?
 pub fn is_disk_full(error: &ServiceError) -> bool {
     matches!(error, ServiceError::Store(StoreError::DiskFull))
@@ -58,9 +61,6 @@ pub fn draft_page(
     signed_in_form(req, s, text, fields, None, STATUS)
 }
 
-/// The heading of the status page, where no form could be kept.
-pub const HEADING_NO_FORM: &str = "The server's disk is full — nothing was saved";
-
 /// The practice home's section about a disk that filled up, for whoever runs the practice.
 pub fn home_section(
     services: &crate::domain::Services,
@@ -73,9 +73,10 @@ pub fn home_section(
     }
     if notice.disk_full_refusals > 0 {
         paragraphs.push(format!(
-            "Since the server started, {} {} refused because the disk was full. Nothing already saved was lost; the portal started saving again by itself once there was room.",
+            "Since the server started, {} {} refused because the disk was full. Nothing already saved was lost.{}",
             notice.disk_full_refusals,
-            if notice.disk_full_refusals == 1 { "save was" } else { "saves were" }
+            if notice.disk_full_refusals == 1 { "save was" } else { "saves were" },
+            if notice.refusing { "" } else { " The portal started saving again by itself once there was room." }
         ));
     }
     paragraphs.push(
