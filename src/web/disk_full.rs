@@ -4,12 +4,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use alcove_frontend::Field;
+use alcove_frontend::{Field, FieldKind};
 
 use super::error::AppError;
+use super::forms::NewThreadForm;
 use super::forms::{signed_in_form, FormText};
-use super::session::SignedIn;
+use super::session::{services, SignedIn};
+use super::upload::file_field;
 use crate::domain::ServiceError;
+use crate::store::messages::ThreadId;
 use crate::store::StoreError;
 
 /// 507 Insufficient Storage: the status of every "disk full" answer.
@@ -35,7 +38,7 @@ pub fn status_for(error: Option<&ServiceError>, status: StatusCode) -> StatusCod
 }
 
 /// The form again, filled with what was typed, under the plain explanation.
-pub fn draft_page(
+fn draft_page(
     req: &HttpRequest,
     s: &SignedIn,
     current: &str,
@@ -59,6 +62,55 @@ pub fn draft_page(
         ],
     };
     signed_in_form(req, s, text, fields, None, STATUS)
+}
+
+/// A reply that met a full disk, ready to send again.
+pub fn reply_draft(
+    req: &HttpRequest,
+    s: &SignedIn,
+    id: ThreadId,
+    text: &str,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(req)?;
+    let fields = vec![
+        Field::new("body", "Your message", FieldKind::LongText)
+            .value(text)
+            .optional(),
+        file_field(&services),
+    ];
+    draft_page(req, s, "/messages", &format!("/messages/{id}"), fields)
+}
+
+/// An internal note that met a full disk.
+pub fn note_draft(
+    req: &HttpRequest,
+    s: &SignedIn,
+    id: ThreadId,
+    text: &str,
+) -> Result<HttpResponse, AppError> {
+    let fields =
+        vec![Field::new("note", "Note for the practice team", FieldKind::LongText).value(text)];
+    draft_page(req, s, "/messages", &format!("/messages/{id}/note"), fields)
+}
+
+/// A new conversation that met a full disk. The practice's choice of client is kept as
+/// it was: the client list cannot be read (and its reading recorded) right now.
+pub fn new_thread_draft(
+    req: &HttpRequest,
+    s: &SignedIn,
+    choose_client: bool,
+    f: &NewThreadForm,
+) -> Result<HttpResponse, AppError> {
+    let (_, services) = services(req)?;
+    let mut fields = Vec::new();
+    if choose_client {
+        let chosen = vec![(f.client.clone(), "The client you chose".to_owned())];
+        fields.push(Field::new("client", "To", FieldKind::Select(chosen)).value(&f.client));
+    }
+    fields.push(Field::new("subject", "Subject", FieldKind::Text).value(&f.subject));
+    fields.push(Field::new("body", "Message", FieldKind::LongText).value(&f.body));
+    fields.push(file_field(&services));
+    draft_page(req, s, "/messages", "/messages", fields)
 }
 
 /// The practice home's section about a disk that filled up, for whoever runs the practice.

@@ -250,16 +250,7 @@ pub async fn create_thread(
             new_thread_page(&req, &s, &f, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) if disk_full::is_disk_full(&e) => {
-            let mut fields = Vec::new();
-            if own.is_none() {
-                // The client list cannot be read (and its reading recorded) right now.
-                let chosen = vec![(f.client.clone(), "The client you chose".to_owned())];
-                fields.push(Field::new("client", "To", FieldKind::Select(chosen)).value(&f.client));
-            }
-            fields.push(Field::new("subject", "Subject", FieldKind::Text).value(&f.subject));
-            fields.push(Field::new("body", "Message", FieldKind::LongText).value(&f.body));
-            fields.push(file_field(&services));
-            disk_full::draft_page(&req, &s, "/messages", "/messages", fields)
+            disk_full::new_thread_draft(&req, &s, own.is_none(), &f)
         }
         Err(e) => Err(e.into()),
     }
@@ -463,16 +454,7 @@ pub async fn reply(
             );
             new_thread_page(&req, &s, &form, StatusCode::CONFLICT, Some(why))
         }
-        Err(e) if disk_full::is_disk_full(&e) => {
-            let fields = vec![
-                Field::new("body", "Your message", FieldKind::LongText)
-                    .value(&text)
-                    .optional(),
-                file_field(&services),
-            ];
-            let action = format!("/messages/{id}");
-            disk_full::draft_page(&req, &s, "/messages", &action, fields)
-        }
+        Err(e) if disk_full::is_disk_full(&e) => disk_full::reply_draft(&req, &s, id, &text),
         Err(error @ ServiceError::Invalid { .. }) => refused(
             &req,
             &s,
@@ -499,15 +481,7 @@ pub async fn note(
     let text = form.0.note;
     match services.write_message(&s.actor(), id, &text, MessageKind::InternalNote, None) {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
-        Err(e) if disk_full::is_disk_full(&e) => {
-            let fields =
-                vec![
-                    Field::new("note", "Note for the practice team", FieldKind::LongText)
-                        .value(&text),
-                ];
-            let action = format!("/messages/{id}/note");
-            disk_full::draft_page(&req, &s, "/messages", &action, fields)
-        }
+        Err(e) if disk_full::is_disk_full(&e) => disk_full::note_draft(&req, &s, id, &text),
         Err(error @ ServiceError::Invalid { .. }) => refused(
             &req,
             &s,
