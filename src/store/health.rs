@@ -45,7 +45,8 @@ pub(super) struct Health {
     /// Writes refused because the disk was full, since the store was opened.
     disk_full_refusals: AtomicU64,
     last_probe: parking_lot::Mutex<Option<Instant>>,
-    last_reopen: parking_lot::Mutex<Option<Instant>>,
+    /// When reopening last failed: the next attempt waits `RETRY_EVERY` after it.
+    last_reopen_failure: parking_lot::Mutex<Option<Instant>>,
 }
 
 /// True at most once per `RETRY_EVERY` for one `last` slot.
@@ -143,13 +144,20 @@ impl Health {
         false
     }
 
-    /// Whether this caller may try to reopen now (not too often).
+    /// Whether this caller may try to reopen now: not soon after a failed attempt.
     pub fn may_reopen(&self) -> bool {
-        due(&self.last_reopen)
+        self.last_reopen_failure
+            .lock()
+            .is_none_or(|at| at.elapsed() >= RETRY_EVERY)
     }
 
     pub fn reopened(&self) {
+        *self.last_reopen_failure.lock() = None;
         self.needs_reopen.store(false, Ordering::Release);
+    }
+
+    pub fn reopen_failed(&self) {
+        *self.last_reopen_failure.lock() = Some(Instant::now());
     }
 }
 

@@ -256,6 +256,7 @@ impl Store {
             .db
             .try_write_for(std::time::Duration::from_secs(5))
         else {
+            health.reopen_failed();
             return Err(health.refusal());
         };
         if !health.needs_reopen() {
@@ -274,6 +275,7 @@ impl Store {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the store could not be reopened yet");
+                health.reopen_failed();
                 health.saw(&e);
                 Err(health.refusal())
             }
