@@ -19,6 +19,10 @@ pub enum ServiceError {
     Password(#[from] PasswordProblem),
     #[error("Please confirm your password and code again to continue.")]
     ReauthRequired,
+    /// A reply into a closed conversation. Carries what the page needs to offer sending it
+    /// as a new conversation instead (never shown in logs).
+    #[error("the conversation is closed")]
+    ThreadClosed(super::messages::ClosedThread),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A backup could not be taken, read or copied; the message says why in plain words.
@@ -29,6 +33,15 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// A refusal the page answers by showing the form again with what was typed: a field
+    /// that needs another look, or a full disk (nothing was saved).
+    pub fn keeps_draft(&self) -> bool {
+        matches!(
+            self,
+            ServiceError::Invalid { .. } | ServiceError::Store(StoreError::DiskFull)
+        )
+    }
+
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Invalid {
             field,

@@ -41,6 +41,19 @@ pub struct ThreadView {
     pub notes_allowed: bool,
 }
 
+/// A reply refused because its conversation is closed: what the page needs to offer it as
+/// a new conversation. Its `Debug` names no content.
+pub struct ClosedThread {
+    pub subject: String,
+    pub client: AccountId,
+}
+
+impl std::fmt::Debug for ClosedThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClosedThread { .. }")
+    }
+}
+
 fn is_client(actor: &Actor) -> bool {
     matches!(
         actor,
@@ -178,19 +191,8 @@ impl Services {
             last_auto_reply_at: None,
         };
         let id = thread.id;
-        self.store.write(|tx| {
-            messages::put_thread(tx, &thread)?;
-            audit::record(
-                tx,
-                now,
-                actor,
-                "thread.start",
-                &format!("client:{client} thread:{id}"),
-                Outcome::Ok,
-            )?;
-            Ok::<_, ServiceError>(())
-        })?;
-        self.write_message(actor, id, body, MessageKind::Message, file)?;
+        // One transaction for the thread and its first message: a failure keeps neither.
+        self.post_message(actor, thread, true, body, MessageKind::Message, file)?;
         Ok(id)
     }
 
@@ -206,6 +208,21 @@ impl Services {
         file: Option<StagedFile>,
     ) -> Result<u64, ServiceError> {
         let thread = self.load_thread(id)?;
+        self.post_message(actor, thread, false, body, kind, file)
+    }
+
+    /// `write_message` for a loaded thread; with `starting`, the thread itself is stored
+    /// (and its start audited) in the same transaction as the message.
+    fn post_message(
+        &self,
+        actor: &Actor,
+        thread: Thread,
+        starting: bool,
+        body: &str,
+        kind: MessageKind,
+        file: Option<StagedFile>,
+    ) -> Result<u64, ServiceError> {
+        let id = thread.id;
         let action = match kind {
             MessageKind::Message => Action::WriteMessage,
             MessageKind::InternalNote => Action::InternalNotes,
@@ -235,9 +252,32 @@ impl Services {
         let from_client = is_client(actor);
         let now = self.now();
         let number = self.store.write(|tx| {
-            let mut thread = messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?;
+            let mut thread = if starting {
+                audit::record(
+                    tx,
+                    now,
+                    actor,
+                    "thread.start",
+                    &format!("client:{} thread:{id}", thread.client),
+                    Outcome::Ok,
+                )?;
+                thread.clone()
+            } else {
+                messages::thread_for_update(tx, id)?.ok_or(ServiceError::NotFound)?
+            };
+            // Checked here, in the writing transaction, so a close that lands first wins.
+            // Internal notes may still be added to a closed conversation.
+            if thread.closed && kind == MessageKind::Message {
+                return Err(ServiceError::ThreadClosed(ClosedThread {
+                    subject: thread.subject.clone(),
+                    client: thread.client,
+                }));
+            }
             thread.count += 1;
-            thread.last_message_at = now;
+            // The client sees this time and the order it gives: a note must not move it.
+            if kind == MessageKind::Message {
+                thread.last_message_at = now;
+            }
             let mut attachments = Vec::new();
             if let Some(file) = &file {
                 let (record, reference) = file.record(id, thread.client, thread.count, author, now);
@@ -271,8 +311,13 @@ impl Services {
                 thread.client_read = thread.count;
                 thread.client_read_at = Some(now);
             } else {
+                // The client's "Seen" receipt shows this time: a note by a practice member
+                // who had already read everything leaves it as it was.
+                let caught_up = thread.practice_read + 1 >= thread.count;
+                if kind == MessageKind::Message || !caught_up {
+                    thread.practice_read_at = Some(now);
+                }
                 thread.practice_read = thread.count;
-                thread.practice_read_at = Some(now);
             }
             messages::put_message(tx, id, &message)?;
             if kind == MessageKind::Message {

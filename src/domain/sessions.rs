@@ -87,7 +87,7 @@ impl Services {
         }
         let index = self.session_index(token);
         let now = self.now();
-        let resolved = self.store.write(|tx| {
+        let resolved = match self.store.write(|tx| {
             let Some(mut session) = sessions::get(tx, &index)? else {
                 return Ok::<_, StoreError>(Resolved::Invalid);
             };
@@ -125,8 +125,41 @@ impl Services {
                 session,
                 account: Box::new(account),
             })
-        })?;
+        }) {
+            // A full disk: the person may still read and be told that nothing is saved.
+            Err(StoreError::DiskFull) => self.resolve_without_writing(&index, now)?,
+            other => other?,
+        };
         Ok(resolved)
+    }
+
+    /// `resolve_session` when nothing can be written (the disk is full): the same checks,
+    /// without marking the session used; one past its time is refused, and removed later.
+    fn resolve_without_writing(
+        &self,
+        index: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Resolved, ServiceError> {
+        self.store.read(|tx| {
+            let Some(session) = tx.get::<Session>(index)? else {
+                return Ok(Resolved::Invalid);
+            };
+            let Some(account) = accounts::get(tx, session.account)? else {
+                return Ok(Resolved::Invalid);
+            };
+            if account.status != AccountStatus::Active && account.status != AccountStatus::Invited {
+                return Ok(Resolved::Invalid);
+            }
+            let idle = now - session.last_seen > self.idle_limit(account.role);
+            let too_old = now - session.created_at > self.timeouts.absolute;
+            if idle || too_old {
+                return Ok(Resolved::TimedOut);
+            }
+            Ok(Resolved::Valid {
+                session,
+                account: Box::new(account),
+            })
+        })
     }
 
     /// Ends a session on the server.

@@ -19,14 +19,36 @@ pub enum StoreError {
     SchemaTooNew { found: u32, supported: u32 },
     #[error("could not read or write the database file: {0}")]
     Io(#[from] std::io::Error),
+    /// The disk had no room for a write; nothing of that transaction was saved.
+    #[error("the disk is full: nothing was saved")]
+    DiskFull,
+    /// An earlier write failed and the database waits to be reopened.
+    #[error("the database is reopening after a failed write")]
+    Unavailable,
 }
 
 impl StoreError {
     pub(super) fn db(e: impl Into<redb::Error>) -> Self {
-        match e.into() {
+        let error = match e.into() {
             redb::Error::DatabaseAlreadyOpen => StoreError::InUse,
-            redb::Error::Io(io) => StoreError::Io(io),
+            redb::Error::Io(io) => StoreError::from_io(io),
+            redb::Error::PreviousIo | redb::Error::DatabaseClosed => StoreError::Unavailable,
             other => StoreError::Db(other.to_string()),
+        };
+        super::health::note(&error);
+        error
+    }
+
+    /// A full disk (or quota) is told apart from other I/O errors.
+    pub(super) fn from_io(io: std::io::Error) -> Self {
+        const ENOSPC: i32 = 28;
+        const EDQUOT: i32 = 122;
+        if io.kind() == std::io::ErrorKind::StorageFull
+            || matches!(io.raw_os_error(), Some(ENOSPC | EDQUOT))
+        {
+            StoreError::DiskFull
+        } else {
+            StoreError::Io(io)
         }
     }
 }

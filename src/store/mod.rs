@@ -1,7 +1,8 @@
 //! The store: one redb file, every value sealed. The only module that names redb types.
 //!
 //! Writes are durable when `Store::write` returns (redb's default immediate durability);
-//! callers acknowledge a change to a person only after that.
+//! callers acknowledge a change to a person only after that. A failed write (a full disk)
+//! is reported as such, and the store reopens itself once there is room again (`health`).
 
 /// An opaque id: 128 random bits, shown (and parsed from URLs) as hex.
 macro_rules! opaque_id {
@@ -46,6 +47,7 @@ pub mod backups;
 pub mod dump;
 mod error;
 pub mod forms;
+mod health;
 pub mod invites;
 pub mod messages;
 mod migrations;
@@ -62,6 +64,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use error::{Result, StoreError};
+pub use health::Condition;
 pub use migrations::SCHEMA_VERSION;
 pub use record::{ReadTx, Record, WriteTx};
 
@@ -78,8 +81,10 @@ pub struct Store {
 
 struct Inner {
     /// Every transaction holds this shared (re-entrantly, as a service may read inside a
-    /// write); compaction alone takes it exclusively.
-    db: parking_lot::RwLock<redb::Database>,
+    /// write); compaction and reopening alone take it exclusively. `None` only while a
+    /// reopen after a failed write has not succeeded yet.
+    db: parking_lot::RwLock<Option<redb::Database>>,
+    health: health::Health,
     sealer: Sealer,
     index: BlindIndexer,
     path: PathBuf,
@@ -121,7 +126,8 @@ impl Store {
         let index = BlindIndexer::new(sealer.keyring().index_key());
         let store = Self {
             inner: Arc::new(Inner {
-                db: parking_lot::RwLock::new(db),
+                db: parking_lot::RwLock::new(Some(db)),
+                health: health::Health::default(),
                 sealer,
                 index,
                 path: path.to_owned(),
@@ -154,22 +160,34 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        let db = self.inner.db.read_recursive();
-        let txn = db.begin_write().map_err(StoreError::db)?;
+        let depth = health::Depth::enter();
+        self.inner.health.admit_write(self.dir())?;
+        let guard = self.usable(&depth)?;
+        let db = guard.as_ref().ok_or_else(|| self.inner.health.refusal())?;
+        let txn = match db.begin_write() {
+            Ok(txn) => txn,
+            Err(e) => return Err(self.failed(StoreError::db(e)).into()),
+        };
         let tx = WriteTx {
             txn,
             sealer: &self.inner.sealer,
         };
-        let value = f(&tx)?;
-        tx.txn.commit().map_err(StoreError::db)?;
+        health::take_noted();
+        let value = match f(&tx) {
+            Ok(value) => value,
+            Err(e) => {
+                // The closure's error type hides a redb failure: the thread noted it.
+                if let Some(seen) = health::take_noted() {
+                    self.inner.health.saw(&seen);
+                }
+                return Err(e);
+            }
+        };
+        tx.txn
+            .commit()
+            .map_err(|e| self.failed(StoreError::db(e)))?;
+        self.inner.health.wrote();
         Ok(value)
-    }
-
-    /// Rewrites the file without its free space, so removed records leave no bytes behind.
-    /// Waits until no transaction is open, and holds new ones off meanwhile.
-    pub fn compact(&self) -> Result<bool> {
-        let mut db = self.inner.db.write();
-        db.compact().map_err(StoreError::db)
     }
 
     /// Runs `f` against one consistent snapshot.
@@ -177,13 +195,101 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        let db = self.inner.db.read_recursive();
-        let txn = redb::ReadableDatabase::begin_read(&*db).map_err(StoreError::db)?;
+        let depth = health::Depth::enter();
+        let guard = self.usable(&depth)?;
+        let db = guard.as_ref().ok_or_else(|| self.inner.health.refusal())?;
+        let txn =
+            redb::ReadableDatabase::begin_read(db).map_err(|e| self.failed(StoreError::db(e)))?;
         let tx = ReadTx {
             txn,
             sealer: &self.inner.sealer,
         };
         f(&tx)
+    }
+
+    /// Rewrites the file without its free space, so removed records leave no bytes behind.
+    /// Waits until no transaction is open, and holds new ones off meanwhile.
+    pub fn compact(&self) -> Result<bool> {
+        let mut db = self.inner.db.write();
+        let db = db.as_mut().ok_or_else(|| self.inner.health.refusal())?;
+        db.compact().map_err(|e| self.failed(StoreError::db(e)))
+    }
+
+    /// What the store can do now. While the disk is known to be full this tries a trial
+    /// write (so a health probe alone notices that there is room again), and reopens the
+    /// file if a failed write left it refusing transactions.
+    pub fn condition(&self) -> Condition {
+        let depth = health::Depth::enter();
+        self.inner.health.probe_room(self.dir());
+        drop(self.usable(&depth));
+        self.inner.health.condition()
+    }
+
+    fn dir(&self) -> &Path {
+        self.inner.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// How many writes were refused for a full disk since the server started.
+    pub fn disk_full_refusals(&self) -> u64 {
+        self.inner.health.disk_full_refusals()
+    }
+
+    /// Records what a failed redb call means for the store, and passes the error on.
+    fn failed(&self, error: StoreError) -> StoreError {
+        health::take_noted();
+        self.inner.health.saw(&error);
+        error
+    }
+
+    /// The database, reopened first if a failed write left it refusing transactions. Only
+    /// the outermost transaction of a thread reopens: it waits for every open one to end.
+    fn usable(
+        &self,
+        depth: &health::Depth,
+    ) -> Result<parking_lot::RwLockReadGuard<'_, Option<redb::Database>>> {
+        let health = &self.inner.health;
+        if health.needs_reopen() {
+            if !depth.outermost() || !health.may_reopen() {
+                return Err(health.refusal());
+            }
+            self.reopen()?;
+        }
+        Ok(self.inner.db.read_recursive())
+    }
+
+    /// Closes and opens the file again, which clears redb's latched failure. Needs no free
+    /// space beyond the file's own header, so reading resumes even on a full disk.
+    fn reopen(&self) -> Result<()> {
+        let health = &self.inner.health;
+        let Some(mut db) = self
+            .inner
+            .db
+            .try_write_for(std::time::Duration::from_secs(5))
+        else {
+            health.reopen_failed();
+            return Err(health.refusal());
+        };
+        if !health.needs_reopen() {
+            return Ok(());
+        }
+        // Close first: the file lock must be released before the file is opened again.
+        *db = None;
+        let opened = redb::Database::create(&self.inner.path).map_err(StoreError::db);
+        health::take_noted();
+        match opened {
+            Ok(fresh) => {
+                *db = Some(fresh);
+                health.reopened();
+                tracing::info!("the store was reopened after a failed write");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the store could not be reopened yet");
+                health.reopen_failed();
+                health.saw(&e);
+                Err(health.refusal())
+            }
+        }
     }
 }
 

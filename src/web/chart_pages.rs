@@ -454,7 +454,7 @@ pub async fn add_appointment(
     };
     match services.add_appointment(&s.actor(), client, form) {
         Ok(_) => Ok(see_other(&format!("/clients/{client}"), &[])),
-        Err(e @ ServiceError::Invalid { .. }) => {
+        Err(e) if e.keeps_draft() => {
             appointment_page(&req, &s, client, &f.0, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) => Err(e.into()),

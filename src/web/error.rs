@@ -18,6 +18,9 @@ pub enum AppError {
     BadRequest,
     #[error("the request is too large")]
     TooLarge,
+    /// The server's disk had no room: nothing was saved.
+    #[error("the disk is full")]
+    DiskFull,
     /// Not an error for the person: send them elsewhere (sign-in, the next step).
     #[error("redirect to {0}")]
     Redirect(String),
@@ -27,7 +30,10 @@ pub enum AppError {
 
 impl From<crate::store::StoreError> for AppError {
     fn from(e: crate::store::StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        match e {
+            crate::store::StoreError::DiskFull => AppError::DiskFull,
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -39,6 +45,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::DiskFull => super::disk_full::STATUS,
             AppError::Redirect(_) => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -47,6 +54,9 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if let AppError::Internal(cause) = self {
             tracing::error!(request_id = %frame::current_request_id(), %cause, "request failed");
+        }
+        if let AppError::DiskFull = self {
+            tracing::error!(request_id = %frame::current_request_id(), "refused: the disk is full");
         }
         if let AppError::Redirect(to) = self {
             return HttpResponse::SeeOther()
@@ -66,6 +76,8 @@ impl From<crate::domain::ServiceError> for AppError {
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::ReauthRequired => AppError::Redirect("/reauth".into()),
+            ServiceError::Store(store) => store.into(),
+            ServiceError::ThreadClosed(_) => AppError::BadRequest,
             other => AppError::Internal(other.to_string()),
         }
     }

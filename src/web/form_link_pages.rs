@@ -126,7 +126,12 @@ fn form_view(
     if open.consent {
         p.intro.push(state.config.forms.email_risk_notice.clone());
     }
-    if !errors.is_empty() {
+    if status == super::disk_full::STATUS {
+        p.error = Some(format!(
+            "{}. Please try again in a few minutes.",
+            super::disk_full::HEADING
+        ));
+    } else if !errors.is_empty() {
         p.error = Some("Some answers need another look; see the notes next to them. Everything you typed is still here.".into());
     }
     p.intro.push(
@@ -203,6 +208,20 @@ pub async fn submit(
             Ok(open) => form_view(&req, &token, &open, &answers, &errors, StatusCode::BAD_REQUEST),
             Err(problem) => gone(&req, problem),
         },
+        // The server's disk is full: nothing was saved, and the answers come back.
+        Err(SubmitError::Service(e)) if super::disk_full::is_disk_full(&e) => {
+            match services.open_link(&token)? {
+                Ok(open) => form_view(
+                    &req,
+                    &token,
+                    &open,
+                    &answers,
+                    &[],
+                    super::disk_full::STATUS,
+                ),
+                Err(problem) => gone(&req, problem),
+            }
+        }
         Err(SubmitError::Service(e)) => Err(e.into()),
     }
 }

@@ -99,7 +99,7 @@ pub async fn create(
     let (_, services) = services(&req)?;
     match services.create_form(&s.actor(), &form.0.name, &form.0.intro) {
         Ok(id) => Ok(see_other(&format!("/forms/{id}"), &[])),
-        Err(e @ ServiceError::Invalid { .. }) => {
+        Err(e) if e.keeps_draft() => {
             new_form_page(&req, &s, &form.0, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) => Err(e.into()),

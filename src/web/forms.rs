@@ -209,6 +209,9 @@ pub fn field_errors(
         Some(ServiceError::Invalid { field, message }) => {
             (!mark_error(fields, field, message.clone())).then_some(message)
         }
+        Some(ServiceError::Store(crate::store::StoreError::DiskFull)) => {
+            Some(super::disk_full::HEADING.to_owned())
+        }
         Some(ServiceError::Password(p)) => {
             let field = if p == crate::crypto::password::PasswordProblem::Mismatch {
                 "confirm"
@@ -245,6 +248,7 @@ pub fn signed_in_form(
 ) -> Result<HttpResponse, super::error::AppError> {
     let (state, services) = super::session::services(req)?;
     let (csrf, cookie) = super::session::form_token(req, &services);
+    let status = super::disk_full::status_for(error.as_ref(), status);
     let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
         &state,

@@ -8,6 +8,7 @@ use alcove_frontend::{
 };
 use serde::Deserialize;
 
+use super::disk_full;
 use super::error::AppError;
 use super::forms::{
     field_errors, nav, page, see_other, signed_in_form, FormText, NewThreadForm, NoteForm,
@@ -248,6 +249,9 @@ pub async fn create_thread(
         Err(e @ ServiceError::Invalid { .. }) => {
             new_thread_page(&req, &s, &f, StatusCode::BAD_REQUEST, Some(e))
         }
+        Err(e) if disk_full::is_disk_full(&e) => {
+            disk_full::new_thread_draft(&req, &s, own.is_none(), &f)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -431,6 +435,26 @@ pub async fn reply(
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
+        Err(ServiceError::ThreadClosed(closed)) => {
+            let crate::domain::messages::ClosedThread { subject, client } = closed;
+            // Offer the same words as a new conversation, with the person's text kept.
+            let subject: String = format!("Re: {subject}")
+                .chars()
+                .take(crate::domain::messages::MAX_SUBJECT)
+                .collect();
+            let form = NewThreadForm {
+                csrf: String::new(),
+                client: client.to_string(),
+                subject,
+                body: text,
+            };
+            let why = ServiceError::invalid(
+                "body",
+                "This conversation is closed, so your reply was not sent. You can send it as a new message below (choose any file again).",
+            );
+            new_thread_page(&req, &s, &form, StatusCode::CONFLICT, Some(why))
+        }
+        Err(e) if disk_full::is_disk_full(&e) => disk_full::reply_draft(&req, &s, id, &text),
         Err(error @ ServiceError::Invalid { .. }) => refused(
             &req,
             &s,
@@ -457,6 +481,7 @@ pub async fn note(
     let text = form.0.note;
     match services.write_message(&s.actor(), id, &text, MessageKind::InternalNote, None) {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
+        Err(e) if disk_full::is_disk_full(&e) => disk_full::note_draft(&req, &s, id, &text),
         Err(error @ ServiceError::Invalid { .. }) => refused(
             &req,
             &s,

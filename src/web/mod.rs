@@ -4,6 +4,8 @@ mod assets;
 mod auth_pages;
 mod backup_pages;
 mod chart_pages;
+mod client_home_pages;
+mod disk_full;
 mod email_pages;
 mod error;
 mod file_pages;

@@ -13,12 +13,24 @@ use super::state::AppState;
 use super::unlock_gate::Refusal;
 use crate::crypto::unlock::{Passphrase, UnlockError};
 use crate::datadir::{self, OpenError};
+use crate::store::Condition;
 
-/// `GET /healthz`: 200 `ok` when serving, 503 `sealed` while locked.
+/// `GET /healthz`: 200 `ok` when serving, 503 `sealed` while locked, 503 `degraded: …`
+/// while writes fail (asking also tries to heal the store, so a probe brings it back).
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match state.vault() {
-        Some(_) => render::plain(StatusCode::OK, "ok"),
-        None => render::plain(StatusCode::SERVICE_UNAVAILABLE, "sealed"),
+    let Some(vault) = state.vault() else {
+        return render::plain(StatusCode::SERVICE_UNAVAILABLE, "sealed");
+    };
+    let store = vault.store.clone();
+    let condition = web::block(move || store.condition()).await;
+    match condition {
+        Ok(Condition::Ok) => render::plain(StatusCode::OK, "ok"),
+        Ok(Condition::DiskFull) => {
+            render::plain(StatusCode::SERVICE_UNAVAILABLE, "degraded: disk full")
+        }
+        Ok(Condition::Failed) | Err(_) => {
+            render::plain(StatusCode::SERVICE_UNAVAILABLE, "degraded: storage error")
+        }
     }
 }
 

@@ -58,79 +58,43 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
     let actor = s.actor();
     let own = Target::Client(s.0.account.id);
     if policy::decide(&actor, Action::ViewOwnHome, own) == Decision::Allow {
-        let home = services.client_home(&actor)?;
-        let mut sections = vec![Section {
-            paragraphs: vec![
-                "This is your private space with your practice.".into(),
-                "There is nothing here yet. When your practice sends you a message, a form to fill in, or an appointment, you will find it on this page.".into(),
-            ],
-            ..Section::default()
-        }];
-        let upcoming = services.upcoming_appointments(&actor, s.0.account.id)?;
-        if !upcoming.is_empty() {
-            sections[0].paragraphs.truncate(1);
-            sections.push(Section {
-                heading: Some("Upcoming appointments".into()),
-                table: Some(TableSpec {
-                    caption: "Your upcoming appointments".into(),
-                    headers: vec![
-                        "When (practice time)".into(),
-                        "Length".into(),
-                        "Where".into(),
-                        "Details".into(),
-                    ],
-                    rows: upcoming
-                        .into_iter()
-                        .map(|a| {
-                            vec![
-                                Cell::Text(crate::clock::human_local(a.starts_at)),
-                                Cell::Text(format!("{} minutes", a.minutes)),
-                                Cell::Text(match a.setting {
-                                    crate::store::forms::Setting::InPerson => "In person".into(),
-                                    crate::store::forms::Setting::Telehealth => {
-                                        "Telehealth (video)".into()
-                                    }
-                                }),
-                                Cell::Text(a.note),
-                            ]
-                        })
-                        .collect(),
-                }),
-                ..Section::default()
-            });
-        }
-        if !s.0.account.mfa_enabled() {
-            sections.push(Section {
-                heading: Some("Extra protection (optional)".into()),
-                paragraphs: vec!["You can ask for a code from your phone each time you sign in, so nobody else can sign in even if they learn your password.".into()],
-                actions: vec![link("/mfa/setup", "Turn on sign-in codes", false)],
-                ..Section::default()
-            });
-        }
-        return panel(
-            &req,
-            &s,
-            "/home",
-            "Home",
-            &format!("Welcome, {}", home.preferred_name),
-            None,
-            sections,
-        );
+        return super::client_home_pages::client_home(&req, &s);
     }
-    let mut sections: Vec<Section> = super::email_pages::mail_problem_section(&services, &actor)?
+    let sections = match practice_sections(&services, &actor) {
+        Ok(rest) => super::disk_full::home_section(&services, &actor)
+            .into_iter()
+            .chain(rest)
+            .collect(),
+        // While the disk is full the other sections cannot be read (each reading is
+        // recorded): the home says what is wrong rather than failing.
+        Err(AppError::DiskFull) => match super::disk_full::home_section(&services, &actor) {
+            Some(disk) => vec![disk],
+            None => return Err(AppError::DiskFull),
+        },
+        Err(e) => return Err(e),
+    };
+    panel(&req, &s, "/home", "Home", "Practice home", None, sections)
+}
+
+/// The practice home's sections, each shown as the policy allows.
+fn practice_sections(
+    services: &crate::domain::Services,
+    actor: &crate::policy::Actor,
+) -> Result<Vec<Section>, AppError> {
+    let mut sections: Vec<Section> = super::email_pages::mail_problem_section(services, actor)?
         .into_iter()
         .collect();
-    sections.extend(super::backup_pages::restore_section(&services, &actor)?);
-    sections.extend(super::backup_pages::backup_section(&services, &actor)?);
+    sections.extend(super::backup_pages::restore_section(services, actor)?);
+    sections.extend(super::backup_pages::backup_section(services, actor)?);
     sections.push(Section {
         heading: Some("Clients".into()),
         paragraphs: vec!["Create a client record, then send the client an invitation link to set their password.".into()],
         actions: vec![link("/clients", "Open client list", true), link("/clients/new", "Add a client", false)],
         ..Section::default()
     });
-    let sees_team = policy::decide(&actor, Action::ManageTeam, Target::Practice) == Decision::Allow;
+    let sees_team = policy::decide(actor, Action::ManageTeam, Target::Practice) == Decision::Allow;
     if let Some(accounts) = sees_team
-        .then(|| services.list_accounts(&actor))
+        .then(|| services.list_accounts(actor))
         .transpose()?
     {
         let locked = accounts.iter().filter(|a| a.locked).count();
@@ -146,7 +110,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
                 "Practice accounts still setting up sign-in codes: {without_mfa}."
             ));
         }
-        if policy::decide(&actor, Action::ManagePractice, Target::Practice) == Decision::Allow {
+        if policy::decide(actor, Action::ManagePractice, Target::Practice) == Decision::Allow {
             sections.push(Section {
                 heading: Some("Messages".into()),
                 paragraphs: vec!["Clients get an automatic reply with a crisis notice, and your away message when you set one.".into()],
@@ -169,7 +133,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
             ..Section::default()
         });
     }
-    panel(&req, &s, "/home", "Home", "Practice home", None, sections)
+    Ok(sections)
 }
 
 /// `GET /clients`.
@@ -236,6 +200,7 @@ fn client_form_page(
     let (state, services) = services(req)?;
     let (csrf, c) = form_token(req, &services);
     let mut fields = client_fields(form);
+    let status = super::disk_full::status_for(error.as_ref(), status);
     let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
         &state,
@@ -291,7 +256,7 @@ pub async fn create_client(
     };
     match services.create_client(&s.actor(), new) {
         Ok(id) => Ok(see_other(&format!("/clients/{id}"), &[])),
-        Err(e @ ServiceError::Invalid { .. }) => {
+        Err(e) if e.keeps_draft() => {
             client_form_page(&req, &s, &f, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) => Err(e.into()),

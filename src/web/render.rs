@@ -60,6 +60,15 @@ pub fn status_page(state: Option<&AppState>, status: StatusCode, reference: Stri
             "That was too large to send",
             &["Please send something smaller. Nothing was saved."],
         ),
+        507 => (
+            "Disk full",
+            super::disk_full::HEADING_NO_FORM,
+            &[
+                "The server ran out of storage space. Anything you were sending was not saved: go back, and your browser usually still shows what you typed. Copy it somewhere safe and try again in a few minutes.",
+                "Some pages cannot open until there is room again, because the portal records who opens them.",
+                "If you run this portal: free up space on the server's disk. The portal starts saving again by itself, without a restart.",
+            ],
+        ),
         503 => (
             "Locked",
             "The portal is locked right now",

@@ -103,7 +103,7 @@ pub async fn add_template(
     let f = form.0;
     match services.add_template(&s.actor(), &f.name, &f.body) {
         Ok(()) => Ok(see_other("/settings/templates", &[])),
-        Err(e @ ServiceError::Invalid { .. }) => {
+        Err(e) if e.keeps_draft() => {
             template_form(&req, &s, &f.name, &f.body, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) => Err(e.into()),

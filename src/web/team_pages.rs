@@ -159,7 +159,7 @@ pub async fn team_invite(
             actions: vec![link("/team", "Back to the team", true)],
             ..Section::default()
         }]),
-        Err(e @ ServiceError::Invalid { .. }) => team_invite_page(&req, &s, &f.name, &f.email, &f.role, StatusCode::BAD_REQUEST, Some(e)),
+        Err(e) if e.keeps_draft() => team_invite_page(&req, &s, &f.name, &f.email, &f.role, StatusCode::BAD_REQUEST, Some(e)),
         Err(e) => Err(e.into()),
     }
 }

@@ -138,7 +138,11 @@ pub async fn read_post(
                         }
                         ended
                     }
-                    Some(Err(e @ ServiceError::Invalid { .. })) => {
+                    // Kept for the page, like a refusal: the form comes back with its text.
+                    Some(Err(
+                        e @ (ServiceError::Invalid { .. }
+                        | ServiceError::Store(crate::store::StoreError::DiskFull)),
+                    )) => {
                         file_error = Some(e);
                         false
                     }

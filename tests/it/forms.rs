@@ -16,7 +16,6 @@ fn count(hay: &[u8], needle: &str) -> usize {
         .count()
 }
 
-/// The id of the form named `name` on the owner's form list.
 fn fill(v: &mut Visitor<'_>, path: &str, answers: &[(&str, &str)]) -> crate::kit::Reply {
     let form = v.get(path);
     assert_eq!(form.status, 200, "{}", form.body);
