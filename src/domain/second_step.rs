@@ -149,7 +149,8 @@ impl Services {
                 Self::record_failure(tx, now, &actor, "reauth.failure", &target, &reservation)?;
                 return Ok(Err(SignInError::Invalid));
             }
-            let Some(mut session) = sessions::get(tx, &index)? else {
+            let session = sessions::get(tx, &index)?.filter(|s| s.account == account_id);
+            let Some(mut session) = session else {
                 return Ok(Err(SignInError::Expired));
             };
             accounts::put(tx, &fresh)?;

@@ -37,6 +37,8 @@ pub enum SignInError {
     Disabled,
     #[error("Your sign-in took too long. Please start again.")]
     Expired,
+    #[error("Too many sign-in attempts are arriving from your network right now. Please wait a minute and try again.")]
+    Busy,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -156,7 +158,10 @@ impl Services {
         let target = Self::target_of(account.as_ref());
         let reservation = self.reserve_guess(key, &actor, &target, now)?;
         // Only a guess that will be checked counts against (and waits for) the network.
-        self.throttle.pass_ip(ip, now).await;
+        if self.throttle.pass_ip(ip, now).await.is_err() {
+            self.throttle.release(reservation);
+            return Err(SignInError::Busy);
+        }
         let checked_hash = account.as_ref().and_then(|a| a.password_hash.clone());
         let ok = self.hasher.verify(password, checked_hash.clone()).await;
         let Some(account) = account.filter(|_| ok) else {
@@ -165,8 +170,6 @@ impl Services {
             })?;
             return Err(SignInError::Invalid);
         };
-        self.throttle.release(reservation);
-        self.throttle.ip_success(ip, now);
         let outcome = self.store.write(|tx| {
             // Read again: what happened while the password was being checked wins.
             let Some(fresh) = accounts::get_for_update(tx, account.id)? else {
@@ -197,6 +200,12 @@ impl Services {
                 SessionStage::Full => Next::Done(token),
             }))
         })?;
+        // A right password hands its guess back only once it truly signed in; a refused
+        // one (switched off, changed meanwhile) stays counted.
+        if outcome.is_ok() {
+            self.throttle.release(reservation);
+            self.throttle.ip_success(ip, now);
+        }
         if let Ok(Next::Done(_)) = &outcome {
             self.throttle.clear(&key);
         }

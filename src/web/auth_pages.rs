@@ -123,7 +123,7 @@ pub async fn sign_in(
         Err(SignInError::Service(e)) => Err(e.into()),
         Err(e) => {
             let status = match e {
-                SignInError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+                SignInError::Locked { .. } | SignInError::Busy => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNAUTHORIZED,
             };
             let mut resp = sign_in_page(&req, status, &form.email, None, Some(e.to_string()))?;

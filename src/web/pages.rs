@@ -76,6 +76,7 @@ pub async fn unlock(
         Err(refusal) => {
             let text = match refusal {
                 Refusal::InFlight => "An unlock attempt from this computer is still being checked. Wait for its answer, then try again.".to_owned(),
+                Refusal::Busy => "Many unlock attempts are waiting to be checked. Please try again in a minute.".to_owned(),
                 Refusal::Wait(d) => format!(
                     "That passphrase was wrong several times. Please wait {} seconds, then try again.",
                     d.as_secs().max(1)

@@ -16,6 +16,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 const FIRST_PAUSE: Duration = Duration::from_secs(1);
 const MAX_PAUSE: Duration = Duration::from_secs(300);
 const MAX_TRACKED: usize = 10_000;
+/// Attempts waiting for the checking slot at most; newcomers past it are asked to retry.
+/// Each address has at most one, so filling the queue takes this many addresses.
+const MAX_WAITING: usize = 32;
 
 #[derive(Default)]
 struct Entry {
@@ -29,6 +32,8 @@ struct Entry {
 pub enum Refusal {
     /// An attempt from the same address is still being checked.
     InFlight,
+    /// Too many attempts from elsewhere are waiting; try again in a moment.
+    Busy,
     /// Wrong passphrases from this address: wait this long.
     Wait(Duration),
 }
@@ -56,6 +61,18 @@ pub struct Turn {
     permit: Option<OwnedSemaphorePermit>,
 }
 
+/// IPv4 as is, IPv6 by its /64: one host holds a whole /64.
+fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V4(_) => ip,
+    }
+}
+
 impl UnlockGate {
     /// Admits an attempt from `ip`, or says why not.
     pub fn admit(&self, ip: Option<IpAddr>) -> Result<Turn, Refusal> {
@@ -64,12 +81,17 @@ impl UnlockGate {
         if map.len() > MAX_TRACKED {
             map.retain(|_, e| e.in_flight || e.next_at.is_some_and(|t| t > now));
         }
+        let waiting = map.values().filter(|e| e.in_flight).count();
+        let ip = ip.map(network);
         let entry = map.entry(ip).or_default();
         if entry.in_flight {
             return Err(Refusal::InFlight);
         }
         if let Some(at) = entry.next_at.filter(|at| *at > now) {
             return Err(Refusal::Wait(at - now));
+        }
+        if waiting >= MAX_WAITING {
+            return Err(Refusal::Busy);
         }
         entry.in_flight = true;
         Ok(Turn {

@@ -239,10 +239,12 @@ fn switching_off_while_thirty_sign_ins_are_in_flight_keeps_the_account_off() {
     let chart = owner.get(&format!("/clients/{id}")).body;
     assert!(chart.contains("Switched off"), "the switch-off stays");
     let (_, status, body) = password_only(&server, "alex@example.org", CLIENT_PASSWORD);
-    assert_eq!(status, 401);
+    // Either the switch-off is named, or the address is paused (the refused right
+    // passwords above stay counted as guesses): never a session.
     assert!(
-        body.contains("switched off"),
-        "the right password meets a switched-off account"
+        (status == 401 && body.contains("switched off"))
+            || (status == 429 && body.contains("paused")),
+        "the right password meets a switched-off account: {status}"
     );
 }
 
