@@ -111,17 +111,11 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
     assert_eq!(health(&server), (200, "ok".to_owned()));
 
     // A consent form link for the client, opened on the client's phone.
-    let consent = crate::browser_kit::form_id(
+    let link = crate::browser_kit::send_form_link(
         &mut owner,
+        &client_id,
         "Consent for Electronic Communication &amp; Communication Preferences",
     );
-    let new_link = owner.get(&format!("/clients/{client_id}/form-links/new"));
-    let made = owner.post(
-        &format!("/clients/{client_id}/form-links"),
-        &new_link.body,
-        &[("form", &consent), ("single_use", "yes")],
-    );
-    let link = crate::browser_kit::shown_link(&made.body);
     let mut phone = crate::browser_kit::Visitor::new(&server);
     let link_form = phone.get(&link);
     assert_eq!(link_form.status, 200);

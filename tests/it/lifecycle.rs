@@ -18,6 +18,22 @@ fn server() -> (tempfile::TempDir, Server) {
 }
 
 /// Signs in with a password only (clients without codes); the final reply.
+/// A client added by the owner and invited (never activated): id and invitation path.
+fn invited_client(owner: &mut Visitor<'_>, name: &str, email: &str) -> (String, String) {
+    let new = owner.get("/clients/new");
+    let created = owner.post(
+        "/clients",
+        &new.body,
+        &[("legal_name", name), ("email", email)],
+    );
+    assert_eq!(created.status, 303, "{}", created.body);
+    let path = location(&created).to_owned();
+    let detail = owner.get(&path);
+    let invited = owner.post(&format!("{path}/invite"), &detail.body, &[]);
+    let id = path.trim_start_matches("/clients/").to_owned();
+    (id, invite_path_in(&invited.body))
+}
+
 fn password_only<'a>(
     server: &'a Server,
     email: &str,
@@ -68,16 +84,7 @@ fn staff_cannot_reinvite_an_active_client() {
 fn of_20_concurrent_acceptances_of_one_invitation_exactly_one_signs_in() {
     let (_dir, server) = server();
     let mut owner = set_up_owner(&server).visitor;
-    let new = owner.get("/clients/new");
-    let created = owner.post(
-        "/clients",
-        &new.body,
-        &[("legal_name", "Robin Race"), ("email", "robin@example.org")],
-    );
-    let path = location(&created).to_owned();
-    let detail = owner.get(&path);
-    let invited = owner.post(&format!("{path}/invite"), &detail.body, &[]);
-    let invite = invite_path_in(&invited.body);
+    let (_, invite) = invited_client(&mut owner, "Robin Race", "robin@example.org");
     let mut visitors: Vec<(Visitor<'_>, String)> = (0..20)
         .map(|i| {
             let mut v = Visitor::new(&server);
@@ -290,20 +297,7 @@ fn switching_an_account_off_withdraws_its_invitation_and_form_links() {
     let (_dir, server) = server();
     let mut owner = set_up_owner(&server).visitor;
     // A client never activated, with an open invitation and a consent form link.
-    let new = owner.get("/clients/new");
-    let created = owner.post(
-        "/clients",
-        &new.body,
-        &[("legal_name", "Jo Pending"), ("email", "jo@example.org")],
-    );
-    let path = location(&created).to_owned();
-    let id = path.trim_start_matches("/clients/").to_owned();
-    let detail = owner.get(&path);
-    let invite = invite_path_in(
-        &owner
-            .post(&format!("{path}/invite"), &detail.body, &[])
-            .body,
-    );
+    let (id, invite) = invited_client(&mut owner, "Jo Pending", "jo@example.org");
     let form_link = send_form_link(&mut owner, &id, CONSENT);
     // An active client with a form link too.
     let (active, _) = client_with_portal(&mut owner, &server, "Lee Active", "lee@example.org");

@@ -10,8 +10,8 @@ use std::process::Command;
 
 use crate::backups::{backup_now, restore, run};
 use crate::browser_kit::{
-    form_id, invite_path_in, location, set_up_owner, shown_link, sign_in, totp_next, Visitor,
-    OWNER_EMAIL, OWNER_PASSWORD,
+    form_id, invite_path_in, location, send_form_link, set_up_owner, shown_link, sign_in,
+    totp_next, Visitor, OWNER_EMAIL, OWNER_PASSWORD,
 };
 use crate::kit::{init_data_dir, require_tool, Server};
 
@@ -142,18 +142,11 @@ fn restore_voids_every_link_issued_before_the_backup_and_the_owner_is_told() {
     let detail = owner.get(&client_path);
     let invited = owner.post(&format!("{client_path}/invite"), &detail.body, &[]);
     let invite = invite_path_in(&invited.body);
-    let consent = form_id(
+    let form_link = send_form_link(
         &mut owner,
+        &client_id,
         "Consent for Electronic Communication &amp; Communication Preferences",
     );
-    let new_link = owner.get(&format!("/clients/{client_id}/form-links/new"));
-    let made = owner.post(
-        &format!("/clients/{client_id}/form-links"),
-        &new_link.body,
-        &[("form", &consent), ("single_use", "yes")],
-    );
-    assert_eq!(made.status, 200, "{}", made.body);
-    let form_link = shown_link(&made.body);
     // And a public intake link nobody withdraws.
     let intake = form_id(&mut owner, "Intake");
     let page = owner.get(&format!("/forms/{intake}"));
