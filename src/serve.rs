@@ -83,7 +83,8 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     };
 
     let config = opts.config.clone();
-    let bundle = tls::load_or_create(dir, &certificate_names(&config), clock.now())?;
+    let names = certificate_names(&config);
+    let bundle = tls::load_or_create(dir, &names, clock.now())?;
     let resolver = Arc::new(SwappableResolver::new(&bundle)?);
 
     let https = bind(config.listen, "HTTPS")?;
@@ -119,6 +120,13 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
 
     let mailer = crate::mail::Mailer::from_config(&config.smtp)
         .map_err(|e| Error::Config(crate::config::ConfigError::Invalid(e.to_string())))?;
+    let renewal = tls::keep_renewed(
+        dir.clone(),
+        names,
+        resolver.clone(),
+        clock.clone(),
+        bundle.fingerprint()?,
+    );
     let mut state = AppState::new(config, dir.clone(), clock, origin.clone());
     match &mailer {
         Some(_) => println!("Email alerts go out through the configured mail server."),
@@ -141,7 +149,10 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     println!("Press Ctrl+C to stop.");
 
     actix_web::rt::System::new()
-        .block_on(web::run(state, https, http, resolver))
+        .block_on(async move {
+            actix_web::rt::spawn(renewal);
+            web::run(state, https, http, resolver).await
+        })
         .map_err(Error::Server)
 }
 
