@@ -118,7 +118,7 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         "(Self-signed: your browser will ask you to confirm this fingerprint the first time.)"
     );
 
-    let mailer = crate::mail::Mailer::from_config(&config.smtp)
+    let mailer = crate::mail::Mailer::from_config(&config.smtp, &config.public_host(bound))
         .map_err(|e| Error::Config(crate::config::ConfigError::Invalid(e.to_string())))?;
     let renewal = tls::keep_renewed(
         dir.clone(),
