@@ -14,6 +14,7 @@ mod attachments;
 mod authz;
 mod backups;
 mod browser;
+mod file_modes;
 mod forms;
 mod headers;
 mod init;
