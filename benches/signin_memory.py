@@ -26,7 +26,12 @@ import urllib.parse
 STORM = 200
 OWNER_EMAIL = "owner@riverside.example"
 OWNER_PASSWORD = "quiet river lantern morning"
-IDLE_WAIT_S = 10
+IDLE_WAIT_S = int(os.environ.get("IDLE_WAIT_S", "10"))
+
+
+def parts(pid):
+    """Resident memory split as the kernel counts it: heap and stacks, mapped files."""
+    return ", ".join(f"{f[3:].lower()} {status_kib(pid, f) / 1024:.1f}" for f in ("RssAnon", "RssFile"))
 
 
 def status_kib(pid, field):
@@ -136,8 +141,9 @@ def run(pid, origin, link):
         },
     )
     assert status == 303, f"owner set-up answered {status}"
-    time.sleep(2)
+    time.sleep(4)  # past the 2 s after which an idle hashing thread ends
     baseline = status_kib(pid, "VmRSS")
+    baseline_parts = parts(pid)
     hwm_before = status_kib(pid, "VmHWM")
 
     visitors = [Visitor(host, port) for _ in range(STORM)]
@@ -167,6 +173,7 @@ def run(pid, origin, link):
     hwm = status_kib(pid, "VmHWM")
     time.sleep(IDLE_WAIT_S)
     idle = status_kib(pid, "VmRSS")
+    idle_parts = parts(pid)
 
     counts = {}
     for s in statuses:
@@ -174,9 +181,9 @@ def run(pid, origin, link):
     mib = lambda kib: f"{kib / 1024:.1f} MiB"
     print(f"sign-ins: {STORM} concurrent in {took:.1f} s; answers by status: {dict(sorted(counts.items()))}")
     print(f"RSS just after start          : {mib(started_rss)}")
-    print(f"baseline RSS before the storm : {mib(baseline)} (owner set up; VmHWM until then {mib(hwm_before)})")
+    print(f"baseline RSS before the storm : {mib(baseline)} (owner set up; VmHWM until then {mib(hwm_before)}; {baseline_parts})")
     print(f"peak RSS through the storm    : {mib(hwm)} (VmHWM; sampled VmRSS max {mib(peak_seen)})")
-    print(f"idle RSS {IDLE_WAIT_S} s after the storm : {mib(idle)}")
+    print(f"idle RSS {IDLE_WAIT_S} s after the storm : {mib(idle)} ({idle_parts})")
 
 
 if __name__ == "__main__":
