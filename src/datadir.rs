@@ -82,10 +82,11 @@ pub fn init(
         ));
     }
     let created_dir = !dir.exists();
-    fsutil::create_private_dir(dir)?;
+    // A folder made by hand (to hold alcove.toml) is narrowed to 0700 too.
+    fsutil::ensure_private_dir(dir)?;
     let staging = dir.join(".init-staging");
     let _ = std::fs::remove_dir_all(&staging);
-    fsutil::create_private_dir(&staging)?;
+    fsutil::ensure_private_dir(&staging)?;
 
     let result = build(dir, &staging, passphrase, recovery_out, clock);
     let _ = std::fs::remove_dir_all(&staging);
@@ -154,10 +155,46 @@ pub fn needs_passphrase(dir: &Path) -> bool {
     )
 }
 
-/// Opens the keyring and the store. Reads the key files; writes nothing but the store.
+/// Files and folders Alcove keeps in the data directory, narrowed to 0600 / 0700 at every
+/// open (a directory made by an older version, or copied with other modes).
+const OWN: &[&str] = &[
+    DB_FILE,
+    KEYRING_FILE,
+    unlock::PLAIN_FILE,
+    unlock::SEALED_FILE,
+    RECOVERY_RECIPIENT_FILE,
+    DEFAULT_RECOVERY_FILE,
+    crate::tls::TLS_DIR,
+    "backups",
+];
+
+/// Narrows the data directory to 0700 and Alcove's own entries in it to 0600 / 0700.
+pub fn make_private(dir: &Path) -> std::io::Result<()> {
+    fsutil::ensure_private_dir(dir)?;
+    for name in OWN {
+        let path = dir.join(name);
+        if path.symlink_metadata().is_ok() {
+            fsutil::make_private(&path)?;
+        }
+    }
+    let tls = dir.join(crate::tls::TLS_DIR);
+    if tls.is_dir() {
+        for entry in std::fs::read_dir(&tls)? {
+            fsutil::make_private(&entry?.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens the keyring and the store. Reads the key files; writes nothing but the store (and
+/// owner-only modes).
 pub fn open(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Store, OpenError> {
     if !is_initialized(dir) {
         return Err(OpenError::NotInitialized(dir.display().to_string()));
+    }
+    // Best effort: a read-only copy opened for a check stays readable.
+    if let Err(e) = make_private(dir) {
+        tracing::warn!(error = %e, "could not make the data directory owner-only");
     }
     let identity = UnlockIdentity::load(dir, passphrase)?;
     let keyring = Keyring::read(&dir.join(KEYRING_FILE), identity.identity())?;

@@ -83,7 +83,8 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     };
 
     let config = opts.config.clone();
-    let bundle = tls::load_or_create(dir, &certificate_names(&config), clock.now())?;
+    let names = certificate_names(&config);
+    let bundle = tls::load_or_create(dir, &names, clock.now())?;
     let resolver = Arc::new(SwappableResolver::new(&bundle)?);
 
     let https = bind(config.listen, "HTTPS")?;
@@ -117,8 +118,16 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         "(Self-signed: your browser will ask you to confirm this fingerprint the first time.)"
     );
 
-    let mailer = crate::mail::Mailer::from_config(&config.smtp)
+    let mailer = crate::mail::Mailer::from_config(&config.smtp, &config.public_host(bound))
         .map_err(|e| Error::Config(crate::config::ConfigError::Invalid(e.to_string())))?;
+    let renewal = tls::keep_renewed(
+        dir.clone(),
+        names,
+        resolver.clone(),
+        clock.clone(),
+        bundle.fingerprint()?,
+    );
+    // The services' clock; in debug builds a test may set it ahead (TLS keeps the real one).
     let mut state = AppState::new(
         config,
         dir.clone(),
@@ -146,7 +155,10 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     println!("Press Ctrl+C to stop.");
 
     actix_web::rt::System::new()
-        .block_on(web::run(state, https, http, resolver))
+        .block_on(async move {
+            actix_web::rt::spawn(renewal);
+            web::run(state, https, http, resolver).await
+        })
         .map_err(Error::Server)
 }
 

@@ -91,7 +91,7 @@ pub fn open_backup(
         let mut out = if name == "manifest.json" {
             None
         } else {
-            Some(std::fs::File::create(dir.path().join(&name))?)
+            Some(crate::fsutil::create_private_file(&dir.path().join(&name))?)
         };
         loop {
             let n = item.read(&mut buf).map_err(damaged)?;

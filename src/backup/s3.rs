@@ -172,7 +172,7 @@ impl S3Target {
 
     /// Downloads an object into `dest`.
     pub fn download(&self, name: &str, dest: &Path) -> Result<(u64, String), BackupError> {
-        let mut out = std::fs::File::create(dest)?;
+        let mut out = crate::fsutil::create_private_file(dest)?;
         let result = self.fetch(name, |chunk| {
             std::io::Write::write_all(&mut out, chunk).map_err(BackupError::Io)
         })?;

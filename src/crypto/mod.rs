@@ -6,6 +6,7 @@
 //! and age come from their well-kept crates.
 
 pub mod blind;
+mod hash_pool;
 pub mod keyring;
 pub mod password;
 pub mod random;

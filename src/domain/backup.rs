@@ -77,6 +77,7 @@ fn copy_into(file: &Path, dir: &Path) -> std::io::Result<PathBuf> {
     let partial = dir.join(format!(".{}.partial", name.to_string_lossy()));
     let result = (|| {
         std::fs::copy(file, &partial)?;
+        crate::fsutil::make_private(&partial)?;
         std::fs::File::open(&partial)?.sync_all()?;
         std::fs::rename(&partial, &target)?;
         crate::fsutil::sync_dir(dir)

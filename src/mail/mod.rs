@@ -20,6 +20,9 @@ use crate::config::{SmtpConfig, SmtpSecurity};
 pub struct Mailer {
     transport: SmtpTransport,
     from: Mailbox,
+    /// The right-hand side of every `Message-ID`: the portal's host, never this computer's
+    /// name.
+    id_domain: String,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -38,8 +41,9 @@ pub enum MailError {
 }
 
 impl Mailer {
-    /// The mailer for `config`, or `None` when no mail server is configured.
-    pub fn from_config(config: &SmtpConfig) -> Result<Option<Self>, MailError> {
+    /// The mailer for `config`, or `None` when no mail server is configured. `portal_host`
+    /// is the host in the portal's address (a name, an IPv4 address or `[IPv6]`).
+    pub fn from_config(config: &SmtpConfig, portal_host: &str) -> Result<Option<Self>, MailError> {
         let Some(host) = &config.host else {
             return Ok(None);
         };
@@ -86,7 +90,15 @@ impl Mailer {
         Ok(Some(Self {
             transport: builder.build(),
             from,
+            id_domain: id_domain(portal_host),
         }))
+    }
+
+    /// A fresh `<random@portal-host>`: 128 random bits, nothing about the mail or its reader.
+    fn message_id(&self) -> String {
+        let mut id = [0u8; 16];
+        crate::crypto::random::fill(&mut id);
+        format!("<{}@{}>", hex::encode(id), self.id_domain)
     }
 
     /// Sends one message; blocking (run it on the blocking pool).
@@ -98,6 +110,7 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
+            .message_id(Some(self.message_id()))
             .header(lettre::message::header::ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|_| MailError::Send("the message could not be built"))?;
@@ -112,5 +125,28 @@ impl Mailer {
                 "could not reach the mail server"
             })
         })
+    }
+}
+
+/// A `Message-ID` domain for the portal's host: a DNS name as it is, an address as a
+/// domain literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`).
+fn id_domain(portal_host: &str) -> String {
+    let bare = portal_host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => format!("[{ip}]"),
+        Ok(std::net::IpAddr::V6(ip)) => format!("[IPv6:{ip}]"),
+        Err(_) => bare.to_ascii_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_id_domain_is_the_portal_host() {
+        assert_eq!(id_domain("Portal.Example.org"), "portal.example.org");
+        assert_eq!(id_domain("127.0.0.1"), "[127.0.0.1]");
+        assert_eq!(id_domain("[::1]"), "[IPv6:::1]");
     }
 }

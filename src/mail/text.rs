@@ -28,13 +28,16 @@ pub fn compose(mail: &Mail, origin: &str) -> (&'static str, String) {
         Mail::NewSubmission => (
             "A form was submitted in your portal",
             format!(
-                "A form was submitted in your secure portal.\n\n                 Sign in to see it: {origin}/\n\n                 For privacy, this email does not say who sent it or what it says.\n"
+                "A form was submitted in your secure portal.\n\n\
+                 Sign in to see it: {origin}/\n\n\
+                 For privacy, this email does not say who sent it or what it says.\n"
             ),
         ),
         Mail::AppointmentReminder => (
             "You have an upcoming appointment",
             format!(
-                "You have an upcoming appointment.\n\n                 Sign in to see the details: {origin}/\n"
+                "You have an upcoming appointment.\n\n\
+                 Sign in to see the details: {origin}/\n"
             ),
         ),
         Mail::PasswordChanged => (
@@ -49,7 +52,8 @@ pub fn compose(mail: &Mail, origin: &str) -> (&'static str, String) {
         Mail::JobFailed => (
             "A scheduled task of your portal failed",
             format!(
-                "A scheduled task of your secure portal (such as a backup) did not complete.\n\n                 Sign in to see what happened: {origin}/\n"
+                "A scheduled task of your secure portal (such as a backup) did not complete.\n\n\
+                 Sign in to see what happened: {origin}/\n"
             ),
         ),
     }
@@ -58,6 +62,31 @@ pub fn compose(mail: &Mail, origin: &str) -> (&'static str, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_alert_line_starts_with_stray_spaces() {
+        let all = [
+            Mail::NewMessage,
+            Mail::ConfirmEmail {
+                token: "t0ken".into(),
+            },
+            Mail::NewSubmission,
+            Mail::AppointmentReminder,
+            Mail::JobFailed,
+        ];
+        for mail in &all {
+            let (_, body) = compose(mail, "https://portal.example");
+            for line in body.lines() {
+                assert_eq!(
+                    line,
+                    line.trim(),
+                    "stray spaces in {line:?} of {}",
+                    mail.kind()
+                );
+            }
+            assert!(body.contains("https://portal.example/"));
+        }
+    }
 
     #[test]
     fn alert_text_names_nothing_but_the_portal() {

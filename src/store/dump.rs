@@ -116,6 +116,8 @@ impl Store {
         }
         let mut counts = Counts::new();
         {
+            // Owner-only from the start, whatever the umask.
+            crate::fsutil::create_private_new(path, b"")?;
             let db = redb::Database::create(path).map_err(StoreError::db)?;
             let txn = db.begin_write().map_err(StoreError::db)?;
             for row in rows {

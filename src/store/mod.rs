@@ -107,6 +107,8 @@ impl Store {
                 "the database file already exists",
             )));
         }
+        // redb would create the file with the umask's mode; make it owner-only first.
+        crate::fsutil::create_private_new(path, b"")?;
         Self::open_or_create(path, sealer)
     }
 

@@ -18,7 +18,12 @@ pub const TLS_DIR: &str = "tls";
 const CERT_FILE: &str = "self-signed.crt";
 const KEY_FILE: &str = "self-signed.key";
 const INFO_FILE: &str = "self-signed.json";
-const VALIDITY: Duration = Duration::days(825);
+/// From `notBefore` to `notAfter`. Apple platforms refuse server certificates valid for
+/// longer than 398 days, trusted or not; browsers are moving to shorter still.
+pub const LIFETIME: Duration = Duration::days(397);
+/// `notBefore` lies this far back, for clocks a little behind ours.
+const BACKDATE: Duration = Duration::days(1);
+/// A certificate this close to its end is replaced (at start and while running).
 const RENEW_BEFORE: Duration = Duration::days(30);
 
 /// A certificate chain and its private key, as PEM. The key is never printed.
@@ -89,8 +94,8 @@ pub fn load_or_create(
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "Alcove self-signed certificate");
-    params.not_before = now - Duration::days(1);
-    let not_after = now + VALIDITY;
+    params.not_before = now - BACKDATE;
+    let not_after = now - BACKDATE + LIFETIME;
     params.not_after = not_after;
     let cert = params
         .self_signed(&key_pair)
@@ -159,7 +164,7 @@ mod tests {
         more.push("portal.example.org".into());
         let c = load_or_create(dir.path(), &more, now).unwrap();
         assert_ne!(a.fingerprint().unwrap(), c.fingerprint().unwrap());
-        let later = now + VALIDITY - Duration::days(10);
+        let later = now + LIFETIME - Duration::days(10);
         let d = load_or_create(dir.path(), &more, later).unwrap();
         assert_ne!(c.fingerprint().unwrap(), d.fingerprint().unwrap());
         use std::os::unix::fs::PermissionsExt;

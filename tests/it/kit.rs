@@ -12,7 +12,23 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_alcove");
 pub fn alcove(data_dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.arg("--data-dir").arg(data_dir);
-    // Keep the developer's own settings out of the tests.
+    without_own_settings(cmd)
+}
+
+/// The `alcove` command with a data directory, run under `umask` (octal, as the shell's
+/// `umask` takes it).
+pub fn alcove_in_umask(data_dir: &Path, umask: &str) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .arg("--data-dir")
+        .arg(data_dir);
+    without_own_settings(cmd)
+}
+
+/// Keeps the developer's own settings out of the tests.
+fn without_own_settings(mut cmd: Command) -> Command {
     for (k, _) in std::env::vars() {
         if k.starts_with("ALCOVE_") {
             cmd.env_remove(k);
@@ -86,7 +102,22 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Server, String> {
-        let mut child = alcove(data_dir)
+        Self::spawn(alcove(data_dir), data_dir, extra, env)
+    }
+
+    /// Starts the server under `umask` (octal, as the shell's `umask` takes it).
+    pub fn start_in_umask(data_dir: &Path, umask: &str, extra: &[&str]) -> Server {
+        Self::spawn(alcove_in_umask(data_dir, umask), data_dir, extra, &[])
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn spawn(
+        mut cmd: Command,
+        data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Server, String> {
+        let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .envs(env.iter().copied())

@@ -17,6 +17,7 @@ mod browser;
 mod client_home;
 mod conversations;
 mod disk_full;
+mod file_modes;
 mod forms;
 mod headers;
 mod init;

@@ -244,41 +244,10 @@ fn mail_goes_out_over_starttls_to_a_server_with_its_own_certificate_authority() 
     confirm(&mut Visitor::new(&server), &link);
 
     // A public intake answer: the owner is told, PHI-free.
-    let forms = owner.get("/forms").body;
-    let at = forms.find(">Intake<").unwrap();
-    let href = forms[..at].rfind("/forms/").unwrap();
-    let intake = forms[href..href + "/forms/".len() + 32].to_owned();
-    let page = owner.get(&intake);
-    let made = owner.post(&format!("{intake}/public-link"), &page.body, &[]);
-    let at = made.body.find("/f/").unwrap();
-    let form_link = made.body[at..at + made.body[at..].find('<').unwrap()].to_owned();
-    let mut stranger = Visitor::new(&server);
-    let form = stranger.get(&form_link);
-    let sent = stranger.post(
-        &form_link,
-        &form.body,
-        &[
-            ("legal_name", NAME_CANARY),
-            ("email", "new@example.org"),
-            ("date_of_birth", "1990-01-01"),
-            ("emergency_contact", "Someone 555 010 2000"),
-            ("reason", BODY_CANARY),
-            ("prior_therapy", "No"),
-        ],
+    submit_public_intake(&mut owner, &server);
+    let told = plain(
+        &mail_to_owner(&sink, "A form was submitted").expect("the owner is told of the form"),
     );
-    assert_eq!(sent.status, 200, "{}", sent.body);
-    let mut told = None;
-    for _ in 0..100 {
-        told = sink
-            .messages()
-            .into_iter()
-            .find(|m| to(m, OWNER_EMAIL) && m.contains("A form was submitted"));
-        if told.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let told = plain(&told.expect("the owner is told of the form"));
     assert!(!told.contains(NAME_CANARY) && !told.contains(BODY_CANARY) && !told.contains("Intake"));
     assert!(
         sink.messages()
@@ -330,6 +299,119 @@ fn a_failed_backup_shows_on_the_dashboard_and_the_owner_is_emailed() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(told, "the owner is emailed");
+}
+
+/// Opens a public link to the built-in intake form and submits it as a stranger.
+fn submit_public_intake(owner: &mut Visitor<'_>, server: &Server) {
+    let forms = owner.get("/forms").body;
+    let at = forms.find(">Intake<").unwrap();
+    let href = forms[..at].rfind("/forms/").unwrap();
+    let intake = forms[href..href + "/forms/".len() + 32].to_owned();
+    let page = owner.get(&intake);
+    let made = owner.post(&format!("{intake}/public-link"), &page.body, &[]);
+    let at = made.body.find("/f/").unwrap();
+    let form_link = made.body[at..at + made.body[at..].find('<').unwrap()].to_owned();
+    let mut stranger = Visitor::new(server);
+    let form = stranger.get(&form_link);
+    let sent = stranger.post(
+        &form_link,
+        &form.body,
+        &[
+            ("legal_name", NAME_CANARY),
+            ("email", "new@example.org"),
+            ("date_of_birth", "1990-01-01"),
+            ("emergency_contact", "Someone 555 010 2000"),
+            ("reason", BODY_CANARY),
+            ("prior_therapy", "No"),
+        ],
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+}
+
+/// The first mail to the owner that contains `text`, waiting up to 10 seconds.
+fn mail_to_owner(sink: &SmtpSink, text: &str) -> Option<String> {
+    for _ in 0..100 {
+        let found = sink
+            .messages()
+            .into_iter()
+            .find(|m| to(m, OWNER_EMAIL) && plain(m).contains(text));
+        if found.is_some() {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+#[test]
+fn every_mail_has_a_message_id_of_the_portal_and_no_stray_indentation() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let sink = SmtpSink::start(port, dir.path());
+    let mut env = smtp_env(port);
+    // A folder that cannot exist: the backup's copy there fails, and the owner is told.
+    env.push(("ALCOVE_BACKUP__FOLDERS", "[\"/dev/null/alcove\"]".into()));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_with(&data, &[], &pairs);
+    let mut owner = set_up_owner(&server).visitor;
+    confirm(
+        &mut Visitor::new(&server),
+        &confirmation_path(&sink, OWNER_EMAIL),
+    );
+    submit_public_intake(&mut owner, &server);
+    let failed = crate::kit::alcove(&data)
+        .args(["backup", "now"])
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    let expected = [
+        "Please confirm your email address",
+        "A form was submitted",
+        "A scheduled task of your secure portal",
+    ];
+    for text in expected {
+        assert!(
+            mail_to_owner(&sink, text).is_some(),
+            "no mail with {text:?}"
+        );
+    }
+
+    // The portal is reached at 127.0.0.1: the id's domain is that address, not this
+    // computer's name.
+    let host = server
+        .origin
+        .trim_start_matches("https://")
+        .split(':')
+        .next()
+        .unwrap();
+    let domain = format!("@[{host}]>");
+    let mut ids = Vec::new();
+    for mail in sink.messages() {
+        let mail = plain(&mail).replace("\r\n", "\n");
+        let (head, body) = mail.split_once("\n\n").expect("headers, then a body");
+        let id = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Message-ID: "))
+            .unwrap_or_else(|| panic!("no Message-ID in:\n{head}"));
+        assert!(id.starts_with('<') && id.ends_with(&domain), "{id}");
+        assert!(id.len() > 32 + domain.len(), "a random id: {id}");
+        ids.push(id.to_owned());
+        for line in body.lines() {
+            assert!(
+                !line.starts_with([' ', '\t']),
+                "stray indentation: {line:?}\n{body}"
+            );
+        }
+    }
+    let all = ids.len();
+    assert!(all >= expected.len(), "{all} mails");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "each id is new");
 }
 
 #[test]

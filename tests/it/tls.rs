@@ -66,3 +66,55 @@ fn tls_1_1_is_refused_and_tls_1_3_and_1_2_work() {
         "no session was set up: {text11}"
     );
 }
+
+/// The certificate's dates as `openssl x509 -dates` prints them (`notBefore=Dec  1 ...`).
+fn validity(pem: &str) -> (time::PrimitiveDateTime, time::PrimitiveDateTime) {
+    let mut child = Command::new("openssl")
+        .args(["x509", "-noout", "-startdate", "-enddate"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(pem.as_bytes())
+        .unwrap();
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let format = time::macros::format_description!(
+        "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
+    );
+    let date = |key: &str| {
+        let line = out.lines().find(|l| l.starts_with(key)).unwrap();
+        time::PrimitiveDateTime::parse(&line[key.len()..], &format).unwrap()
+    };
+    (date("notBefore="), date("notAfter="))
+}
+
+#[test]
+fn served_certificate_is_valid_for_at_most_397_days_as_apple_requires() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let ca = server.data_dir.join("tls/self-signed.crt");
+    let (ok, text) = handshake(server.port(), &[], &ca);
+    assert!(ok, "{text}");
+    // The leaf as served in the handshake, not the file on disk.
+    let begin = text.find("-----BEGIN CERTIFICATE-----").unwrap();
+    let end = text.find("-----END CERTIFICATE-----").unwrap() + "-----END CERTIFICATE-----".len();
+    let (not_before, not_after) = validity(&text[begin..end]);
+    let lifetime = not_after - not_before;
+    assert!(
+        lifetime <= time::Duration::days(397),
+        "valid for {} days",
+        lifetime.whole_days()
+    );
+    // Long enough that the renewal (30 days before the end) has room.
+    assert!(lifetime >= time::Duration::days(90), "{lifetime}");
+    let now = time::OffsetDateTime::now_utc();
+    let now = time::PrimitiveDateTime::new(now.date(), now.time());
+    assert!(not_before <= now && now < not_after);
+}
