@@ -49,6 +49,9 @@ pub enum Command {
     Backup(BackupCommand),
     /// Restore a backup into a new data directory (given with --data-dir).
     Restore(RestoreArgs),
+    /// Test hook: set a stopped store's schema version (one back, or ahead).
+    #[command(hide = true)]
+    SetSchemaVersionForTests { version: u32 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +84,10 @@ pub struct RestoreArgs {
     /// (never deleted) to DATA_DIR.replaced-<time>.
     #[arg(long)]
     pub force: bool,
+    /// Keep the configuration file (alcove.toml) already in the data directory instead of
+    /// the one inside the backup.
+    #[arg(long)]
+    pub keep_config: bool,
 }
 
 #[derive(Debug, Subcommand)]

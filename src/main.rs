@@ -11,10 +11,23 @@ use alcove::crypto::unlock::Passphrase;
 use alcove::error::Error;
 use alcove::serve::{self, ServeOptions};
 use alcove::{datadir, logging};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `alcove --version` names the data schema this build reads and writes, too.
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (data schema {})",
+            env!("CARGO_PKG_VERSION"),
+            alcove::store::SCHEMA_VERSION
+        )
+        .into_boxed_str(),
+    );
+    let matches = Cli::command().version(version).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -63,6 +76,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             };
             local_admin(&cli.data_dir, cli.config.as_deref(), &local, &request)
         }
+        Command::SetSchemaVersionForTests { version } => {
+            datadir::rewind_schema_for_tests(&cli.data_dir, version)?;
+            Ok(())
+        }
         Command::Restore(args) => {
             logging::init(alcove::config::LogLevel::Warn);
             let text = alcove::backup::cli::restore(
@@ -70,6 +87,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 &args.backup.identity,
                 &cli.data_dir,
                 args.force,
+                args.keep_config,
             )?;
             print!("{text}");
             Ok(())

@@ -43,7 +43,7 @@ pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Respons
             .map(|()| "The account is switched off and its sessions have ended.\n".to_owned()),
         Request::AuditVerify => return verify(services, &actor),
         Request::BackupNow => {
-            let plan = crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config.backup);
+            let plan = crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config);
             let progress = if ctx.progress {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_style(
@@ -83,7 +83,7 @@ pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Respons
         }),
         Request::BackupCheck => match services.check_backups(
             &actor,
-            &crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config.backup),
+            &crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config),
         ) {
             Ok(problems) if problems.is_empty() => {
                 Ok("Every backup copy re-read: all intact.\n".to_owned())

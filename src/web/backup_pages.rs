@@ -131,6 +131,11 @@ pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Secti
             "No backup has been test-restored yet. Test one: alcove backup verify FILE --identity RECOVERY-KEY.".into(),
         ),
     }
+    paragraphs.push(format!(
+        "This portal runs Alcove {} (data schema {}).",
+        env!("CARGO_PKG_VERSION"),
+        crate::store::SCHEMA_VERSION
+    ));
     Ok(Some(Section {
         heading: Some("Backups".into()),
         paragraphs,

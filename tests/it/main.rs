@@ -17,6 +17,7 @@ mod browser;
 mod forms;
 mod headers;
 mod init;
+mod installs;
 mod keyring;
 mod lifecycle;
 mod messages;
