@@ -49,6 +49,9 @@ pub enum Command {
     Backup(BackupCommand),
     /// Restore a backup into a new data directory (given with --data-dir).
     Restore(RestoreArgs),
+    /// Check this installation: backups, restore tests, sign-in codes, audit log,
+    /// permissions, recovery key, clock. Exits non-zero when a check fails.
+    Doctor(LocalArgs),
     /// Test hook: set a stopped store's schema version (one back, or ahead).
     #[command(hide = true)]
     SetSchemaVersionForTests { version: u32 },

@@ -126,6 +126,11 @@ fn build(
         &staging.join(DB_FILE),
         Sealer::new(keyring.clone()),
     )?);
+    // redb creates its file with the umask's mode; the store is for this user alone.
+    std::fs::set_permissions(
+        staging.join(DB_FILE),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )?;
     keyring.write(
         &staging.join(KEYRING_FILE),
         &[&unlock_id.recipient(), &recovery.recipient()],

@@ -76,6 +76,12 @@ fn run(cli: Cli) -> Result<(), Error> {
             };
             local_admin(&cli.data_dir, cli.config.as_deref(), &local, &request)
         }
+        Command::Doctor(local) => local_admin(
+            &cli.data_dir,
+            cli.config.as_deref(),
+            &local,
+            &Request::Doctor,
+        ),
         Command::SetSchemaVersionForTests { version } => {
             datadir::rewind_schema_for_tests(&cli.data_dir, version)?;
             Ok(())

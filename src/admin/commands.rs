@@ -42,6 +42,19 @@ pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Respons
             .and_then(|id| services.disable_account(&actor, id))
             .map(|()| "The account is switched off and its sessions have ended.\n".to_owned()),
         Request::AuditVerify => return verify(services, &actor),
+        Request::Doctor => {
+            return match services.doctor(&actor, &ctx.data_dir) {
+                Ok(checks) => {
+                    let text = crate::domain::doctor::render(&checks);
+                    if checks.iter().all(|c| c.ok) {
+                        Response::Ok { text }
+                    } else {
+                        failed(format!("some checks failed:\n{text}"))
+                    }
+                }
+                Err(e) => service_error(e),
+            }
+        }
         Request::BackupNow => {
             let plan = crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config);
             let progress = if ctx.progress {

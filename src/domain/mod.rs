@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auto_reply;
 pub mod backup;
 pub mod clients;
+pub mod doctor;
 mod error;
 pub mod form_builder;
 pub mod form_check;

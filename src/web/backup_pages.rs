@@ -142,3 +142,27 @@ pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Secti
         ..Section::default()
     }))
 }
+
+/// The owner's posture panel: the checks of `alcove doctor`, one line each.
+pub fn posture_section(
+    services: &Services,
+    actor: &Actor,
+    data_dir: &std::path::Path,
+) -> Result<Option<Section>, AppError> {
+    if policy::decide(actor, Action::ManageBackups, Target::Practice) != Decision::Allow {
+        return Ok(None);
+    }
+    let checks = services.doctor(actor, data_dir)?;
+    let paragraphs = checks
+        .iter()
+        .map(|c| match &c.hint {
+            None => format!("OK — {}: {}.", c.name, c.detail),
+            Some(h) => format!("PROBLEM — {}: {}. What to do: {h}.", c.name, c.detail),
+        })
+        .collect();
+    Ok(Some(Section {
+        heading: Some("Posture (the same checks as alcove doctor)".into()),
+        paragraphs,
+        ..Section::default()
+    }))
+}

@@ -54,7 +54,7 @@ pub(super) fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
 
 /// `GET /home`: the client's home, or the practice's start page.
 pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+    let (state, services) = services(&req)?;
     let actor = s.actor();
     let own = Target::Client(s.0.account.id);
     if policy::decide(&actor, Action::ViewOwnHome, own) == Decision::Allow {
@@ -122,6 +122,11 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
         .collect();
     sections.extend(super::backup_pages::restore_section(&services, &actor)?);
     sections.extend(super::backup_pages::backup_section(&services, &actor)?);
+    sections.extend(super::backup_pages::posture_section(
+        &services,
+        &actor,
+        &state.data_dir,
+    )?);
     sections.push(Section {
         heading: Some("Clients".into()),
         paragraphs: vec!["Create a client record, then send the client an invitation link to set their password.".into()],

@@ -14,6 +14,7 @@ mod attachments;
 mod authz;
 mod backups;
 mod browser;
+mod doctor;
 mod forms;
 mod headers;
 mod init;
