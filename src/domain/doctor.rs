@@ -248,6 +248,8 @@ impl Services {
             )
         });
 
+        checks.push(disk_check(data_dir));
+
         let newest = self.store.read(|tx| tx.last::<AuditEvent>())?;
         let newest = newest.and_then(|(_, e)| OffsetDateTime::parse(&e.at, &Rfc3339).ok());
         checks.push(match newest {
@@ -262,16 +264,52 @@ impl Services {
     }
 }
 
-/// The TLS check: today the certificate in `DATA_DIR/tls`. (ACME state belongs here too.)
-pub fn tls_check(data_dir: &Path, _now: OffsetDateTime) -> Check {
-    let tls = data_dir.join("tls");
-    if tls.is_dir() {
-        Check::green("TLS", format!("certificate in {}", tls.display()))
-    } else {
-        Check::red(
+/// Free space on the data directory's file system: red under 1 GiB or 5 %.
+pub fn disk_check(data_dir: &Path) -> Check {
+    match rustix::fs::statvfs(data_dir) {
+        Ok(v) => {
+            let free = v.f_bavail.saturating_mul(v.f_frsize);
+            let total = v.f_blocks.saturating_mul(v.f_frsize).max(1);
+            let gib = free as f64 / (1u64 << 30) as f64;
+            let share = free as f64 * 100.0 / total as f64;
+            let detail = format!("{gib:.1} GiB free ({share:.0} %)");
+            if free < (1 << 30) || share < 5.0 {
+                Check::red("disk space", detail, "free space on this disk, or move old backups elsewhere; a full disk stops backups and new messages")
+            } else {
+                Check::green("disk space", detail)
+            }
+        }
+        Err(e) => Check::red(
+            "disk space",
+            format!("cannot be measured ({e})"),
+            "check that the data directory exists",
+        ),
+    }
+}
+
+/// The TLS check, in one place for every mode: today the self-signed certificate's expiry,
+/// read from `DATA_DIR/tls/self-signed.json` (the ACME and file modes add theirs here).
+pub fn tls_check(data_dir: &Path, now: OffsetDateTime) -> Check {
+    let info = data_dir.join("tls").join("self-signed.json");
+    let not_after = std::fs::read(&info)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("not_after")?.as_str().map(str::to_owned))
+        .and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok());
+    match not_after {
+        None => Check::red(
             "TLS",
-            "no certificate in the data directory",
+            "no certificate found in the data directory",
             "start the server once; it makes one",
-        )
+        ),
+        Some(at) if at - now < Duration::days(14) => Check::red(
+            "TLS",
+            format!("the self-signed certificate expires on {}", at.date()),
+            "restart the server: it makes a new one 30 days before expiry",
+        ),
+        Some(at) => Check::green(
+            "TLS",
+            format!("self-signed certificate, valid until {}", at.date()),
+        ),
     }
 }

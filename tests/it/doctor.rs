@@ -35,6 +35,8 @@ fn doctor_reports_each_problem_in_plain_words_and_is_green_once_fixed() {
     assert!(line(&text, "permissions").contains("recovery.pub"));
     assert!(line(&text, "sign-in codes").starts_with("[ ok ]"));
     assert!(line(&text, "audit log").starts_with("[ ok ]"));
+    assert!(line(&text, "disk space").contains("GiB free"));
+    assert!(line(&text, "TLS").contains("valid until"), "{text}");
     assert!(line(&text, "version").contains(env!("CARGO_PKG_VERSION")));
     // The owner's home shows the same checks.
     let home = owner.get("/home").body;
