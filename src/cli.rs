@@ -68,6 +68,16 @@ pub enum BackupCommand {
     /// Decrypt a backup file in a temporary place and check everything in it; changes
     /// nothing.
     Verify(BackupFileArgs),
+    /// Restore drill: restore the newest backup in DATA_DIR/backups into a scratch folder,
+    /// check everything as `restore` does, time it, record the result, delete the copy.
+    Drill(DrillArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// Your recovery key file (or any backup recipient's identity).
+    #[arg(long, value_name = "KEY")]
+    pub identity: PathBuf,
 }
 
 #[derive(Debug, Args)]

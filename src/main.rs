@@ -73,6 +73,20 @@ fn run(cli: Cli) -> Result<(), Error> {
                 BackupCommand::Verify(args) => {
                     return verify(&cli.data_dir, cli.config.as_deref(), &args)
                 }
+                BackupCommand::Drill(args) => {
+                    let file = newest_backup(&cli.data_dir.join("backups")).ok_or_else(|| {
+                        Error::Admin(format!(
+                            "There is no backup in {} to drill with; run `alcove backup now` first.",
+                            cli.data_dir.join("backups").display()
+                        ))
+                    })?;
+                    println!("Restore drill with {}:", file.display());
+                    let args = alcove::cli::BackupFileArgs {
+                        file,
+                        identity: args.identity,
+                    };
+                    return verify(&cli.data_dir, cli.config.as_deref(), &args);
+                }
             };
             local_admin(&cli.data_dir, cli.config.as_deref(), &local, &request)
         }
@@ -181,6 +195,19 @@ fn verify(
         took.as_secs_f64()
     );
     Ok(())
+}
+
+/// The newest backup file in `dir`, by the time in its name.
+fn newest_backup(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            alcove::backup::time_of(&name).map(|t| (t, e.path()))
+        })
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, p)| p)
 }
 
 fn local_admin(

@@ -85,3 +85,36 @@ fn doctor_reports_each_problem_in_plain_words_and_is_green_once_fixed() {
     assert!(line(&text, "sign-in codes").starts_with("[FAIL]"));
     assert!(line(&text, "sign-in codes").contains(OWNER_EMAIL), "{text}");
 }
+
+#[test]
+fn a_restore_drill_restores_the_newest_backup_and_the_owners_home_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let key = data.join("recovery-key.txt");
+    let (ok, text) = run(
+        &data,
+        &["backup", "drill", "--identity", key.to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(text.contains("There is no backup"), "{text}");
+
+    backup_now(&data);
+    let newest = backup_now(&data);
+    let (ok, text) = run(
+        &data,
+        &["backup", "drill", "--identity", key.to_str().unwrap()],
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(&format!("Restore drill with {}", newest.display())),
+        "{text}"
+    );
+    assert!(text.contains("complete and intact"), "{text}");
+    let home = owner.get("/home").body;
+    assert!(home.contains("Last restore test:"), "{home}");
+    assert!(home.contains("it worked"));
+    let (_, text) = run(&data, &["doctor"]);
+    assert!(line(&text, "restore test").starts_with("[ ok ]"), "{text}");
+}
