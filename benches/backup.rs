@@ -45,6 +45,7 @@ fn bench(c: &mut Criterion) {
             alcove::backup::write_backup(
                 &store,
                 std::slice::from_ref(&recipient),
+                None,
                 &out,
                 time::OffsetDateTime::now_utc(),
                 &ProgressBar::hidden(),

@@ -49,6 +49,12 @@ pub enum Command {
     Backup(BackupCommand),
     /// Restore a backup into a new data directory (given with --data-dir).
     Restore(RestoreArgs),
+    /// Check this installation: backups, restore tests, sign-in codes, audit log,
+    /// permissions, recovery key, clock. Exits non-zero when a check fails.
+    Doctor(LocalArgs),
+    /// Test hook: set a stopped store's schema version (one back, or ahead).
+    #[command(hide = true)]
+    SetSchemaVersionForTests { version: u32 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +68,16 @@ pub enum BackupCommand {
     /// Decrypt a backup file in a temporary place and check everything in it; changes
     /// nothing.
     Verify(BackupFileArgs),
+    /// Restore drill: restore the newest backup in DATA_DIR/backups into a scratch folder,
+    /// check everything as `restore` does, time it, record the result, delete the copy.
+    Drill(DrillArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// Your recovery key file (or any backup recipient's identity).
+    #[arg(long, value_name = "KEY")]
+    pub identity: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +97,10 @@ pub struct RestoreArgs {
     /// (never deleted) to DATA_DIR.replaced-<time>.
     #[arg(long)]
     pub force: bool,
+    /// Keep the configuration file (alcove.toml) already in the data directory instead of
+    /// the one inside the backup.
+    #[arg(long)]
+    pub keep_config: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,7 +18,7 @@ use crate::crypto::keyring::KeyringError;
 use crate::crypto::unlock::{self, Passphrase, RECOVERY_RECIPIENT_FILE};
 use crate::crypto::{Keyring, RecoveryIdentity, Sealer, UnlockError, UnlockIdentity};
 use crate::fsutil;
-use crate::store::{Store, StoreError, DB_FILE};
+use crate::store::{Store, StoreError, DB_FILE, SCHEMA_VERSION};
 
 pub const KEYRING_FILE: &str = "keyring.age";
 /// Where `serve` writes the recovery key when it initializes an empty data directory.
@@ -50,6 +50,8 @@ pub enum OpenError {
     Keyring(#[from] KeyringError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the store needs an upgrade from schema {from} to {to}, and the backup taken before it failed, so nothing was changed: {cause}")]
+    UpgradeBackup { from: u32, to: u32, cause: String },
 }
 
 /// True once `init` has finished in `dir` (the keyring is the last file it puts in place).
@@ -125,6 +127,11 @@ fn build(
         &staging.join(DB_FILE),
         Sealer::new(keyring.clone()),
     )?);
+    // redb creates its file with the umask's mode; the store is for this user alone.
+    std::fs::set_permissions(
+        staging.join(DB_FILE),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )?;
     keyring.write(
         &staging.join(KEYRING_FILE),
         &[&unlock_id.recipient(), &recovery.recipient()],
@@ -188,6 +195,11 @@ pub fn make_private(dir: &Path) -> std::io::Result<()> {
 
 /// Opens the keyring and the store. Reads the key files; writes nothing but the store (and
 /// owner-only modes).
+///
+/// A store written by an older Alcove is first backed up (a full encrypted backup, to the
+/// recovery key, into `DATA_DIR/backups`), then migrated in one transaction that also
+/// records the upgrade in the audit log; if the backup or any migration fails, the store is
+/// left as it was. A store written by a newer Alcove is refused untouched.
 pub fn open(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Store, OpenError> {
     if !is_initialized(dir) {
         return Err(OpenError::NotInitialized(dir.display().to_string()));
@@ -198,7 +210,80 @@ pub fn open(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Store, OpenEr
     }
     let identity = UnlockIdentity::load(dir, passphrase)?;
     let keyring = Keyring::read(&dir.join(KEYRING_FILE), identity.identity())?;
-    Ok(Store::open(&dir.join(DB_FILE), Sealer::new(keyring))?)
+    let (store, found) = Store::open_unmigrated(&dir.join(DB_FILE), Sealer::new(keyring))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        }
+        .into());
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(store);
+    }
+    let now = crate::clock::SystemClock.now();
+    let backup = if found > 0 {
+        Some(
+            upgrade_backup(dir, &store, now).map_err(|cause| OpenError::UpgradeBackup {
+                from: found,
+                to: SCHEMA_VERSION,
+                cause,
+            })?,
+        )
+    } else {
+        None
+    };
+    store.migrate(|tx, from| match &backup {
+        Some(name) => crate::domain::audit::record(
+            tx,
+            now,
+            &crate::policy::Actor::System("upgrade"),
+            "store.upgrade",
+            &format!("schema:{from}->{SCHEMA_VERSION} backup:{name}"),
+            crate::domain::audit::Outcome::Ok,
+        ),
+        None => Ok(()),
+    })?;
+    if let Some(name) = backup {
+        println!(
+            "Upgraded the data from schema {found} to {SCHEMA_VERSION}; a backup taken just before is in {}.",
+            dir.join(UPGRADE_BACKUP_DIR).join(name).display()
+        );
+    }
+    Ok(store)
+}
+
+/// Test hook (`alcove set-schema-version-for-tests`, hidden): moves an unlocked, stopped
+/// store's schema record back one migration (undoing it) or ahead of this build.
+#[doc(hidden)]
+pub fn rewind_schema_for_tests(dir: &Path, version: u32) -> Result<(), OpenError> {
+    let identity = UnlockIdentity::load(dir, None)?;
+    let keyring = Keyring::read(&dir.join(KEYRING_FILE), identity.identity())?;
+    let (store, _) = Store::open_unmigrated(&dir.join(DB_FILE), Sealer::new(keyring))?;
+    Ok(store.rewind_schema_for_tests(version)?)
+}
+
+/// Where the backup before an upgrade goes: the data directory's own backup folder.
+pub const UPGRADE_BACKUP_DIR: &str = "backups";
+
+/// A full backup of `store` before it is migrated; returns its file name.
+fn upgrade_backup(dir: &Path, store: &Store, now: time::OffsetDateTime) -> Result<String, String> {
+    let recovery = unlock::read_recovery_recipient(dir).map_err(|e| e.to_string())?;
+    let config = dir.join(crate::config::CONFIG_FILE);
+    let config = match config.is_file() {
+        true => Some(std::fs::read(&config).map_err(|e| e.to_string())?),
+        false => None,
+    };
+    let written = crate::backup::write_backup(
+        store,
+        &[recovery],
+        config.as_deref(),
+        &dir.join(UPGRADE_BACKUP_DIR),
+        now,
+        &indicatif::ProgressBar::hidden(),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(written.name)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use alcove::crypto::unlock::Passphrase;
 use alcove::error::Error;
 use alcove::serve::{self, ServeOptions};
 use alcove::{datadir, logging};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 /// mimalloc gives freed memory back to the system where glibc's allocator keeps it per
 /// thread: the server's memory stays flat after a burst of password hashing.
@@ -19,7 +19,20 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `alcove --version` names the data schema this build reads and writes, too.
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (data schema {})",
+            env!("CARGO_PKG_VERSION"),
+            alcove::store::SCHEMA_VERSION
+        )
+        .into_boxed_str(),
+    );
+    let matches = Cli::command().version(version).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -65,8 +78,32 @@ fn run(cli: Cli) -> Result<(), Error> {
                 BackupCommand::Verify(args) => {
                     return verify(&cli.data_dir, cli.config.as_deref(), &args)
                 }
+                BackupCommand::Drill(args) => {
+                    let file = newest_backup(&cli.data_dir.join("backups")).ok_or_else(|| {
+                        Error::Admin(format!(
+                            "There is no backup in {} to drill with; run `alcove backup now` first.",
+                            cli.data_dir.join("backups").display()
+                        ))
+                    })?;
+                    println!("Restore drill with {}:", file.display());
+                    let args = alcove::cli::BackupFileArgs {
+                        file,
+                        identity: args.identity,
+                    };
+                    return verify(&cli.data_dir, cli.config.as_deref(), &args);
+                }
             };
             local_admin(&cli.data_dir, cli.config.as_deref(), &local, &request)
+        }
+        Command::Doctor(local) => local_admin(
+            &cli.data_dir,
+            cli.config.as_deref(),
+            &local,
+            &Request::Doctor,
+        ),
+        Command::SetSchemaVersionForTests { version } => {
+            datadir::rewind_schema_for_tests(&cli.data_dir, version)?;
+            Ok(())
         }
         Command::Restore(args) => {
             logging::init(alcove::config::LogLevel::Warn);
@@ -75,6 +112,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 &args.backup.identity,
                 &cli.data_dir,
                 args.force,
+                args.keep_config,
             )?;
             print!("{text}");
             Ok(())
@@ -162,6 +200,19 @@ fn verify(
         took.as_secs_f64()
     );
     Ok(())
+}
+
+/// The newest backup file in `dir`, by the time in its name.
+fn newest_backup(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            alcove::backup::time_of(&name).map(|t| (t, e.path()))
+        })
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, p)| p)
 }
 
 fn local_admin(

@@ -42,8 +42,21 @@ pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Respons
             .and_then(|id| services.disable_account(&actor, id))
             .map(|()| "The account is switched off and its sessions have ended.\n".to_owned()),
         Request::AuditVerify => return verify(services, &actor),
+        Request::Doctor => {
+            return match services.doctor(&actor, &ctx.data_dir) {
+                Ok(checks) => {
+                    let text = crate::domain::doctor::render(&checks);
+                    if checks.iter().all(|c| c.ok) {
+                        Response::Ok { text }
+                    } else {
+                        failed(format!("some checks failed:\n{text}"))
+                    }
+                }
+                Err(e) => service_error(e),
+            }
+        }
         Request::BackupNow => {
-            let plan = crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config.backup);
+            let plan = crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config);
             let progress = if ctx.progress {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_style(
@@ -83,7 +96,7 @@ pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Respons
         }),
         Request::BackupCheck => match services.check_backups(
             &actor,
-            &crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config.backup),
+            &crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config),
         ) {
             Ok(problems) if problems.is_empty() => {
                 Ok("Every backup copy re-read: all intact.\n".to_owned())

@@ -28,6 +28,7 @@ pub enum Request {
         email: String,
     },
     AuditVerify,
+    Doctor,
     BackupNow,
     BackupList,
     BackupCheck,

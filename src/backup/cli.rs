@@ -54,12 +54,13 @@ pub fn restore(
     identity_file: &Path,
     target: &Path,
     force: bool,
+    keep_config: bool,
 ) -> Result<String, Error> {
     let started = Instant::now();
     let id = identity(identity_file)?;
     let progress = bar(file, "Restoring");
     let mut voided = None;
-    let result = restore_into(file, &id, target, force, &progress, |store| {
+    let result = restore_into(file, &id, target, force, keep_config, &progress, |store| {
         let services = crate::domain::Services::new(
             store.clone(),
             std::sync::Arc::new(crate::clock::SystemClock),
@@ -104,6 +105,16 @@ pub fn restore(
             v.invitations, v.password_resets, v.email_confirmations, v.form_links
         ));
     }
+    let config = target.join(crate::config::CONFIG_FILE);
+    text.push_str(&match (keep_config, config.is_file()) {
+        (true, true) => "This computer's configuration (alcove.toml) was kept.\n".to_owned(),
+        (true, false) => "There was no configuration file here to keep; the defaults apply.\n".to_owned(),
+        (false, true) => format!(
+            "The configuration came back from the backup: {} (check the addresses and folders for this computer).\n",
+            config.display()
+        ),
+        (false, false) => "The backup holds no configuration file; the defaults apply.\n".to_owned(),
+    });
     text.push_str(&format!(
         "This folder's recovery key is the key you restored with (public key {}); backups it takes open with that key.\n",
         id.recipient()

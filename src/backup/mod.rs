@@ -1,7 +1,7 @@
 //! Backup files: `alcove-<UTC time to the millisecond>.tar.age`, an age file encrypted to
 //! the recovery recipient (and any extra recipients), never to the machine key, holding a
 //! tar of `store/NNNNN.bin` (the store's rows, still sealed, from one read transaction),
-//! `keyring.age` (encrypted to exactly the same recipients as the file, so every key that
+//! `alcove.toml` (the configuration file, when there is one), `keyring.age` (encrypted to exactly the same recipients as the file, so every key that
 //! opens the file can restore it), and `manifest.json` (format, version, time, rows per
 //! table, SHA-256 of every file, audit chain head, recipients). The stock `age` CLI
 //! decrypts it.
@@ -16,6 +16,9 @@ pub mod s3;
 mod write;
 
 pub use error::BackupError;
+
+/// The configuration file's name inside a backup (and in a data directory).
+pub const CONFIG_ENTRY: &str = crate::config::CONFIG_FILE;
 pub use manifest::{AuditHead, FileEntry, Manifest};
 pub use read::{open_backup, Opened};
 pub use restore::{rebuild, restore_into, RestoreReport};

@@ -24,6 +24,8 @@ pub struct Opened {
     pub dir: tempfile::TempDir,
     /// The snapshot pieces, in order.
     pub pieces: Vec<PathBuf>,
+    /// The configuration file it carries, if any (inside `dir`).
+    pub config: Option<PathBuf>,
 }
 
 fn damaged(e: std::io::Error) -> BackupError {
@@ -37,6 +39,7 @@ fn damaged(e: std::io::Error) -> BackupError {
 fn allowed(name: &str) -> bool {
     name == "manifest.json"
         || name == "keyring.age"
+        || name == super::CONFIG_ENTRY
         || name
             .strip_prefix("store/")
             .and_then(|n| n.strip_suffix(".bin"))
@@ -157,9 +160,14 @@ pub fn open_backup(
         .filter(|k| k.starts_with("store/"))
         .map(|k| dir.path().join(k))
         .collect();
+    let config = manifest
+        .files
+        .contains_key(super::CONFIG_ENTRY)
+        .then(|| dir.path().join(super::CONFIG_ENTRY));
     Ok(Opened {
         manifest,
         dir,
         pieces,
+        config,
     })
 }

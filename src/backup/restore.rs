@@ -190,13 +190,15 @@ fn is_empty_dir(dir: &Path) -> std::io::Result<bool> {
 
 /// Restores `file` into `target`: refuses a non-empty target unless `force` (the old
 /// contents are then moved aside, never deleted), decrypts and checks everything in a
-/// staging folder beside the target, and moves it into place only when all is well.
+/// staging folder beside the target, and moves it into place only when all is well. The
+/// backup's `alcove.toml` comes with it, unless `keep_config` keeps the target's own file.
 /// Returns the report and, with `force`, where the old contents went.
 pub fn restore_into(
     file: &Path,
     identity: &RecoveryIdentity,
     target: &Path,
     force: bool,
+    keep_config: bool,
     progress: &ProgressBar,
     note: impl FnOnce(&Store) -> Result<(), BackupError>,
 ) -> Result<(RestoreReport, Option<PathBuf>), BackupError> {
@@ -223,6 +225,19 @@ pub fn restore_into(
         .prefix(".alcove-restore-")
         .tempdir_in(&parent)?;
     let (store, report) = rebuild(&opened, identity, staging.path())?;
+    // The configuration: the backup's, or with `keep_config` the one already there.
+    let config = if keep_config {
+        let own = target.join(crate::config::CONFIG_FILE);
+        own.is_file().then(|| std::fs::read(&own)).transpose()?
+    } else {
+        opened.config.as_ref().map(std::fs::read).transpose()?
+    };
+    if let Some(bytes) = config {
+        crate::fsutil::write_private_atomic(
+            &staging.path().join(crate::config::CONFIG_FILE),
+            &bytes,
+        )?;
+    }
     note(&store)?;
     drop(store);
     // Everything is checked: move it into place.

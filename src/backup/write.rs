@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::manifest::{AuditHead, FileEntry, Manifest, FORMAT};
 use super::BackupError;
-use crate::store::{Store, SCHEMA_VERSION};
+use crate::store::Store;
 
 /// Bytes of rows per piece of the snapshot (one tar entry each).
 const PIECE: usize = 8 * 1024 * 1024;
@@ -108,6 +108,7 @@ fn free_name(dir: &Path, now: OffsetDateTime) -> (String, OffsetDateTime) {
 pub fn write_backup(
     store: &Store,
     recipients: &[age::x25519::Recipient],
+    config: Option<&[u8]>,
     dir: &Path,
     now: OffsetDateTime,
     progress: &ProgressBar,
@@ -118,7 +119,7 @@ pub fn write_backup(
     let (name, at) = free_name(dir, now);
     let path = dir.join(&name);
     let partial = dir.join(format!(".{name}.partial"));
-    let result = write_to(store, recipients, &partial, now, progress);
+    let result = write_to(store, recipients, config, &partial, now, progress);
     match result {
         Ok((size, sha256, manifest)) => {
             std::fs::rename(&partial, &path)?;
@@ -142,6 +143,7 @@ pub fn write_backup(
 fn write_to(
     store: &Store,
     recipients: &[age::x25519::Recipient],
+    config: Option<&[u8]>,
     partial: &Path,
     now: OffsetDateTime,
     progress: &ProgressBar,
@@ -189,11 +191,18 @@ fn write_to(
         "keyring.age".to_owned(),
         entry(&mut tar, "keyring.age", &keyring, mtime)?,
     );
+    // The configuration (mail server, hostname, backup targets) comes back with a restore.
+    if let Some(bytes) = config {
+        files.insert(
+            super::CONFIG_ENTRY.to_owned(),
+            entry(&mut tar, super::CONFIG_ENTRY, bytes, mtime)?,
+        );
+    }
     let manifest = Manifest {
         format: FORMAT,
         alcove_version: env!("CARGO_PKG_VERSION").to_owned(),
         created_at: now.format(&Rfc3339).unwrap_or_default(),
-        schema_version: SCHEMA_VERSION,
+        schema_version: store.schema_version()?,
         counts,
         files,
         audit_head: head.map(|e| AuditHead {

@@ -23,6 +23,10 @@ const CLI_ENV: &[&str] = &["DATA_DIR", "CONFIG", "TEST_CLOCK_AHEAD_DAYS"];
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// The file this configuration was read from, when there was one (it goes into every
+    /// backup). Not a setting.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
     /// Where the HTTPS server listens.
     pub listen: SocketAddr,
     /// Optional plain-HTTP listener that only redirects to HTTPS.
@@ -218,6 +222,7 @@ impl SessionConfig {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            file: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             http_listen: None,
             hostname: None,
@@ -315,13 +320,14 @@ impl Config {
             Some(f) => f.to_owned(),
             None => data_dir.join(CONFIG_FILE),
         };
-        let config: Config = Figment::from(Serialized::defaults(Config::default()))
+        let mut config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(&path))
             .merge(env.ignore(CLI_ENV).split("__"))
             .merge(Serialized::globals(flags))
             .extract()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         config.validate()?;
+        config.file = path.is_file().then_some(path);
         Ok(config)
     }
 

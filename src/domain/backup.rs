@@ -15,7 +15,6 @@ use super::{ServiceError, Services};
 use crate::backup::rotate::{self, Keep};
 use crate::backup::s3::{S3Config, S3Target};
 use crate::backup::{self, Written};
-use crate::config::BackupConfig;
 use crate::policy::{Action, Actor, Role, Target};
 use crate::store::accounts::{Account, AccountStatus};
 use crate::store::backups::{BackupRecord, JobStatus};
@@ -38,11 +37,16 @@ pub struct BackupPlan {
     pub extra_recipients: Vec<age::x25519::Recipient>,
     pub keep: Keep,
     pub s3: Option<S3Config>,
+    /// The configuration file, which travels inside every backup.
+    pub config_file: Option<PathBuf>,
 }
 
 impl BackupPlan {
-    pub fn new(data_dir: &Path, config: &BackupConfig) -> Self {
+    pub fn new(data_dir: &Path, config: &crate::config::Config) -> Self {
+        let file = config.file.clone();
+        let config = &config.backup;
         Self {
+            config_file: file,
             data_dir: data_dir.to_owned(),
             folders: config.folders.clone(),
             extra_recipients: config.extra_recipients(),
@@ -218,8 +222,23 @@ impl Services {
         let mut recipients = vec![recovery];
         recipients.extend(plan.extra_recipients.iter().cloned());
         let targets = plan.targets();
-        let written =
-            backup::write_backup(&self.store, &recipients, &targets[0], self.now(), progress)?;
+        let config = match &plan.config_file {
+            Some(f) => Some(std::fs::read(f).map_err(|e| {
+                backup::BackupError::Refused(format!(
+                    "No backup was taken: the configuration file {} cannot be read ({e}).",
+                    f.display()
+                ))
+            })?),
+            None => None,
+        };
+        let written = backup::write_backup(
+            &self.store,
+            &recipients,
+            config.as_deref(),
+            &targets[0],
+            self.now(),
+            progress,
+        )?;
         let mut copies = Vec::new();
         let mut failed = Vec::new();
         for folder in &targets[1..] {

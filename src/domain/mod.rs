@@ -10,6 +10,7 @@ pub mod auto_reply;
 pub mod backup;
 pub mod client_home;
 pub mod clients;
+pub mod doctor;
 mod error;
 pub mod form_builder;
 pub mod form_check;

@@ -15,7 +15,7 @@ pub enum StoreError {
     },
     #[error("a value in table `{table}` is not in the expected format")]
     Format { table: &'static str },
-    #[error("the database was written by a newer Alcove (schema {found}, this build knows up to {supported}); upgrade Alcove")]
+    #[error("this data directory was written by a newer Alcove (schema {found}); this program understands up to schema {supported} — install the newer version. Nothing was changed.")]
     SchemaTooNew { found: u32, supported: u32 },
     #[error("could not read or write the database file: {0}")]
     Io(#[from] std::io::Error),

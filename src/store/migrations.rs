@@ -126,18 +126,41 @@ impl Record for SchemaVersion {
     const TABLE: Table = tables::META;
 }
 
-/// Applies every migration the store has not seen yet.
-pub(super) fn apply(store: &Store) -> Result<()> {
+/// The version the store is at (0 before the first migration). Reads only.
+pub(super) fn version(store: &Store) -> Result<u32> {
+    store.read(version_in)
+}
+
+pub(super) fn version_in(tx: &super::ReadTx<'_>) -> Result<u32> {
+    Ok(tx
+        .get::<SchemaVersion>(SchemaVersion::KEY)?
+        .map_or(0, |v| v.version))
+}
+
+/// A store written by a newer Alcove is never touched.
+pub(super) fn refuse_too_new(found: u32) -> Result<()> {
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// Applies every migration the store has not seen yet, then `after`, in one transaction.
+pub(super) fn apply(
+    store: &Store,
+    after: impl FnOnce(&WriteTx<'_>, u32) -> Result<()>,
+) -> Result<()> {
     store.write(|tx| {
         tx.ensure_table(tables::META)?;
         let current = tx
             .get::<SchemaVersion>(SchemaVersion::KEY)?
             .map_or(0, |v| v.version);
-        if current > SCHEMA_VERSION {
-            return Err(StoreError::SchemaTooNew {
-                found: current,
-                supported: SCHEMA_VERSION,
-            });
+        refuse_too_new(current)?;
+        if current == SCHEMA_VERSION {
+            return Ok(());
         }
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             tracing::info!(
@@ -152,6 +175,62 @@ pub(super) fn apply(store: &Store) -> Result<()> {
             &SchemaVersion {
                 version: SCHEMA_VERSION,
             },
-        )
+        )?;
+        after(tx, current)
     })
+}
+
+/// Undoes the last migration (keep in step with the last entry of `MIGRATIONS`).
+fn undo_last(tx: &WriteTx<'_>) -> Result<()> {
+    for table in [
+        tables::FORMS,
+        tables::FORM_LINKS,
+        tables::SUBMISSIONS,
+        tables::APPOINTMENTS,
+        tables::PREFERENCES,
+    ] {
+        tx.drop_table(table)?;
+    }
+    Ok(())
+}
+
+/// The test hook behind `Store::rewind_schema_for_tests`.
+pub(super) fn rewind(store: &Store, version: u32) -> Result<()> {
+    store.write(|tx| {
+        if version + 1 == SCHEMA_VERSION {
+            undo_last(tx)?;
+        } else if version < SCHEMA_VERSION {
+            return Err(StoreError::Db(
+                "the test hook only rewinds one migration".into(),
+            ));
+        }
+        tx.put(SchemaVersion::KEY, &SchemaVersion { version })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{Keyring, Sealer};
+
+    #[test]
+    fn a_failing_step_after_the_migrations_keeps_the_old_version_and_tables() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("s.redb");
+        let store = Store::create(&path, Sealer::new(Keyring::generate())).unwrap();
+        rewind(&store, SCHEMA_VERSION - 1).unwrap();
+        let err = apply(&store, |_, _| Err(StoreError::Db("injected".into()))).unwrap_err();
+        assert!(matches!(err, StoreError::Db(_)));
+        assert_eq!(version(&store).unwrap(), SCHEMA_VERSION - 1);
+        assert_eq!(store.read(|tx| tx.count(tables::FORMS)).unwrap(), 0);
+        let mut from = None;
+        apply(&store, |_, v| {
+            from = Some(v);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(from, Some(SCHEMA_VERSION - 1));
+        assert_eq!(version(&store).unwrap(), SCHEMA_VERSION);
+        assert!(store.read(|tx| tx.count(tables::FORMS)).unwrap() > 0);
+    }
 }

@@ -120,10 +120,63 @@ impl Store {
                 "the database file is missing",
             )));
         }
-        Self::open_or_create(path, sealer)
+        let (store, _) = Self::open_unmigrated(path, sealer)?;
+        migrations::apply(&store, |_, _| Ok(()))?;
+        Ok(store)
     }
 
     fn open_or_create(path: &Path, sealer: Sealer) -> Result<Self> {
+        let store = Self::open_raw(path, sealer)?;
+        migrations::refuse_too_new(migrations::version(&store)?)?;
+        migrations::apply(&store, |_, _| Ok(()))?;
+        Ok(store)
+    }
+
+    /// Opens an existing database without migrating it, with the schema version it was
+    /// written at (0 for an empty file). Only reads: an upgrade decides what comes next.
+    pub fn open_unmigrated(path: &Path, sealer: Sealer) -> Result<(Self, u32)> {
+        if !path.exists() {
+            return Err(StoreError::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the database file is missing",
+            )));
+        }
+        // A newer Alcove's file is recognised read-only, before anything can write to it
+        // (opening it for writing already rewrites its header).
+        if let Ok(db) = redb::ReadOnlyDatabase::open(path) {
+            let txn = redb::ReadableDatabase::begin_read(&db).map_err(StoreError::db)?;
+            let peek = ReadTx {
+                txn,
+                sealer: &sealer,
+            };
+            migrations::refuse_too_new(migrations::version_in(&peek)?)?;
+        }
+        let store = Self::open_raw(path, sealer)?;
+        let version = migrations::version(&store)?;
+        Ok((store, version))
+    }
+
+    /// Applies every pending migration in one transaction with the version bump and
+    /// whatever `after` adds (given the version migrated from); on any error nothing is
+    /// kept. Refuses a store newer than this build.
+    pub fn migrate(&self, after: impl FnOnce(&WriteTx<'_>, u32) -> Result<()>) -> Result<()> {
+        migrations::refuse_too_new(migrations::version(self)?)?;
+        migrations::apply(self, after)
+    }
+
+    /// The schema version the store is at.
+    pub fn schema_version(&self) -> Result<u32> {
+        migrations::version(self)
+    }
+
+    /// Test hook: sets the store back to `version` (undoing the last migration when it is
+    /// one below this build's, so that a restart really migrates), or ahead of this build.
+    #[doc(hidden)]
+    pub fn rewind_schema_for_tests(&self, version: u32) -> Result<()> {
+        migrations::rewind(self, version)
+    }
+
+    fn open_raw(path: &Path, sealer: Sealer) -> Result<Self> {
         let db = redb::Database::create(path).map_err(StoreError::db)?;
         let index = BlindIndexer::new(sealer.keyring().index_key());
         let store = Self {
@@ -135,7 +188,6 @@ impl Store {
                 path: path.to_owned(),
             }),
         };
-        migrations::apply(&store)?;
         Ok(store)
     }
 

@@ -159,6 +159,12 @@ impl WriteTx<'_> {
         Ok(keys)
     }
 
+    /// Deletes a table with its rows; used only by the schema test hook.
+    pub(super) fn drop_table(&self, table: Table) -> Result<()> {
+        self.txn.delete_table(table.def()).map_err(StoreError::db)?;
+        Ok(())
+    }
+
     /// Opens (creating if needed) a table; used by migrations.
     pub(super) fn ensure_table(&self, table: Table) -> Result<()> {
         self.txn.open_table(table.def()).map_err(StoreError::db)?;

@@ -131,8 +131,37 @@ pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Secti
             "No backup has been test-restored yet. Test one: alcove backup verify FILE --identity RECOVERY-KEY.".into(),
         ),
     }
+    paragraphs.push(format!(
+        "This portal runs Alcove {} (data schema {}).",
+        env!("CARGO_PKG_VERSION"),
+        crate::store::SCHEMA_VERSION
+    ));
     Ok(Some(Section {
         heading: Some("Backups".into()),
+        paragraphs,
+        ..Section::default()
+    }))
+}
+
+/// The owner's posture panel: the checks of `alcove doctor`, one line each.
+pub fn posture_section(
+    services: &Services,
+    actor: &Actor,
+    data_dir: &std::path::Path,
+) -> Result<Option<Section>, AppError> {
+    if policy::decide(actor, Action::ManageBackups, Target::Practice) != Decision::Allow {
+        return Ok(None);
+    }
+    let checks = services.doctor(actor, data_dir)?;
+    let paragraphs = checks
+        .iter()
+        .map(|c| match &c.hint {
+            None => format!("OK — {}: {}.", c.name, c.detail),
+            Some(h) => format!("PROBLEM — {}: {}. What to do: {h}.", c.name, c.detail),
+        })
+        .collect();
+    Ok(Some(Section {
+        heading: Some("Posture (the same checks as alcove doctor)".into()),
         paragraphs,
         ..Section::default()
     }))

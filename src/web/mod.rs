@@ -75,7 +75,7 @@ pub async fn run(
             if let Some(vault) = jobs_state.vault() {
                 let plan = crate::domain::backup::BackupPlan::new(
                     &jobs_state.data_dir,
-                    &jobs_state.config.backup,
+                    &jobs_state.config,
                 );
                 if let Err(e) = crate::jobs::start(vault.services.clone(), plan, &jobs_state.config)
                 {

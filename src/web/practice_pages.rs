@@ -54,13 +54,13 @@ pub(super) fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
 
 /// `GET /home`: the client's home, or the practice's start page.
 pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+    let (state, services) = services(&req)?;
     let actor = s.actor();
     let own = Target::Client(s.0.account.id);
     if policy::decide(&actor, Action::ViewOwnHome, own) == Decision::Allow {
         return super::client_home_pages::client_home(&req, &s);
     }
-    let sections = match practice_sections(&services, &actor) {
+    let sections = match practice_sections(&services, &actor, &state.data_dir) {
         Ok(rest) => super::disk_full::home_section(&services, &actor)
             .into_iter()
             .chain(rest)
@@ -80,12 +80,16 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
 fn practice_sections(
     services: &crate::domain::Services,
     actor: &crate::policy::Actor,
+    data_dir: &std::path::Path,
 ) -> Result<Vec<Section>, AppError> {
     let mut sections: Vec<Section> = super::email_pages::mail_problem_section(services, actor)?
         .into_iter()
         .collect();
     sections.extend(super::backup_pages::restore_section(services, actor)?);
     sections.extend(super::backup_pages::backup_section(services, actor)?);
+    sections.extend(super::backup_pages::posture_section(
+        services, actor, data_dir,
+    )?);
     sections.push(Section {
         heading: Some("Clients".into()),
         paragraphs: vec!["Create a client record, then send the client an invitation link to set their password.".into()],
