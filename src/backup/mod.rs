@@ -15,7 +15,7 @@ mod write;
 
 pub use error::BackupError;
 pub use manifest::{AuditHead, FileEntry, Manifest};
-pub use read::{open_backup, Opened};
+pub use read::{open_backup, unpack, Opened};
 pub use restore::{rebuild, restore_into, RestoreReport};
 pub use write::{write_backup, Written};
 
