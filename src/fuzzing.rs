@@ -18,6 +18,7 @@ use indicatif::ProgressBar;
 
 use crate::admin::socket::parse_request;
 use crate::crypto::{Keyring, RecoveryIdentity, Sealer};
+use crate::domain::form_builder::{changed, Change, FieldInput};
 use crate::domain::form_check;
 use crate::domain::ServiceError;
 use crate::store::dump::read_row;
@@ -206,6 +207,29 @@ pub fn form_definition(data: &[u8]) {
 fn use_form(def: &FormDef) {
     let current = def.current();
     let _ = def.version(current.version);
+    // The builder's changes, at the edges of the field list and past them.
+    let fields = &current.fields;
+    let first = fields.first();
+    let options = first.map(|f| f.options.join("\n")).unwrap_or_default();
+    let input = || FieldInput {
+        label: first.map_or("", |f| f.label.as_str()),
+        kind: first.map_or("short_text", |f| f.kind.name()),
+        required: first.is_some_and(|f| f.required),
+        help: first.map_or("", |f| f.help.as_str()),
+        options: &options,
+    };
+    let n = fields.len();
+    let _ = changed(fields.clone(), Change::Add(input()));
+    for i in [0, 1, n.saturating_sub(1), n, usize::MAX] {
+        for change in [
+            Change::Up(i),
+            Change::Down(i),
+            Change::Remove(i),
+            Change::Edit(i, input()),
+        ] {
+            let _ = changed(fields.clone(), change);
+        }
+    }
     for version in &def.versions {
         // Nothing filled in, then a plausible answer to every field.
         let _ = form_check::check(&version.fields, &Vec::new());

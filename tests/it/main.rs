@@ -23,3 +23,4 @@ mod notifications;
 mod sealed;
 mod serve;
 mod tls;
+mod untrusted_input;
