@@ -119,11 +119,23 @@ pub struct FormDef {
     pub name: String,
     /// `consent`, `intake`, `release` for the built-in forms.
     pub builtin: Option<String>,
-    /// Oldest first; the last is current.
+    /// Oldest first; the last is current. Never empty: a stored definition without a
+    /// version is refused as unreadable rather than read into a form that has none.
+    #[serde(deserialize_with = "at_least_one")]
     pub versions: Vec<FormVersion>,
     /// Whether the current version has submissions (editing it then makes a new one).
     #[serde(default)]
     pub current_used: bool,
+}
+
+fn at_least_one<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<FormVersion>, D::Error> {
+    let versions = Vec::<FormVersion>::deserialize(d)?;
+    if versions.is_empty() {
+        return Err(serde::de::Error::custom("a form has at least one version"));
+    }
+    Ok(versions)
 }
 
 impl FormDef {
