@@ -14,6 +14,9 @@ pub mod datadir;
 pub mod domain;
 pub mod error;
 pub mod fsutil;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod jobs;
 pub mod logging;
 pub mod mail;

@@ -3,7 +3,7 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::{commands, Request, Response, SOCKET_FILE};
@@ -33,14 +33,24 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     }
 }
 
+/// Longest request line read (a restore summary is a few lines of text).
+const MAX_REQUEST: u64 = 64 * 1024;
+
+/// Reads one request line as sent by `alcove` on the same machine.
+pub fn parse_request(line: &[u8]) -> Result<Request, Response> {
+    serde_json::from_slice::<Request>(line).map_err(|_| Response::Failed {
+        message: "The server did not understand that command (is the alcove program the same version as the server?).".into(),
+    })
+}
+
 async fn answer(stream: UnixStream, state: AppState) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
-    let mut line = String::new();
-    BufReader::new(read).read_line(&mut line).await?;
-    let response = match serde_json::from_str::<Request>(&line) {
-        Err(_) => Response::Failed {
-            message: "The server did not understand that command (is the alcove program the same version as the server?).".into(),
-        },
+    let mut line = Vec::new();
+    BufReader::new(read.take(MAX_REQUEST))
+        .read_until(b'\n', &mut line)
+        .await?;
+    let response = match parse_request(&line) {
+        Err(refused) => refused,
         Ok(request) => match state.vault() {
             None => Response::Failed {
                 message: "The server is locked. Unlock it on its web page first.".into(),

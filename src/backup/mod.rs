@@ -20,7 +20,7 @@ pub use error::BackupError;
 /// The configuration file's name inside a backup (and in a data directory).
 pub const CONFIG_ENTRY: &str = crate::config::CONFIG_FILE;
 pub use manifest::{AuditHead, FileEntry, Manifest};
-pub use read::{open_backup, Opened};
+pub use read::{open_backup, unpack, Opened};
 pub use restore::{rebuild, restore_into, RestoreReport};
 pub use write::{write_backup, Written};
 

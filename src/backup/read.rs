@@ -64,6 +64,17 @@ pub fn open_backup(
             age::DecryptError::Io(io) => damaged(io),
             _ => BackupError::Damaged("its header does not decrypt".into()),
         })?;
+    unpack(reader, scratch_parent, progress)
+}
+
+/// Unpacks a decrypted backup (`tar` bytes) into a new folder under `scratch_parent` and
+/// checks it: only the expected names, regular files of bounded size, each once, and the
+/// manifest's list, sizes and hashes. Every byte here comes from the backup file.
+pub fn unpack(
+    reader: impl Read,
+    scratch_parent: &Path,
+    progress: &ProgressBar,
+) -> Result<Opened, BackupError> {
     let dir = tempfile::Builder::new()
         .prefix(".alcove-verify-")
         .tempdir_in(scratch_parent)?;

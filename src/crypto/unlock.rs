@@ -219,7 +219,11 @@ impl RecoveryIdentity {
 
     /// Reads a recovery identity file (comment lines allowed).
     pub fn read(path: &Path) -> Result<Self, UnlockError> {
-        let text = Zeroizing::new(std::fs::read_to_string(path)?);
+        Self::parse(&Zeroizing::new(std::fs::read_to_string(path)?))
+    }
+
+    /// Reads a recovery identity from the text of such a file.
+    pub fn parse(text: &str) -> Result<Self, UnlockError> {
         let line = text
             .lines()
             .map(str::trim)

@@ -72,6 +72,40 @@ fn fresh_key(fields: &[FieldDef]) -> String {
         .unwrap_or_default()
 }
 
+/// A form's fields after `change`. An index comes from the page's URL: any number may
+/// arrive, and one that names no field is `NotFound`.
+pub fn changed(
+    mut fields: Vec<FieldDef>,
+    change: Change<'_>,
+) -> Result<Vec<FieldDef>, ServiceError> {
+    let n = fields.len();
+    let bad = || ServiceError::NotFound;
+    match change {
+        Change::Add(input) => {
+            let key = fresh_key(&fields);
+            fields.push(field(&input, key)?);
+        }
+        Change::Edit(i, input) => {
+            let key = fields.get(i).ok_or_else(bad)?.key.clone();
+            fields[i] = field(&input, key)?;
+        }
+        Change::Up(i) if i > 0 && i < n => fields.swap(i, i - 1),
+        // `i + 1` would overflow for the largest index a URL can carry.
+        Change::Down(i) if i < n.saturating_sub(1) => fields.swap(i, i + 1),
+        Change::Remove(i) if i < n => {
+            fields.remove(i);
+        }
+        _ => return Err(bad()),
+    }
+    if fields.iter().filter(|f| f.kind == FieldType::File).count() > 1 {
+        return Err(ServiceError::invalid(
+            "kind",
+            "A form can ask for one file; this one already does.",
+        ));
+    }
+    Ok(fields)
+}
+
 impl Services {
     /// A new, empty form.
     pub fn create_form(&self, actor: &Actor, name: &str, intro: &str) -> Result<Id, ServiceError> {
@@ -121,31 +155,7 @@ impl Services {
         let now: OffsetDateTime = self.now();
         self.store.write(|tx| {
             let mut def = tx.get::<FormDef>(&form.0)?.ok_or(ServiceError::NotFound)?;
-            let mut fields = def.current().fields.clone();
-            let n = fields.len();
-            let bad = || ServiceError::NotFound;
-            match change {
-                Change::Add(input) => {
-                    let key = fresh_key(&fields);
-                    fields.push(field(&input, key)?);
-                }
-                Change::Edit(i, input) => {
-                    let key = fields.get(i).ok_or_else(bad)?.key.clone();
-                    fields[i] = field(&input, key)?;
-                }
-                Change::Up(i) if i > 0 && i < n => fields.swap(i, i - 1),
-                Change::Down(i) if i + 1 < n => fields.swap(i, i + 1),
-                Change::Remove(i) if i < n => {
-                    fields.remove(i);
-                }
-                _ => return Err(bad()),
-            }
-            if fields.iter().filter(|f| f.kind == FieldType::File).count() > 1 {
-                return Err(ServiceError::invalid(
-                    "kind",
-                    "A form can ask for one file; this one already does.",
-                ));
-            }
+            let fields = changed(def.current().fields.clone(), change)?;
             let intro = def.current().intro.clone();
             if def.current_used {
                 let version = def.current().version + 1;
@@ -171,5 +181,40 @@ impl Services {
             )?;
             Ok(version)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_fields() -> Vec<FieldDef> {
+        let input = |label| FieldInput {
+            label,
+            kind: "short_text",
+            required: false,
+            help: "",
+            options: "",
+        };
+        let one = changed(Vec::new(), Change::Add(input("First"))).unwrap();
+        changed(one, Change::Add(input("Second"))).unwrap()
+    }
+
+    #[test]
+    fn moving_a_field_past_either_end_or_by_a_huge_index_is_not_found() {
+        for change in [
+            Change::Up(0),
+            Change::Down(1),
+            Change::Down(usize::MAX),
+            Change::Up(usize::MAX),
+            Change::Remove(usize::MAX),
+        ] {
+            assert!(matches!(
+                changed(two_fields(), change),
+                Err(ServiceError::NotFound)
+            ));
+        }
+        let moved = changed(two_fields(), Change::Down(0)).unwrap();
+        assert_eq!(moved[0].label, "Second");
     }
 }

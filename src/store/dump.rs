@@ -88,8 +88,12 @@ pub fn read_row(input: &mut impl Read) -> std::io::Result<Option<Row>> {
                 "a row is implausibly large",
             ));
         }
-        let mut buf = vec![0u8; len];
-        input.read_exact(&mut buf)?;
+        // Grown as bytes arrive: a length alone never reserves memory.
+        let mut buf = Vec::new();
+        input.by_ref().take(len as u64).read_to_end(&mut buf)?;
+        if buf.len() != len {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
         Ok(buf)
     };
     let key = field()?;
@@ -114,25 +118,47 @@ impl Store {
                 "the database file already exists",
             )));
         }
-        let mut counts = Counts::new();
-        {
-            // Owner-only from the start, whatever the umask.
-            crate::fsutil::create_private_new(path, b"")?;
-            let db = redb::Database::create(path).map_err(StoreError::db)?;
-            let txn = db.begin_write().map_err(StoreError::db)?;
-            for row in rows {
-                let (name, key, value) = row.map_err(io)?;
-                let table: Table = *tables::ALL
-                    .iter()
-                    .find(|t| t.0 == name)
-                    .ok_or(StoreError::Format { table: "backup" })?;
-                let mut t = txn.open_table(table.def()).map_err(StoreError::db)?;
-                t.insert(key.as_slice(), value.as_slice())
-                    .map_err(StoreError::db)?;
-                *counts.entry(name).or_default() += 1;
-            }
-            txn.commit().map_err(StoreError::db)?;
-        }
+        // Owner-only from the start, whatever the umask.
+        crate::fsutil::create_private_new(path, b"")?;
+        let db = redb::Database::create(path).map_err(StoreError::db)?;
+        let counts = load(&db, rows)?;
+        drop(db);
         Ok((Self::open(path, sealer)?, counts))
     }
+
+    /// The same as `restore`, into a database held in memory (the fuzzer's way in: the
+    /// same row checks and migrations, without a file per attempt).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub fn restore_in_memory(
+        sealer: Sealer,
+        rows: &mut dyn Iterator<Item = std::io::Result<Row>>,
+    ) -> Result<(Self, Counts)> {
+        let db = redb::Builder::new()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(StoreError::db)?;
+        let counts = load(&db, rows)?;
+        Ok((Self::from_db(db, sealer, Path::new(""))?, counts))
+    }
+}
+
+/// Writes dumped rows into `db` in one transaction. Unknown tables are refused.
+fn load(
+    db: &redb::Database,
+    rows: &mut dyn Iterator<Item = std::io::Result<Row>>,
+) -> Result<Counts> {
+    let mut counts = Counts::new();
+    let txn = db.begin_write().map_err(StoreError::db)?;
+    for row in rows {
+        let (name, key, value) = row.map_err(io)?;
+        let table: Table = *tables::ALL
+            .iter()
+            .find(|t| t.0 == name)
+            .ok_or(StoreError::Format { table: "backup" })?;
+        let mut t = txn.open_table(table.def()).map_err(StoreError::db)?;
+        t.insert(key.as_slice(), value.as_slice())
+            .map_err(StoreError::db)?;
+        *counts.entry(name).or_default() += 1;
+    }
+    txn.commit().map_err(StoreError::db)?;
+    Ok(counts)
 }

@@ -119,11 +119,23 @@ pub struct FormDef {
     pub name: String,
     /// `consent`, `intake`, `release` for the built-in forms.
     pub builtin: Option<String>,
-    /// Oldest first; the last is current.
+    /// Oldest first; the last is current. Never empty: a stored definition without a
+    /// version is refused as unreadable rather than read into a form that has none.
+    #[serde(deserialize_with = "at_least_one")]
     pub versions: Vec<FormVersion>,
     /// Whether the current version has submissions (editing it then makes a new one).
     #[serde(default)]
     pub current_used: bool,
+}
+
+fn at_least_one<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<FormVersion>, D::Error> {
+    let versions = Vec::<FormVersion>::deserialize(d)?;
+    if versions.is_empty() {
+        return Err(serde::de::Error::custom("a form has at least one version"));
+    }
+    Ok(versions)
 }
 
 impl FormDef {
@@ -280,30 +292,35 @@ struct Builtin {
     fields: Vec<FieldDef>,
 }
 
-const BUILTINS: [&str; 3] = [
+pub const BUILTINS: [&str; 3] = [
     include_str!("../../assets/forms/consent.json"),
     include_str!("../../assets/forms/intake.json"),
     include_str!("../../assets/forms/release.json"),
 ];
 
+/// A built-in form definition (the JSON of `assets/forms/`) as a new form at `now`.
+pub fn builtin_form(text: &str, now: OffsetDateTime) -> Result<FormDef> {
+    let b: Builtin =
+        serde_json::from_str(text).map_err(|_| super::StoreError::Format { table: "forms" })?;
+    Ok(FormDef {
+        id: Id::generate(),
+        name: b.name,
+        builtin: Some(b.slug),
+        versions: vec![FormVersion {
+            version: 1,
+            intro: b.intro,
+            fields: b.fields,
+            created_at: now,
+        }],
+        current_used: false,
+    })
+}
+
 /// Adds the built-in forms (a migration).
 pub(super) fn seed(tx: &WriteTx<'_>) -> Result<()> {
     let now = OffsetDateTime::now_utc();
     for text in BUILTINS {
-        let b: Builtin =
-            serde_json::from_str(text).map_err(|_| super::StoreError::Format { table: "forms" })?;
-        let def = FormDef {
-            id: Id::generate(),
-            name: b.name,
-            builtin: Some(b.slug),
-            versions: vec![FormVersion {
-                version: 1,
-                intro: b.intro,
-                fields: b.fields,
-                created_at: now,
-            }],
-            current_used: false,
-        };
+        let def = builtin_form(text, now)?;
         tx.put(&def.id.0, &def)?;
     }
     Ok(())

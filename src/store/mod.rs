@@ -178,6 +178,11 @@ impl Store {
 
     fn open_raw(path: &Path, sealer: Sealer) -> Result<Self> {
         let db = redb::Database::create(path).map_err(StoreError::db)?;
+        Self::from_db(db, sealer, path)
+    }
+
+    /// Wraps an open database and applies pending migrations.
+    fn from_db(db: redb::Database, sealer: Sealer, path: &Path) -> Result<Self> {
         let index = BlindIndexer::new(sealer.keyring().index_key());
         let store = Self {
             inner: Arc::new(Inner {

@@ -16,6 +16,18 @@ use crate::domain::forms::{LinkProblem, OpenForm, SubmitError};
 use crate::policy::Actor;
 use crate::store::forms::{FieldDef, FieldType};
 
+/// Posted pairs grouped by field, in order (the form token left out).
+pub fn answers_of(pairs: Vec<(String, String)>) -> Answers {
+    let mut answers: Answers = Vec::new();
+    for (k, v) in pairs.into_iter().filter(|(k, _)| k != "csrf") {
+        match answers.iter_mut().find(|(key, _)| key == &k) {
+            Some((_, values)) => values.push(v),
+            None => answers.push((k, vec![v])),
+        }
+    }
+    answers
+}
+
 /// The view of one form field with what was typed.
 pub fn field_for(def: &FieldDef, answers: &Answers, error: Option<&String>) -> Field {
     let given: Vec<String> = answers
@@ -161,13 +173,7 @@ pub async fn submit(
         services.begin_form_upload(&token, name)
     })
     .await?;
-    let mut answers: Answers = Vec::new();
-    for (k, v) in posted.pairs.into_iter().filter(|(k, _)| k != "csrf") {
-        match answers.iter_mut().find(|(key, _)| key == &k) {
-            Some((_, values)) => values.push(v),
-            None => answers.push((k, vec![v])),
-        }
-    }
+    let answers = answers_of(posted.pairs);
     let actor = Actor::Anonymous {
         ip: client_ip(&req),
     };

@@ -42,9 +42,18 @@ pub use state::{AppState, Vault};
 
 use crate::tls::SwappableResolver;
 
+/// What the fuzz targets reach inside the web layer (see `crate::fuzzing`).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod fuzz_entry {
+    pub use super::error::AppError;
+    pub use super::form_link_pages::{answers_of, field_for};
+    pub use super::upload::read_post_checked;
+    pub use super::FORM_LIMIT;
+}
+
 /// Largest urlencoded form body: long answers (10 000 characters) and notes (20 000) in
 /// non-Latin text take up to 9 bytes a character once encoded.
-const FORM_LIMIT: usize = 512 * 1024;
+pub const FORM_LIMIT: usize = 512 * 1024;
 
 /// Routes and middleware, shared by the server and in-process tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {

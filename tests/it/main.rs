@@ -33,3 +33,4 @@ mod sealed;
 mod serve;
 mod throttle;
 mod tls;
+mod untrusted_input;

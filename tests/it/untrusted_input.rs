@@ -1,0 +1,42 @@
+//! Inputs that once crashed a parser or a check, sent to the real server over HTTPS: each
+//! is refused in plain words and the server keeps serving. (The parsers themselves are
+//! fuzzed in `fuzz/`; their regression inputs replay in `src/fuzzing_tests.rs`.)
+
+use crate::browser_kit::{location, set_up_owner};
+use crate::kit::Server;
+
+#[test]
+fn moving_a_form_field_by_the_largest_index_a_url_can_carry_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let new = owner.get("/forms/new");
+    let made = owner.post("/forms", &new.body, &[("name", "Intake"), ("intro", "")]);
+    assert_eq!(made.status, 303, "{}", made.body);
+    let form_path = location(&made).to_owned();
+    let page = owner.get(&format!("{form_path}/fields/new"));
+    let added = owner.post(
+        &format!("{form_path}/fields"),
+        &page.body,
+        &[
+            ("label", "Your name"),
+            ("kind", "short_text"),
+            ("help", ""),
+            ("options", ""),
+        ],
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+
+    let form_page = owner.get(&form_path);
+    for action in ["down", "up", "remove"] {
+        let moved = owner.post(
+            &format!("{form_path}/fields/{}/{action}", usize::MAX),
+            &form_page.body,
+            &[],
+        );
+        assert_eq!(moved.status, 404, "{action}: {}", moved.body);
+    }
+    let after = owner.get(&form_path);
+    assert_eq!(after.status, 200);
+    assert!(after.body.contains("Your name"), "the field is still there");
+}
