@@ -15,7 +15,8 @@ use criterion::Criterion;
 use indicatif::ProgressBar;
 
 use alcove::crypto::{Keyring, Sealer};
-use alcove::store::attachments::{self, AttachmentId};
+use alcove::ids::AttachmentId;
+use alcove::store::attachments;
 use alcove::store::Store;
 
 fn bench(c: &mut Criterion) {

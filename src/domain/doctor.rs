@@ -222,7 +222,7 @@ impl Services {
 
         checks.push(
             match jobs
-                .get(crate::jobs::JOB_PURGE)
+                .get(crate::domain::retention::JOB_PURGE)
                 .and_then(|s| s.last_run.map(|t| (t, s)))
             {
                 Some((_, s)) if !s.ok => Check::red(

@@ -28,8 +28,7 @@ enum Work {
 /// Name of the appointment reminder job (every 15 minutes).
 pub const JOB_REMINDERS: &str = "reminders";
 
-/// Name of the retention purge job.
-pub const JOB_PURGE: &str = "retention";
+pub use crate::domain::retention::JOB_PURGE;
 
 struct Job {
     name: &'static str,

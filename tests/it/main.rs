@@ -24,6 +24,7 @@ mod headers;
 mod init;
 mod installs;
 mod keyring;
+mod layering;
 mod lifecycle;
 mod messages;
 mod notifications;
