@@ -48,7 +48,7 @@ fn bench(c: &mut Criterion) {
                 std::slice::from_ref(&recipient),
                 None,
                 &out,
-                time::OffsetDateTime::now_utc(),
+                alcove::clock::Clock::now(&alcove::clock::SystemClock),
                 &ProgressBar::hidden(),
             )
             .unwrap()

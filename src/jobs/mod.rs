@@ -39,8 +39,8 @@ struct Job {
 fn local(t: OffsetDateTime) -> DateTime<Local> {
     Local
         .timestamp_opt(t.unix_timestamp(), t.nanosecond())
-        .single()
-        .unwrap_or_else(Local::now)
+        .earliest()
+        .unwrap_or_else(|| DateTime::<chrono::Utc>::UNIX_EPOCH.with_timezone(&Local))
 }
 
 fn utc(t: DateTime<Local>) -> Option<OffsetDateTime> {

@@ -221,7 +221,7 @@ pub fn builtin_form(text: &str, now: OffsetDateTime) -> Result<FormDef> {
 
 /// Adds the built-in forms (a migration).
 pub(super) fn seed(tx: &WriteTx<'_>) -> Result<()> {
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     for text in BUILTINS {
         let def = builtin_form(text, now)?;
         tx.put(&def.id.0, &def)?;
