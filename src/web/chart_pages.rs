@@ -13,15 +13,12 @@ use super::practice_pages::{link, panel};
 use super::render::human_time;
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::appointments::NewAppointment;
+use crate::domain::client_chart::ClientChart;
 use crate::domain::{ServiceError, Services};
 use crate::ids::{FormId, SubmissionId};
-use crate::policy::{self, AccountId, Action, Decision, Target};
+use crate::policy::{AccountId, Action, Target};
 use crate::store::appointments::Setting;
 use crate::store::forms::FieldType;
-
-fn allowed(s: &SignedIn, action: Action, client: AccountId) -> bool {
-    policy::decide(&s.actor(), action, Target::Client(client)) == Decision::Allow
-}
 
 fn setting_word(s: Setting) -> &'static str {
     match s {
@@ -30,18 +27,12 @@ fn setting_word(s: Setting) -> &'static str {
     }
 }
 
-/// The chart's sections for the client page, each shown only to those allowed.
-pub fn chart_sections(
-    services: &Services,
-    s: &SignedIn,
-    client: AccountId,
-    pending: bool,
-    req: &HttpRequest,
-) -> Result<Vec<Section>, AppError> {
-    let actor = s.actor();
+/// The chart's sections for the client page: the parts `client_chart` gave.
+pub fn chart_sections(services: &Services, chart: &ClientChart, req: &HttpRequest) -> Vec<Section> {
+    let client = chart.detail.id;
     let (csrf, _) = form_token(req, services);
     let mut out = Vec::new();
-    if pending && allowed(s, Action::ViewClient, client) {
+    if chart.accept_intake {
         out.push(Section {
             heading: Some("New intake".into()),
             paragraphs: vec!["This record was created by a public intake form. Check the answers below, then accept it to treat it as a client (you can then invite them to the portal).".into()],
@@ -49,16 +40,15 @@ pub fn chart_sections(
             ..Section::default()
         });
     }
-    if allowed(s, Action::ManageAppointments, client) {
-        let rows: Vec<Vec<Cell>> = services
-            .upcoming_appointments(&actor, client)?
-            .into_iter()
+    if let Some(appointments) = &chart.appointments {
+        let rows: Vec<Vec<Cell>> = appointments
+            .iter()
             .map(|a| {
                 vec![
                     Cell::Text(crate::clock::human_local(a.starts_at)),
                     Cell::Text(format!("{} min", a.minutes)),
                     Cell::Text(setting_word(a.setting).into()),
-                    Cell::Text(a.note),
+                    Cell::Text(a.note.clone()),
                 ]
             })
             .collect();
@@ -87,20 +77,13 @@ pub fn chart_sections(
             ..Section::default()
         });
     }
-    if allowed(s, Action::SendFormLink, client) {
-        let links = services.links(&actor, Some(client))?;
-        let forms = services.forms(&actor)?;
-        let name = |id: FormId| {
-            forms
-                .iter()
-                .find(|f| f.id == id)
-                .map_or_else(String::new, |f| f.name.clone())
-        };
-        let rows: Vec<Vec<Cell>> = links
+    if let Some(part) = &chart.form_links {
+        let rows: Vec<Vec<Cell>> = part
+            .links
             .iter()
             .map(|(l, st)| {
                 vec![
-                    Cell::Text(name(l.form)),
+                    Cell::Text(part.form_name(l.form).to_owned()),
                     Cell::Text(human_time(l.created_at)),
                     Cell::Text(human_time(l.expires_at)),
                     Cell::Text(st.word().into()),
@@ -112,14 +95,14 @@ pub fn chart_sections(
             "Send a form",
             false,
         )];
-        for (l, st) in &links {
+        for (l, st) in &part.links {
             if st.word() == "open" {
                 actions.push(ActionSpec::Post {
                     action: format!("/form-links/{}/revoke", l.id),
                     csrf: csrf.clone(),
                     label: format!(
                         "Withdraw “{}” of {}",
-                        name(l.form),
+                        part.form_name(l.form),
                         human_time(l.created_at)
                     ),
                     primary: false,
@@ -142,15 +125,15 @@ pub fn chart_sections(
             ..Section::default()
         });
     }
-    if allowed(s, Action::ReadSubmissions, client) {
-        let rows: Vec<Vec<Cell>> = services
-            .submissions(&actor, client)?
-            .into_iter()
+    if let Some(sent) = &chart.submissions {
+        let rows: Vec<Vec<Cell>> = sent
+            .list
+            .iter()
             .map(|sub| {
                 vec![
                     Cell::Link {
                         href: format!("/clients/{client}/submissions/{}", sub.id),
-                        label: sub.form_name,
+                        label: sub.form_name.clone(),
                     },
                     Cell::Text(format!("version {}", sub.version)),
                     Cell::Text(human_time(sub.submitted_at)),
@@ -171,7 +154,7 @@ pub fn chart_sections(
             }),
             ..Section::default()
         });
-        let history = services.preferences(&actor, client)?;
+        let history = &sent.preferences;
         if let Some(p) = history.entries.last() {
             let yes = |b: bool| if b { "yes" } else { "no" };
             out.push(Section {
@@ -197,7 +180,7 @@ pub fn chart_sections(
             });
         }
     }
-    Ok(out)
+    out
 }
 
 #[derive(Deserialize)]

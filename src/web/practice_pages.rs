@@ -275,7 +275,8 @@ pub(super) fn client_page(
     invite_link: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(req)?;
-    let detail = services.client_detail(&s.actor(), id)?;
+    let chart = services.client_chart(&s.actor(), id)?;
+    let detail = &chart.detail;
     let (csrf, _) = form_token(req, &services);
     let p = &detail.profile;
     let or_dash = |v: &str| {
@@ -324,28 +325,26 @@ pub(super) fn client_page(
     if detail.status == crate::store::accounts::AccountStatus::Invited {
         sections.push(invite);
     }
-    if policy::decide(&s.actor(), Action::WriteMessage, Target::Client(id)) == Decision::Allow {
-        if let Ok(templates) = services.templates(&s.actor()) {
-            let mut actions = vec![link(
-                &format!("/messages/new?client={id}"),
-                "Write a message",
-                true,
-            )];
-            actions.extend(templates.into_iter().map(|t| {
-                link(
-                    &format!("/messages/new?client={id}&template={}", t.id),
-                    &format!("Start from “{}”", t.name),
-                    false,
-                )
-            }));
-            sections.push(Section {
-                heading: Some("Messages".into()),
-                actions,
-                ..Section::default()
-            });
-        }
+    if let Some(templates) = &chart.messages {
+        let mut actions = vec![link(
+            &format!("/messages/new?client={id}"),
+            "Write a message",
+            true,
+        )];
+        actions.extend(templates.iter().map(|t| {
+            link(
+                &format!("/messages/new?client={id}&template={}", t.id),
+                &format!("Start from “{}”", t.name),
+                false,
+            )
+        }));
+        sections.push(Section {
+            heading: Some("Messages".into()),
+            actions,
+            ..Section::default()
+        });
     }
-    if policy::decide(&s.actor(), Action::ManageAccount, Target::Account(id)) == Decision::Allow {
+    if let Some(access) = &chart.access {
         let (csrf, _) = form_token(req, &services);
         let mut paragraphs = vec![
             "Switching off portal access ends the client's sessions at once; the record stays."
@@ -362,10 +361,7 @@ pub(super) fn client_page(
                 primary: false,
             });
         }
-        if detail.status == crate::store::accounts::AccountStatus::Active
-            && policy::decide(&s.actor(), Action::ResetPassword, Target::Account(id))
-                == Decision::Allow
-        {
+        if access.reset_password {
             paragraphs.push("A client who forgot their password gets a password-reset link from you (it works once, for 24 hours; their sign-in codes stay as they are).".into());
             actions.push(ActionSpec::Post {
                 action: format!("/accounts/{id}/reset-password"),
@@ -387,19 +383,16 @@ pub(super) fn client_page(
             ..Section::default()
         });
     }
-    if let Some(section) = super::email_pages::client_alerts_section(&services, s, &detail, req) {
-        sections.insert(1, section);
+    if chart.alerts {
+        sections.insert(
+            1,
+            super::email_pages::client_alerts_section(&services, detail, req),
+        );
     }
-    sections.extend(super::chart_pages::chart_sections(
-        &services,
-        s,
-        id,
-        p.pending_intake,
-        req,
-    )?);
-    sections.extend(super::retention_pages::hold_section(
-        &services, s, &detail, req,
-    ));
+    sections.extend(super::chart_pages::chart_sections(&services, &chart, req));
+    if chart.legal_hold {
+        sections.push(super::retention_pages::hold_section(&services, detail, req));
+    }
     let _ = state;
     panel(
         req,

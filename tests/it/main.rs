@@ -30,6 +30,7 @@ mod layering;
 mod lifecycle;
 mod messages;
 mod notifications;
+mod page_audit;
 mod restore_safety;
 mod retention;
 mod sealed;
