@@ -18,7 +18,13 @@ pub const CONFIG_FILE: &str = "alcove.toml";
 
 /// Environment variables that clap reads itself, not part of the file's keys.
 /// `TEST_CLOCK_AHEAD_DAYS` is read by debug builds only (`clock::server_clock`).
-const CLI_ENV: &[&str] = &["DATA_DIR", "CONFIG", "TEST_CLOCK_AHEAD_DAYS"];
+/// `TEST_TLS_POLL_MS` likewise (`tls::files::poll_interval`).
+const CLI_ENV: &[&str] = &[
+    "DATA_DIR",
+    "CONFIG",
+    "TEST_CLOCK_AHEAD_DAYS",
+    "TEST_TLS_POLL_MS",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -265,15 +271,23 @@ impl LogLevel {
 #[serde(deny_unknown_fields, default)]
 pub struct TlsConfig {
     pub mode: TlsMode,
+    /// `mode = "files"`: the certificate chain (PEM, the server's own certificate first).
+    pub cert_file: Option<PathBuf>,
+    /// `mode = "files"`: the certificate's private key (PEM).
+    pub key_file: Option<PathBuf>,
 }
 
-/// How the server gets its certificate. This version ships `self-signed`; `acme`, `files`
-/// and `off` arrive in later versions.
+/// How the server gets its certificate.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum TlsMode {
     #[default]
     SelfSigned,
+    /// The operator's own certificate and key files, re-read when they change.
+    Files,
+    /// No TLS here: plain HTTP on a loopback address, behind a reverse proxy on this
+    /// computer that speaks HTTPS to browsers.
+    Proxy,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -340,6 +354,7 @@ impl Config {
         }
         self.smtp.validate()?;
         self.backup.validate()?;
+        crate::tls::modes::validate(self)?;
         schedule("retention.schedule", &self.retention.schedule)?;
         if self.retention.audit_years < 6 {
             return Err(ConfigError::Invalid(
