@@ -101,6 +101,9 @@ fn files_tls(config: &Config) -> Result<ServedTls, Error> {
             tracing::warn!(hostname = %host, "the certificate in `tls.cert_file` does not name `hostname`; browsers will refuse it for that name");
         }
     }
+    if tls::files::readable_by_everyone(key) {
+        tracing::warn!(key_file = %key.display(), "every user of this computer can read the private key in `tls.key_file`; chmod o-rwx it");
+    }
     let resolver = Arc::new(SwappableResolver::from_key(loaded.key.clone()));
     Ok(ServedTls {
         resolver: Some(resolver.clone()),

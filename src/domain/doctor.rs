@@ -321,6 +321,20 @@ fn files_check(tls: &crate::config::TlsConfig, now: OffsetDateTime) -> Check {
             "set `tls.cert_file` and `tls.key_file`",
         );
     };
+    if let Some(key) = tls
+        .key_file
+        .as_ref()
+        .filter(|k| crate::tls::files::readable_by_everyone(k))
+    {
+        return Check::red(
+            "TLS",
+            format!(
+                "every user of this computer can read the private key in `tls.key_file` ({})",
+                key.display()
+            ),
+            format!("chmod o-rwx {}", key.display()),
+        );
+    }
     match crate::tls::files::leaf_of(path) {
         Err(e) => Check::red(
             "TLS",

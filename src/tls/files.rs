@@ -145,6 +145,12 @@ fn certificates(
     Ok(chain)
 }
 
+/// Whether every user of this computer may read the file `path` (a symlink's target).
+pub fn readable_by_everyone(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o004 != 0)
+}
+
 /// The leaf certificate's dates and names in `cert_path`, for `alcove doctor`.
 pub fn leaf_of(cert_path: &Path) -> Result<LeafInfo, FilesError> {
     let bytes = read("tls.cert_file", cert_path)?;

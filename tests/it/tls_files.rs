@@ -153,6 +153,7 @@ pub fn write_files(dir: &Path, leaf: &Leaf) -> Files {
     };
     std::fs::write(&files.cert, &leaf.cert_pem).unwrap();
     std::fs::write(&files.key, &leaf.key_pem).unwrap();
+    set_mode(&files.key, 0o600);
     files
 }
 
@@ -275,6 +276,16 @@ fn replaced_files_reach_new_connections_while_open_ones_stay_and_bad_ones_are_re
         line.starts_with("[ ok ]") && line.contains("valid until"),
         "{doctor}"
     );
+    // A key anyone may read is red, naming the key.
+    set_mode(&archive2.key, 0o644);
+    let (_, doctor) = crate::backups::run(&data, &["doctor"]);
+    assert!(
+        doctor.contains(
+            "[FAIL] TLS: every user of this computer can read the private key in `tls.key_file`"
+        ),
+        "{doctor}"
+    );
+    set_mode(&archive2.key, 0o600);
 
     // A bad replacement: a certificate whose key is another's. Refused with a warning.
     std::fs::write(&archive2.cert, ca.leaf().cert_pem).unwrap();
@@ -305,6 +316,11 @@ fn replaced_files_reach_new_connections_while_open_ones_stay_and_bad_ones_are_re
     wait_for("the warning", || server.stderr().contains("no such file"));
     assert_eq!(ca.connect(server.port()).fingerprint(), second.fingerprint);
     assert_eq!(open.healthz().as_deref(), Ok("ok"));
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 fn mkdir(path: PathBuf) -> PathBuf {
