@@ -82,20 +82,36 @@ impl FileCert {
     }
 }
 
+/// Larger than this is no certificate chain or key (they take a few kilobytes): a path
+/// pointing at the wrong file (a log, `/dev/zero`) is refused rather than read whole.
+const MAX_FILE: u64 = 1024 * 1024;
+
+fn read_capped(path: &Path) -> std::io::Result<zeroize::Zeroizing<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    std::fs::File::open(path)?
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(std::io::Error::other(
+            "it is larger than 1 MiB, far more than a certificate or key; is it the right file?",
+        ));
+    }
+    Ok(bytes)
+}
+
 fn read(key: &'static str, path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, FilesError> {
-    std::fs::read(path)
-        .map(zeroize::Zeroizing::new)
-        .map_err(|e| FilesError::Unreadable {
-            key,
-            path: path.display().to_string(),
-            reason: match e.kind() {
-                std::io::ErrorKind::NotFound => "there is no such file".to_owned(),
-                std::io::ErrorKind::PermissionDenied => {
-                    "permission denied (the server's user must be able to read it)".to_owned()
-                }
-                _ => e.to_string(),
-            },
-        })
+    read_capped(path).map_err(|e| FilesError::Unreadable {
+        key,
+        path: path.display().to_string(),
+        reason: match e.kind() {
+            std::io::ErrorKind::NotFound => "there is no such file".to_owned(),
+            std::io::ErrorKind::PermissionDenied => {
+                "permission denied (the server's user must be able to read it)".to_owned()
+            }
+            _ => e.to_string(),
+        },
+    })
 }
 
 /// What the leaf certificate says about itself.
@@ -323,7 +339,24 @@ pub async fn keep_watching(mut watch: Watch, resolver: Arc<SwappableResolver>) {
     let every = poll_interval();
     loop {
         tokio::time::sleep(every).await;
-        match watch.look(&resolver, OffsetDateTime::now_utc()) {
+        // Off the server's thread: a file on a stuck network disk must not stall requests.
+        let r = resolver.clone();
+        let looked = tokio::task::spawn_blocking(move || {
+            let looked = watch.look(&r, OffsetDateTime::now_utc());
+            (watch, looked)
+        })
+        .await;
+        let looked = match looked {
+            Ok((w, looked)) => {
+                watch = w;
+                looked
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the certificate file watcher stopped; restart to pick up replaced files");
+                return;
+            }
+        };
+        match looked {
             Looked::Swapped(cert) => tracing::info!(
                 fingerprint = %cert.fingerprint,
                 valid_until = %crate::clock::human(cert.not_after),

@@ -62,6 +62,19 @@ fn each_bad_pair_is_refused_naming_the_key_at_fault() {
         "{e}"
     );
 
+    let huge = dir.path().join("huge.pem");
+    std::fs::write(&huge, vec![b'A'; 1024 * 1024 + 10]).unwrap();
+    let e = load(&huge, &k, now()).unwrap_err().to_string();
+    assert!(
+        e.contains("`tls.cert_file`") && e.contains("larger than 1 MiB"),
+        "{e}"
+    );
+    let e = load(&c, dir.path(), now()).unwrap_err().to_string();
+    assert!(
+        e.contains("`tls.key_file`") && e.contains("cannot be read"),
+        "a folder: {e}"
+    );
+
     std::fs::write(&k, "not a key at all\n").unwrap();
     let e = load(&c, &k, now()).unwrap_err().to_string();
     assert!(

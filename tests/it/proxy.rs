@@ -328,3 +328,32 @@ fn proxy_mode_refuses_a_non_loopback_listen_address_and_a_redirect_listener() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("`hostname`"));
 }
+
+#[test]
+fn outside_proxy_mode_x_forwarded_for_is_ignored_even_from_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let mut v = Visitor::new(&server);
+    let page = v.get("/");
+    let csrf = form_token(&page.body).unwrap();
+    let r = server
+        .client()
+        .post(&server.url("/signin"))
+        .header("Origin", &server.origin)
+        .header("X-Forwarded-For", "203.0.113.9")
+        .header(
+            "Cookie",
+            &format!("__Host-alcove-pre={}", v.cookies["__Host-alcove-pre"]),
+        )
+        .send_form([
+            ("email", OWNER_EMAIL),
+            ("password", "a wrong password"),
+            ("csrf", csrf.as_str()),
+        ])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let audit = owner.get("/audit").body;
+    assert!(audit.contains("signin.failure"), "{audit}");
+    assert!(!audit.contains("203.0.113.9"), "{audit}");
+}
