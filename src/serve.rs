@@ -5,8 +5,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use futures_util::future::LocalBoxFuture;
+
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::Config;
+use crate::config::{Config, TlsMode};
 use crate::crypto::unlock::Passphrase;
 use crate::datadir::{self, DEFAULT_RECOVERY_FILE};
 use crate::domain::setup;
@@ -40,6 +42,83 @@ fn certificate_names(config: &Config) -> Vec<String> {
     names
 }
 
+/// What answers TLS, per `tls.mode`: the resolver (none behind a proxy), what to print
+/// about the certificate, and the task that keeps it current.
+struct ServedTls {
+    resolver: Option<Arc<SwappableResolver>>,
+    lines: Vec<String>,
+    keeper: Option<LocalBoxFuture<'static, ()>>,
+}
+
+fn serve_tls(dir: &Path, config: &Config, clock: &SharedClock) -> Result<ServedTls, Error> {
+    match config.tls.mode {
+        TlsMode::SelfSigned => {
+            let names = certificate_names(config);
+            let bundle = tls::load_or_create(dir, &names, clock.now())?;
+            let resolver = Arc::new(SwappableResolver::new(&bundle)?);
+            let fingerprint = bundle.fingerprint()?;
+            Ok(ServedTls {
+                resolver: Some(resolver.clone()),
+                lines: vec![
+                    format!("Certificate SHA-256 fingerprint: {fingerprint}"),
+                    "(Self-signed: your browser will ask you to confirm this fingerprint the first time.)".into(),
+                ],
+                keeper: Some(Box::pin(tls::keep_renewed(
+                    dir.to_owned(),
+                    names,
+                    resolver,
+                    clock.clone(),
+                    fingerprint,
+                ))),
+            })
+        }
+        TlsMode::Files => files_tls(config),
+        TlsMode::Proxy => Ok(ServedTls {
+            resolver: None,
+            lines: vec![
+                "TLS is the reverse proxy's: it holds the certificate ([tls] mode = \"proxy\")."
+                    .into(),
+            ],
+            keeper: None,
+        }),
+    }
+}
+
+/// `[tls] mode = "files"`: checks the pair now, then watches it for replacements.
+fn files_tls(config: &Config) -> Result<ServedTls, Error> {
+    let (Some(cert), Some(key)) = (&config.tls.cert_file, &config.tls.key_file) else {
+        return Err(Error::Config(crate::config::ConfigError::Invalid(
+            "`tls.mode = \"files\"` needs `tls.cert_file` and `tls.key_file`".into(),
+        )));
+    };
+    // Watch from before the read: a change in between is then seen at the first look.
+    let watch = tls::files::Watch::new(cert, key);
+    // The real clock, as for the self-signed certificate: browsers judge by theirs.
+    let loaded = tls::files::load(cert, key, time::OffsetDateTime::now_utc())
+        .map_err(tls::TlsError::from)?;
+    if let Some(host) = &config.hostname {
+        if !loaded.covers(host) {
+            tracing::warn!(hostname = %host, "the certificate in `tls.cert_file` does not name `hostname`; browsers will refuse it for that name");
+        }
+    }
+    if tls::files::readable_by_everyone(key) {
+        tracing::warn!(key_file = %key.display(), "every user of this computer can read the private key in `tls.key_file`; chmod o-rwx it");
+    }
+    let resolver = Arc::new(SwappableResolver::from_key(loaded.key.clone()));
+    Ok(ServedTls {
+        resolver: Some(resolver.clone()),
+        lines: vec![
+            format!("Certificate SHA-256 fingerprint: {}", loaded.fingerprint),
+            format!(
+                "(From {}, valid until {}; a replaced file is served to new connections within seconds.)",
+                cert.display(),
+                crate::clock::human(loaded.not_after)
+            ),
+        ],
+        keeper: Some(Box::pin(tls::files::keep_watching(watch, resolver))),
+    })
+}
+
 fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener, Error> {
     TcpListener::bind(addr).map_err(|e| Error::Bind {
         what: what.to_owned(),
@@ -67,6 +146,12 @@ pub fn open_for_business(state: &AppState, store: Store) -> Result<Option<String
 pub fn run(opts: ServeOptions) -> Result<(), Error> {
     let clock: SharedClock = Arc::new(SystemClock);
     let dir = &opts.data_dir;
+    // Own certificate files (and proxy mode, which has none) are checked before anything
+    // is written; the self-signed certificate lives in the data directory, made below.
+    let early = match opts.config.tls.mode {
+        TlsMode::SelfSigned => None,
+        _ => Some(serve_tls(dir, &opts.config, &clock)?),
+    };
     if !datadir::is_initialized(dir) {
         first_start_init(dir, clock.as_ref())?;
     }
@@ -83,13 +168,15 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     };
 
     let config = opts.config.clone();
-    let names = certificate_names(&config);
-    let bundle = tls::load_or_create(dir, &names, clock.now())?;
-    let resolver = Arc::new(SwappableResolver::new(&bundle)?);
+    let served = match early {
+        Some(served) => served,
+        None => serve_tls(dir, &config, &clock)?,
+    };
 
-    let https = bind(config.listen, "HTTPS")?;
+    let behind_proxy = config.tls.mode == TlsMode::Proxy;
+    let https = bind(config.listen, if behind_proxy { "HTTP" } else { "HTTPS" })?;
     let bound = https.local_addr()?;
-    let origin = if bound.port() == 443 {
+    let origin = if bound.port() == 443 || behind_proxy {
         format!("https://{}", config.public_host(bound))
     } else {
         format!("https://{}:{}", config.public_host(bound), bound.port())
@@ -106,27 +193,24 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         None => None,
     };
 
-    println!("Alcove is listening on {origin}/");
+    if behind_proxy {
+        println!("Alcove is listening on http://{bound}/");
+        println!("(Plain HTTP for the reverse proxy on this computer: browsers reach the portal through it at {origin}/.)");
+    } else {
+        println!("Alcove is listening on {origin}/");
+    }
     if let Some((l, _)) = &http {
         println!(
             "Plain HTTP on http://{} redirects to HTTPS.",
             l.local_addr()?
         );
     }
-    println!("Certificate SHA-256 fingerprint: {}", bundle.fingerprint()?);
-    println!(
-        "(Self-signed: your browser will ask you to confirm this fingerprint the first time.)"
-    );
+    for line in &served.lines {
+        println!("{line}");
+    }
 
     let mailer = crate::mail::Mailer::from_config(&config.smtp, &config.public_host(bound))
         .map_err(|e| Error::Config(crate::config::ConfigError::Invalid(e.to_string())))?;
-    let renewal = tls::keep_renewed(
-        dir.clone(),
-        names,
-        resolver.clone(),
-        clock.clone(),
-        bundle.fingerprint()?,
-    );
     // The services' clock; in debug builds a test may set it ahead (TLS keeps the real one).
     let mut state = AppState::new(
         config,
@@ -156,8 +240,10 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
 
     actix_web::rt::System::new()
         .block_on(async move {
-            actix_web::rt::spawn(renewal);
-            web::run(state, https, http, resolver).await
+            if let Some(keeper) = served.keeper {
+                actix_web::rt::spawn(keeper);
+            }
+            web::run(state, https, http, served.resolver).await
         })
         .map_err(Error::Server)
 }

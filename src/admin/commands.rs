@@ -43,7 +43,7 @@ pub fn execute(services: &Services, ctx: &Context, request: &Request) -> Respons
             .map(|()| "The account is switched off and its sessions have ended.\n".to_owned()),
         Request::AuditVerify => return verify(services, &actor),
         Request::Doctor => {
-            return match services.doctor(&actor, &ctx.data_dir) {
+            return match services.doctor(&actor, &ctx.data_dir, &ctx.config) {
                 Ok(checks) => {
                     let text = crate::domain::doctor::render(&checks);
                     if checks.iter().all(|c| c.ok) {

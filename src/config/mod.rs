@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub mod backup;
 mod secret;
 mod smtp;
+mod tls_modes;
 
 pub use backup::BackupConfig;
 pub use secret::Secret;
@@ -22,7 +23,13 @@ pub const CONFIG_FILE: &str = "alcove.toml";
 
 /// Environment variables that clap reads itself, not part of the file's keys.
 /// `TEST_CLOCK_AHEAD_DAYS` is read by debug builds only (`clock::server_clock`).
-const CLI_ENV: &[&str] = &["DATA_DIR", "CONFIG", "TEST_CLOCK_AHEAD_DAYS"];
+/// `TEST_TLS_POLL_MS` likewise (`tls::files::poll_interval`).
+const CLI_ENV: &[&str] = &[
+    "DATA_DIR",
+    "CONFIG",
+    "TEST_CLOCK_AHEAD_DAYS",
+    "TEST_TLS_POLL_MS",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -219,15 +226,23 @@ impl LogLevel {
 #[serde(deny_unknown_fields, default)]
 pub struct TlsConfig {
     pub mode: TlsMode,
+    /// `mode = "files"`: the certificate chain (PEM, the server's own certificate first).
+    pub cert_file: Option<PathBuf>,
+    /// `mode = "files"`: the certificate's private key (PEM).
+    pub key_file: Option<PathBuf>,
 }
 
-/// How the server gets its certificate. This version ships `self-signed`; `acme`, `files`
-/// and `off` arrive in later versions.
+/// How the server gets its certificate.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum TlsMode {
     #[default]
     SelfSigned,
+    /// The operator's own certificate and key files, re-read when they change.
+    Files,
+    /// No TLS here: plain HTTP on a loopback address, behind a reverse proxy on this
+    /// computer that speaks HTTPS to browsers.
+    Proxy,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -294,6 +309,7 @@ impl Config {
         }
         self.smtp.validate()?;
         self.backup.validate()?;
+        tls_modes::validate(self)?;
         schedule("retention.schedule", &self.retention.schedule)?;
         if self.retention.audit_years < 6 {
             return Err(ConfigError::Invalid(

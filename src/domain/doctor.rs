@@ -101,7 +101,12 @@ fn loose_permissions(dir: &Path) -> Vec<String> {
 
 impl Services {
     /// Every posture check, for the local administrator or the owner.
-    pub fn doctor(&self, actor: &Actor, data_dir: &Path) -> Result<Vec<Check>, ServiceError> {
+    pub fn doctor(
+        &self,
+        actor: &Actor,
+        data_dir: &Path,
+        config: &crate::config::Config,
+    ) -> Result<Vec<Check>, ServiceError> {
         self.authorize(actor, Action::ManageBackups, Target::Practice)?;
         let now = self.now();
         let mut checks = vec![Check::green(
@@ -112,7 +117,7 @@ impl Services {
                 crate::store::SCHEMA_VERSION
             ),
         )];
-        checks.push(tls_check(data_dir, now));
+        checks.push(tls_check(data_dir, config, now));
 
         let recovery = data_dir.join(crate::datadir::DEFAULT_RECOVERY_FILE);
         checks.push(if recovery.exists() {
@@ -304,9 +309,77 @@ fn disk_verdict(free: u64, store_bytes: u64) -> Check {
     }
 }
 
-/// The TLS check, in one place for every mode: today the self-signed certificate's expiry,
-/// read from `DATA_DIR/tls/self-signed.json` (the ACME and file modes add theirs here).
-pub fn tls_check(data_dir: &Path, now: OffsetDateTime) -> Check {
+/// A certificate that ends within this is red.
+const CERT_RED_WITHIN: Duration = Duration::days(14);
+
+/// The TLS check, in one place for every mode.
+pub fn tls_check(data_dir: &Path, config: &crate::config::Config, now: OffsetDateTime) -> Check {
+    use crate::config::TlsMode;
+    match config.tls.mode {
+        TlsMode::SelfSigned => self_signed_check(data_dir, now),
+        TlsMode::Files => files_check(&config.tls, now),
+        TlsMode::Proxy => Check::green(
+            "TLS",
+            format!(
+                "terminated by the reverse proxy in front (plain HTTP on {} for it only); the proxy renews its certificate",
+                config.listen
+            ),
+        ),
+    }
+}
+
+/// `[tls] mode = "files"`: the expiry of the certificate in `tls.cert_file` as it is on
+/// disk now (a bad replacement is refused by the running server, which keeps the old one).
+fn files_check(tls: &crate::config::TlsConfig, now: OffsetDateTime) -> Check {
+    let Some(path) = &tls.cert_file else {
+        return Check::red(
+            "TLS",
+            "`tls.cert_file` is not set",
+            "set `tls.cert_file` and `tls.key_file`",
+        );
+    };
+    if let Some(key) = tls
+        .key_file
+        .as_ref()
+        .filter(|k| crate::tls::files::readable_by_everyone(k))
+    {
+        return Check::red(
+            "TLS",
+            format!(
+                "every user of this computer can read the private key in `tls.key_file` ({})",
+                key.display()
+            ),
+            format!("chmod o-rwx {}", key.display()),
+        );
+    }
+    match crate::tls::files::leaf_of(path) {
+        Err(e) => Check::red(
+            "TLS",
+            e.to_string(),
+            "put a valid certificate in `tls.cert_file`; until then the server keeps the one it loaded",
+        ),
+        Ok(leaf) if leaf.not_after - now < CERT_RED_WITHIN => Check::red(
+            "TLS",
+            format!(
+                "the certificate in `tls.cert_file` ({}) expires on {}",
+                path.display(),
+                leaf.not_after.date()
+            ),
+            "renew it and replace the files; the server picks them up without a restart",
+        ),
+        Ok(leaf) => Check::green(
+            "TLS",
+            format!(
+                "own certificate ({}), valid until {}",
+                path.display(),
+                leaf.not_after.date()
+            ),
+        ),
+    }
+}
+
+/// The self-signed certificate's expiry, read from `DATA_DIR/tls/self-signed.json`.
+fn self_signed_check(data_dir: &Path, now: OffsetDateTime) -> Check {
     let info = data_dir.join("tls").join("self-signed.json");
     let not_after = std::fs::read(&info)
         .ok()
@@ -319,7 +392,7 @@ pub fn tls_check(data_dir: &Path, now: OffsetDateTime) -> Check {
             "no certificate found in the data directory",
             "start the server once; it makes one",
         ),
-        Some(at) if at - now < Duration::days(14) => Check::red(
+        Some(at) if at - now < CERT_RED_WITHIN => Check::red(
             "TLS",
             format!("the self-signed certificate expires on {}", at.date()),
             "restart the server: it makes a new one 30 days before expiry",

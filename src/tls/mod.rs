@@ -1,6 +1,7 @@
 //! TLS: rustls with the ring provider, TLS 1.2 and 1.3 only, certificates served through a
 //! resolver that can be swapped while the server runs (for ACME or own files later).
 
+pub mod files;
 mod resolver;
 mod self_signed;
 
@@ -28,6 +29,8 @@ pub enum TlsError {
     Io(#[from] std::io::Error),
     #[error("TLS setup failed: {0}")]
     Rustls(#[from] rustls::Error),
+    #[error(transparent)]
+    Files(#[from] files::FilesError),
 }
 
 /// A rustls server configuration: ring provider, TLS 1.3 and 1.2 only, no client auth,

@@ -20,6 +20,18 @@ impl SwappableResolver {
         })
     }
 
+    /// A resolver serving `key` (own certificate files).
+    pub fn from_key(key: Arc<CertifiedKey>) -> Self {
+        Self {
+            current: RwLock::new(key),
+        }
+    }
+
+    /// Serves `key` to every handshake from now on; open connections keep theirs.
+    pub fn swap_key(&self, key: Arc<CertifiedKey>) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = key;
+    }
+
     /// Serves `bundle` to every handshake from now on; open connections keep theirs.
     pub fn swap(&self, bundle: &CertBundle) -> Result<(), TlsError> {
         let key = Arc::new(bundle.certified_key()?);

@@ -148,11 +148,12 @@ pub fn posture_section(
     services: &Services,
     actor: &Actor,
     data_dir: &std::path::Path,
+    config: &crate::config::Config,
 ) -> Result<Option<Section>, AppError> {
     if policy::decide(actor, Action::ManageBackups, Target::Practice) != Decision::Allow {
         return Ok(None);
     }
-    let checks = services.doctor(actor, data_dir)?;
+    let checks = services.doctor(actor, data_dir, config)?;
     let paragraphs = checks
         .iter()
         .map(|c| match &c.hint {

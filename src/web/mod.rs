@@ -18,6 +18,7 @@ mod onboard_pages;
 mod origin;
 mod pages;
 mod practice_pages;
+mod proxy;
 mod redirect;
 mod render;
 mod retention_pages;
@@ -63,14 +64,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Runs the HTTPS server (and the HTTP redirect, when given) until a shutdown signal.
+/// Without a resolver (`[tls] mode = "proxy"`) the main listener speaks plain HTTP.
 pub async fn run(
     state: AppState,
     https: TcpListener,
     http: Option<(TcpListener, RedirectTarget)>,
-    resolver: Arc<SwappableResolver>,
+    resolver: Option<Arc<SwappableResolver>>,
 ) -> std::io::Result<()> {
-    let tls =
-        crate::tls::server_config(resolver).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let tls = match resolver {
+        Some(r) => {
+            Some(crate::tls::server_config(r).map_err(|e| std::io::Error::other(e.to_string()))?)
+        }
+        None => None,
+    };
     let admin_state = state.clone();
     actix_web::rt::spawn(async move {
         if let Err(e) = crate::admin::socket::serve(admin_state).await {
@@ -116,8 +122,11 @@ pub async fn run(
             .wrap(from_fn(origin::check_origin))
             .wrap(from_fn(frame::frame))
             .configure(configure)
-    })
-    .listen_rustls_0_23(https, tls)?
+    });
+    let https_server = match tls {
+        Some(tls) => https_server.listen_rustls_0_23(https, tls)?,
+        None => https_server.listen(https)?,
+    }
     .run();
 
     match http {

@@ -60,7 +60,7 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
     if policy::decide(&actor, Action::ViewOwnHome, own) == Decision::Allow {
         return super::client_home_pages::client_home(&req, &s);
     }
-    let sections = match practice_sections(&services, &actor, &state.data_dir) {
+    let sections = match practice_sections(&services, &actor, &state.data_dir, &state.config) {
         Ok(rest) => super::disk_full::home_section(&services, &actor)
             .into_iter()
             .chain(rest)
@@ -81,6 +81,7 @@ fn practice_sections(
     services: &crate::domain::Services,
     actor: &crate::policy::Actor,
     data_dir: &std::path::Path,
+    config: &crate::config::Config,
 ) -> Result<Vec<Section>, AppError> {
     let mut sections: Vec<Section> = super::email_pages::mail_problem_section(services, actor)?
         .into_iter()
@@ -88,7 +89,7 @@ fn practice_sections(
     sections.extend(super::backup_pages::restore_section(services, actor)?);
     sections.extend(super::backup_pages::backup_section(services, actor)?);
     sections.extend(super::backup_pages::posture_section(
-        services, actor, data_dir,
+        services, actor, data_dir, config,
     )?);
     sections.push(Section {
         heading: Some("Clients".into()),

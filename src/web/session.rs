@@ -43,8 +43,13 @@ pub fn removal(name: &'static str) -> Cookie<'static> {
     c
 }
 
+/// The address the request counts as coming from: the TCP peer, or behind a reverse proxy
+/// the address it forwards (see `proxy.rs`).
 pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|a| a.ip())
+    let behind_proxy = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.tls.mode == crate::config::TlsMode::Proxy);
+    super::proxy::client_ip(req.peer_addr(), req.headers(), behind_proxy)
 }
 
 pub fn services(req: &HttpRequest) -> Result<(web::Data<AppState>, Services), AppError> {

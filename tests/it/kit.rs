@@ -63,6 +63,8 @@ pub struct Server {
     pub data_dir: PathBuf,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
+    /// Set by [`Server::behind`]: the certificate clients trust instead of the server's own.
+    trust: Option<String>,
 }
 
 fn pump(
@@ -163,6 +165,7 @@ impl Server {
             data_dir: data_dir.to_owned(),
             stdout,
             stderr,
+            trust: None,
         };
         server.wait_for_stdout("Press Ctrl+C to stop.");
         // The admin socket comes up with the server's runtime, just after that line.
@@ -210,7 +213,17 @@ impl Server {
             .map(str::to_owned)
     }
 
+    /// Points clients (and `Visitor`s) at a reverse proxy in front of this server: its
+    /// HTTPS `origin`, trusted through `ca_pem`. `port()` then names the proxy's port.
+    pub fn behind(&mut self, origin: &str, ca_pem: String) {
+        self.origin = origin.to_owned();
+        self.trust = Some(ca_pem);
+    }
+
     pub fn cert_pem(&self) -> String {
+        if let Some(pem) = &self.trust {
+            return pem.clone();
+        }
         std::fs::read_to_string(self.data_dir.join("tls/self-signed.crt")).expect("certificate")
     }
 

@@ -11,9 +11,9 @@ use std::path::Path;
 /// source.
 const LAYERS: &[&[&str]] = &[
     &["fsutil", "clock"],
-    &["crypto", "tls"],
+    &["crypto"],
     &["ids", "config"],
-    &["store"],
+    &["store", "tls"],
     &["policy"],
     &["backup", "datadir"],
     &["domain"],
