@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures_util::future::LocalBoxFuture;
 
-use crate::clock::{SharedClock, SystemClock};
+use crate::clock::{Clock as _, SharedClock, SystemClock};
 use crate::config::{Config, TlsMode};
 use crate::crypto::unlock::Passphrase;
 use crate::datadir::{self, DEFAULT_RECOVERY_FILE};
@@ -94,8 +94,7 @@ fn files_tls(config: &Config) -> Result<ServedTls, Error> {
     // Watch from before the read: a change in between is then seen at the first look.
     let watch = tls::files::Watch::new(cert, key);
     // The real clock, as for the self-signed certificate: browsers judge by theirs.
-    let loaded = tls::files::load(cert, key, time::OffsetDateTime::now_utc())
-        .map_err(tls::TlsError::from)?;
+    let loaded = tls::files::load(cert, key, SystemClock.now()).map_err(tls::TlsError::from)?;
     if let Some(host) = &config.hostname {
         if !loaded.covers(host) {
             tracing::warn!(hostname = %host, "the certificate in `tls.cert_file` does not name `hostname`; browsers will refuse it for that name");

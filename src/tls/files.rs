@@ -342,7 +342,7 @@ pub async fn keep_watching(mut watch: Watch, resolver: Arc<SwappableResolver>) {
         // Off the server's thread: a file on a stuck network disk must not stall requests.
         let r = resolver.clone();
         let looked = tokio::task::spawn_blocking(move || {
-            let looked = watch.look(&r, OffsetDateTime::now_utc());
+            let looked = watch.look(&r, crate::clock::Clock::now(&crate::clock::SystemClock));
             (watch, looked)
         })
         .await;

@@ -19,7 +19,7 @@ fn pair(not_before: OffsetDateTime, not_after: OffsetDateTime) -> Pair {
 }
 
 fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+    crate::clock::Clock::now(&crate::clock::SystemClock)
 }
 
 fn current() -> Pair {
