@@ -84,8 +84,20 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
 
     let config = opts.config.clone();
     let names = certificate_names(&config);
-    let bundle = tls::load_or_create(dir, &names, clock.now())?;
+    let self_signed = tls::load_or_create(dir, &names, clock.now())?;
+    let acme = config.tls.mode == crate::config::TlsMode::Acme;
+    if !acme {
+        tls::acme::clear_status(dir);
+    }
+    let stored = acme
+        .then(|| tls::acme::stored(dir, &config.tls.acme, clock.now()))
+        .flatten();
+    let bundle = stored.clone().unwrap_or_else(|| self_signed.clone());
     let resolver = Arc::new(SwappableResolver::new(&bundle)?);
+    if acme {
+        // Before the TLS configuration is built: it then offers acme-tls/1 (TLS-ALPN-01).
+        resolver.enable_acme();
+    }
 
     let https = bind(config.listen, "HTTPS")?;
     let bound = https.local_addr()?;
@@ -114,9 +126,20 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         );
     }
     println!("Certificate SHA-256 fingerprint: {}", bundle.fingerprint()?);
-    println!(
-        "(Self-signed: your browser will ask you to confirm this fingerprint the first time.)"
-    );
+    if stored.is_some() {
+        println!("(From the ACME directory {}.)", config.tls.acme.directory);
+    } else {
+        println!(
+            "(Self-signed: your browser will ask you to confirm this fingerprint the first time.)"
+        );
+    }
+    if acme {
+        println!(
+            "A certificate for {} is requested from {} in the background.",
+            config.tls.acme.domains.join(", "),
+            config.tls.acme.directory
+        );
+    }
 
     let mailer = crate::mail::Mailer::from_config(&config.smtp, &config.public_host(bound))
         .map_err(|e| Error::Config(crate::config::ConfigError::Invalid(e.to_string())))?;
@@ -127,6 +150,12 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         clock.clone(),
         bundle.fingerprint()?,
     );
+    let acme_task = acme.then(|| tls::acme::Acme {
+        data_dir: dir.clone(),
+        config: config.tls.acme.clone(),
+        resolver: resolver.clone(),
+        clock: clock.clone(),
+    });
     // The services' clock; in debug builds a test may set it ahead (TLS keeps the real one).
     let mut state = AppState::new(
         config,
@@ -156,7 +185,11 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
 
     actix_web::rt::System::new()
         .block_on(async move {
-            actix_web::rt::spawn(renewal);
+            match acme_task {
+                // ACME renews its own; the self-signed one is made fresh at each start.
+                Some(task) => drop(actix_web::rt::spawn(task.run())),
+                None => drop(actix_web::rt::spawn(renewal)),
+            }
             web::run(state, https, http, resolver).await
         })
         .map_err(Error::Server)

@@ -9,8 +9,10 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+mod acme;
 mod smtp;
 
+pub use acme::{AcmeChallenge, AcmeConfig, LETS_ENCRYPT};
 pub use smtp::{Secret, SmtpConfig, SmtpSecurity};
 
 /// File name of the configuration inside the data directory.
@@ -265,15 +267,18 @@ impl LogLevel {
 #[serde(deny_unknown_fields, default)]
 pub struct TlsConfig {
     pub mode: TlsMode,
+    /// Used when `mode = "acme"`.
+    pub acme: AcmeConfig,
 }
 
-/// How the server gets its certificate. This version ships `self-signed`; `acme`, `files`
-/// and `off` arrive in later versions.
+/// How the server gets its certificate: `self-signed` (the default) or `acme`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum TlsMode {
     #[default]
     SelfSigned,
+    /// From an ACME directory (`[tls.acme]`), self-signed until the first one arrives.
+    Acme,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -327,6 +332,9 @@ impl Config {
             .extract()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         config.validate()?;
+        if config.tls.mode == TlsMode::Acme && config.hostname.is_none() {
+            config.hostname = config.tls.acme.domains.first().cloned();
+        }
         config.file = path.is_file().then_some(path);
         Ok(config)
     }
@@ -339,6 +347,15 @@ impl Config {
             ));
         }
         self.smtp.validate()?;
+        match self.tls.mode {
+            TlsMode::Acme => self.tls.acme.validate(self.http_listen.is_some())?,
+            _ if self.tls.acme != AcmeConfig::default() => {
+                return Err(ConfigError::Invalid(
+                    "`tls.acme` is set but `tls.mode` is not \"acme\"; set `tls.mode = \"acme\"` or remove `[tls.acme]`".into(),
+                ))
+            }
+            _ => {}
+        }
         self.backup.validate()?;
         schedule("retention.schedule", &self.retention.schedule)?;
         if self.retention.audit_years < 6 {
@@ -459,9 +476,26 @@ mod tests {
     #[test]
     fn unsupported_tls_mode_and_bad_hostname_are_refused() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), "[tls]\nmode = \"acne\"\n").unwrap();
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
+        assert!(err.to_string().contains("acne"), "{err}");
         std::fs::write(dir.path().join(CONFIG_FILE), "[tls]\nmode = \"acme\"\n").unwrap();
         let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
-        assert!(err.to_string().contains("acme"), "{err}");
+        assert!(err.to_string().contains("tls.acme.domains"), "{err}");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[tls.acme]\ndomains = [\"portal.example.org\"]\n",
+        )
+        .unwrap();
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
+        assert!(err.to_string().contains("tls.mode"), "{err}");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[tls]\nmode = \"acme\"\n[tls.acme]\ndomains = [\"portal.example.org\"]\nchallenge = \"dns-01\"\n",
+        )
+        .unwrap();
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
+        assert!(err.to_string().contains("challenge"), "{err}");
         std::fs::write(dir.path().join(CONFIG_FILE), "hostname = \"https://x\"\n").unwrap();
         let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
         assert!(matches!(err, ConfigError::BadHostname(_)));

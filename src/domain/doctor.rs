@@ -290,6 +290,16 @@ pub fn disk_check(data_dir: &Path) -> Check {
 /// The TLS check, in one place for every mode: today the self-signed certificate's expiry,
 /// read from `DATA_DIR/tls/self-signed.json` (the ACME and file modes add theirs here).
 pub fn tls_check(data_dir: &Path, now: OffsetDateTime) -> Check {
+    if let Some((ok, detail)) = crate::tls::acme::check(data_dir) {
+        return match ok {
+            true => Check::green("TLS", detail),
+            false => Check::red(
+                "TLS",
+                detail,
+                "check `[tls.acme]` and that the ACME directory reaches this server; the server keeps retrying",
+            ),
+        };
+    }
     let info = data_dir.join("tls").join("self-signed.json");
     let not_after = std::fs::read(&info)
         .ok()

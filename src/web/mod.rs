@@ -1,5 +1,6 @@
 //! The actix-web application: routes, middleware, and the servers that run it.
 
+mod acme_challenge;
 mod assets;
 mod auth_pages;
 mod backup_pages;
@@ -69,8 +70,8 @@ pub async fn run(
     http: Option<(TcpListener, RedirectTarget)>,
     resolver: Arc<SwappableResolver>,
 ) -> std::io::Result<()> {
-    let tls =
-        crate::tls::server_config(resolver).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let tls = crate::tls::server_config(resolver.clone())
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let admin_state = state.clone();
     actix_web::rt::spawn(async move {
         if let Err(e) = crate::admin::socket::serve(admin_state).await {
@@ -124,9 +125,11 @@ pub async fn run(
         None => https_server.await,
         Some((listener, target)) => {
             let target = web::Data::new(target);
+            let acme = resolver.acme();
             let http_server = HttpServer::new(move || {
                 App::new()
                     .app_data(target.clone())
+                    .configure(|cfg| acme_challenge::configure(cfg, acme.clone()))
                     .default_service(web::to(redirect::redirect))
             })
             .workers(1)

@@ -9,6 +9,7 @@ mod kit;
 mod smtp_kit;
 
 mod accounts;
+mod acme;
 mod admin;
 mod attachments;
 mod authz;

@@ -1,0 +1,475 @@
+//! `tls.mode = "acme"` against a real ACME directory: pebble, on loopback ports the test
+//! picks, validating "localhost" (resolved from /etc/hosts, no DNS server needed) on
+//! Alcove's own ports. Its HTTPS certificate comes from a CA made here, given to Alcove as
+//! `tls.acme.ca_file`; what Alcove serves is checked against pebble's root.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use sha2::{Digest, Sha256};
+
+use crate::backups::run;
+use crate::browser_kit::set_up_owner;
+use crate::kit::{require_tool, Server};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A CA and a certificate for localhost signed by it, as PEM: (ca, cert, key).
+fn test_ca(name: &str) -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+    (ca.pem(), cert.pem(), key.serialize_pem())
+}
+
+/// A pebble ACME directory. Killed when dropped.
+struct Pebble {
+    child: Option<Child>,
+    port: u16,
+    management: u16,
+    work: PathBuf,
+    /// The CA behind pebble's own HTTPS certificate (what `tls.acme.ca_file` names).
+    ca_file: PathBuf,
+}
+
+impl Pebble {
+    /// Writes pebble's configuration (validating on `http_port` and `tls_port`) without
+    /// starting it: a directory that is down.
+    fn prepare(work: &Path, http_port: u16, tls_port: u16, validity_seconds: u64) -> Pebble {
+        std::fs::create_dir_all(work).unwrap();
+        let (ca, cert, key) = test_ca("Pebble's HTTPS test CA");
+        let ca_file = work.join("pebble-https-ca.pem");
+        std::fs::write(&ca_file, ca).unwrap();
+        std::fs::write(work.join("cert.pem"), cert).unwrap();
+        std::fs::write(work.join("key.pem"), key).unwrap();
+        let (port, management) = (free_port(), free_port());
+        let config = serde_json::json!({
+            "pebble": {
+                "listenAddress": format!("127.0.0.1:{port}"),
+                "managementListenAddress": format!("127.0.0.1:{management}"),
+                "certificate": work.join("cert.pem"),
+                "privateKey": work.join("key.pem"),
+                "httpPort": http_port,
+                "tlsPort": tls_port,
+                "ocspResponderURL": "",
+                "externalAccountBindingRequired": false,
+                "certificateValidityPeriod": validity_seconds,
+            }
+        });
+        std::fs::write(work.join("pebble.json"), config.to_string()).unwrap();
+        Pebble {
+            child: None,
+            port,
+            management,
+            work: work.to_owned(),
+            ca_file,
+        }
+    }
+
+    fn start(&mut self) {
+        let log = std::fs::File::create(self.work.join("pebble.log")).unwrap();
+        let child = Command::new("pebble")
+            .arg("-config")
+            .arg(self.work.join("pebble.json"))
+            .env("PEBBLE_VA_NOSLEEP", "1")
+            .env("PEBBLE_WFE_NONCEREJECT", "0")
+            .env("PEBBLE_AUTHZREUSE", "0")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start pebble");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err()
+            || TcpStream::connect(("127.0.0.1", self.management)).is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "pebble did not start: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.work.join("pebble.log")).unwrap_or_default()
+    }
+
+    fn directory(&self) -> String {
+        format!("https://localhost:{}/dir", self.port)
+    }
+
+    /// The root pebble signs with (made anew at each pebble start).
+    fn root_pem(&self) -> String {
+        let ca = ureq::tls::Certificate::from_pem(
+            std::fs::read_to_string(&self.ca_file).unwrap().as_bytes(),
+        )
+        .unwrap()
+        .to_owned();
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![ca])))
+            .build();
+        let agent = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .build()
+            .new_agent();
+        agent
+            .get(&format!("https://localhost:{}/roots/0", self.management))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    }
+}
+
+impl Drop for Pebble {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Alcove's configuration file for pebble.
+fn alcove_config(work: &Path, pebble: &Pebble, challenge: &str, http: Option<u16>) -> PathBuf {
+    let mut text = String::new();
+    if let Some(port) = http {
+        text.push_str(&format!("http_listen = \"127.0.0.1:{port}\"\n"));
+    }
+    text.push_str(&format!(
+        "[tls]\nmode = \"acme\"\n[tls.acme]\ndomains = [\"localhost\"]\nemail = \"owner@example.org\"\ndirectory = \"{}\"\nca_file = \"{}\"\nchallenge = \"{challenge}\"\nretry_seconds = 1\n",
+        pebble.directory(),
+        pebble.ca_file.display()
+    ));
+    let file = work.join("alcove.toml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// The chain served on `port` to a client that trusts only `roots_pem` and offers `alpn`,
+/// or why the handshake failed.
+fn handshake(
+    port: u16,
+    roots_pem: &str,
+    alpn: &[&[u8]],
+) -> Result<Vec<CertificateDer<'static>>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(roots_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock).map_err(|e| e.to_string())?;
+    }
+    Ok(conn.peer_certificates().unwrap_or_default().to_vec())
+}
+
+fn fingerprint(cert: &CertificateDer<'_>) -> String {
+    hex::encode(Sha256::digest(cert.as_ref()))
+}
+
+/// Waits until `port` serves a certificate issued under `root_pem` that is not `other`;
+/// returns its fingerprint.
+fn wait_for_trusted(port: u16, root_pem: &str, other: Option<&str>, pebble: &Pebble) -> String {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut last = String::new();
+    loop {
+        match handshake(port, root_pem, &[b"h2", b"http/1.1"]) {
+            Ok(chain) => {
+                let f = fingerprint(&chain[0]);
+                if Some(f.as_str()) != other {
+                    return f;
+                }
+            }
+            Err(e) => last = e,
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no certificate from pebble was served ({last}); pebble said:\n{}",
+            pebble.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn doctor_tls_line(data: &Path) -> String {
+    let (_, text) = run(data, &["doctor"]);
+    text.lines()
+        .find(|l| l.contains("] TLS: "))
+        .unwrap_or_else(|| panic!("no TLS line in:\n{text}"))
+        .to_owned()
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A raw HTTP/1.1 GET on the plain-HTTP port (no client-side path cleaning).
+fn raw_get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+#[test]
+fn acme_http01_issues_a_certificate_served_without_restart_and_kept_for_the_next_start() {
+    if !require_tool("pebble") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (https, http) = (free_port(), free_port());
+    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 3600);
+    pebble.start();
+    let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
+    let data = dir.path().join("data");
+    let config_arg = config.to_str().unwrap();
+    let server = Server::start_at(
+        &data,
+        &format!("127.0.0.1:{https}"),
+        &["--config", config_arg],
+        &[],
+    );
+    let root = pebble.root_pem();
+    let first = wait_for_trusted(https, &root, None, &pebble);
+
+    let tls = data.join("tls");
+    assert_eq!(mode(&tls.join("acme.key")), 0o600);
+    assert_eq!(mode(&tls.join("acme-account.json")), 0o600);
+    assert_eq!(mode(&tls), 0o700);
+    let line = doctor_tls_line(&data);
+    assert!(line.starts_with("[ ok ]"), "{line}");
+    assert!(line.contains("certificate from"), "{line}");
+
+    // The challenge path reads no file: traversal and unknown tokens get nothing.
+    for path in [
+        "/.well-known/acme-challenge/../../tls/acme.key",
+        "/.well-known/acme-challenge/..%2F..%2Ftls%2Facme.key",
+        "/.well-known/acme-challenge/%2e%2e%2facme-account.json",
+        "/.well-known/acme-challenge/unknown-token",
+    ] {
+        let reply = raw_get(http, path);
+        assert!(
+            reply.starts_with("HTTP/1.1 404") || reply.starts_with("HTTP/1.1 308"),
+            "{path}: {reply}"
+        );
+        assert!(!reply.contains("PRIVATE"), "{path}: {reply}");
+        assert!(!reply.contains("key_pkcs8"), "{path}: {reply}");
+    }
+    // Everything else still redirects to HTTPS.
+    assert!(raw_get(http, "/").starts_with("HTTP/1.1 308"));
+    server.stop();
+
+    // The next start serves the stored certificate at once, before any new order.
+    let server = Server::start_at(
+        &data,
+        &format!("127.0.0.1:{https}"),
+        &["--config", config_arg],
+        &[],
+    );
+    assert!(
+        server.stdout().contains("(From the ACME directory"),
+        "{}",
+        server.stdout()
+    );
+    let chain = handshake(https, &root, &[b"http/1.1"]).expect("stored certificate");
+    assert_eq!(fingerprint(&chain[0]), first);
+}
+
+#[test]
+fn acme_tls_alpn01_issues_a_certificate_on_the_https_port() {
+    if !require_tool("pebble") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let https = free_port();
+    // No plain-HTTP port at all: TLS-ALPN-01 needs only the HTTPS one.
+    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), free_port(), https, 3600);
+    pebble.start();
+    let config = alcove_config(dir.path(), &pebble, "tls-alpn-01", None);
+    let data = dir.path().join("data");
+    let server = Server::start_at(
+        &data,
+        &format!("127.0.0.1:{https}"),
+        &["--config", config.to_str().unwrap()],
+        &[],
+    );
+    let root = pebble.root_pem();
+    wait_for_trusted(https, &root, None, &pebble);
+    // Browsers still get h2 / HTTP/1.1 and the pages.
+    assert!(handshake(https, &root, &[b"h2"]).is_ok());
+    // A ClientHello offering acme-tls/1 with no challenge open gets no certificate.
+    let self_signed = std::fs::read_to_string(data.join("tls/self-signed.crt")).unwrap();
+    assert!(handshake(https, &root, &[b"acme-tls/1"]).is_err());
+    assert!(handshake(https, &self_signed, &[b"acme-tls/1"]).is_err());
+    drop(server);
+}
+
+#[test]
+fn acme_renews_a_short_lived_certificate_in_the_running_server() {
+    if !require_tool("pebble") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (https, http) = (free_port(), free_port());
+    // 30 s: renewal is due with 10 s left.
+    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 30);
+    pebble.start();
+    let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
+    let data = dir.path().join("data");
+    let server = Server::start_at(
+        &data,
+        &format!("127.0.0.1:{https}"),
+        &["--config", config.to_str().unwrap()],
+        &[],
+    );
+    let root = pebble.root_pem();
+    let first = wait_for_trusted(https, &root, None, &pebble);
+    let renewed = wait_for_trusted(https, &root, Some(&first), &pebble);
+    assert_ne!(first, renewed);
+    assert!(
+        server.stdout().matches("Alcove is listening").count() == 1,
+        "the same process, no restart"
+    );
+}
+
+#[test]
+fn acme_directory_down_serves_self_signed_tells_the_owner_and_swaps_in_later() {
+    if !require_tool("pebble") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (https, http) = (free_port(), free_port());
+    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 3600);
+    let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
+    let data = dir.path().join("data");
+    let server = Server::start_at(
+        &data,
+        &format!("127.0.0.1:{https}"),
+        &["--config", config.to_str().unwrap()],
+        &[],
+    );
+    // The self-signed certificate is served meanwhile (the kit's client trusts only it).
+    let mut owner = set_up_owner(&server).visitor;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let line = loop {
+        let line = doctor_tls_line(&data);
+        if line.contains("because") {
+            break line;
+        }
+        assert!(Instant::now() < deadline, "no failure reported: {line}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(line.starts_with("[FAIL]"), "{line}");
+    let expected = format!(
+        "serving a self-signed certificate because the ACME directory at {} could not be reached",
+        pebble.directory()
+    );
+    assert!(line.contains(&expected), "{line}");
+    assert!(line.contains("retrying at"), "{line}");
+    let home = owner.get("/home").body;
+    assert!(home.contains(&expected), "{home}");
+
+    pebble.start();
+    let root = pebble.root_pem();
+    wait_for_trusted(https, &root, None, &pebble);
+    let line = doctor_tls_line(&data);
+    assert!(line.starts_with("[ ok ]"), "{line}");
+}
+
+#[test]
+fn acme_with_the_wrong_ca_file_is_reported_and_self_signed_stays() {
+    if !require_tool("pebble") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (https, http) = (free_port(), free_port());
+    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 3600);
+    pebble.start();
+    // Another CA than the one behind pebble's HTTPS certificate.
+    let (other_ca, _, _) = test_ca("Some other CA");
+    std::fs::write(&pebble.ca_file, other_ca).unwrap();
+    let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
+    let data = dir.path().join("data");
+    let server = Server::start_at(
+        &data,
+        &format!("127.0.0.1:{https}"),
+        &["--config", config.to_str().unwrap()],
+        &[],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let line = loop {
+        let line = doctor_tls_line(&data);
+        if line.contains("because") {
+            break line;
+        }
+        assert!(Instant::now() < deadline, "no failure reported: {line}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(line.contains("could not be reached"), "{line}");
+    assert!(server.get("/").status < 500, "self-signed still served");
+}
+
+#[test]
+fn acme_settings_that_cannot_work_stop_the_start_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let err = Server::try_start_with(&data, &[], &[("ALCOVE_TLS__MODE", "acme")])
+        .err()
+        .expect("refused");
+    assert!(err.contains("tls.acme.domains"), "{err}");
+    let err = Server::try_start_with(
+        &data,
+        &[],
+        &[
+            ("ALCOVE_TLS__MODE", "acme"),
+            ("ALCOVE_TLS__ACME__DOMAINS", "[\"portal.example.org\"]"),
+        ],
+    )
+    .err()
+    .expect("refused");
+    assert!(err.contains("http_listen"), "{err}");
+}
