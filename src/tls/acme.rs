@@ -228,10 +228,12 @@ impl Acme {
             match authz.status {
                 AuthorizationStatus::Pending => {}
                 AuthorizationStatus::Valid => continue,
-                other => return Err(Failure(format!(
+                other => {
+                    return Err(Failure(format!(
                     "the ACME directory at {dir} holds an authorization for {} that is {other:?}",
                     authz.identifier()
-                ))),
+                )))
+                }
             }
             let name = authz.identifier().to_string();
             let mut challenge = authz.challenge(kind.clone()).ok_or_else(|| {

@@ -339,8 +339,11 @@ fn acme_tls_alpn01_issues_a_certificate_on_the_https_port() {
     );
     let root = pebble.root_pem();
     wait_for_trusted(https, &root, None, &pebble);
-    // Browsers still get h2 / HTTP/1.1 and the pages.
-    assert!(handshake(https, &root, &[b"h2"]).is_ok());
+    // Browsers (offering h2 and HTTP/1.1) still get the pages.
+    let browser = handshake(https, &root, &[b"h2", b"http/1.1"]);
+    assert!(browser.is_ok(), "{browser:?}");
+    let http11 = handshake(https, &root, &[b"http/1.1"]);
+    assert!(http11.is_ok(), "{http11:?}");
     // A ClientHello offering acme-tls/1 with no challenge open gets no certificate.
     let self_signed = std::fs::read_to_string(data.join("tls/self-signed.crt")).unwrap();
     assert!(handshake(https, &root, &[b"acme-tls/1"]).is_err());
