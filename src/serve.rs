@@ -150,11 +150,12 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         clock.clone(),
         bundle.fingerprint()?,
     );
-    let acme_task = acme.then(|| tls::acme::Acme {
+    let mut acme_task = acme.then(|| tls::acme::Acme {
         data_dir: dir.clone(),
         config: config.tls.acme.clone(),
         resolver: resolver.clone(),
         clock: clock.clone(),
+        on_outcome: None,
     });
     // The services' clock; in debug builds a test may set it ahead (TLS keeps the real one).
     let mut state = AppState::new(
@@ -170,6 +171,13 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         }
     }
     state.mailer = mailer.map(Arc::new);
+    if let Some(task) = &mut acme_task {
+        let state = state.clone();
+        task.on_outcome = Some(Arc::new(move |outcome| match state.vault() {
+            Some(vault) => vault.services.certificate_outcome(outcome).is_ok(),
+            None => false,
+        }));
+    }
     match store {
         Some(store) => {
             open_for_business(&state, store)?;

@@ -37,6 +37,10 @@ pub fn stored(data_dir: &Path, config: &AcmeConfig, now: OffsetDateTime) -> Opti
     acme_files::load_issued(data_dir, &config.domains, &config.directory, now).map(|(b, _)| b)
 }
 
+/// Tells the rest of the server an outcome (`Ok` issued, `Err` failed, in words); returns
+/// false when it could not be told yet (the store is still locked).
+pub type OutcomeHook = Arc<dyn Fn(Result<String, String>) -> bool + Send + Sync>;
+
 /// The background task: keeps a certificate from the directory served, until the runtime
 /// stops.
 pub struct Acme {
@@ -45,10 +49,14 @@ pub struct Acme {
     pub resolver: Arc<SwappableResolver>,
     /// The real clock (certificates are checked against real time).
     pub clock: SharedClock,
+    /// Records issuances and the first failure of each run of failures (the owner's email).
+    pub on_outcome: Option<OutcomeHook>,
 }
 
 impl Acme {
     pub async fn run(self) {
+        // instant-acme's client takes the process's provider: make it ring, like the server.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let book = self.resolver.enable_acme();
         let mut issued = acme_files::load_issued(
             &self.data_dir,
@@ -62,8 +70,15 @@ impl Acme {
             .as_ref()
             .map_or_else(|| self.clock.now(), Issued::renew_at);
         self.record(&issued, None, next);
+        // An outcome not yet told (the store was locked), told before the next attempt.
+        let mut untold: Option<Result<String, String>> = None;
         loop {
             self.sleep_until(next).await;
+            if let (Some(outcome), Some(hook)) = (untold.take(), &self.on_outcome) {
+                if !hook(outcome.clone()) {
+                    untold = Some(outcome);
+                }
+            }
             let result = self.issue(&book).await;
             book.clear();
             match result {
@@ -75,23 +90,49 @@ impl Acme {
                         );
                         failures = 0;
                         next = info.renew_at();
+                        untold = Some(Ok(format!(
+                            "certificate for {} valid until {}",
+                            self.config.domains.join(", "),
+                            human(info.not_after)
+                        )));
                         issued = Some(info);
                         self.record(&issued, None, next);
-                        continue;
                     }
-                    Err(e) => {
-                        failures += 1;
-                        next = self.clock.now() + self.backoff(failures);
-                        self.record(&issued, Some(&Failure(e.to_string())), next);
-                    }
+                    Err(e) => self.failed(
+                        &issued,
+                        Failure(e.to_string()),
+                        &mut failures,
+                        &mut next,
+                        &mut untold,
+                    ),
                 },
                 Err(failure) => {
-                    failures += 1;
-                    next = self.clock.now() + self.backoff(failures);
-                    tracing::warn!(cause = %failure.0, retry = %human(next), "ACME issuance failed");
-                    self.record(&issued, Some(&failure), next);
+                    self.failed(&issued, failure, &mut failures, &mut next, &mut untold)
                 }
             }
+            if let (Some(outcome), Some(hook)) = (untold.take(), &self.on_outcome) {
+                if !hook(outcome.clone()) {
+                    untold = Some(outcome);
+                }
+            }
+        }
+    }
+
+    fn failed(
+        &self,
+        issued: &Option<Issued>,
+        failure: Failure,
+        failures: &mut u32,
+        next: &mut OffsetDateTime,
+        untold: &mut Option<Result<String, String>>,
+    ) {
+        *failures += 1;
+        *next = self.clock.now() + self.backoff(*failures);
+        tracing::warn!(cause = %failure.0, retry = %human(*next), "ACME issuance failed");
+        self.record(issued, Some(&failure), *next);
+        // One email per run of failures, not one per retry.
+        if *failures == 1 {
+            *untold = Some(Err(failure.0));
         }
     }
 

@@ -111,7 +111,7 @@ pub fn load_issued(
         return None;
     }
     let bundle = CertBundle::from_parts(cert_pem, key_pem, cert_path);
-    bundle.certified_key().ok()?;
+    bundle.certified_key().ok()?.keys_match().ok()?;
     Some((
         bundle,
         Issued {
@@ -132,7 +132,7 @@ pub fn save_issued(
     fsutil::ensure_private_dir(&d)?;
     let cert_path = d.join(CERT_FILE);
     let bundle = CertBundle::from_parts(cert_pem, key_pem, cert_path.clone());
-    bundle.certified_key()?;
+    bundle.certified_key()?.keys_match()?;
     let json = serde_json::to_vec_pretty(info).map_err(|e| TlsError::Generate(e.to_string()))?;
     // The info last: a crash before it leaves files `load_issued` does not accept.
     fsutil::write_private_atomic(&d.join(KEY_FILE), bundle.key_pem().as_bytes())?;
@@ -155,4 +155,59 @@ pub fn load_status(data_dir: &Path) -> Option<Status> {
 /// Removes the status line (the server runs in another mode now).
 pub fn clear_status(data_dir: &Path) {
     let _ = std::fs::remove_file(dir(data_dir).join(STATUS_FILE));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::Duration;
+
+    /// A certificate for `names` valid from `from` to `to`, and its key.
+    fn cert(names: &[String], from: OffsetDateTime, to: OffsetDateTime) -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(names.to_vec()).unwrap();
+        params.not_before = from;
+        params.not_after = to;
+        (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
+    }
+
+    #[test]
+    fn a_stale_expired_or_damaged_stored_certificate_is_not_served_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = vec!["portal.example.org".to_owned()];
+        let directory = "https://acme.example.org/dir";
+        let now = OffsetDateTime::now_utc();
+        let (from, to) = (now - Duration::days(60), now + Duration::days(30));
+        let (pem, key) = cert(&names, from, to);
+        let info = Issued {
+            domains: names.clone(),
+            directory: directory.into(),
+            not_before: from,
+            not_after: to,
+        };
+        save_issued(dir.path(), pem, key.clone(), &info).unwrap();
+        let (_, loaded) = load_issued(dir.path(), &names, directory, now).expect("served");
+        // A third of 90 days is left 30 days before the end: due now.
+        assert!(loaded.renew_at() <= now);
+        let other = vec!["other.example.org".to_owned()];
+        assert!(load_issued(dir.path(), &other, directory, now).is_none());
+        assert!(load_issued(dir.path(), &names, "https://other.example/dir", now).is_none());
+        assert!(load_issued(dir.path(), &names, directory, to + Duration::seconds(1)).is_none());
+
+        // An info file that claims more than the certificate holds: the certificate wins.
+        let (expired, key2) = cert(&names, now - Duration::days(90), now - Duration::days(1));
+        save_issued(dir.path(), expired, key2, &info).unwrap();
+        assert!(load_issued(dir.path(), &names, directory, now).is_none());
+
+        // A key of another certificate.
+        let (pem, _) = cert(&names, from, to);
+        std::fs::write(dir.path().join(TLS_DIR).join(CERT_FILE), &pem).unwrap();
+        std::fs::write(dir.path().join(TLS_DIR).join(KEY_FILE), &key).unwrap();
+        assert!(load_issued(dir.path(), &names, directory, now).is_none());
+
+        // A key that does not parse.
+        std::fs::write(dir.path().join(TLS_DIR).join(CERT_FILE), pem).unwrap();
+        std::fs::write(dir.path().join(TLS_DIR).join(KEY_FILE), "damaged").unwrap();
+        assert!(load_issued(dir.path(), &names, directory, now).is_none());
+    }
 }

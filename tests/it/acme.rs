@@ -18,7 +18,7 @@ use crate::backups::run;
 use crate::browser_kit::set_up_owner;
 use crate::kit::{require_tool, Server};
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -44,7 +44,7 @@ fn test_ca(name: &str) -> (String, String, String) {
 }
 
 /// A pebble ACME directory. Killed when dropped.
-struct Pebble {
+pub(crate) struct Pebble {
     child: Option<Child>,
     port: u16,
     management: u16,
@@ -56,7 +56,12 @@ struct Pebble {
 impl Pebble {
     /// Writes pebble's configuration (validating on `http_port` and `tls_port`) without
     /// starting it: a directory that is down.
-    fn prepare(work: &Path, http_port: u16, tls_port: u16, validity_seconds: u64) -> Pebble {
+    pub(crate) fn prepare(
+        work: &Path,
+        http_port: u16,
+        tls_port: u16,
+        validity_seconds: u64,
+    ) -> Pebble {
         std::fs::create_dir_all(work).unwrap();
         let (ca, cert, key) = test_ca("Pebble's HTTPS test CA");
         let ca_file = work.join("pebble-https-ca.pem");
@@ -87,7 +92,7 @@ impl Pebble {
         }
     }
 
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         let log = std::fs::File::create(self.work.join("pebble.log")).unwrap();
         let child = Command::new("pebble")
             .arg("-config")
@@ -114,16 +119,16 @@ impl Pebble {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.work.join("pebble.log")).unwrap_or_default()
     }
 
-    fn directory(&self) -> String {
+    pub(crate) fn directory(&self) -> String {
         format!("https://localhost:{}/dir", self.port)
     }
 
     /// The root pebble signs with (made anew at each pebble start).
-    fn root_pem(&self) -> String {
+    pub(crate) fn root_pem(&self) -> String {
         let ca = ureq::tls::Certificate::from_pem(
             std::fs::read_to_string(&self.ca_file).unwrap().as_bytes(),
         )
@@ -146,8 +151,9 @@ impl Pebble {
     }
 }
 
-impl Drop for Pebble {
-    fn drop(&mut self) {
+impl Pebble {
+    /// The directory goes down.
+    pub(crate) fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -155,8 +161,19 @@ impl Drop for Pebble {
     }
 }
 
+impl Drop for Pebble {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Alcove's configuration file for pebble.
-fn alcove_config(work: &Path, pebble: &Pebble, challenge: &str, http: Option<u16>) -> PathBuf {
+pub(crate) fn alcove_config(
+    work: &Path,
+    pebble: &Pebble,
+    challenge: &str,
+    http: Option<u16>,
+) -> PathBuf {
     let mut text = String::new();
     if let Some(port) = http {
         text.push_str(&format!("http_listen = \"127.0.0.1:{port}\"\n"));
@@ -206,7 +223,12 @@ fn fingerprint(cert: &CertificateDer<'_>) -> String {
 
 /// Waits until `port` serves a certificate issued under `root_pem` that is not `other`;
 /// returns its fingerprint.
-fn wait_for_trusted(port: u16, root_pem: &str, other: Option<&str>, pebble: &Pebble) -> String {
+pub(crate) fn wait_for_trusted(
+    port: u16,
+    root_pem: &str,
+    other: Option<&str>,
+    pebble: &Pebble,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut last = String::new();
     loop {
@@ -228,7 +250,7 @@ fn wait_for_trusted(port: u16, root_pem: &str, other: Option<&str>, pebble: &Peb
     }
 }
 
-fn doctor_tls_line(data: &Path) -> String {
+pub(crate) fn doctor_tls_line(data: &Path) -> String {
     let (_, text) = run(data, &["doctor"]);
     text.lines()
         .find(|l| l.contains("] TLS: "))

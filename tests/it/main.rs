@@ -10,6 +10,7 @@ mod smtp_kit;
 
 mod accounts;
 mod acme;
+mod acme_alerts;
 mod admin;
 mod attachments;
 mod authz;
