@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::acme::{alcove_config, doctor_tls_line, free_port, wait_for_trusted, Pebble};
 use crate::browser_kit::{set_up_owner, Visitor, OWNER_EMAIL};
 use crate::kit::{require_tool, Server};
 use crate::notifications::confirmation_path;
+use crate::pebble_kit::{alcove_config, doctor_tls_line, free_port, wait_for_trusted, Pebble};
 use crate::smtp_kit::{aiosmtpd_available, SmtpSink};
 
 const FAILED: &str = "A scheduled task of your portal failed";

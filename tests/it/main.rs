@@ -6,6 +6,7 @@
 
 mod browser_kit;
 mod kit;
+mod pebble_kit;
 mod smtp_kit;
 
 mod accounts;
