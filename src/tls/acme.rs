@@ -197,7 +197,8 @@ impl Acme {
         let dir = &self.config.directory;
         let unreachable = |e: instant_acme::Error| {
             Failure(format!(
-                "the ACME directory at {dir} could not be reached ({e})"
+                "the ACME directory at {dir} could not be reached ({})",
+                causes(&e)
             ))
         };
         let builder = || match &self.config.ca_file {
@@ -246,7 +247,8 @@ impl Acme {
         let dir = &self.config.directory;
         let refused = |what: &str, e: instant_acme::Error| {
             Failure(format!(
-                "the ACME directory at {dir} refused to {what} ({e})"
+                "the ACME directory at {dir} refused to {what} ({})",
+                causes(&e)
             ))
         };
         let identifiers: Vec<Identifier> = self
@@ -348,6 +350,22 @@ impl Acme {
                 .map_err(|e| Failure(format!("the new certificate could not be saved ({e})")))?;
         Ok((bundle, info))
     }
+}
+
+/// An error and its causes, `outer: inner: innermost` (hyper's own text alone says only
+/// "client error (Connect)").
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
 }
 
 fn challenge_name(c: AcmeChallenge) -> &'static str {

@@ -231,6 +231,7 @@ fn acme_with_the_wrong_ca_file_is_reported_and_self_signed_stays() {
         std::thread::sleep(Duration::from_millis(200));
     };
     assert!(line.contains("could not be reached"), "{line}");
+    assert!(line.contains("invalid peer certificate"), "{line}");
     assert!(server.get("/").status < 500, "self-signed still served");
 }
 
