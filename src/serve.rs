@@ -156,6 +156,7 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         resolver: resolver.clone(),
         clock: clock.clone(),
         on_outcome: None,
+        fallback: self_signed.clone(),
     });
     // The services' clock; in debug builds a test may set it ahead (TLS keeps the real one).
     let mut state = AppState::new(

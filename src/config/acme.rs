@@ -26,6 +26,8 @@ pub struct AcmeConfig {
     /// How the directory checks that this server answers for the names.
     pub challenge: AcmeChallenge,
     /// First wait before retrying a failed issuance; doubles each time, up to six hours.
+    /// Five minutes by default: Let's Encrypt allows five failed validations per name an
+    /// hour, and this makes four.
     pub retry_seconds: u32,
 }
 
@@ -37,7 +39,7 @@ impl Default for AcmeConfig {
             directory: LETS_ENCRYPT.to_owned(),
             ca_file: None,
             challenge: AcmeChallenge::Http01,
-            retry_seconds: 60,
+            retry_seconds: 300,
         }
     }
 }

@@ -290,7 +290,7 @@ pub fn disk_check(data_dir: &Path) -> Check {
 /// The TLS check, in one place for every mode: today the self-signed certificate's expiry,
 /// read from `DATA_DIR/tls/self-signed.json` (the ACME and file modes add theirs here).
 pub fn tls_check(data_dir: &Path, now: OffsetDateTime) -> Check {
-    if let Some((ok, detail)) = crate::tls::acme::check(data_dir) {
+    if let Some((ok, detail)) = crate::tls::acme::check(data_dir, now) {
         return match ok {
             true => Check::green("TLS", detail),
             false => Check::red(

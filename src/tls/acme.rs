@@ -51,6 +51,8 @@ pub struct Acme {
     pub clock: SharedClock,
     /// Records issuances and the first failure of each run of failures (the owner's email).
     pub on_outcome: Option<OutcomeHook>,
+    /// The self-signed certificate, served again if the directory's one ends unrenewed.
+    pub fallback: CertBundle,
 }
 
 impl Acme {
@@ -99,7 +101,7 @@ impl Acme {
                         self.record(&issued, None, next);
                     }
                     Err(e) => self.failed(
-                        &issued,
+                        &mut issued,
                         Failure(e.to_string()),
                         &mut failures,
                         &mut next,
@@ -107,7 +109,7 @@ impl Acme {
                     ),
                 },
                 Err(failure) => {
-                    self.failed(&issued, failure, &mut failures, &mut next, &mut untold)
+                    self.failed(&mut issued, failure, &mut failures, &mut next, &mut untold)
                 }
             }
             if let (Some(outcome), Some(hook)) = (untold.take(), &self.on_outcome) {
@@ -120,14 +122,21 @@ impl Acme {
 
     fn failed(
         &self,
-        issued: &Option<Issued>,
+        issued: &mut Option<Issued>,
         failure: Failure,
         failures: &mut u32,
         next: &mut OffsetDateTime,
         untold: &mut Option<Result<String, String>>,
     ) {
         *failures += 1;
-        *next = self.clock.now() + self.backoff(*failures);
+        let now = self.clock.now();
+        *next = now + self.backoff(*failures);
+        if issued.as_ref().is_some_and(|i| i.not_after <= now) {
+            // Ended without a renewal: back to the self-signed one the owner knows.
+            if self.resolver.swap(&self.fallback).is_ok() {
+                *issued = None;
+            }
+        }
         tracing::warn!(cause = %failure.0, retry = %human(*next), "ACME issuance failed");
         self.record(issued, Some(&failure), *next);
         // One email per run of failures, not one per retry.
@@ -376,7 +385,17 @@ fn challenge_name(c: AcmeChallenge) -> &'static str {
 }
 
 /// The doctor's TLS line in ACME mode, from the status file; `None` outside ACME mode.
-pub fn check(data_dir: &Path) -> Option<(bool, String)> {
+pub fn check(data_dir: &Path, now: OffsetDateTime) -> Option<(bool, String)> {
     let status = acme_files::load_status(data_dir)?;
+    if let Some(end) = status.not_after.filter(|end| *end <= now) {
+        // The status is from a server that stopped renewing (or is not running).
+        return Some((
+            false,
+            format!(
+                "the certificate from the ACME directory ended on {} and was not renewed; is the server running?",
+                human(end)
+            ),
+        ));
+    }
     Some((status.trusted && !status.failing, status.detail))
 }

@@ -1,5 +1,6 @@
 //! ACME failures reach the owner by email (the fixed, PHI-free job-failure text, once per
-//! run of failures), against pebble and a real SMTP server (aiosmtpd).
+//! run of failures), and a certificate that ends unrenewed gives way to the self-signed one;
+//! against pebble and a real SMTP server (aiosmtpd).
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ use crate::smtp_kit::{aiosmtpd_available, SmtpSink};
 const FAILED: &str = "A scheduled task of your portal failed";
 
 #[test]
-fn a_failed_acme_renewal_emails_the_owner_once_without_details() {
+fn a_failed_acme_renewal_emails_the_owner_once_and_an_ended_certificate_gives_way_to_self_signed() {
     if !require_tool("pebble") || !aiosmtpd_available() {
         return;
     }
