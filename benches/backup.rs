@@ -15,7 +15,8 @@ use criterion::Criterion;
 use indicatif::ProgressBar;
 
 use alcove::crypto::{Keyring, Sealer};
-use alcove::store::attachments::{self, AttachmentId};
+use alcove::ids::AttachmentId;
+use alcove::store::attachments;
 use alcove::store::Store;
 
 fn bench(c: &mut Criterion) {
@@ -47,7 +48,7 @@ fn bench(c: &mut Criterion) {
                 std::slice::from_ref(&recipient),
                 None,
                 &out,
-                time::OffsetDateTime::now_utc(),
+                alcove::clock::Clock::now(&alcove::clock::SystemClock),
                 &ProgressBar::hidden(),
             )
             .unwrap()

@@ -17,6 +17,7 @@ pub mod fsutil;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod ids;
 pub mod jobs;
 pub mod logging;
 pub mod mail;

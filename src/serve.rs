@@ -90,7 +90,7 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         tls::acme::clear_status(dir);
     }
     let stored = acme
-        .then(|| tls::acme::stored(dir, &config.tls.acme, clock.now()))
+        .then(|| tls::acme::stored(dir, &config.tls.acme.settings(), clock.now()))
         .flatten();
     let bundle = stored.clone().unwrap_or_else(|| self_signed.clone());
     let resolver = Arc::new(SwappableResolver::new(&bundle)?);
@@ -152,7 +152,7 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     );
     let mut acme_task = acme.then(|| tls::acme::Acme {
         data_dir: dir.clone(),
-        config: config.tls.acme.clone(),
+        config: config.tls.acme.settings(),
         resolver: resolver.clone(),
         clock: clock.clone(),
         on_outcome: None,

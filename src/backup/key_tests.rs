@@ -40,7 +40,7 @@ fn every_recipient_restores_and_an_old_style_keyring_is_named_as_the_problem() {
         &[recovery.recipient(), extra.recipient()],
         None,
         &dir.path().join("out"),
-        time::OffsetDateTime::now_utc(),
+        crate::clock::Clock::now(&crate::clock::SystemClock),
         &hidden,
     )
     .unwrap();

@@ -248,7 +248,7 @@ pub fn restore_into(
                 target
                     .file_name()
                     .map_or_else(|| "data".into(), |n| n.to_string_lossy().into_owned()),
-                time::OffsetDateTime::now_utc().unix_timestamp()
+                crate::clock::Clock::now(&crate::clock::SystemClock).unix_timestamp()
             ));
             std::fs::rename(target, &aside)?;
             Some(aside)

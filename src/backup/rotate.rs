@@ -3,26 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct Keep {
-    pub daily: usize,
-    pub weekly: usize,
-    pub monthly: usize,
-}
-
-impl Default for Keep {
-    fn default() -> Self {
-        Self {
-            daily: 7,
-            weekly: 4,
-            monthly: 12,
-        }
-    }
-}
+pub use crate::config::backup::Keep;
 
 /// Which day, week or month a time falls in.
 type Bucket = fn(OffsetDateTime) -> (i32, u32);

@@ -9,55 +9,10 @@ use futures_util::StreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, WriteMultipart};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::BackupError;
-use crate::config::Secret;
-
-/// `[backup.s3]` in the configuration.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct S3Config {
-    /// For S3-compatible services (`https://s3.example.net`); empty means AWS.
-    #[serde(default)]
-    pub endpoint: Option<String>,
-    pub bucket: String,
-    /// Folder inside the bucket, for example `alcove/`.
-    #[serde(default)]
-    pub prefix: String,
-    #[serde(default = "default_region")]
-    pub region: String,
-    pub access_key_id: String,
-    /// Never logged; prefer `ALCOVE_BACKUP__S3__SECRET_ACCESS_KEY`.
-    pub secret_access_key: Secret,
-}
-
-fn default_region() -> String {
-    "us-east-1".into()
-}
-
-impl S3Config {
-    /// Plain `http://` only to this machine (a test server or a local gateway).
-    pub fn validate(&self) -> Result<(), String> {
-        if self.bucket.is_empty() {
-            return Err("`backup.s3.bucket` is empty".into());
-        }
-        if let Some(endpoint) = &self.endpoint {
-            let lower = endpoint.to_ascii_lowercase();
-            let local = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
-                .iter()
-                .any(|p| lower.starts_with(p));
-            if lower.starts_with("http://") && !local {
-                return Err(
-                    "`backup.s3.endpoint` must use https:// (plain http:// only for this machine)"
-                        .into(),
-                );
-            }
-        }
-        Ok(())
-    }
-}
+use crate::config::backup::S3Config;
 
 /// A bucket and prefix that holds backups.
 pub struct S3Target {

@@ -10,10 +10,14 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 mod acme;
+pub mod backup;
+mod secret;
 mod smtp;
 
 pub use acme::{AcmeChallenge, AcmeConfig, LETS_ENCRYPT};
-pub use smtp::{Secret, SmtpConfig, SmtpSecurity};
+pub use backup::BackupConfig;
+pub use secret::Secret;
+pub use smtp::{SmtpConfig, SmtpSecurity};
 
 /// File name of the configuration inside the data directory.
 pub const CONFIG_FILE: &str = "alcove.toml";
@@ -89,38 +93,6 @@ impl Default for RetentionConfig {
     }
 }
 
-/// Scheduled encrypted backups.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct BackupConfig {
-    /// When to back up: a cron expression with seconds, in local time
-    /// (`sec min hour day-of-month month day-of-week`).
-    pub schedule: String,
-    /// When to re-read every backup file and report damage.
-    pub check_schedule: String,
-    /// Extra folders (a mounted USB disk) that get a copy of every backup, besides
-    /// `DATA_DIR/backups`.
-    pub folders: Vec<PathBuf>,
-    /// Extra age recipients (`age1…`) who can also open the backups.
-    pub recipients: Vec<String>,
-    pub keep: crate::backup::rotate::Keep,
-    /// S3-compatible object storage that gets a copy of every backup.
-    pub s3: Option<crate::backup::s3::S3Config>,
-}
-
-impl Default for BackupConfig {
-    fn default() -> Self {
-        Self {
-            schedule: "0 30 2 * * *".into(),
-            check_schedule: "0 0 4 * * Sun".into(),
-            folders: Vec::new(),
-            recipients: Vec::new(),
-            keep: crate::backup::rotate::Keep::default(),
-            s3: None,
-        }
-    }
-}
-
 /// Parses a cron expression from the key `key`, refusing one that never fires.
 pub fn schedule(key: &str, text: &str) -> Result<cron::Schedule, ConfigError> {
     use std::str::FromStr as _;
@@ -181,14 +153,6 @@ impl Default for AttachmentConfig {
     }
 }
 
-impl AttachmentConfig {
-    pub fn limits(&self) -> crate::domain::Limits {
-        crate::domain::Limits {
-            attachment_max_bytes: u64::from(self.max_megabytes) * 1024 * 1024,
-        }
-    }
-}
-
 /// Session lifetimes.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -207,16 +171,6 @@ impl Default for SessionConfig {
             practice_idle_minutes: 15,
             client_idle_minutes: 30,
             absolute_hours: 12,
-        }
-    }
-}
-
-impl SessionConfig {
-    pub fn timeouts(&self) -> crate::domain::SessionTimeouts {
-        crate::domain::SessionTimeouts {
-            practice_idle: time::Duration::minutes(self.practice_idle_minutes.into()),
-            client_idle: time::Duration::minutes(self.client_idle_minutes.into()),
-            absolute: time::Duration::hours(self.absolute_hours.into()),
         }
     }
 }

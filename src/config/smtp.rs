@@ -1,11 +1,10 @@
-//! `[smtp]`: the mail server for PHI-free email alerts, and the `Secret` wrapper that keeps
-//! its password out of every printout.
+//! `[smtp]`: the mail server for PHI-free email alerts.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::ConfigError;
+use super::{ConfigError, Secret};
 
 /// The mail server used for PHI-free email alerts. Without `host`, no email is sent.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -93,28 +92,5 @@ impl SmtpConfig {
             ));
         }
         Ok(())
-    }
-}
-
-/// A configuration value that must never be printed (the mail password).
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl From<String> for Secret {
-    fn from(text: String) -> Self {
-        Self(text)
-    }
-}
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret([redacted])")
     }
 }

@@ -8,9 +8,10 @@ use time::{Duration, OffsetDateTime};
 
 use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
+use crate::ids::AppointmentId;
 use crate::policy::{AccountId, Action, Actor, Target};
 use crate::store::accounts;
-use crate::store::forms::{Appointment, Id, Setting};
+use crate::store::appointments::{Appointment, Setting};
 use crate::store::outbox::Mail;
 
 /// How long before an appointment its reminder goes out.
@@ -50,7 +51,7 @@ impl Services {
         actor: &Actor,
         client: AccountId,
         form: NewAppointment<'_>,
-    ) -> Result<Id, ServiceError> {
+    ) -> Result<AppointmentId, ServiceError> {
         self.authorize(actor, Action::ManageAppointments, Target::Client(client))?;
         let at = starts_at(form.date, form.time)?;
         if at <= self.now() {
@@ -88,7 +89,7 @@ impl Services {
             ));
         }
         let appointment = Appointment {
-            id: Id::generate(),
+            id: AppointmentId::generate(),
             client,
             starts_at: at,
             minutes,
@@ -172,6 +173,7 @@ impl Services {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests start their manual clocks at the real time
 mod tests {
 
     use super::*;

@@ -8,9 +8,11 @@ use zeroize::Zeroizing;
 
 use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
+use crate::ids::AttachmentId;
+use crate::ids::ThreadId;
 use crate::policy::{AccountId, Action, Actor, Target};
-use crate::store::attachments::{self, Attachment, AttachmentId, AttachmentRef, FileKind, CHUNK};
-use crate::store::messages::{self, MessageKind, ThreadId};
+use crate::store::attachments::{self, Attachment, AttachmentRef, FileKind, CHUNK};
+use crate::store::messages::{self, MessageKind};
 
 /// Default largest file, in bytes (25 MB).
 pub const DEFAULT_MAX_BYTES: u64 = 25 * 1024 * 1024;
@@ -391,13 +393,13 @@ impl Services {
         &self,
         actor: &Actor,
         client: AccountId,
-        submission: crate::store::forms::Id,
+        submission: crate::ids::SubmissionId,
         id: AttachmentId,
     ) -> Result<Download, ServiceError> {
         self.authorize(actor, Action::ReadSubmissions, Target::Client(client))?;
         let (attachment, sub) = self.store.read(|tx| {
             let a = attachments::get(tx, id)?;
-            let s = tx.get::<crate::store::forms::Submission>(&submission.0)?;
+            let s = tx.get::<crate::store::submissions::Submission>(&submission.0)?;
             Ok::<_, ServiceError>((a, s))
         })?;
         let listed = sub.is_some_and(|s| {

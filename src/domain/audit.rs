@@ -153,6 +153,7 @@ impl crate::domain::Services {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests start their manual clocks at the real time
 mod tests {
     use super::*;
     use crate::crypto::{Keyring, Sealer};

@@ -158,10 +158,10 @@ mod tests {
     use crate::clock::{Clock, ManualClock};
     use crate::domain::testing::services_at;
 
+    use crate::ids::ThreadId;
     use crate::policy::Role;
     use crate::store::accounts;
     use crate::store::accounts::{Account, ClientProfile};
-    use crate::store::messages::ThreadId;
     use crate::store::practice::AutoReply;
 
     use time::Duration;

@@ -12,9 +12,10 @@ use time::OffsetDateTime;
 
 use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
-use crate::backup::rotate::{self, Keep};
-use crate::backup::s3::{S3Config, S3Target};
+use crate::backup::rotate;
+use crate::backup::s3::S3Target;
 use crate::backup::{self, Written};
+use crate::config::backup::{Keep, S3Config};
 use crate::policy::{Action, Actor, Role, Target};
 use crate::store::accounts::{Account, AccountStatus};
 use crate::store::backups::{BackupRecord, JobStatus};

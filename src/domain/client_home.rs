@@ -6,9 +6,11 @@ use time::{Duration, OffsetDateTime};
 
 use super::forms::{state_of, LinkState};
 use super::{ServiceError, Services};
+use crate::ids::ThreadId;
 use crate::policy::Actor;
-use crate::store::forms::{Appointment, FormDef, FormLink};
-use crate::store::messages::{self, MessageKind, ThreadId};
+use crate::store::appointments::Appointment;
+use crate::store::forms::{FormDef, FormLink};
+use crate::store::messages::{self, MessageKind};
 
 /// A conversation with messages the client has not read.
 pub struct UnreadThread {

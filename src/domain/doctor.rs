@@ -222,7 +222,7 @@ impl Services {
 
         checks.push(
             match jobs
-                .get(crate::jobs::JOB_PURGE)
+                .get(crate::domain::retention::JOB_PURGE)
                 .and_then(|s| s.last_run.map(|t| (t, s)))
             {
                 Some((_, s)) if !s.ok => Check::red(
@@ -264,26 +264,43 @@ impl Services {
     }
 }
 
-/// Free space on the data directory's file system: red under 1 GiB or 5 %.
+/// The least free space that is not red: room for the next backup and the store growing
+/// while it runs (twice the store file), and never under 1 GiB. A share of the disk is
+/// not used: 5 % of a large disk is many backups, of a small one not one.
+fn least_free(store_bytes: u64) -> u64 {
+    store_bytes.saturating_mul(2).max(1 << 30)
+}
+
+/// Free space on the data directory's file system: red under [`least_free`].
 pub fn disk_check(data_dir: &Path) -> Check {
+    let store_bytes = std::fs::metadata(data_dir.join(crate::store::DB_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0);
     match rustix::fs::statvfs(data_dir) {
-        Ok(v) => {
-            let free = v.f_bavail.saturating_mul(v.f_frsize);
-            let total = v.f_blocks.saturating_mul(v.f_frsize).max(1);
-            let gib = free as f64 / (1u64 << 30) as f64;
-            let share = free as f64 * 100.0 / total as f64;
-            let detail = format!("{gib:.1} GiB free ({share:.0} %)");
-            if free < (1 << 30) || share < 5.0 {
-                Check::red("disk space", detail, "free space on this disk, or move old backups elsewhere; a full disk stops backups and new messages")
-            } else {
-                Check::green("disk space", detail)
-            }
-        }
+        Ok(v) => disk_verdict(v.f_bavail.saturating_mul(v.f_frsize), store_bytes),
         Err(e) => Check::red(
             "disk space",
             format!("cannot be measured ({e})"),
             "check that the data directory exists",
         ),
+    }
+}
+
+fn disk_verdict(free: u64, store_bytes: u64) -> Check {
+    const GIB: f64 = (1u64 << 30) as f64;
+    let detail = format!(
+        "{:.1} GiB free, the store is {:.1} GiB",
+        free as f64 / GIB,
+        store_bytes as f64 / GIB
+    );
+    if free < least_free(store_bytes) {
+        Check::red(
+            "disk space",
+            detail,
+            "free space on this disk, or move old backups elsewhere; a full disk stops backups and new messages",
+        )
+    } else {
+        Check::green("disk space", detail)
     }
 }
 
@@ -321,5 +338,26 @@ pub fn tls_check(data_dir: &Path, now: OffsetDateTime) -> Check {
             "TLS",
             format!("self-signed certificate, valid until {}", at.date()),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GIB: u64 = 1 << 30;
+
+    #[test]
+    fn disk_is_red_under_a_gibibyte_or_twice_the_store() {
+        assert!(!disk_verdict(GIB - 1, 0).ok);
+        assert!(disk_verdict(GIB, 0).ok);
+        assert!(!disk_verdict(5 * GIB, 3 * GIB).ok);
+        assert!(disk_verdict(6 * GIB, 3 * GIB).ok);
+        // A big disk with a small share free is fine: only the bytes matter.
+        assert!(disk_verdict(12 * GIB, GIB).ok);
+        assert_eq!(
+            disk_verdict(GIB + GIB / 2, 0).detail,
+            "1.5 GiB free, the store is 0.0 GiB"
+        );
     }
 }

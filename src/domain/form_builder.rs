@@ -6,8 +6,9 @@ use time::OffsetDateTime;
 
 use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
+use crate::ids::FormId;
 use crate::policy::{Action, Actor, Target};
-use crate::store::forms::{FieldDef, FieldType, FormDef, FormVersion, Id};
+use crate::store::forms::{FieldDef, FieldType, FormDef, FormVersion};
 
 /// A field as typed into the builder.
 pub struct FieldInput<'a> {
@@ -108,7 +109,12 @@ pub fn changed(
 
 impl Services {
     /// A new, empty form.
-    pub fn create_form(&self, actor: &Actor, name: &str, intro: &str) -> Result<Id, ServiceError> {
+    pub fn create_form(
+        &self,
+        actor: &Actor,
+        name: &str,
+        intro: &str,
+    ) -> Result<FormId, ServiceError> {
         self.authorize(actor, Action::ManageForms, Target::Practice)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
@@ -119,7 +125,7 @@ impl Services {
         }
         let now = self.now();
         let def = FormDef {
-            id: Id::generate(),
+            id: FormId::generate(),
             name: name.to_owned(),
             builtin: None,
             versions: vec![FormVersion {
@@ -148,7 +154,7 @@ impl Services {
     pub fn change_form(
         &self,
         actor: &Actor,
-        form: Id,
+        form: FormId,
         change: Change<'_>,
     ) -> Result<u32, ServiceError> {
         self.authorize(actor, Action::ManageForms, Target::Practice)?;

@@ -7,9 +7,10 @@ use time::OffsetDateTime;
 use super::attachments::StagedFile;
 use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
+use crate::ids::ThreadId;
 use crate::policy::{self, AccountId, Action, Actor, Decision, Role, Target};
 use crate::store::accounts;
-use crate::store::messages::{self, Message, MessageKind, Thread, ThreadId};
+use crate::store::messages::{self, Message, MessageKind, Thread};
 use crate::store::StoreError;
 
 pub const MAX_SUBJECT: usize = 200;

@@ -72,6 +72,24 @@ impl Default for Limits {
     }
 }
 
+impl From<&crate::config::AttachmentConfig> for Limits {
+    fn from(c: &crate::config::AttachmentConfig) -> Self {
+        Self {
+            attachment_max_bytes: u64::from(c.max_megabytes) * 1024 * 1024,
+        }
+    }
+}
+
+impl From<&crate::config::SessionConfig> for SessionTimeouts {
+    fn from(c: &crate::config::SessionConfig) -> Self {
+        Self {
+            practice_idle: time::Duration::minutes(c.practice_idle_minutes.into()),
+            client_idle: time::Duration::minutes(c.client_idle_minutes.into()),
+            absolute: time::Duration::hours(c.absolute_hours.into()),
+        }
+    }
+}
+
 /// Everything a service needs. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {

@@ -19,8 +19,9 @@ use super::{ServiceError, Services};
 use crate::config::RetentionConfig;
 use crate::policy::{AccountId, Action, Actor, Role, Target};
 use crate::store::accounts::{self, Account, ClientProfile};
-use crate::store::forms::{Appointment, Submission};
+use crate::store::appointments::Appointment;
 use crate::store::messages::Thread;
+use crate::store::submissions::Submission;
 use crate::store::StoreError;
 
 #[path = "retention_clock.rs"]
@@ -29,7 +30,7 @@ mod clock;
 mod purge;
 
 pub use clock::{MAX_CLOCK_STEP_DAYS, PURGE_GRACE_DAYS};
-pub use purge::PurgeReport;
+pub use purge::{PurgeReport, JOB_PURGE};
 
 /// How far ahead the review list looks.
 pub const REVIEW_DAYS: i64 = 30;

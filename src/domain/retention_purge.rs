@@ -13,13 +13,19 @@ use super::{assess, clock, contact_of, contacts};
 use crate::config::RetentionConfig;
 use crate::policy::{AccountId, Action, Actor, Role, Target};
 use crate::store::accounts::{self, Account, EmailEntry};
+use crate::store::appointments::Appointment;
 use crate::store::attachments::{self, Attachment};
-use crate::store::forms::{Appointment, FormLink, PreferenceHistory, Submission};
+use crate::store::forms::FormLink;
 use crate::store::invites::Invite;
 use crate::store::messages::Thread;
 use crate::store::outbox::{EmailConfirmation, Notification};
+use crate::store::preferences::PreferenceHistory;
 use crate::store::sessions::Session;
+use crate::store::submissions::Submission;
 use crate::store::{tables, WriteTx};
+
+/// Name of the retention purge job (its status on the owner's home and in `doctor`).
+pub const JOB_PURGE: &str = "retention";
 
 /// What one purge run removed (or why it removed nothing).
 #[derive(Debug, Default)]
@@ -191,7 +197,7 @@ impl Services {
             )),
             Err(e) => Err(format!("the purge failed: {e}")),
         };
-        self.job_done(actor, crate::jobs::JOB_PURGE, started, summary)?;
+        self.job_done(actor, JOB_PURGE, started, summary)?;
         result
     }
 }

@@ -59,7 +59,7 @@ fn book(w: &World, client: AccountId, date: &str) {
     w.services.add_appointment(&w.owner, client, when).unwrap();
 }
 
-fn builtin(w: &World, slug: &str) -> crate::store::forms::Id {
+fn builtin(w: &World, slug: &str) -> crate::ids::FormId {
     w.services
         .store
         .read(|tx| tx.all::<FormDef>())
@@ -247,7 +247,7 @@ fn a_clock_years_ahead_purges_no_one_says_why_and_waits_for_the_owner() {
     assert_eq!(report.clients, 0);
     assert!(exists(&w, a) && exists(&w, b));
     let status = w.services.job_statuses(&sys()).unwrap();
-    let job = &status[crate::jobs::JOB_PURGE];
+    let job = &status[crate::domain::retention::JOB_PURGE];
     assert!(!job.ok && job.summary.starts_with("the purge did not run"));
     let refused = events(&w, "retention.clock_refused");
     assert_eq!(refused.len(), 1);

@@ -139,8 +139,8 @@ fn adults_minors_and_held_clients_follow_their_rules_and_purged_text_is_gone() {
     w.services.set_legal_hold(&w.owner, held, true).unwrap();
     let before = w.services.store.read(|tx| {
         Ok::<_, crate::store::StoreError>((
-            tx.all::<crate::store::forms::Submission>()?.len(),
-            tx.all::<crate::store::forms::Appointment>()?.len(),
+            tx.all::<crate::store::submissions::Submission>()?.len(),
+            tx.all::<crate::store::appointments::Appointment>()?.len(),
         ))
     });
     assert_eq!(before.unwrap(), (3, 3));
@@ -172,8 +172,8 @@ fn adults_minors_and_held_clients_follow_their_rules_and_purged_text_is_gone() {
     assert_eq!((report.clients, report.messages, report.files), (1, 2, 1));
     let left = w.services.store.read(|tx| {
         Ok::<_, crate::store::StoreError>((
-            tx.all::<crate::store::forms::Submission>()?.len(),
-            tx.all::<crate::store::forms::Appointment>()?.len(),
+            tx.all::<crate::store::submissions::Submission>()?.len(),
+            tx.all::<crate::store::appointments::Appointment>()?.len(),
         ))
     });
     assert_eq!(

@@ -195,6 +195,7 @@ impl Services {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests start their manual clocks at the real time
 mod tests {
     use super::*;
     use crate::clock::{Clock, ManualClock};

@@ -215,6 +215,7 @@ impl crate::domain::Services {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests start their manual clocks at the real time
 mod tests {
     use super::*;
     use crate::clock::ManualClock;

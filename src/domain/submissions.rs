@@ -3,9 +3,12 @@
 
 use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
+use crate::ids::SubmissionId;
 use crate::policy::{AccountId, Action, Actor, Target};
 use crate::store::accounts;
-use crate::store::forms::{FormDef, FormVersion, Id, PreferenceHistory, Submission};
+use crate::store::forms::{FormDef, FormVersion};
+use crate::store::preferences::PreferenceHistory;
+use crate::store::submissions::Submission;
 
 impl Services {
     /// A client's submissions, newest first.
@@ -32,7 +35,7 @@ impl Services {
         &self,
         actor: &Actor,
         client: AccountId,
-        id: Id,
+        id: SubmissionId,
     ) -> Result<(Submission, FormVersion), ServiceError> {
         self.authorize(actor, Action::ReadSubmissions, Target::Client(client))?;
         let found = self.store.read(|tx| {

@@ -2,6 +2,7 @@
 
 use super::audit::{self, Outcome};
 use super::{ServiceError, Services};
+use crate::ids::TemplateId;
 use crate::policy::{AccountId, Action, Actor, Target};
 use crate::store::templates::{self, Template};
 
@@ -50,8 +51,7 @@ impl Services {
                 "Please write the template's text.",
             ));
         }
-        let mut id = [0u8; 16];
-        crate::crypto::random::fill(&mut id);
+        let id = TemplateId::generate();
         let template = Template {
             id,
             name: name.trim().to_owned(),
@@ -65,14 +65,14 @@ impl Services {
                 now,
                 actor,
                 "template.add",
-                &format!("template:{}", hex::encode(id)),
+                &format!("template:{id}"),
                 Outcome::Ok,
             )?;
             Ok(())
         })
     }
 
-    pub fn remove_template(&self, actor: &Actor, id: [u8; 16]) -> Result<(), ServiceError> {
+    pub fn remove_template(&self, actor: &Actor, id: TemplateId) -> Result<(), ServiceError> {
         self.authorize(actor, Action::ManagePractice, Target::Practice)?;
         let now = self.now();
         self.store.write(|tx| {
@@ -84,7 +84,7 @@ impl Services {
                 now,
                 actor,
                 "template.remove",
-                &format!("template:{}", hex::encode(id)),
+                &format!("template:{id}"),
                 Outcome::Ok,
             )?;
             Ok(())
@@ -95,7 +95,7 @@ impl Services {
     pub fn filled_template(
         &self,
         actor: &Actor,
-        id: [u8; 16],
+        id: TemplateId,
         client: AccountId,
         practice_name: &str,
     ) -> Result<String, ServiceError> {

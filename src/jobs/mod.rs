@@ -28,8 +28,7 @@ enum Work {
 /// Name of the appointment reminder job (every 15 minutes).
 pub const JOB_REMINDERS: &str = "reminders";
 
-/// Name of the retention purge job.
-pub const JOB_PURGE: &str = "retention";
+pub use crate::domain::retention::JOB_PURGE;
 
 struct Job {
     name: &'static str,
@@ -40,8 +39,8 @@ struct Job {
 fn local(t: OffsetDateTime) -> DateTime<Local> {
     Local
         .timestamp_opt(t.unix_timestamp(), t.nanosecond())
-        .single()
-        .unwrap_or_else(Local::now)
+        .earliest()
+        .unwrap_or_else(|| DateTime::<chrono::Utc>::UNIX_EPOCH.with_timezone(&Local))
 }
 
 fn utc(t: DateTime<Local>) -> Option<OffsetDateTime> {

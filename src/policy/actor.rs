@@ -1,69 +1,9 @@
 //! Who is acting: a signed-in account, an anonymous visitor, a background job, or the
 //! local administrator on the box. Every service call carries one.
 
-use std::fmt;
 use std::net::IpAddr;
 
-use serde::{Deserialize, Serialize};
-
-/// An account's opaque id: 128 random bits, shown as hex.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct AccountId(pub [u8; 16]);
-
-impl AccountId {
-    pub fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        crate::crypto::random::fill(&mut bytes);
-        Self(bytes)
-    }
-
-    /// Parses the hex form used in URLs; anything else is `None`.
-    pub fn parse(text: &str) -> Option<Self> {
-        let bytes = hex::decode(text).ok()?;
-        Some(Self(bytes.try_into().ok()?))
-    }
-
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl fmt::Debug for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AccountId({self})")
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Owner,
-    Clinician,
-    Staff,
-    Client,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Clinician => "clinician",
-            Role::Staff => "staff",
-            Role::Client => "client",
-        }
-    }
-
-    /// Practice accounts must use a second sign-in step.
-    pub fn is_practice(self) -> bool {
-        !matches!(self, Role::Client)
-    }
-}
+pub use crate::ids::{AccountId, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::error::Result;
 use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
-use crate::policy::{AccountId, Role};
+use crate::ids::{AccountId, Role};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

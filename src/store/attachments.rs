@@ -8,18 +8,12 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use super::error::Result;
-use super::messages::ThreadId;
 use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
-use crate::policy::AccountId;
+use crate::ids::{AccountId, AttachmentId, ThreadId};
 
 /// Bytes per sealed chunk.
 pub const CHUNK: usize = 256 * 1024;
-
-opaque_id!(
-    /// An attachment's opaque id: 128 random bits, shown as hex.
-    AttachmentId
-);
 
 /// The kinds of file Alcove accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

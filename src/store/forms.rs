@@ -1,5 +1,5 @@
-//! Forms: versioned definitions (three built in, from `assets/forms/`), secure form links,
-//! sealed submissions, appointments, and each client's communication preferences.
+//! Forms: versioned definitions (three built in, from `assets/forms/`) and secure form
+//! links. Submissions, appointments and preferences have their own modules.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -7,12 +7,7 @@ use time::OffsetDateTime;
 use super::error::Result;
 use super::record::{Record, WriteTx};
 use super::tables::{self, Table};
-use crate::policy::AccountId;
-
-opaque_id!(
-    /// 128 random bits, shown as hex: forms, links, submissions, appointments.
-    Id
-);
+use crate::ids::{AccountId, FormId, FormLinkId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -115,7 +110,7 @@ pub struct FormVersion {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FormDef {
-    pub id: Id,
+    pub id: FormId,
     pub name: String,
     /// `consent`, `intake`, `release` for the built-in forms.
     pub builtin: Option<String>,
@@ -157,8 +152,8 @@ impl Record for FormDef {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FormLink {
     /// A non-secret id, for the practice's list and the revoke button.
-    pub id: Id,
-    pub form: Id,
+    pub id: FormLinkId,
+    pub form: FormId,
     /// The client it is for; `None` is a public intake link.
     pub client: Option<AccountId>,
     #[serde(with = "time::serde::rfc3339")]
@@ -191,98 +186,6 @@ pub fn revoke_all_open(tx: &WriteTx<'_>, now: OffsetDateTime) -> Result<usize> {
     Ok(revoked)
 }
 
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Signature {
-    pub name: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub ip: String,
-}
-
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Submission {
-    pub id: Id,
-    pub form: Id,
-    pub form_name: String,
-    pub version: u32,
-    pub client: AccountId,
-    /// Field key -> values (one for most fields, several for multiple choice).
-    pub answers: Vec<(String, Vec<String>)>,
-    pub signature: Option<Signature>,
-    /// SHA-256 of the canonical JSON of form, version and answers.
-    pub sha256: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub submitted_at: OffsetDateTime,
-    pub link: Id,
-}
-
-impl std::fmt::Debug for Submission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Submission")
-            .field("id", &self.id)
-            .field("version", &self.version)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Record for Submission {
-    const TABLE: Table = tables::SUBMISSIONS;
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Setting {
-    InPerson,
-    Telehealth,
-}
-
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Appointment {
-    pub id: Id,
-    pub client: AccountId,
-    #[serde(with = "time::serde::rfc3339")]
-    pub starts_at: OffsetDateTime,
-    pub minutes: u32,
-    pub setting: Setting,
-    /// A location or a video link note.
-    pub note: String,
-    #[serde(default)]
-    pub reminded: bool,
-}
-
-impl std::fmt::Debug for Appointment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Appointment")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Record for Appointment {
-    const TABLE: Table = tables::APPOINTMENTS;
-}
-
-/// One set of answers to the consent form.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Preferences {
-    pub portal: bool,
-    pub email: bool,
-    pub phone: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub form_version: u32,
-}
-
-/// A client's communication preferences: the current ones last.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-pub struct PreferenceHistory {
-    pub entries: Vec<Preferences>,
-}
-
-impl Record for PreferenceHistory {
-    const TABLE: Table = tables::PREFERENCES;
-}
-
 /// The built-in forms as shipped in `assets/forms/`.
 #[derive(Deserialize)]
 struct Builtin {
@@ -303,7 +206,7 @@ pub fn builtin_form(text: &str, now: OffsetDateTime) -> Result<FormDef> {
     let b: Builtin =
         serde_json::from_str(text).map_err(|_| super::StoreError::Format { table: "forms" })?;
     Ok(FormDef {
-        id: Id::generate(),
+        id: FormId::generate(),
         name: b.name,
         builtin: Some(b.slug),
         versions: vec![FormVersion {
@@ -318,7 +221,7 @@ pub fn builtin_form(text: &str, now: OffsetDateTime) -> Result<FormDef> {
 
 /// Adds the built-in forms (a migration).
 pub(super) fn seed(tx: &WriteTx<'_>) -> Result<()> {
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     for text in BUILTINS {
         let def = builtin_form(text, now)?;
         tx.put(&def.id.0, &def)?;

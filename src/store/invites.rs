@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::error::Result;
 use super::record::{Record, WriteTx};
 use super::tables::{self, Table};
-use crate::policy::AccountId;
+use crate::ids::AccountId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

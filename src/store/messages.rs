@@ -7,12 +7,7 @@ use time::OffsetDateTime;
 use super::error::Result;
 use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
-use crate::policy::AccountId;
-
-opaque_id!(
-    /// A thread's opaque id: 128 random bits, shown as hex.
-    ThreadId
-);
+use crate::ids::{AccountId, ThreadId};
 
 /// Who a message is visible to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

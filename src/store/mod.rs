@@ -4,43 +4,8 @@
 //! callers acknowledge a change to a person only after that. A failed write (a full disk)
 //! is reported as such, and the store reopens itself once there is room again (`health`).
 
-/// An opaque id: 128 random bits, shown (and parsed from URLs) as hex.
-macro_rules! opaque_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(
-            Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-        )]
-        pub struct $name(pub [u8; 16]);
-
-        impl $name {
-            pub fn generate() -> Self {
-                let mut bytes = [0u8; 16];
-                crate::crypto::random::fill(&mut bytes);
-                Self(bytes)
-            }
-
-            /// Parses the hex form used in URLs; anything else is `None`.
-            pub fn parse(text: &str) -> Option<Self> {
-                Some(Self(hex::decode(text).ok()?.try_into().ok()?))
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&hex::encode(self.0))
-            }
-        }
-
-        impl std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{}({self})", stringify!($name))
-            }
-        }
-    };
-}
-
 pub mod accounts;
+pub mod appointments;
 pub mod attachments;
 pub mod audit;
 pub mod backups;
@@ -53,10 +18,12 @@ pub mod messages;
 mod migrations;
 pub mod outbox;
 pub mod practice;
+pub mod preferences;
 mod record;
 pub mod retention;
 pub mod sessions;
 pub mod setup_tokens;
+pub mod submissions;
 pub mod tables;
 pub mod templates;
 

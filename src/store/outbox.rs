@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::error::Result;
 use super::record::{Record, WriteTx};
 use super::tables::{self, Table};
-use crate::policy::AccountId;
+use crate::ids::AccountId;
 
 /// What an alert says. The texts are fixed (see `mail::text`) and carry no PHI.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]

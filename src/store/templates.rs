@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::error::Result;
 use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
+use crate::ids::TemplateId;
 
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Template {
-    pub id: [u8; 16],
+    pub id: TemplateId,
     pub name: String,
     pub body: String,
 }
@@ -47,27 +48,25 @@ pub fn all(tx: &ReadTx<'_>) -> Result<Vec<Template>> {
     Ok(tx.all::<Template>()?.into_iter().map(|(_, t)| t).collect())
 }
 
-pub fn get(tx: &ReadTx<'_>, id: [u8; 16]) -> Result<Option<Template>> {
-    tx.get(&id)
+pub fn get(tx: &ReadTx<'_>, id: TemplateId) -> Result<Option<Template>> {
+    tx.get(&id.0)
 }
 
 pub fn put(tx: &WriteTx<'_>, template: &Template) -> Result<()> {
-    tx.put(&template.id, template)
+    tx.put(&template.id.0, template)
 }
 
-pub fn remove(tx: &WriteTx<'_>, id: [u8; 16]) -> Result<bool> {
-    tx.remove::<Template>(&id)
+pub fn remove(tx: &WriteTx<'_>, id: TemplateId) -> Result<bool> {
+    tx.remove::<Template>(&id.0)
 }
 
 /// Stores the default templates (a migration).
 pub fn seed(tx: &WriteTx<'_>) -> Result<()> {
     for (name, body) in DEFAULTS {
-        let mut id = [0u8; 16];
-        crate::crypto::random::fill(&mut id);
         put(
             tx,
             &Template {
-                id,
+                id: TemplateId::generate(),
                 name: (*name).to_owned(),
                 body: (*body).to_owned(),
             },

@@ -19,7 +19,6 @@ use super::acme_files::{self, Issued, Status, StoredAccount};
 use super::self_signed::CertBundle;
 use super::SwappableResolver;
 use crate::clock::{human, SharedClock};
-use crate::config::{AcmeChallenge, AcmeConfig};
 
 pub use acme_files::clear_status;
 
@@ -28,12 +27,32 @@ const MAX_RETRY: Duration = Duration::hours(6);
 /// The longest single sleep, so a suspended machine looks again soon after it wakes.
 const MAX_SLEEP: Duration = Duration::minutes(10);
 
+/// What the task needs from `[tls.acme]` (checked when the configuration is loaded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcmeSettings {
+    pub domains: Vec<String>,
+    pub email: Option<String>,
+    pub directory: String,
+    pub ca_file: Option<PathBuf>,
+    pub challenge: Challenge,
+    pub retry_seconds: u32,
+}
+
+/// The challenge the directory is asked to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Challenge {
+    /// On the plain-HTTP listener.
+    Http01,
+    /// On the HTTPS listener.
+    TlsAlpn01,
+}
+
 /// Why an attempt failed, in words for the owner (no secrets: the directory's own words).
 #[derive(Debug)]
 struct Failure(String);
 
 /// The certificate stored by an earlier run, when it is still good to serve.
-pub fn stored(data_dir: &Path, config: &AcmeConfig, now: OffsetDateTime) -> Option<CertBundle> {
+pub fn stored(data_dir: &Path, config: &AcmeSettings, now: OffsetDateTime) -> Option<CertBundle> {
     acme_files::load_issued(data_dir, &config.domains, &config.directory, now).map(|(b, _)| b)
 }
 
@@ -45,7 +64,7 @@ pub type OutcomeHook = Arc<dyn Fn(Result<String, String>) -> bool + Send + Sync>
 /// stops.
 pub struct Acme {
     pub data_dir: PathBuf,
-    pub config: AcmeConfig,
+    pub config: AcmeSettings,
     pub resolver: Arc<SwappableResolver>,
     /// The real clock (certificates are checked against real time).
     pub clock: SharedClock,
@@ -271,8 +290,8 @@ impl Acme {
             .await
             .map_err(|e| refused("open an order", e))?;
         let kind = match self.config.challenge {
-            AcmeChallenge::Http01 => ChallengeType::Http01,
-            AcmeChallenge::TlsAlpn01 => ChallengeType::TlsAlpn01,
+            Challenge::Http01 => ChallengeType::Http01,
+            Challenge::TlsAlpn01 => ChallengeType::TlsAlpn01,
         };
         let mut authorizations = order.authorizations();
         while let Some(authz) = authorizations.next().await {
@@ -296,8 +315,8 @@ impl Acme {
             })?;
             let key_auth = challenge.key_authorization();
             match self.config.challenge {
-                AcmeChallenge::Http01 => book.put_http(&challenge.token, key_auth.as_str()),
-                AcmeChallenge::TlsAlpn01 => book
+                Challenge::Http01 => book.put_http(&challenge.token, key_auth.as_str()),
+                Challenge::TlsAlpn01 => book
                     .put_alpn(&name, key_auth.digest().as_ref())
                     .map_err(|e| Failure(e.to_string()))?,
             }
@@ -325,8 +344,8 @@ impl Acme {
                 challenge_name(self.config.challenge),
                 self.config.domains.join(", "),
                 match self.config.challenge {
-                    AcmeChallenge::Http01 => "port 80 (`http_listen`)",
-                    AcmeChallenge::TlsAlpn01 => "port 443 (`listen`)",
+                    Challenge::Http01 => "port 80 (`http_listen`)",
+                    Challenge::TlsAlpn01 => "port 443 (`listen`)",
                 }
             )));
         }
@@ -377,10 +396,10 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-fn challenge_name(c: AcmeChallenge) -> &'static str {
+fn challenge_name(c: Challenge) -> &'static str {
     match c {
-        AcmeChallenge::Http01 => "http-01",
-        AcmeChallenge::TlsAlpn01 => "tls-alpn-01",
+        Challenge::Http01 => "http-01",
+        Challenge::TlsAlpn01 => "tls-alpn-01",
     }
 }
 

@@ -91,6 +91,7 @@ fn renew(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests start their manual clocks at the real time
 mod tests {
     use super::*;
     use crate::clock::{Clock as _, ManualClock};

@@ -166,6 +166,7 @@ fn load_current(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests start their manual clocks at the real time
 mod tests {
     use super::*;
 

@@ -99,7 +99,7 @@ pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Secti
         ));
     }
     if let Some(s) = jobs
-        .get(crate::jobs::JOB_PURGE)
+        .get(crate::domain::retention::JOB_PURGE)
         .filter(|s| s.last_run.is_some())
     {
         paragraphs.push(format!(

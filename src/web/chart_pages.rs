@@ -9,13 +9,15 @@ use serde::Deserialize;
 
 use super::error::AppError;
 use super::forms::{see_other, signed_in_form, AppointmentForm, FormText, LinkForm, TokenOnly};
-use super::practice_pages::{link, panel, parse_id};
+use super::practice_pages::{link, panel};
 use super::render::human_time;
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::appointments::NewAppointment;
 use crate::domain::{ServiceError, Services};
+use crate::ids::{FormId, SubmissionId};
 use crate::policy::{self, AccountId, Action, Decision, Target};
-use crate::store::forms::{FieldType, Id, Setting};
+use crate::store::appointments::Setting;
+use crate::store::forms::FieldType;
 
 fn allowed(s: &SignedIn, action: Action, client: AccountId) -> bool {
     policy::decide(&s.actor(), action, Target::Client(client)) == Decision::Allow
@@ -88,7 +90,7 @@ pub fn chart_sections(
     if allowed(s, Action::SendFormLink, client) {
         let links = services.links(&actor, Some(client))?;
         let forms = services.forms(&actor)?;
-        let name = |id: Id| {
+        let name = |id: FormId| {
             forms
                 .iter()
                 .find(|f| f.id == id)
@@ -200,8 +202,8 @@ pub fn chart_sections(
 
 #[derive(Deserialize)]
 pub struct SubmissionPath {
-    id: String,
-    sub: String,
+    id: AccountId,
+    sub: SubmissionId,
 }
 
 /// `GET /clients/{id}/submissions/{sub}`: one submission, print-friendly.
@@ -211,8 +213,7 @@ pub async fn submission(
     p: web::Path<SubmissionPath>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let client = parse_id(&p.id)?;
-    let id = Id::parse(&p.sub).ok_or(AppError::NotFound)?;
+    let (client, id) = (p.id, p.sub);
     let (sub, version) = services.submission(&s.actor(), client, id)?;
     let mut files = Vec::new();
     let facts = version
@@ -332,10 +333,10 @@ fn link_page(
 pub async fn new_link(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let client = parse_id(&id)?;
+    let client = id.into_inner();
     s.require(&services, Action::SendFormLink, Target::Client(client))?;
     let empty = LinkForm {
         csrf: String::new(),
@@ -349,13 +350,13 @@ pub async fn new_link(
 pub async fn create_link(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     f: Checked<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(&req)?;
-    let client = parse_id(&id)?;
+    let client = id.into_inner();
     s.require(&services, Action::SendFormLink, Target::Client(client))?;
-    let Some(form) = Id::parse(&f.0.form) else {
+    let Some(form) = FormId::parse(&f.0.form) else {
         return link_page(
             &req,
             &s,
@@ -416,10 +417,10 @@ fn appointment_page(
 pub async fn new_appointment(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let client = parse_id(&id)?;
+    let client = id.into_inner();
     s.require(
         &services,
         Action::ManageAppointments,
@@ -440,11 +441,11 @@ pub async fn new_appointment(
 pub async fn add_appointment(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     f: Checked<AppointmentForm>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let client = parse_id(&id)?;
+    let client = id.into_inner();
     let form = NewAppointment {
         date: &f.0.date,
         time: &f.0.time,
@@ -465,11 +466,11 @@ pub async fn add_appointment(
 pub async fn accept_intake(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let client = parse_id(&id)?;
+    let client = id.into_inner();
     services.client_detail(&s.actor(), client)?;
     services.accept_intake(&s.actor(), client)?;
     Ok(see_other(&format!("/clients/{client}"), &[]))

@@ -9,7 +9,7 @@ use super::practice_pages::{link, panel};
 use super::render::human_time;
 use super::session::{services, SignedIn};
 use crate::domain::client_home::ClientOverview;
-use crate::store::forms::Setting;
+use crate::store::appointments::Setting;
 
 /// `GET /home` for a client.
 pub(super) fn client_home(req: &HttpRequest, s: &SignedIn) -> Result<HttpResponse, AppError> {

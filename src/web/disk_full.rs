@@ -12,7 +12,7 @@ use super::forms::{signed_in_form, FormText};
 use super::session::{services, SignedIn};
 use super::upload::file_field;
 use crate::domain::ServiceError;
-use crate::store::messages::ThreadId;
+use crate::ids::ThreadId;
 use crate::store::StoreError;
 
 /// 507 Insufficient Storage: the status of every "disk full" answer.

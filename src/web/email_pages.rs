@@ -8,12 +8,13 @@ use alcove_frontend::{ActionSpec, MessageView, Section};
 
 use super::error::AppError;
 use super::forms::{form_page, page, see_other, TokenOnly};
-use super::practice_pages::{panel, parse_id};
+use super::practice_pages::panel;
 use super::render::{chrome, human_time};
 use super::session::{client_ip, form_token, services, Checked, SignedIn};
 use crate::domain::clients::ClientDetail;
 use crate::domain::notify::ConfirmState;
 use crate::domain::{ServiceError, Services};
+use crate::ids::AccountId;
 use crate::policy::{self, Action, Actor, Decision, Target};
 
 fn settings_page(
@@ -189,11 +190,11 @@ pub fn client_alerts_section(
 pub async fn toggle_client(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let actor = s.actor();
     let detail = services.client_detail(&actor, id)?;
     services.set_client_email_alerts(&actor, id, !detail.email_alerts)?;
@@ -204,11 +205,11 @@ pub async fn toggle_client(
 pub async fn resend_client(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     match services.resend_client_confirmation(&s.actor(), id) {
         Ok(()) => Ok(see_other(&format!("/clients/{id}"), &[])),
         Err(ServiceError::Invalid { field, message }) => {

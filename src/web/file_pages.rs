@@ -11,8 +11,7 @@ use futures_util::stream;
 use super::error::AppError;
 use super::session::{services, SignedIn};
 use crate::domain::attachments::Download;
-use crate::store::attachments::AttachmentId;
-use crate::store::messages::ThreadId;
+use crate::ids::{AccountId, AttachmentId, SubmissionId, ThreadId};
 
 fn disposition(name: &str) -> ContentDisposition {
     let ascii: String = name
@@ -59,12 +58,10 @@ async fn next_chunk(
 pub async fn download(
     req: HttpRequest,
     s: SignedIn,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ThreadId, AttachmentId)>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     let (thread, file) = path.into_inner();
-    let thread = ThreadId::parse(&thread).ok_or(AppError::NotFound)?;
-    let file = AttachmentId::parse(&file).ok_or(AppError::NotFound)?;
     let download = services.open_attachment(&s.actor(), thread, file)?;
     Ok(respond(download))
 }
@@ -84,13 +81,10 @@ pub(super) fn respond(download: Download) -> HttpResponse {
 pub async fn submission_file(
     req: HttpRequest,
     s: SignedIn,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(AccountId, SubmissionId, AttachmentId)>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     let (client, sub, file) = path.into_inner();
-    let client = crate::policy::AccountId::parse(&client).ok_or(AppError::NotFound)?;
-    let sub = crate::store::forms::Id::parse(&sub).ok_or(AppError::NotFound)?;
-    let file = AttachmentId::parse(&file).ok_or(AppError::NotFound)?;
     let download = services.open_submission_file(&s.actor(), client, sub, file)?;
     Ok(respond(download))
 }

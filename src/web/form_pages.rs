@@ -13,12 +13,9 @@ use super::render::human_time;
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::form_builder::{Change, FieldInput};
 use crate::domain::ServiceError;
+use crate::ids::{FormId, FormLinkId};
 use crate::policy::{Action, Target};
-use crate::store::forms::{FieldType, Id};
-
-fn parse(id: &str) -> Result<Id, AppError> {
-    Id::parse(id).ok_or(AppError::NotFound)
-}
+use crate::store::forms::FieldType;
 
 /// `GET /forms`.
 pub async fn list(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
@@ -119,15 +116,15 @@ fn post(action: String, csrf: &str, label: &str) -> ActionSpec {
 pub async fn show(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<FormId>,
 ) -> Result<HttpResponse, AppError> {
-    form_view(&req, &s, parse(&id)?, None)
+    form_view(&req, &s, id.into_inner(), None)
 }
 
 fn form_view(
     req: &HttpRequest,
     s: &SignedIn,
-    id: Id,
+    id: FormId,
     link_shown: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(req)?;
@@ -219,14 +216,14 @@ fn form_view(
 
 #[derive(Deserialize)]
 pub struct FieldPath {
-    form: String,
+    form: FormId,
     n: usize,
 }
 
 fn field_page(
     req: &HttpRequest,
     s: &SignedIn,
-    form: Id,
+    form: FormId,
     n: Option<usize>,
     f: &FieldForm,
     status: StatusCode,
@@ -282,11 +279,11 @@ fn field_page(
 pub async fn new_field(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<FormId>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     s.require(&services, Action::ManageForms, Target::Practice)?;
-    let form = parse(&id)?;
+    let form = id.into_inner();
     services.form(&s.actor(), form)?;
     let empty = FieldForm {
         csrf: String::new(),
@@ -307,7 +304,7 @@ pub async fn edit_field(
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
     s.require(&services, Action::ManageForms, Target::Practice)?;
-    let form = parse(&p.form)?;
+    let form = p.form;
     let def = services.form(&s.actor(), form)?;
     let f = def.current().fields.get(p.n).ok_or(AppError::NotFound)?;
     let filled = FieldForm {
@@ -328,7 +325,7 @@ pub async fn edit_field(
 fn change(
     req: &HttpRequest,
     s: &SignedIn,
-    form: Id,
+    form: FormId,
     n: Option<usize>,
     f: &FieldForm,
 ) -> Result<HttpResponse, AppError> {
@@ -357,10 +354,10 @@ fn change(
 pub async fn add_field(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<FormId>,
     f: Checked<FieldForm>,
 ) -> Result<HttpResponse, AppError> {
-    change(&req, &s, parse(&id)?, None, &f.0)
+    change(&req, &s, id.into_inner(), None, &f.0)
 }
 
 /// `POST /forms/{form}/fields/{n}`.
@@ -370,7 +367,7 @@ pub async fn save_field(
     p: web::Path<FieldPath>,
     f: Checked<FieldForm>,
 ) -> Result<HttpResponse, AppError> {
-    change(&req, &s, parse(&p.form)?, Some(p.n), &f.0)
+    change(&req, &s, p.form, Some(p.n), &f.0)
 }
 
 async fn simple(
@@ -380,7 +377,7 @@ async fn simple(
     make: fn(usize) -> Change<'static>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let form = parse(&p.form)?;
+    let form = p.form;
     services.change_form(&s.actor(), form, make(p.n))?;
     Ok(see_other(&format!("/forms/{form}"), &[]))
 }
@@ -419,11 +416,11 @@ pub async fn remove(
 pub async fn public_link(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<FormId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(&req)?;
-    let form = parse(&id)?;
+    let form = id.into_inner();
     let token = services.create_link(&s.actor(), form, None, true)?;
     form_view(&req, &s, form, Some(format!("{}/f/{token}", state.origin)))
 }
@@ -432,11 +429,11 @@ pub async fn public_link(
 pub async fn revoke(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    link: web::Path<FormLinkId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    services.revoke_link(&s.actor(), parse(&id)?)?;
+    services.revoke_link(&s.actor(), link.into_inner())?;
     let back = req
         .headers()
         .get(actix_web::http::header::REFERER)

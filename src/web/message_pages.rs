@@ -19,8 +19,9 @@ use super::render::{chrome, human_size, human_time};
 use super::session::{form_token, services, Checked, SignedIn};
 use super::upload::{file_field, read_post, Posted};
 use crate::domain::ServiceError;
+use crate::ids::ThreadId;
 use crate::policy::{AccountId, Actor, Role};
-use crate::store::messages::{MessageKind, ThreadId};
+use crate::store::messages::MessageKind;
 
 fn is_client(actor: &Actor) -> bool {
     matches!(
@@ -44,10 +45,6 @@ fn check_scope(req: &HttpRequest, s: &SignedIn) -> Result<(), AppError> {
     };
     services.authorize(&actor, crate::policy::Action::ListThreads, scope)?;
     Ok(())
-}
-
-fn parse_thread(id: &str) -> Result<ThreadId, AppError> {
-    ThreadId::parse(id).ok_or(AppError::NotFound)
 }
 
 /// `GET /messages`: the inbox, unread first.
@@ -164,7 +161,9 @@ pub async fn new_thread(
     let client = q.client.clone().unwrap_or_default();
     // Starting from a template: its text, filled in for the chosen client.
     let (subject, body) = match (
-        q.template.as_deref().and_then(parse_template_id),
+        q.template
+            .as_deref()
+            .and_then(crate::ids::TemplateId::parse),
         AccountId::parse(&client),
     ) {
         (Some(template), Some(client_id)) => {
@@ -197,10 +196,6 @@ pub async fn new_thread(
 pub struct ComposeQuery {
     client: Option<String>,
     template: Option<String>,
-}
-
-pub(super) fn parse_template_id(text: &str) -> Option<[u8; 16]> {
-    hex::decode(text).ok()?.try_into().ok()
 }
 
 /// `POST /messages`: starts a conversation, with an optional file.
@@ -396,10 +391,10 @@ fn thread_page(
 pub async fn thread(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<ThreadId>,
     q: web::Query<ThreadQuery>,
 ) -> Result<HttpResponse, AppError> {
-    thread_page(&req, &s, parse_thread(&id)?, q.from, StatusCode::OK, None)
+    thread_page(&req, &s, id.into_inner(), q.from, StatusCode::OK, None)
 }
 
 fn refused(
@@ -415,11 +410,11 @@ fn refused(
 pub async fn reply(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<ThreadId>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let id = parse_thread(&id)?;
+    let id = id.into_inner();
     let actor = s.actor();
     let posted = read_post(
         &req,
@@ -473,11 +468,11 @@ pub async fn reply(
 pub async fn note(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<ThreadId>,
     form: Checked<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let id = parse_thread(&id)?;
+    let id = id.into_inner();
     let text = form.0.note;
     match services.write_message(&s.actor(), id, &text, MessageKind::InternalNote, None) {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
@@ -500,11 +495,11 @@ pub async fn note(
 pub async fn close(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<ThreadId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let id = parse_thread(&id)?;
+    let id = id.into_inner();
     let view = services.read_thread(&s.actor(), id, None)?;
     services.set_thread_closed(&s.actor(), id, !view.thread.closed)?;
     Ok(see_other(&format!("/messages/{id}"), &[]))

@@ -267,10 +267,6 @@ pub async fn create_client(
     }
 }
 
-pub(super) fn parse_id(id: &str) -> Result<AccountId, AppError> {
-    AccountId::parse(id).ok_or(AppError::NotFound)
-}
-
 pub(super) fn client_page(
     req: &HttpRequest,
     s: &SignedIn,
@@ -337,7 +333,7 @@ pub(super) fn client_page(
             )];
             actions.extend(templates.into_iter().map(|t| {
                 link(
-                    &format!("/messages/new?client={id}&template={}", hex::encode(t.id)),
+                    &format!("/messages/new?client={id}&template={}", t.id),
                     &format!("Start from “{}”", t.name),
                     false,
                 )
@@ -420,9 +416,9 @@ pub(super) fn client_page(
 pub async fn client(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     client_page(&req, &s, id, None, None)
 }
 
@@ -430,11 +426,11 @@ pub async fn client(
 pub async fn invite_client(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(&req)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let token = match services.invite_client(&s.actor(), id) {
         Err(crate::domain::ServiceError::Invalid { message, .. }) => {
             let mut page = client_page(&req, &s, id, Some(message), None)?;
@@ -457,11 +453,11 @@ pub async fn invite_client(
 pub async fn revoke_invites(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let n = services.revoke_client_invites(&s.actor(), id)?;
     client_page(
         &req,
@@ -476,11 +472,11 @@ pub async fn revoke_invites(
 pub async fn require_mfa(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     services.require_client_mfa(&s.actor(), id)?;
     client_page(
         &req,

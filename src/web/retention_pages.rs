@@ -6,12 +6,13 @@ use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
 
 use super::error::AppError;
 use super::forms::{see_other, TokenOnly};
-use super::practice_pages::{panel, parse_id};
+use super::practice_pages::panel;
 use super::render::human_time;
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::clients::ClientDetail;
 use crate::domain::retention::PURGE_GRACE_DAYS;
 use crate::domain::Services;
+use crate::ids::AccountId;
 use crate::policy::{self, Action, Decision, Target};
 
 /// `GET /retention`.
@@ -163,11 +164,11 @@ pub fn hold_section(
 pub async fn toggle_hold(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     let actor = s.actor();
     services.authorize(&actor, Action::ManageRetention, Target::Client(id))?;
     let detail = services.client_detail(&actor, id)?;

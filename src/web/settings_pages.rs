@@ -9,7 +9,6 @@ use super::forms::{
     field_errors, form_page, nav, page, see_other, signed_in_form, AutoReplyForm, FormText,
     TemplateForm, TokenOnly,
 };
-use super::message_pages::parse_template_id;
 use super::practice_pages::{link, panel};
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::ServiceError;
@@ -36,7 +35,7 @@ pub async fn templates(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, Ap
             heading: Some(t.name),
             paragraphs: vec![t.body],
             actions: vec![ActionSpec::Post {
-                action: format!("/settings/templates/{}/delete", hex::encode(t.id)),
+                action: format!("/settings/templates/{}/delete", t.id),
                 csrf: csrf.clone(),
                 label: "Remove".into(),
                 primary: false,
@@ -114,7 +113,7 @@ pub async fn add_template(
 pub async fn remove_template(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<crate::ids::TemplateId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
@@ -123,7 +122,7 @@ pub async fn remove_template(
         crate::policy::Action::ManagePractice,
         crate::policy::Target::Practice,
     )?;
-    let id = parse_template_id(&id).ok_or(AppError::NotFound)?;
+    let id = id.into_inner();
     services.remove_template(&s.actor(), id)?;
     Ok(see_other("/settings/templates", &[]))
 }

@@ -33,7 +33,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Arc<Config>, data_dir: PathBuf, clock: SharedClock, origin: String) -> Self {
-        let timeouts = config.session.timeouts();
+        let timeouts = crate::domain::SessionTimeouts::from(&config.session);
         Self {
             config,
             data_dir,
@@ -60,7 +60,7 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner()) = profile.name;
         let services =
             crate::domain::Services::new(store.clone(), self.clock.clone(), self.timeouts)
-                .with_limits(self.config.attachments.limits())
+                .with_limits(crate::domain::Limits::from(&self.config.attachments))
                 .with_mail(crate::domain::notify::MailSwitch {
                     enabled: self.mailer.is_some(),
                     wake: Arc::default(),

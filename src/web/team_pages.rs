@@ -6,9 +6,10 @@ use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
 use super::error::AppError;
 use super::forms::{see_other, signed_in_form, FormText, TeamInviteForm, TokenOnly};
-use super::practice_pages::{link, panel, parse_id, status_word};
+use super::practice_pages::{link, panel, status_word};
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::ServiceError;
+use crate::ids::AccountId;
 use crate::policy::Role;
 
 /// `GET /team`: every account, with switch-off and code-reset buttons (owner).
@@ -182,11 +183,11 @@ type AccountChange = fn(
 async fn change_account(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     change: AccountChange,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     s.require(
         &services,
         crate::policy::Action::ManageAccount,
@@ -201,7 +202,7 @@ async fn change_account(
 pub async fn disable_account(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     change_account(req, s, id, crate::domain::Services::disable_account).await
@@ -211,7 +212,7 @@ pub async fn disable_account(
 pub async fn reset_mfa(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     change_account(req, s, id, crate::domain::Services::reset_mfa).await
@@ -222,11 +223,11 @@ pub async fn reset_mfa(
 pub async fn reset_password(
     req: HttpRequest,
     s: SignedIn,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(&req)?;
-    let id = parse_id(&id)?;
+    let id = id.into_inner();
     s.require(
         &services,
         crate::policy::Action::ResetPassword,

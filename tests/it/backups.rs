@@ -494,7 +494,7 @@ fn backups_round_trip_through_s3_compatible_object_storage() {
     let local = backup_now_path(&text);
 
     // The object is there, byte for byte, and restores.
-    let target = alcove::backup::s3::S3Target::new(&alcove::backup::s3::S3Config {
+    let target = alcove::backup::s3::S3Target::new(&alcove::config::backup::S3Config {
         endpoint: Some(moto.endpoint.clone()),
         bucket: "alcove-test".into(),
         prefix: "riverside".into(),

@@ -3,6 +3,8 @@
 //! only the server's own certificate.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// The tests run the real binary against the real clock.
+#![allow(clippy::disallowed_methods)]
 
 mod browser_kit;
 mod kit;
@@ -27,6 +29,7 @@ mod headers;
 mod init;
 mod installs;
 mod keyring;
+mod layering;
 mod lifecycle;
 mod messages;
 mod notifications;

@@ -40,3 +40,35 @@ fn moving_a_form_field_by_the_largest_index_a_url_can_carry_is_not_found() {
     assert_eq!(after.status, 200);
     assert!(after.body.contains("Your name"), "the field is still there");
 }
+
+/// Ids come from the path through their type: anything but 32 hex digits is "not found",
+/// for every kind of id, before any service runs.
+#[test]
+fn a_malformed_id_in_any_path_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let good = "0123456789abcdef0123456789abcdef";
+    for bad in [
+        "x",
+        "0123",
+        "0123456789abcdef0123456789abcdeg",
+        "%2e%2e",
+        &format!("{good}00"),
+    ] {
+        for path in [
+            format!("/clients/{bad}"),
+            format!("/messages/{bad}"),
+            format!("/forms/{bad}"),
+            format!("/clients/{good}/submissions/{bad}"),
+            format!("/clients/{bad}/submissions/{good}"),
+            format!("/messages/{bad}/files/{good}"),
+            format!("/messages/{good}/files/{bad}"),
+        ] {
+            let page = owner.get(&path);
+            assert_eq!(page.status, 404, "{path}: {}", page.body);
+        }
+    }
+    // A well-formed id of nothing is also not found (the service's answer).
+    assert_eq!(owner.get(&format!("/clients/{good}")).status, 404);
+}
