@@ -20,8 +20,9 @@ pub struct AcmeConfig {
     pub email: Option<String>,
     /// The ACME directory URL (RFC 8555): Let's Encrypt production by default.
     pub directory: String,
-    /// The certificate authority (PEM) that signs the directory's own HTTPS certificate,
-    /// for a private directory; trusted for the directory instead of the system's roots.
+    /// The certificate authority (one PEM certificate; instant-acme reads the first) that
+    /// signs the directory's own HTTPS certificate, for a private directory; trusted for the
+    /// directory instead of the system's roots.
     pub ca_file: Option<PathBuf>,
     /// How the directory checks that this server answers for the names.
     pub challenge: AcmeChallenge,
