@@ -48,6 +48,8 @@ struct ServedTls {
     resolver: Option<Arc<SwappableResolver>>,
     lines: Vec<String>,
     keeper: Option<LocalBoxFuture<'static, ()>>,
+    /// `[tls] mode = "acme"`: the task that gets and renews the certificate.
+    acme: Option<tls::acme::Acme>,
 }
 
 fn serve_tls(dir: &Path, config: &Config, clock: &SharedClock) -> Result<ServedTls, Error> {
@@ -70,8 +72,10 @@ fn serve_tls(dir: &Path, config: &Config, clock: &SharedClock) -> Result<ServedT
                     clock.clone(),
                     fingerprint,
                 ))),
+                acme: None,
             })
         }
+        TlsMode::Acme => acme_tls(dir, config, clock),
         TlsMode::Files => files_tls(config),
         TlsMode::Proxy => Ok(ServedTls {
             resolver: None,
@@ -80,8 +84,50 @@ fn serve_tls(dir: &Path, config: &Config, clock: &SharedClock) -> Result<ServedT
                     .into(),
             ],
             keeper: None,
+            acme: None,
         }),
     }
+}
+
+/// `[tls] mode = "acme"`: the stored ACME certificate if it still serves, else the
+/// self-signed one, while the task asks the directory for a new one.
+fn acme_tls(dir: &Path, config: &Config, clock: &SharedClock) -> Result<ServedTls, Error> {
+    let names = certificate_names(config);
+    let self_signed = tls::load_or_create(dir, &names, clock.now())?;
+    let settings = config.tls.acme.settings();
+    let stored = tls::acme::stored(dir, &settings, clock.now());
+    let bundle = stored.clone().unwrap_or_else(|| self_signed.clone());
+    let resolver = Arc::new(SwappableResolver::new(&bundle)?);
+    // Before the TLS configuration is built: it then offers acme-tls/1 (TLS-ALPN-01).
+    resolver.enable_acme();
+    let mut lines = vec![format!(
+        "Certificate SHA-256 fingerprint: {}",
+        bundle.fingerprint()?
+    )];
+    lines.push(if stored.is_some() {
+        format!("(From the ACME directory {}.)", config.tls.acme.directory)
+    } else {
+        "(Self-signed: your browser will ask you to confirm this fingerprint the first time.)"
+            .into()
+    });
+    lines.push(format!(
+        "A certificate for {} is requested from {} in the background.",
+        config.tls.acme.domains.join(", "),
+        config.tls.acme.directory
+    ));
+    Ok(ServedTls {
+        resolver: Some(resolver.clone()),
+        lines,
+        keeper: None,
+        acme: Some(tls::acme::Acme {
+            data_dir: dir.to_owned(),
+            config: settings,
+            resolver,
+            clock: clock.clone(),
+            on_outcome: None,
+            fallback: self_signed,
+        }),
+    })
 }
 
 /// `[tls] mode = "files"`: checks the pair now, then watches it for replacements.
@@ -115,6 +161,7 @@ fn files_tls(config: &Config) -> Result<ServedTls, Error> {
             ),
         ],
         keeper: Some(Box::pin(tls::files::keep_watching(watch, resolver))),
+        acme: None,
     })
 }
 
@@ -148,7 +195,7 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     // Own certificate files (and proxy mode, which has none) are checked before anything
     // is written; the self-signed certificate lives in the data directory, made below.
     let early = match opts.config.tls.mode {
-        TlsMode::SelfSigned => None,
+        TlsMode::SelfSigned | TlsMode::Acme => None,
         _ => Some(serve_tls(dir, &opts.config, &clock)?),
     };
     if !datadir::is_initialized(dir) {
@@ -167,7 +214,10 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     };
 
     let config = opts.config.clone();
-    let served = match early {
+    if config.tls.mode != TlsMode::Acme {
+        tls::acme::clear_status(dir);
+    }
+    let mut served = match early {
         Some(served) => served,
         None => serve_tls(dir, &config, &clock)?,
     };
@@ -224,6 +274,13 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         }
     }
     state.mailer = mailer.map(Arc::new);
+    if let Some(task) = &mut served.acme {
+        let state = state.clone();
+        task.on_outcome = Some(Arc::new(move |outcome| match state.vault() {
+            Some(vault) => vault.services.certificate_outcome(outcome).is_ok(),
+            None => false,
+        }));
+    }
     match store {
         Some(store) => {
             open_for_business(&state, store)?;
@@ -241,6 +298,10 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         .block_on(async move {
             if let Some(keeper) = served.keeper {
                 actix_web::rt::spawn(keeper);
+            }
+            if let Some(task) = served.acme {
+                // ACME renews its own; the self-signed fallback is made fresh at each start.
+                drop(actix_web::rt::spawn(task.run()));
             }
             web::run(state, https, http, served.resolver).await
         })

@@ -9,11 +9,13 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+mod acme;
 pub mod backup;
 mod secret;
 mod smtp;
 mod tls_modes;
 
+pub use acme::{AcmeChallenge, AcmeConfig, LETS_ENCRYPT};
 pub use backup::BackupConfig;
 pub use secret::Secret;
 pub use smtp::{SmtpConfig, SmtpSecurity};
@@ -230,6 +232,8 @@ pub struct TlsConfig {
     pub cert_file: Option<PathBuf>,
     /// `mode = "files"`: the certificate's private key (PEM).
     pub key_file: Option<PathBuf>,
+    /// Used when `mode = "acme"`.
+    pub acme: AcmeConfig,
 }
 
 /// How the server gets its certificate.
@@ -243,6 +247,8 @@ pub enum TlsMode {
     /// No TLS here: plain HTTP on a loopback address, behind a reverse proxy on this
     /// computer that speaks HTTPS to browsers.
     Proxy,
+    /// From an ACME directory (`[tls.acme]`), self-signed until the first one arrives.
+    Acme,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -296,6 +302,9 @@ impl Config {
             .extract()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         config.validate()?;
+        if config.tls.mode == TlsMode::Acme && config.hostname.is_none() {
+            config.hostname = config.tls.acme.domains.first().cloned();
+        }
         config.file = path.is_file().then_some(path);
         Ok(config)
     }
@@ -308,6 +317,15 @@ impl Config {
             ));
         }
         self.smtp.validate()?;
+        match self.tls.mode {
+            TlsMode::Acme => self.tls.acme.validate(self.http_listen.is_some())?,
+            _ if self.tls.acme != AcmeConfig::default() => {
+                return Err(ConfigError::Invalid(
+                    "`tls.acme` is set but `tls.mode` is not \"acme\"; set `tls.mode = \"acme\"` or remove `[tls.acme]`".into(),
+                ))
+            }
+            _ => {}
+        }
         self.backup.validate()?;
         tls_modes::validate(self)?;
         schedule("retention.schedule", &self.retention.schedule)?;
@@ -429,9 +447,26 @@ mod tests {
     #[test]
     fn unsupported_tls_mode_and_bad_hostname_are_refused() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), "[tls]\nmode = \"acne\"\n").unwrap();
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
+        assert!(err.to_string().contains("acne"), "{err}");
         std::fs::write(dir.path().join(CONFIG_FILE), "[tls]\nmode = \"acme\"\n").unwrap();
         let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
-        assert!(err.to_string().contains("acme"), "{err}");
+        assert!(err.to_string().contains("tls.acme.domains"), "{err}");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[tls.acme]\ndomains = [\"portal.example.org\"]\n",
+        )
+        .unwrap();
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
+        assert!(err.to_string().contains("tls.mode"), "{err}");
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[tls]\nmode = \"acme\"\n[tls.acme]\ndomains = [\"portal.example.org\"]\nchallenge = \"dns-01\"\n",
+        )
+        .unwrap();
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
+        assert!(err.to_string().contains("challenge"), "{err}");
         std::fs::write(dir.path().join(CONFIG_FILE), "hostname = \"https://x\"\n").unwrap();
         let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
         assert!(matches!(err, ConfigError::BadHostname(_)));

@@ -317,6 +317,15 @@ pub fn tls_check(data_dir: &Path, config: &crate::config::Config, now: OffsetDat
     use crate::config::TlsMode;
     match config.tls.mode {
         TlsMode::SelfSigned => self_signed_check(data_dir, now),
+        TlsMode::Acme => match crate::tls::acme::check(data_dir, now) {
+            Some((true, detail)) => Check::green("TLS", detail),
+            Some((false, detail)) => Check::red(
+                "TLS",
+                detail,
+                "check `[tls.acme]` and that the ACME directory reaches this server; the server keeps retrying",
+            ),
+            None => self_signed_check(data_dir, now),
+        },
         TlsMode::Files => files_check(&config.tls, now),
         TlsMode::Proxy => Check::green(
             "TLS",

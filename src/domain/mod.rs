@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auto_reply;
 pub mod backup;
+pub mod certificate;
 pub mod client_chart;
 pub mod client_home;
 pub mod clients;

@@ -1,6 +1,9 @@
 //! TLS: rustls with the ring provider, TLS 1.2 and 1.3 only, certificates served through a
 //! resolver that can be swapped while the server runs (for ACME or own files later).
 
+pub mod acme;
+pub mod acme_challenge;
+mod acme_files;
 pub mod files;
 mod resolver;
 mod self_signed;
@@ -37,10 +40,15 @@ pub enum TlsError {
 /// certificates from `resolver`.
 pub fn server_config(resolver: Arc<SwappableResolver>) -> Result<rustls::ServerConfig, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    let acme = resolver.acme().is_some();
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_no_client_auth()
         .with_cert_resolver(resolver);
+    // actix puts h2 and http/1.1 first and keeps these after them.
+    if acme {
+        config.alpn_protocols = vec![acme_challenge::ACME_TLS_ALPN.to_vec()];
+    }
     Ok(config)
 }
 

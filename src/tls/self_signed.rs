@@ -50,6 +50,19 @@ struct Info {
 }
 
 impl CertBundle {
+    /// A chain (leaf first) and its key, as PEM, kept at `cert_path`.
+    pub(super) fn from_parts(cert_pem: String, key_pem: String, cert_path: PathBuf) -> Self {
+        Self {
+            cert_pem,
+            key_pem: zeroize::Zeroizing::new(key_pem),
+            cert_path,
+        }
+    }
+
+    pub(super) fn key_pem(&self) -> &str {
+        &self.key_pem
+    }
+
     fn cert_der(&self) -> Result<CertificateDer<'static>, TlsError> {
         CertificateDer::from_pem_slice(self.cert_pem.as_bytes())
             .map_err(|_| TlsError::Damaged(self.cert_path.display().to_string()))
@@ -71,7 +84,14 @@ impl CertBundle {
         let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).map_err(|_| damaged())?;
         let signing =
             rustls::crypto::ring::sign::any_supported_type(&key).map_err(|_| damaged())?;
-        Ok(CertifiedKey::new(vec![self.cert_der()?], signing))
+        let chain: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(self.cert_pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .map_err(|_| damaged())?;
+        if chain.is_empty() {
+            return Err(damaged());
+        }
+        Ok(CertifiedKey::new(chain, signing))
     }
 }
 

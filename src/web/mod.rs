@@ -1,5 +1,6 @@
 //! The actix-web application: routes, middleware, and the servers that run it.
 
+mod acme_challenge;
 mod assets;
 mod auth_pages;
 mod backup_pages;
@@ -71,6 +72,8 @@ pub async fn run(
     http: Option<(TcpListener, RedirectTarget)>,
     resolver: Option<Arc<SwappableResolver>>,
 ) -> std::io::Result<()> {
+    // The ACME HTTP-01 answers, served on the plain-HTTP listener while an order is open.
+    let acme = resolver.as_ref().and_then(|r| r.acme());
     let tls = match resolver {
         Some(r) => {
             Some(crate::tls::server_config(r).map_err(|e| std::io::Error::other(e.to_string()))?)
@@ -136,6 +139,7 @@ pub async fn run(
             let http_server = HttpServer::new(move || {
                 App::new()
                     .app_data(target.clone())
+                    .configure(|cfg| acme_challenge::configure(cfg, acme.clone()))
                     .default_service(web::to(redirect::redirect))
             })
             .workers(1)

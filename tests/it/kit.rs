@@ -107,6 +107,13 @@ impl Server {
         Self::spawn(alcove(data_dir), data_dir, extra, env)
     }
 
+    /// Starts with HTTPS on `listen` (a port the test chose, for a peer that must know it
+    /// in advance, like an ACME directory).
+    pub fn start_at(data_dir: &Path, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::spawn_at(alcove(data_dir), data_dir, listen, extra, env)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Starts the server under `umask` (octal, as the shell's `umask` takes it).
     pub fn start_in_umask(data_dir: &Path, umask: &str, extra: &[&str]) -> Server {
         Self::spawn(alcove_in_umask(data_dir, umask), data_dir, extra, &[])
@@ -114,13 +121,23 @@ impl Server {
     }
 
     fn spawn(
-        mut cmd: Command,
+        cmd: Command,
         data_dir: &Path,
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Server, String> {
+        Self::spawn_at(cmd, data_dir, "127.0.0.1:0", extra, env)
+    }
+
+    fn spawn_at(
+        mut cmd: Command,
+        data_dir: &Path,
+        listen: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let mut child = cmd
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(extra)
             .envs(env.iter().copied())
             .stdin(Stdio::null())

@@ -8,9 +8,12 @@
 
 mod browser_kit;
 mod kit;
+mod pebble_kit;
 mod smtp_kit;
 
 mod accounts;
+mod acme;
+mod acme_alerts;
 mod admin;
 mod attachments;
 mod authz;
