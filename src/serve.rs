@@ -94,7 +94,7 @@ fn serve_tls(dir: &Path, config: &Config, clock: &SharedClock) -> Result<ServedT
 fn acme_tls(dir: &Path, config: &Config, clock: &SharedClock) -> Result<ServedTls, Error> {
     let names = certificate_names(config);
     let self_signed = tls::load_or_create(dir, &names, clock.now())?;
-    let settings = config.tls.acme.settings();
+    let settings = tls::acme::AcmeSettings::from(&config.tls.acme);
     let stored = tls::acme::stored(dir, &settings, clock.now());
     let bundle = stored.clone().unwrap_or_else(|| self_signed.clone());
     let resolver = Arc::new(SwappableResolver::new(&bundle)?);

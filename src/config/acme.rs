@@ -70,22 +70,6 @@ fn dns_name_ok(name: &str) -> bool {
 }
 
 impl AcmeConfig {
-    /// What the certificate task needs.
-    pub fn settings(&self) -> crate::tls::acme::AcmeSettings {
-        use crate::tls::acme::Challenge;
-        crate::tls::acme::AcmeSettings {
-            domains: self.domains.clone(),
-            email: self.email.clone(),
-            directory: self.directory.clone(),
-            ca_file: self.ca_file.clone(),
-            challenge: match self.challenge {
-                AcmeChallenge::Http01 => Challenge::Http01,
-                AcmeChallenge::TlsAlpn01 => Challenge::TlsAlpn01,
-            },
-            retry_seconds: self.retry_seconds,
-        }
-    }
-
     /// Checks the settings for `tls.mode = "acme"`; `http_listen` is needed for HTTP-01.
     pub(super) fn validate(&self, http_listen: bool) -> Result<(), ConfigError> {
         let bad = |msg: String| Err(ConfigError::Invalid(msg));

@@ -16,6 +16,10 @@ use zeroize::Zeroizing;
 
 use crate::fsutil;
 
+/// The most scrypt work (`log2 N`) an unlock file may ask for: 2^22 is about 4 GiB and
+/// many seconds; `init` calibrates to about one second, far below it.
+const MAX_UNLOCK_WORK_FACTOR: u8 = 22;
+
 /// Why the unlock identity could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum UnlockError {
@@ -151,12 +155,20 @@ impl UnlockIdentity {
         let bytes = std::fs::read(path)?;
         let decryptor = age::Decryptor::new(&bytes[..])
             .map_err(|_| UnlockError::Malformed("not an age file"))?;
-        let identity = age::scrypt::Identity::new(passphrase.0.clone());
+        let mut identity = age::scrypt::Identity::new(passphrase.0.clone());
+        // age bounds the work it accepts by timing this machine now: on a busy or slower
+        // machine (a backup running, a restore onto a mini-PC) that bound falls below the
+        // work factor the file was made with, and the owner's right passphrase would be
+        // refused. The file is our own (0600, written at init), so a fixed bound holds.
+        identity.set_max_work_factor(MAX_UNLOCK_WORK_FACTOR);
         let mut reader = decryptor
             .decrypt(std::iter::once(&identity as &dyn age::Identity))
             .map_err(|e| match e {
                 age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
                     UnlockError::WrongPassphrase
+                }
+                age::DecryptError::ExcessiveWork { .. } => {
+                    UnlockError::Malformed("locked with more scrypt work than Alcove accepts")
                 }
                 _ => UnlockError::Malformed("not a passphrase-encrypted key"),
             })?;

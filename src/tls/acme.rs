@@ -38,6 +38,24 @@ pub struct AcmeSettings {
     pub retry_seconds: u32,
 }
 
+impl From<&crate::config::AcmeConfig> for AcmeSettings {
+    /// What the certificate task needs of `[tls.acme]`.
+    fn from(c: &crate::config::AcmeConfig) -> Self {
+        use crate::config::AcmeChallenge;
+        Self {
+            domains: c.domains.clone(),
+            email: c.email.clone(),
+            directory: c.directory.clone(),
+            ca_file: c.ca_file.clone(),
+            challenge: match c.challenge {
+                AcmeChallenge::Http01 => Challenge::Http01,
+                AcmeChallenge::TlsAlpn01 => Challenge::TlsAlpn01,
+            },
+            retry_seconds: c.retry_seconds,
+        }
+    }
+}
+
 /// The challenge the directory is asked to check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Challenge {

@@ -38,8 +38,12 @@ pub fn client_ip(
 /// The last entry of the last `X-Forwarded-For` header, as an address (a port, as some
 /// proxies add, is dropped).
 fn last_forwarded_hop(headers: &HeaderMap) -> Option<IpAddr> {
-    let value = headers.get_all("x-forwarded-for").last()?.to_str().ok()?;
-    let hop = value.rsplit(',').next()?.trim();
+    // Split the raw bytes: a client may send bytes that are not text in its own part of
+    // the header (nginx passes them on), and only the last hop, the proxy's, is read.
+    let raw = headers.get_all("x-forwarded-for").last()?.as_bytes();
+    let hop = std::str::from_utf8(raw.rsplit(|b| *b == b',').next()?)
+        .ok()?
+        .trim();
     hop.parse::<IpAddr>()
         .ok()
         .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
@@ -105,6 +109,19 @@ mod tests {
                 true
             ),
             ip("192.0.2.5")
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_in_the_clients_part_do_not_hide_the_last_hop() {
+        let mut h = HeaderMap::new();
+        h.append(
+            HeaderName::from_static("x-forwarded-for"),
+            HeaderValue::from_bytes(b"\xff\xfe, 203.0.113.9").unwrap(),
+        );
+        assert_eq!(
+            client_ip(peer("127.0.0.1:5000"), &h, true),
+            ip("203.0.113.9")
         );
     }
 
