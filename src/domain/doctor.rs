@@ -7,6 +7,7 @@ use std::path::Path;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
+use super::accounts::AccountSummary;
 use super::audit::ChainState;
 use super::backup::{JOB_BACKUP, JOB_RESTORE_TEST};
 use super::{ServiceError, Services};
@@ -108,6 +109,19 @@ impl Services {
         config: &crate::config::Config,
     ) -> Result<Vec<Check>, ServiceError> {
         self.authorize(actor, Action::ManageBackups, Target::Practice)?;
+        let accounts = self.list_accounts(actor)?;
+        self.doctor_with(actor, data_dir, config, &accounts)
+    }
+
+    /// The checks, with the account list already read (and audited) by the caller.
+    pub(super) fn doctor_with(
+        &self,
+        actor: &Actor,
+        data_dir: &Path,
+        config: &crate::config::Config,
+        accounts: &[AccountSummary],
+    ) -> Result<Vec<Check>, ServiceError> {
+        self.authorize(actor, Action::ManageBackups, Target::Practice)?;
         let now = self.now();
         let mut checks = vec![Check::green(
             "version",
@@ -198,11 +212,10 @@ impl Services {
             },
         );
 
-        let without: Vec<String> = self
-            .list_accounts(actor)?
-            .into_iter()
+        let without: Vec<&str> = accounts
+            .iter()
             .filter(|a| a.role.is_practice() && a.status == AccountStatus::Active && !a.mfa)
-            .map(|a| a.email)
+            .map(|a| a.email.as_str())
             .collect();
         checks.push(if without.is_empty() {
             Check::green("sign-in codes", "every active practice account has them")

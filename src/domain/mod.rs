@@ -21,6 +21,7 @@ pub mod forms;
 mod lifecycle_tests;
 pub mod messages;
 pub mod notify;
+pub mod practice_home;
 pub mod restore;
 pub mod retention;
 pub mod second_step;

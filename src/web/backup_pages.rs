@@ -7,6 +7,7 @@ use alcove_frontend::Section;
 use super::error::AppError;
 use super::render::human_time;
 use crate::domain::backup::{JOB_BACKUP, JOB_CHECK, JOB_RESTORE_TEST};
+use crate::domain::doctor::Check;
 use crate::domain::Services;
 use crate::policy::{self, Action, Actor, Decision, Target};
 
@@ -144,16 +145,7 @@ pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Secti
 }
 
 /// The owner's posture panel: the checks of `alcove doctor`, one line each.
-pub fn posture_section(
-    services: &Services,
-    actor: &Actor,
-    data_dir: &std::path::Path,
-    config: &crate::config::Config,
-) -> Result<Option<Section>, AppError> {
-    if policy::decide(actor, Action::ManageBackups, Target::Practice) != Decision::Allow {
-        return Ok(None);
-    }
-    let checks = services.doctor(actor, data_dir, config)?;
+pub fn posture_section(checks: &[Check]) -> Section {
     let paragraphs = checks
         .iter()
         .map(|c| match &c.hint {
@@ -161,9 +153,9 @@ pub fn posture_section(
             Some(h) => format!("PROBLEM — {}: {}. What to do: {h}.", c.name, c.detail),
         })
         .collect();
-    Ok(Some(Section {
+    Section {
         heading: Some("Posture (the same checks as alcove doctor)".into()),
         paragraphs,
         ..Section::default()
-    }))
+    }
 }

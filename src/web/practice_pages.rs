@@ -86,22 +86,21 @@ fn practice_sections(
     let mut sections: Vec<Section> = super::email_pages::mail_problem_section(services, actor)?
         .into_iter()
         .collect();
+    let home = services.practice_home(actor, data_dir, config)?;
     sections.extend(super::backup_pages::restore_section(services, actor)?);
     sections.extend(super::backup_pages::backup_section(services, actor)?);
-    sections.extend(super::backup_pages::posture_section(
-        services, actor, data_dir, config,
-    )?);
+    sections.extend(
+        home.posture
+            .as_deref()
+            .map(super::backup_pages::posture_section),
+    );
     sections.push(Section {
         heading: Some("Clients".into()),
         paragraphs: vec!["Create a client record, then send the client an invitation link to set their password.".into()],
         actions: vec![link("/clients", "Open client list", true), link("/clients/new", "Add a client", false)],
         ..Section::default()
     });
-    let sees_team = policy::decide(actor, Action::ManageTeam, Target::Practice) == Decision::Allow;
-    if let Some(accounts) = sees_team
-        .then(|| services.list_accounts(actor))
-        .transpose()?
-    {
+    if let Some(accounts) = &home.accounts {
         let locked = accounts.iter().filter(|a| a.locked).count();
         let without_mfa = accounts
             .iter()
@@ -115,7 +114,7 @@ fn practice_sections(
                 "Practice accounts still setting up sign-in codes: {without_mfa}."
             ));
         }
-        if policy::decide(actor, Action::ManagePractice, Target::Practice) == Decision::Allow {
+        if home.settings {
             sections.push(Section {
                 heading: Some("Messages".into()),
                 paragraphs: vec!["Clients get an automatic reply with a crisis notice, and your away message when you set one.".into()],

@@ -64,3 +64,26 @@ fn the_client_page_leaves_exactly_one_audit_event_naming_what_it_showed() {
         "nothing is read of a record that is not there"
     );
 }
+
+#[test]
+fn the_practice_home_leaves_exactly_one_audit_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let mut owner = set_up_owner(&server).visitor;
+    let a = events(&data);
+    let b = events(&data);
+    let own = b - a;
+    let home = owner.get("/home");
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(
+        home.body.contains("Posture"),
+        "the owner's home shows the checks"
+    );
+    assert!(home.body.contains("Team and accounts"), "and the team");
+    assert_eq!(
+        events(&data) - b - own,
+        1,
+        "the account list the checks and the team section share is read once"
+    );
+}
