@@ -155,15 +155,7 @@ impl Services {
         )?;
 
         let active = account.status == AccountStatus::Active;
-        let detail = ClientDetail {
-            id,
-            mfa: account.mfa_enabled(),
-            email_confirmed: account.email_confirmed_at.is_some(),
-            email_alerts: account.email_alerts,
-            email: account.email,
-            status: account.status,
-            profile,
-        };
+        let detail = ClientDetail::of(account, profile);
         let mut templates = templates;
         if let Some(t) = templates.as_mut() {
             t.sort_by_key(|t| t.name.to_lowercase());

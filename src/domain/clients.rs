@@ -46,6 +46,21 @@ pub struct ClientDetail {
     pub email_alerts: bool,
 }
 
+impl ClientDetail {
+    /// The practice's view of a client account and its profile.
+    pub(super) fn of(account: Account, profile: ClientProfile) -> Self {
+        Self {
+            id: account.id,
+            mfa: account.mfa_enabled(),
+            email_confirmed: account.email_confirmed_at.is_some(),
+            email_alerts: account.email_alerts,
+            email: account.email,
+            status: account.status,
+            profile,
+        }
+    }
+}
+
 /// What the client's own home shows.
 #[derive(Clone)]
 pub struct ClientHome {
@@ -177,15 +192,7 @@ impl Services {
             return Err(ServiceError::NotFound);
         };
         self.audit_read(actor, Action::ViewClient, Target::Client(id))?;
-        Ok(ClientDetail {
-            id,
-            mfa: account.mfa_enabled(),
-            email_confirmed: account.email_confirmed_at.is_some(),
-            email_alerts: account.email_alerts,
-            email: account.email,
-            status: account.status,
-            profile,
-        })
+        Ok(ClientDetail::of(account, profile))
     }
 
     /// A new single-use invitation link (7 days) for a client; earlier links stop working.

@@ -33,6 +33,16 @@ fn raw_get(port: u16, path: &str) -> String {
     out
 }
 
+/// Alcove on `https` with the ACME configuration written by `alcove_config`.
+fn alcove_at(data: &std::path::Path, https: u16, config: &std::path::Path) -> Server {
+    Server::start_at(
+        data,
+        &format!("127.0.0.1:{https}"),
+        &["--config", config.to_str().unwrap()],
+        &[],
+    )
+}
+
 #[test]
 fn acme_http01_issues_a_certificate_served_without_restart_and_kept_for_the_next_start() {
     if !require_tool("pebble") {
@@ -44,13 +54,7 @@ fn acme_http01_issues_a_certificate_served_without_restart_and_kept_for_the_next
     pebble.start();
     let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
     let data = dir.path().join("data");
-    let config_arg = config.to_str().unwrap();
-    let server = Server::start_at(
-        &data,
-        &format!("127.0.0.1:{https}"),
-        &["--config", config_arg],
-        &[],
-    );
+    let server = alcove_at(&data, https, &config);
     let root = pebble.root_pem();
     let first = wait_for_trusted(https, &root, None, &pebble);
 
@@ -82,12 +86,7 @@ fn acme_http01_issues_a_certificate_served_without_restart_and_kept_for_the_next
     server.stop();
 
     // The next start serves the stored certificate at once, before any new order.
-    let server = Server::start_at(
-        &data,
-        &format!("127.0.0.1:{https}"),
-        &["--config", config_arg],
-        &[],
-    );
+    let server = alcove_at(&data, https, &config);
     assert!(
         server.stdout().contains("(From the ACME directory"),
         "{}",
@@ -109,12 +108,7 @@ fn acme_tls_alpn01_issues_a_certificate_on_the_https_port() {
     pebble.start();
     let config = alcove_config(dir.path(), &pebble, "tls-alpn-01", None);
     let data = dir.path().join("data");
-    let server = Server::start_at(
-        &data,
-        &format!("127.0.0.1:{https}"),
-        &["--config", config.to_str().unwrap()],
-        &[],
-    );
+    let server = alcove_at(&data, https, &config);
     let root = pebble.root_pem();
     wait_for_trusted(https, &root, None, &pebble);
     // Browsers (offering h2 and HTTP/1.1) still get the pages.
@@ -141,12 +135,7 @@ fn acme_renews_a_short_lived_certificate_in_the_running_server() {
     pebble.start();
     let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
     let data = dir.path().join("data");
-    let server = Server::start_at(
-        &data,
-        &format!("127.0.0.1:{https}"),
-        &["--config", config.to_str().unwrap()],
-        &[],
-    );
+    let server = alcove_at(&data, https, &config);
     let root = pebble.root_pem();
     let first = wait_for_trusted(https, &root, None, &pebble);
     let renewed = wait_for_trusted(https, &root, Some(&first), &pebble);
@@ -167,12 +156,7 @@ fn acme_directory_down_serves_self_signed_tells_the_owner_and_swaps_in_later() {
     let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 3600);
     let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
     let data = dir.path().join("data");
-    let server = Server::start_at(
-        &data,
-        &format!("127.0.0.1:{https}"),
-        &["--config", config.to_str().unwrap()],
-        &[],
-    );
+    let server = alcove_at(&data, https, &config);
     // The self-signed certificate is served meanwhile (the kit's client trusts only it).
     let mut owner = set_up_owner(&server).visitor;
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -215,12 +199,7 @@ fn acme_with_the_wrong_ca_file_is_reported_and_self_signed_stays() {
     std::fs::write(&pebble.ca_file, other_ca).unwrap();
     let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
     let data = dir.path().join("data");
-    let server = Server::start_at(
-        &data,
-        &format!("127.0.0.1:{https}"),
-        &["--config", config.to_str().unwrap()],
-        &[],
-    );
+    let server = alcove_at(&data, https, &config);
     let deadline = Instant::now() + Duration::from_secs(60);
     let line = loop {
         let line = doctor_tls_line(&data);
