@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use crate::browser_kit::set_up_owner;
 use crate::kit::{require_tool, Server};
 use crate::pebble_kit::{
-    alcove_config, doctor_tls_line, fingerprint, free_port, handshake, test_ca, wait_for_trusted,
-    Pebble,
+    alcove_config, doctor_tls_line, fingerprint, free_port, handshake, http01_alcove,
+    http01_pebble, test_ca, wait_for_trusted, Pebble,
 };
 
 fn mode(path: &Path) -> u32 {
@@ -49,11 +49,9 @@ fn acme_http01_issues_a_certificate_served_without_restart_and_kept_for_the_next
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (https, http) = (free_port(), free_port());
-    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 3600);
+    let (mut pebble, https, http) = http01_pebble(dir.path(), 3600);
     pebble.start();
-    let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
-    let data = dir.path().join("data");
+    let (config, data) = http01_alcove(dir.path(), &pebble, http);
     let server = alcove_at(&data, https, &config);
     let root = pebble.root_pem();
     let first = wait_for_trusted(https, &root, None, &pebble);
@@ -129,12 +127,10 @@ fn acme_renews_a_short_lived_certificate_in_the_running_server() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (https, http) = (free_port(), free_port());
     // 30 s: renewal is due with 10 s left.
-    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 30);
+    let (mut pebble, https, http) = http01_pebble(dir.path(), 30);
     pebble.start();
-    let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
-    let data = dir.path().join("data");
+    let (config, data) = http01_alcove(dir.path(), &pebble, http);
     let server = alcove_at(&data, https, &config);
     let root = pebble.root_pem();
     let first = wait_for_trusted(https, &root, None, &pebble);
@@ -152,10 +148,8 @@ fn acme_directory_down_serves_self_signed_tells_the_owner_and_swaps_in_later() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (https, http) = (free_port(), free_port());
-    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 3600);
-    let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
-    let data = dir.path().join("data");
+    let (mut pebble, https, http) = http01_pebble(dir.path(), 3600);
+    let (config, data) = http01_alcove(dir.path(), &pebble, http);
     let server = alcove_at(&data, https, &config);
     // The self-signed certificate is served meanwhile (the kit's client trusts only it).
     let mut owner = set_up_owner(&server).visitor;
@@ -191,14 +185,12 @@ fn acme_with_the_wrong_ca_file_is_reported_and_self_signed_stays() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (https, http) = (free_port(), free_port());
-    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 3600);
+    let (mut pebble, https, http) = http01_pebble(dir.path(), 3600);
     pebble.start();
     // Another CA than the one behind pebble's HTTPS certificate.
     let (other_ca, _, _) = test_ca("Some other CA");
     std::fs::write(&pebble.ca_file, other_ca).unwrap();
-    let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
-    let data = dir.path().join("data");
+    let (config, data) = http01_alcove(dir.path(), &pebble, http);
     let server = alcove_at(&data, https, &config);
     let deadline = Instant::now() + Duration::from_secs(60);
     let line = loop {

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use crate::browser_kit::{set_up_owner, Visitor, OWNER_EMAIL};
 use crate::kit::{require_tool, Server};
 use crate::notifications::confirmation_path;
-use crate::pebble_kit::{alcove_config, doctor_tls_line, free_port, wait_for_trusted, Pebble};
+use crate::pebble_kit::{
+    doctor_tls_line, free_port, http01_alcove, http01_pebble, wait_for_trusted,
+};
 use crate::smtp_kit::{aiosmtpd_available, SmtpSink};
 
 const FAILED: &str = "A scheduled task of your portal failed";
@@ -20,11 +22,9 @@ fn a_failed_acme_renewal_emails_the_owner_once_and_an_ended_certificate_gives_wa
     let dir = tempfile::tempdir().unwrap();
     let smtp = free_port();
     let sink = SmtpSink::start(smtp, dir.path());
-    let (https, http) = (free_port(), free_port());
     // Down at first: the owner is set up over the self-signed certificate meanwhile.
-    let mut pebble = Pebble::prepare(&dir.path().join("pebble"), http, https, 30);
-    let config = alcove_config(dir.path(), &pebble, "http-01", Some(http));
-    let data = dir.path().join("data");
+    let (mut pebble, https, http) = http01_pebble(dir.path(), 30);
+    let (config, data) = http01_alcove(dir.path(), &pebble, http);
     let smtp_port = smtp.to_string();
     let server = Server::start_at(
         &data,

@@ -185,6 +185,26 @@ pub(crate) fn alcove_config(
     file
 }
 
+/// Pebble prepared (not started) in `work` on fresh loopback ports, issuing certificates
+/// valid for `seconds`, validating HTTP-01 on the returned plain-HTTP port; with the HTTPS
+/// port Alcove is to listen on.
+pub(crate) fn http01_pebble(work: &Path, seconds: u64) -> (Pebble, u16, u16) {
+    let (https, http) = (free_port(), free_port());
+    (
+        Pebble::prepare(&work.join("pebble"), http, https, seconds),
+        https,
+        http,
+    )
+}
+
+/// Alcove's HTTP-01 configuration for `pebble` and its data directory, both in `work`.
+pub(crate) fn http01_alcove(work: &Path, pebble: &Pebble, http: u16) -> (PathBuf, PathBuf) {
+    (
+        alcove_config(work, pebble, "http-01", Some(http)),
+        work.join("data"),
+    )
+}
+
 /// The chain served on `port` to a client that trusts only `roots_pem` and offers `alpn`,
 /// or why the handshake failed.
 pub(crate) fn handshake(
