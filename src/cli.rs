@@ -52,7 +52,9 @@ pub enum Command {
     /// Check this installation: backups, restore tests, sign-in codes, audit log,
     /// permissions, recovery key, clock. Exits non-zero when a check fails.
     Doctor(LocalArgs),
-    /// Test hook: set a stopped store's schema version (one back, or ahead).
+    /// Test hook: set a stopped store's schema version (one back, or ahead). Only in debug
+    /// builds (the test suite's): a released binary has no way to rewrite the schema record.
+    #[cfg(debug_assertions)]
     #[command(hide = true)]
     SetSchemaVersionForTests { version: u32 },
 }

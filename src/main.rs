@@ -101,6 +101,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             &local,
             &Request::Doctor,
         ),
+        #[cfg(debug_assertions)]
         Command::SetSchemaVersionForTests { version } => {
             datadir::rewind_schema_for_tests(&cli.data_dir, version)?;
             Ok(())
