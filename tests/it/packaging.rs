@@ -249,3 +249,78 @@ fn the_systemd_unit_scores_at_most_2_0_in_systemd_analyze_security() {
         assert!(unit.lines().any(|l| l == line), "{line}");
     }
 }
+
+/// The Containerfile is `FROM scratch` (no shell: so no `RUN`, and exec-form commands), runs
+/// as a non-root user, keeps the data in a volume and says which ports it serves. Where a
+/// container engine answers and the static binary is built, the image is built and run.
+#[test]
+fn the_containerfile_is_from_scratch_non_root_with_a_data_volume() {
+    let file = std::fs::read_to_string(packaging("Containerfile")).unwrap();
+    let instructions: Vec<&str> = file
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert_eq!(instructions.first(), Some(&"FROM scratch"), "{file}");
+    assert!(
+        !instructions.iter().any(|l| l.starts_with("RUN ")),
+        "{file}"
+    );
+    let user = instructions
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("USER "))
+        .expect("a USER line");
+    assert!(
+        !user.starts_with("0") && !user.starts_with("root"),
+        "USER {user}"
+    );
+    assert!(instructions.contains(&"VOLUME [\"/data\"]"), "{file}");
+    assert!(
+        instructions.iter().any(|l| l.starts_with("EXPOSE 8443")),
+        "{file}"
+    );
+    assert!(
+        instructions.contains(&"ENTRYPOINT [\"/usr/bin/alcove\"]"),
+        "{file}"
+    );
+    assert!(file.contains("ALCOVE_DATA_DIR=/data"), "{file}");
+
+    // Building needs a container engine with a running daemon and the release build of
+    // packaging/build-static.sh (too slow to make here).
+    let static_bin = Path::new(BIN)
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .join("x86_64-unknown-linux-gnu/release/alcove");
+    let engine = ["docker", "podman"].into_iter().find(|e| {
+        Command::new(e)
+            .arg("info")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(engine) = engine.filter(|_| static_bin.exists()) else {
+        eprintln!(
+            "\n!!!!! NOT BUILT: the container image needs a docker or podman daemon and {} !!!!!\n",
+            static_bin.display()
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let built = run(Command::new(packaging("build-container.sh"))
+        .arg(&static_bin)
+        .arg(dir.path().join("context")));
+    let image = text(&built).trim().to_owned();
+    assert_eq!(image, format!("alcove:{VERSION}"));
+    let version = text(&run(Command::new(engine).args([
+        "run",
+        "--rm",
+        "--network=none",
+        &image,
+        "--version",
+    ])));
+    assert!(
+        version.starts_with(&format!("alcove {VERSION} ")),
+        "{version}"
+    );
+}
