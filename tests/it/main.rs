@@ -33,6 +33,7 @@ mod layering;
 mod lifecycle;
 mod messages;
 mod notifications;
+mod packaging;
 mod page_audit;
 mod proxy;
 mod restore_safety;
