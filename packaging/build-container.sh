@@ -7,13 +7,9 @@
 # STATIC_BINARY defaults to packaging/build-static.sh's output. Without a container engine
 # the staged context is left in CONTEXT_DIR (default target/container) for another machine.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
-bin="${1:-$target_dir/x86_64-unknown-linux-gnu/release/alcove}"
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+bin="${1:-$static_bin}"
 ctx="${2:-$target_dir/container}"
-
-die() { echo "error: $*" >&2; exit 1; }
 [ -x "$bin" ] || die "no alcove binary at $bin (build it with packaging/build-static.sh)"
 # FROM scratch has no C library: only a static binary runs there.
 if readelf -d "$bin" 2> /dev/null | grep -q '(NEEDED)'; then

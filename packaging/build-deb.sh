@@ -9,13 +9,9 @@
 # A dynamically linked binary (a debug build, as the tests use) gets its library
 # dependencies from dpkg-shlibdeps; the static one depends on adduser only.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
-bin="${1:-$target_dir/x86_64-unknown-linux-gnu/release/alcove}"
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+bin="${1:-$static_bin}"
 out="${2:-$target_dir/deb}"
-
-die() { echo "error: $*" >&2; exit 1; }
 [ -x "$bin" ] || die "no alcove binary at $bin (build it with packaging/build-static.sh, or name one)"
 for tool in dpkg-deb strip gzip md5sum; do
   command -v "$tool" > /dev/null || die "$tool is needed (Debian packages dpkg, binutils, gzip, coreutils)"
