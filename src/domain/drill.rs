@@ -29,7 +29,11 @@ pub enum DrillReminder {
 }
 
 /// Is a drill due at `now`, given the last restore test and the last reminder?
-fn due(now: OffsetDateTime, last_test: Option<&JobStatus>, last_reminder: Option<&JobStatus>) -> bool {
+fn due(
+    now: OffsetDateTime,
+    last_test: Option<&JobStatus>,
+    last_reminder: Option<&JobStatus>,
+) -> bool {
     let since = last_reminder
         .and_then(|s| s.last_run)
         .unwrap_or(now - FIRST_LOOK_BACK);
@@ -76,7 +80,9 @@ impl Services {
                         "a restore drill is due (the last restore test was on {})",
                         crate::clock::human(at)
                     ),
-                    None => "a restore drill is due (no backup has been test-restored yet)".to_owned(),
+                    None => {
+                        "a restore drill is due (no backup has been test-restored yet)".to_owned()
+                    }
                 },
             };
             tx.put(
@@ -158,7 +164,10 @@ mod tests {
             services.remind_drill(&job).unwrap(),
             DrillReminder::Due { emailed: 1 }
         );
-        assert_eq!(queued(&services), vec![("owner@example.org".into(), "drill_due")]);
+        assert_eq!(
+            queued(&services),
+            vec![("owner@example.org".into(), "drill_due")]
+        );
 
         // A month on, still no drill: due again.
         clock.advance(Duration::days(31));

@@ -42,7 +42,10 @@ fn with_no_drill_the_owner_is_reminded_by_email_and_on_the_home_page() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let reminder = plain(&reminder.expect("the owner is emailed that a drill is due"));
-    assert!(reminder.contains("alcove backup drill --identity KEY"), "{reminder}");
+    assert!(
+        reminder.contains("alcove backup drill --identity KEY"),
+        "{reminder}"
+    );
     assert!(
         sink.messages()
             .iter()

@@ -42,17 +42,33 @@ fn from_the_deb_to_a_trusted_certificate_and_the_setup_page() {
     let conf = root.join("etc/alcove/alcove.toml");
     let mut text = std::fs::read_to_string(&conf).unwrap();
     // Step 1, on loopback ports (tests bind nothing else) and with pebble's directory.
-    edit(&mut text, "# listen = \"0.0.0.0:443\"", &format!("listen = \"127.0.0.1:{https}\""));
+    edit(
+        &mut text,
+        "# listen = \"0.0.0.0:443\"",
+        &format!("listen = \"127.0.0.1:{https}\""),
+    );
     edit(
         &mut text,
         "# http_listen = \"0.0.0.0:80\"",
         &format!("http_listen = \"127.0.0.1:{http}\""),
     );
-    edit(&mut text, "# hostname = \"portal.example.org\"", "hostname = \"localhost\"");
+    edit(
+        &mut text,
+        "# hostname = \"portal.example.org\"",
+        "hostname = \"localhost\"",
+    );
     edit(&mut text, "# mode = \"acme\"", "mode = \"acme\"");
     edit(&mut text, "# [tls.acme]", "[tls.acme]");
-    edit(&mut text, "# domains = [\"portal.example.org\"]", "domains = [\"localhost\"]");
-    edit(&mut text, "# email = \"owner@example.org\"", "email = \"owner@example.org\"");
+    edit(
+        &mut text,
+        "# domains = [\"portal.example.org\"]",
+        "domains = [\"localhost\"]",
+    );
+    edit(
+        &mut text,
+        "# email = \"owner@example.org\"",
+        "email = \"owner@example.org\"",
+    );
     edit(
         &mut text,
         "# directory = \"https://acme-v02.api.letsencrypt.org/directory\"",
@@ -81,8 +97,13 @@ fn from_the_deb_to_a_trusted_certificate_and_the_setup_page() {
     let pebble_root = pebble.root_pem();
     wait_for_trusted(https, &pebble_root, None, &pebble);
     // Step 2: the setup link from the log, opened by a client trusting only pebble.
-    let link = server.setup_link().expect("the start-up text shows the setup link");
-    assert!(link.starts_with(&format!("https://localhost:{https}/setup/")), "{link}");
+    let link = server
+        .setup_link()
+        .expect("the start-up text shows the setup link");
+    assert!(
+        link.starts_with(&format!("https://localhost:{https}/setup/")),
+        "{link}"
+    );
     let origin = format!("https://localhost:{https}");
     server.behind(&origin, pebble_root);
     let page = server.get(&link[origin.len()..]);
