@@ -241,7 +241,7 @@ pub fn open(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Store, OpenEr
             crate::domain::audit::Event::StoreUpgrade,
             crate::domain::audit::AuditTarget::new()
                 .field("schema", format_args!("{from}->{SCHEMA_VERSION}"))
-                .backup(&name),
+                .backup(name),
             crate::domain::audit::Outcome::Ok,
         ),
         None => Ok(()),
