@@ -151,6 +151,15 @@ impl fmt::Display for Event {
     }
 }
 
+/// One builder method per typed part: `key:value`.
+macro_rules! parts {
+    ($($(#[$doc:meta])* $method:ident($ty:ty) => $key:literal,)*) => {
+        $($(#[$doc])* pub fn $method(self, value: $ty) -> Self {
+            self.field($key, value)
+        })*
+    };
+}
+
 /// What an event touched: ids and counts, `key:value` separated by spaces
 /// (`client:… thread:… message:3`), never a name or any content.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -182,49 +191,22 @@ impl AuditTarget {
         self.word("public")
     }
 
-    pub fn account(self, id: AccountId) -> Self {
-        self.field("account", id)
-    }
-
-    pub fn client(self, id: AccountId) -> Self {
-        self.field("client", id)
-    }
-
-    pub fn thread(self, id: ThreadId) -> Self {
-        self.field("thread", id)
-    }
-
-    /// A message by its number in its thread.
-    pub fn message(self, number: impl fmt::Display) -> Self {
-        self.field("message", number)
-    }
-
-    pub fn attachment(self, id: AttachmentId) -> Self {
-        self.field("attachment", id)
-    }
-
-    pub fn form(self, id: FormId) -> Self {
-        self.field("form", id)
-    }
-
-    pub fn version(self, version: impl fmt::Display) -> Self {
-        self.field("version", version)
-    }
-
-    pub fn link(self, id: FormLinkId) -> Self {
-        self.field("link", id)
-    }
-
-    pub fn submission(self, id: SubmissionId) -> Self {
-        self.field("submission", id)
-    }
-
-    pub fn appointment(self, id: AppointmentId) -> Self {
-        self.field("appointment", id)
-    }
-
-    pub fn template(self, id: TemplateId) -> Self {
-        self.field("template", id)
+    parts! {
+        /// An account (a member's, or a client's as an account).
+        account(AccountId) => "account",
+        /// A client's records.
+        client(AccountId) => "client",
+        thread(ThreadId) => "thread",
+        /// A message, by its number in its thread.
+        message(u64) => "message",
+        attachment(AttachmentId) => "attachment",
+        form(FormId) => "form",
+        /// A form's version number.
+        version(u32) => "version",
+        link(FormLinkId) => "link",
+        submission(SubmissionId) => "submission",
+        appointment(AppointmentId) => "appointment",
+        template(TemplateId) => "template",
     }
 
     /// A backup archive, by its file name (a time stamp, no content).

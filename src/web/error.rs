@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
 use super::frame;
+use crate::tls::acme::causes;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -49,22 +50,6 @@ impl AppError {
                 | AppError::NoState
         )
     }
-}
-
-/// An error and its causes, `: `-separated, each said once (a cause that a wrapper's message
-/// already includes is not repeated).
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    while let Some(cause) = next {
-        let said = cause.to_string();
-        if !text.contains(&said) {
-            text.push_str(": ");
-            text.push_str(&said);
-        }
-        next = cause.source();
-    }
-    text
 }
 
 impl From<crate::store::StoreError> for AppError {
