@@ -1,12 +1,70 @@
 //! The clock, injected wherever behaviour depends on time (expiry, retention, timeouts),
-//! so tests can move time instead of waiting for it.
+//! so tests can move time instead of waiting for it. It carries the practice's time zone
+//! too (appointments are entered and shown in it), so a test sets both. This is the one
+//! module that reads the wall clock or the computer's zone (clippy.toml bans it elsewhere).
 
 use std::sync::{Arc, Mutex};
 
+use chrono::{NaiveDateTime, TimeZone as _};
 use time::OffsetDateTime;
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> OffsetDateTime;
+
+    /// The practice's time zone: this computer's unless the clock says otherwise.
+    fn zone(&self) -> Zone {
+        Zone::Machine
+    }
+}
+
+/// The practice's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Zone {
+    /// This computer's zone, with its daylight-saving rules (the server's default).
+    #[default]
+    Machine,
+    /// A fixed offset from UTC (tests; a zone without daylight saving).
+    Fixed(time::UtcOffset),
+}
+
+impl Zone {
+    /// `t` as a wall-clock time in this zone.
+    pub fn wall_time(self, t: OffsetDateTime) -> Option<NaiveDateTime> {
+        match self {
+            Zone::Machine => chrono::Local
+                .timestamp_opt(t.unix_timestamp(), 0)
+                .single()
+                .map(|l| l.naive_local()),
+            Zone::Fixed(offset) => chrono::DateTime::from_timestamp(
+                t.unix_timestamp() + i64::from(offset.whole_seconds()),
+                0,
+            )
+            .map(|d| d.naive_utc()),
+        }
+    }
+
+    /// The moment (Unix seconds) a wall-clock time in this zone names: the earlier one when
+    /// a clock change makes it ambiguous, `None` when it does not exist on that day.
+    pub fn timestamp_of(self, wall: NaiveDateTime) -> Option<i64> {
+        match self {
+            Zone::Machine => Some(
+                chrono::Local
+                    .from_local_datetime(&wall)
+                    .earliest()?
+                    .timestamp(),
+            ),
+            Zone::Fixed(offset) => {
+                Some(wall.and_utc().timestamp() - i64::from(offset.whole_seconds()))
+            }
+        }
+    }
+
+    /// Formats a time for people in this zone: `2026-11-24 14:30`.
+    pub fn human(self, t: OffsetDateTime) -> String {
+        self.wall_time(t)
+            .map(|w| w.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| human(t))
+    }
 }
 
 /// The real wall clock.
@@ -21,24 +79,41 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to; for tests.
+/// A clock that only moves when told to; for tests. Its zone is the computer's unless
+/// set with [`ManualClock::in_zone`].
 #[derive(Debug, Clone)]
-pub struct ManualClock(Arc<Mutex<OffsetDateTime>>);
+pub struct ManualClock {
+    now: Arc<Mutex<OffsetDateTime>>,
+    zone: Zone,
+}
 
 impl ManualClock {
     pub fn new(start: OffsetDateTime) -> Self {
-        Self(Arc::new(Mutex::new(start)))
+        Self {
+            now: Arc::new(Mutex::new(start)),
+            zone: Zone::Machine,
+        }
+    }
+
+    /// The same clock, in the practice zone `zone`.
+    pub fn in_zone(mut self, zone: Zone) -> Self {
+        self.zone = zone;
+        self
     }
 
     pub fn advance(&self, by: time::Duration) {
-        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
         *now += by;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        *self.now.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn zone(&self) -> Zone {
+        self.zone
     }
 }
 
@@ -82,13 +157,27 @@ pub fn human(t: time::OffsetDateTime) -> String {
         .unwrap_or_else(|_| t.to_string())
 }
 
-/// Formats a time in this computer's time zone, which is the practice's (appointments are
-/// entered that way): `2026-11-24 14:30`.
-pub fn human_local(t: time::OffsetDateTime) -> String {
-    use chrono::TimeZone as _;
-    chrono::Local
-        .timestamp_opt(t.unix_timestamp(), 0)
-        .single()
-        .map(|l| l.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| human(t))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{datetime, offset};
+
+    #[test]
+    fn a_fixed_zone_shows_and_reads_wall_times_in_that_zone() {
+        let zone = Zone::Fixed(offset!(-5));
+        let t = datetime!(2026-11-24 19:40 UTC);
+        assert_eq!(zone.human(t), "2026-11-24 14:40");
+        let wall = zone.wall_time(t).unwrap();
+        assert_eq!(zone.timestamp_of(wall), Some(t.unix_timestamp()));
+        assert_eq!(Zone::Fixed(offset!(+9:30)).human(t), "2026-11-25 05:10");
+    }
+
+    #[test]
+    fn a_manual_clock_carries_its_zone() {
+        let clock = ManualClock::new(datetime!(2026-01-01 0:00 UTC));
+        assert_eq!(clock.zone(), Zone::Machine);
+        let clock = clock.in_zone(Zone::Fixed(offset!(+2)));
+        assert_eq!(clock.zone(), Zone::Fixed(offset!(+2)));
+        assert_eq!(clock.zone().human(clock.now()), "2026-01-01 02:00");
+    }
 }

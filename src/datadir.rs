@@ -238,8 +238,10 @@ pub fn open(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Store, OpenEr
             tx,
             now,
             &crate::policy::Actor::System("upgrade"),
-            "store.upgrade",
-            &format!("schema:{from}->{SCHEMA_VERSION} backup:{name}"),
+            crate::domain::audit::Event::StoreUpgrade,
+            crate::domain::audit::AuditTarget::new()
+                .field("schema", format_args!("{from}->{SCHEMA_VERSION}"))
+                .backup(name),
             crate::domain::audit::Outcome::Ok,
         ),
         None => Ok(()),

@@ -1,4 +1,5 @@
-//! Errors of the command line: each prints as a sentence a practice owner can act on.
+//! Errors of the command line: each prints as a sentence a practice owner can act on (its
+//! `Display`, which already names the cause); the cause stays reachable as its `source`.
 
 use std::net::SocketAddr;
 
@@ -17,7 +18,7 @@ pub enum Error {
     #[error(transparent)]
     Open(#[from] OpenError),
     #[error("could not use the passphrase file: {0}")]
-    Passphrase(UnlockError),
+    Passphrase(#[source] UnlockError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -31,7 +32,7 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error("the web server stopped with an error: {0}")]
-    Server(std::io::Error),
+    Server(#[source] std::io::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
@@ -39,5 +40,5 @@ pub enum Error {
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
     #[error("could not read the recovery key: {0}")]
-    RecoveryKey(UnlockError),
+    RecoveryKey(#[source] UnlockError),
 }

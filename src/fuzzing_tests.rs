@@ -136,8 +136,8 @@ fn write_fuzz_seeds() {
             &store,
             time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(n),
             &crate::policy::Actor::LocalAdmin,
-            "fuzz-seed",
-            "practice",
+            crate::domain::audit::Event::SignOut,
+            crate::domain::audit::AuditTarget::practice(),
             crate::domain::audit::Outcome::Ok,
         )
         .unwrap();

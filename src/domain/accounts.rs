@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::sessions::SessionToken;
 use super::{ServiceError, Services};
 use crate::crypto::random;
@@ -125,7 +125,7 @@ impl Services {
             .hasher
             .hash(password)
             .await
-            .ok_or_else(|| ServiceError::Internal("password hashing failed".into()))?;
+            .ok_or(ServiceError::PasswordHashing)?;
         let index = self.invite_index(token);
         let now = self.now();
         let (session, email) = self.store.write(|tx| {
@@ -150,11 +150,13 @@ impl Services {
             let actor = Actor::account(account.id, account.role, ip);
             let issuer = invite.issued_by.as_deref().unwrap_or("unknown");
             let what = match invite.kind {
-                InviteKind::Join => "invite.accepted",
-                InviteKind::ResetPassword => "password.reset",
+                InviteKind::Join => Event::InviteAccepted,
+                InviteKind::ResetPassword => Event::PasswordReset,
             };
-            let target = format!("account:{} issued_by:{issuer}", account.id);
-            audit::record(tx, now, &actor, what, &target, Outcome::Ok)?;
+            let target = AuditTarget::new()
+                .account(account.id)
+                .field("issued_by", issuer);
+            audit::record(tx, now, &actor, what, target, Outcome::Ok)?;
             if invite.kind == InviteKind::ResetPassword {
                 self.tell_password_changed(tx, &actor, &account, now)?;
             }
@@ -219,7 +221,7 @@ impl Services {
         actor: &Actor,
         action: Action,
         id: AccountId,
-        what: &str,
+        what: Event,
         change: impl FnOnce(&mut Account),
     ) -> Result<String, ServiceError> {
         self.authorize(actor, action, Target::Account(id))?;
@@ -231,7 +233,7 @@ impl Services {
             change(&mut account);
             accounts::put(tx, &account)?;
             sessions::end_all_for(tx, id, None)?;
-            audit::record(tx, now, actor, what, &format!("account:{id}"), Outcome::Ok)?;
+            audit::record(tx, now, actor, what, Target::Account(id), Outcome::Ok)?;
             Ok(account.email)
         })
     }
@@ -256,9 +258,12 @@ impl Services {
             let sessions = sessions::end_all_for(tx, id, None)?;
             let invites = invites::revoke_all_for(tx, id)?;
             let links = crate::store::forms::revoke_links_for(tx, id, now)?;
-            let target =
-                format!("account:{id} sessions:{sessions} invites:{invites} links:{links}");
-            audit::record(tx, now, actor, "account.disable", &target, Outcome::Ok)?;
+            let target = AuditTarget::new()
+                .account(id)
+                .field("sessions", sessions)
+                .field("invites", invites)
+                .field("links", links);
+            audit::record(tx, now, actor, Event::AccountDisable, target, Outcome::Ok)?;
             Ok(())
         })
     }
@@ -266,11 +271,12 @@ impl Services {
     /// Removes the second step (the person sets it up again at next sign-in), its recovery
     /// codes and any lockout, and ends the account's sessions.
     pub fn reset_mfa(&self, actor: &Actor, id: AccountId) -> Result<(), ServiceError> {
-        let email = self.change_account(actor, Action::ManageAccount, id, "mfa.reset", |a| {
-            a.totp = None;
-            a.recovery_codes.clear();
-            a.failed_logins.clear();
-        })?;
+        let email =
+            self.change_account(actor, Action::ManageAccount, id, Event::MfaReset, |a| {
+                a.totp = None;
+                a.recovery_codes.clear();
+                a.failed_logins.clear();
+            })?;
         self.throttle.clear(&self.guess_key(&email));
         Ok(())
     }
@@ -309,8 +315,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "password.reset_link",
-                &format!("account:{id}"),
+                Event::PasswordResetLink,
+                Target::Account(id),
                 Outcome::Ok,
             )?;
             Ok(token)

@@ -3,11 +3,12 @@
 //! upcoming ones; a PHI-free reminder goes out about a day before if the client's
 //! preferences allow email.
 
-use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use time::{Duration, OffsetDateTime};
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
+use crate::clock::Zone;
 use crate::ids::AppointmentId;
 use crate::policy::{AccountId, Action, Actor, Target};
 use crate::store::accounts;
@@ -26,22 +27,22 @@ pub struct NewAppointment<'a> {
     pub note: &'a str,
 }
 
-fn starts_at(date: &str, time: &str) -> Result<OffsetDateTime, ServiceError> {
+/// The moment a date and time typed in the practice's zone name.
+fn starts_at(date: &str, time: &str, zone: Zone) -> Result<OffsetDateTime, ServiceError> {
     let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
         .map_err(|_| ServiceError::invalid("date", "Please enter the date as YYYY-MM-DD."))?;
     let time = NaiveTime::parse_from_str(time.trim(), "%H:%M").map_err(|_| {
         ServiceError::invalid("time", "Please enter the time as HH:MM, for example 14:30.")
     })?;
-    let local = Local
-        .from_local_datetime(&NaiveDateTime::new(date, time))
-        .earliest()
+    let seconds = zone
+        .timestamp_of(NaiveDateTime::new(date, time))
         .ok_or_else(|| {
             ServiceError::invalid(
                 "time",
                 "That time does not exist on that day (a clock change); please choose another.",
             )
         })?;
-    OffsetDateTime::from_unix_timestamp(local.timestamp())
+    OffsetDateTime::from_unix_timestamp(seconds)
         .map_err(|_| ServiceError::invalid("date", "Please enter a date in the future."))
 }
 
@@ -53,7 +54,7 @@ impl Services {
         form: NewAppointment<'_>,
     ) -> Result<AppointmentId, ServiceError> {
         self.authorize(actor, Action::ManageAppointments, Target::Client(client))?;
-        let at = starts_at(form.date, form.time)?;
+        let at = starts_at(form.date, form.time, self.zone())?;
         if at <= self.now() {
             return Err(ServiceError::invalid(
                 "date",
@@ -112,8 +113,10 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "appointment.add",
-                &format!("client:{client} appointment:{}", appointment.id),
+                Event::AppointmentAdd,
+                AuditTarget::new()
+                    .client(client)
+                    .appointment(appointment.id),
                 Outcome::Ok,
             )?;
             Ok(appointment.id)
@@ -178,13 +181,45 @@ mod tests {
 
     use super::*;
     use crate::clock::Clock as _;
-    use crate::domain::testing::services_at;
+    use crate::domain::testing::{services_at, services_in_zone};
 
     use crate::domain::notify::MailSwitch;
 
     use crate::policy::Role;
     use crate::store::accounts::{Account, AccountStatus};
     use crate::store::outbox::Notification;
+
+    #[test]
+    fn an_appointment_is_entered_and_shown_in_the_clocks_zone() {
+        use time::macros::{datetime, offset};
+        let zone = Zone::Fixed(offset!(-5));
+        let (_dir, services, _clock) = services_in_zone(datetime!(2026-11-20 12:00 UTC), zone);
+        let mut client = Account::invited(Role::Client, "Kai", "k@example.org", services.now());
+        client.status = AccountStatus::Active;
+        let owner = Account::invited(Role::Owner, "Dana", "d@example.org", services.now());
+        services
+            .store
+            .write(|tx| {
+                accounts::put(tx, &owner)?;
+                accounts::put(tx, &client)
+            })
+            .unwrap();
+        let owner = Actor::account(owner.id, Role::Owner, None);
+        let form = NewAppointment {
+            date: "2026-11-24",
+            time: "14:30",
+            minutes: "50",
+            setting: "telehealth",
+            note: "",
+        };
+        services.add_appointment(&owner, client.id, form).unwrap();
+        let shown = services.upcoming_appointments(&owner, client.id).unwrap();
+        assert_eq!(shown[0].starts_at, datetime!(2026-11-24 19:30 UTC));
+        assert_eq!(
+            services.zone().human(shown[0].starts_at),
+            "2026-11-24 14:30"
+        );
+    }
 
     #[test]
     fn one_reminder_a_day_before_and_only_if_the_client_wants_email() {
@@ -210,7 +245,10 @@ mod tests {
             })
             .unwrap();
         let owner = Actor::account(owner.id, Role::Owner, None);
-        let soon = chrono::Local::now() + chrono::Duration::hours(30);
+        let soon = services
+            .zone()
+            .wall_time(clock.now() + Duration::hours(30))
+            .unwrap();
         for client in [keen.id, declined.id] {
             let date = soon.format("%Y-%m-%d").to_string();
             let time = soon.format("%H:%M").to_string();

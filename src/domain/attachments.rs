@@ -6,7 +6,7 @@
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::ids::AttachmentId;
 use crate::ids::ThreadId;
@@ -292,7 +292,7 @@ impl Download {
         self.services
             .store
             .read(|tx| attachments::chunk(tx, id, index))?
-            .ok_or_else(|| ServiceError::Internal("an attachment chunk is missing".into()))
+            .ok_or(ServiceError::ChunkMissing)
     }
 }
 
@@ -374,11 +374,11 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "attachment.download",
-                &format!(
-                    "client:{} thread:{thread} attachment:{id}",
-                    attachment.client
-                ),
+                Event::AttachmentDownload,
+                AuditTarget::new()
+                    .client(attachment.client)
+                    .thread(thread)
+                    .attachment(id),
                 Outcome::Ok,
             )
         })?;
@@ -417,8 +417,11 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "attachment.download",
-                &format!("client:{client} submission:{submission} attachment:{id}"),
+                Event::AttachmentDownload,
+                AuditTarget::new()
+                    .client(client)
+                    .submission(submission)
+                    .attachment(id),
                 Outcome::Ok,
             )
         })?;

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+pub use super::audit_event::{AuditTarget, Event};
 use crate::policy::Actor;
 use crate::store::audit::{self, AuditEvent};
 use crate::store::{Store, StoreError, WriteTx};
@@ -43,10 +44,11 @@ pub fn record(
     tx: &WriteTx<'_>,
     now: OffsetDateTime,
     actor: &Actor,
-    action: &str,
-    target: &str,
+    event: impl Into<Event>,
+    target: impl Into<AuditTarget>,
     outcome: Outcome,
 ) -> Result<(), StoreError> {
+    let (event, target) = (event.into(), target.into());
     let (seq, prev) = match audit::last(tx)? {
         Some(last) => (last.seq + 1, last.hash),
         None => (1, GENESIS.to_owned()),
@@ -56,8 +58,8 @@ pub fn record(
         at: now.format(&Rfc3339).unwrap_or_default(),
         actor: actor.audit_id(),
         role: actor.audit_role().to_owned(),
-        action: action.to_owned(),
-        target: target.to_owned(),
+        action: event.name().to_owned(),
+        target: target.as_str().to_owned(),
         ip: actor.ip().map(|ip| ip.to_string()).unwrap_or_default(),
         outcome: outcome.name().to_owned(),
         prev,
@@ -72,11 +74,12 @@ pub fn record_now(
     store: &Store,
     now: OffsetDateTime,
     actor: &Actor,
-    action: &str,
-    target: &str,
+    event: impl Into<Event>,
+    target: impl Into<AuditTarget>,
     outcome: Outcome,
 ) -> Result<(), StoreError> {
-    store.write(|tx| record(tx, now, actor, action, target, outcome))
+    let (event, target) = (event.into(), target.into());
+    store.write(|tx| record(tx, now, actor, event, target.clone(), outcome))
 }
 
 /// What `verify` found.
@@ -167,13 +170,59 @@ mod tests {
                 &store,
                 OffsetDateTime::now_utc(),
                 &Actor::LocalAdmin,
-                "test.event",
-                &format!("target:{i}"),
+                Event::SignOut,
+                AuditTarget::new().field("target", i),
                 Outcome::Ok,
             )
             .unwrap();
         }
         (dir, store)
+    }
+
+    #[test]
+    fn the_audit_page_reads_the_text_the_literals_used_to_write() {
+        use crate::ids::{AccountId, Role, ThreadId};
+        let (_dir, services, _clock) =
+            crate::domain::testing::services_at(OffsetDateTime::now_utc());
+        let (client, thread) = (AccountId([7; 16]), ThreadId([8; 16]));
+        let actor = Actor::account(AccountId([9; 16]), Role::Owner, None);
+        services
+            .store
+            .write(|tx| {
+                record(
+                    tx,
+                    services.now(),
+                    &actor,
+                    Event::SignInSuccessTotp,
+                    AuditTarget::new().account(AccountId([9; 16])),
+                    Outcome::Ok,
+                )?;
+                record(
+                    tx,
+                    services.now(),
+                    &actor,
+                    crate::policy::Action::ReadThread,
+                    AuditTarget::new().client(client).thread(thread),
+                    Outcome::Ok,
+                )
+            })
+            .unwrap();
+        let shown = services.recent_audit(&actor, 10).unwrap();
+        let rows: Vec<_> = shown
+            .iter()
+            .map(|e| (e.action.as_str(), e.target.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("audit.view", "practice"),
+                (
+                    "thread.read",
+                    "client:07070707070707070707070707070707 thread:08080808080808080808080808080808"
+                ),
+                ("signin.success.totp", "account:09090909090909090909090909090909"),
+            ]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::policy::{AccountId, Action, Actor, Target};
 use crate::store::messages::{self, Message, MessageKind, Thread};
@@ -69,8 +69,8 @@ impl Services {
             tx,
             now,
             &Actor::System("auto-reply"),
-            "message.auto_reply",
-            &format!("client:{} thread:{}", thread.client, thread.id),
+            Event::MessageAutoReply,
+            AuditTarget::new().client(thread.client).thread(thread.id),
             Outcome::Ok,
         )
     }
@@ -143,8 +143,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "practice.auto_reply",
-                "practice",
+                Event::PracticeAutoReply,
+                AuditTarget::practice(),
                 Outcome::Ok,
             )?;
             Ok(())

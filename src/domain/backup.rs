@@ -10,7 +10,7 @@ use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::backup::rotate;
 use crate::backup::s3::S3Target;
@@ -105,6 +105,7 @@ impl Services {
         &self,
         actor: &Actor,
         job: &str,
+        event: Event,
         started: Instant,
         result: Result<String, String>,
     ) -> Result<(), ServiceError> {
@@ -131,8 +132,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                &format!("job.{job}"),
-                "practice",
+                event,
+                AuditTarget::practice(),
                 if ok { Outcome::Ok } else { Outcome::Failed },
             )?;
             if !ok && job != JOB_RESTORE_TEST {
@@ -203,7 +204,7 @@ impl Services {
             )),
             Err(e) => Err(format!("backup failed: {e}")),
         };
-        self.job_done(actor, JOB_BACKUP, started, summary)?;
+        self.job_done(actor, JOB_BACKUP, Event::JobBackup, started, summary)?;
         result
     }
 
@@ -279,8 +280,10 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "backup.create",
-                &format!("backup:{} size:{}", record.name, record.size),
+                Event::BackupCreate,
+                AuditTarget::new()
+                    .backup(&record.name)
+                    .field("size", record.size),
                 Outcome::Ok,
             )
         })?;
@@ -315,8 +318,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "backup.remove",
-                &format!("backup:{name} folder:{folder}"),
+                Event::BackupRemove,
+                AuditTarget::new().backup(name).field("folder", folder),
                 Outcome::Ok,
             )
         })?;
@@ -451,7 +454,7 @@ impl Services {
                 problems.join("; ")
             ))
         };
-        self.job_done(actor, JOB_CHECK, started, summary)?;
+        self.job_done(actor, JOB_CHECK, Event::JobBackupCheck, started, summary)?;
         Ok(problems)
     }
 
@@ -480,8 +483,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "backup.restore_test",
-                "practice",
+                Event::BackupRestoreTest,
+                AuditTarget::practice(),
                 if ok { Outcome::Ok } else { Outcome::Failed },
             )
         })?;

@@ -17,6 +17,7 @@ impl Services {
         self.job_done(
             &Actor::System(JOB_CERTIFICATE),
             JOB_CERTIFICATE,
+            super::audit::Event::JobCertificate,
             Instant::now(),
             result,
         )

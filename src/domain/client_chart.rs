@@ -4,7 +4,7 @@
 
 use time::Duration;
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Outcome};
 use super::clients::ClientDetail;
 use super::forms::{state_of, LinkState};
 use super::{ServiceError, Services};
@@ -149,8 +149,8 @@ impl Services {
             &self.store,
             now,
             actor,
-            Action::ViewClient.name(),
-            &format!("{} shown:{}", client.describe(), shown.join(",")),
+            Action::ViewClient,
+            AuditTarget::from(client).field("shown", shown.join(",")),
             Outcome::Ok,
         )?;
 

@@ -1,7 +1,7 @@
 //! Clients: created by the practice, invited by a single-use link, reaching only their own
 //! records.
 
-use super::audit::{self, Outcome};
+use super::audit::{self, Event, Outcome};
 use super::setup::check_name_and_email;
 use super::{ServiceError, Services};
 use crate::policy::{AccountId, Action, Actor, Role, Target};
@@ -167,8 +167,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                Action::CreateClient.name(),
-                &Target::Client(id).describe(),
+                Action::CreateClient,
+                Target::Client(id),
                 Outcome::Ok,
             )?;
             Ok(id)
@@ -210,8 +210,8 @@ impl Services {
                         tx,
                         now,
                         actor,
-                        "client.invite",
-                        &Target::Client(id).describe(),
+                        Action::InviteClient,
+                        Target::Client(id),
                         Outcome::Denied,
                     )?;
                     return Err(ServiceError::invalid(
@@ -226,8 +226,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "client.invite",
-                &Target::Client(id).describe(),
+                Action::InviteClient,
+                Target::Client(id),
                 Outcome::Ok,
             )?;
             Ok(token)
@@ -247,8 +247,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "client.invite_revoke",
-                &Target::Client(id).describe(),
+                Event::ClientInviteRevoke,
+                Target::Client(id),
                 Outcome::Ok,
             )?;
             Ok(revoked)
@@ -293,8 +293,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "client.require_mfa",
-                &Target::Client(id).describe(),
+                Event::ClientRequireMfa,
+                Target::Client(id),
                 Outcome::Ok,
             )?;
             Ok(())

@@ -28,8 +28,12 @@ pub enum ServiceError {
     /// A backup could not be taken, read or copied; the message says why in plain words.
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// The password hashing pool gave no answer (it is shutting down).
+    #[error("internal error: password hashing failed")]
+    PasswordHashing,
+    /// A stored file lacks one of its chunks.
+    #[error("internal error: an attachment chunk is missing")]
+    ChunkMissing,
 }
 
 impl ServiceError {

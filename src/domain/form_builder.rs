@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::ids::FormId;
 use crate::policy::{Action, Actor, Target};
@@ -142,8 +142,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "form.create",
-                &format!("form:{}", def.id),
+                Event::FormCreate,
+                AuditTarget::new().form(def.id),
                 Outcome::Ok,
             )?;
             Ok(def.id)
@@ -181,8 +181,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "form.edit",
-                &format!("form:{form} version:{version}"),
+                Event::FormEdit,
+                AuditTarget::new().form(form).version(version),
                 Outcome::Ok,
             )?;
             Ok(version)

@@ -7,6 +7,7 @@ use super::*;
 use crate::clock::{Clock as _, ManualClock};
 use crate::domain::form_builder::{Change, FieldInput};
 use crate::domain::testing::services_at;
+use crate::store::accounts::{Account, ClientProfile};
 
 fn world() -> (tempfile::TempDir, Services, ManualClock, Actor, AccountId) {
     let (dir, services, clock) = services_at(datetime!(2026-04-01 09:00 UTC));

@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use super::attachments::StagedFile;
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::ids::ThreadId;
 use crate::policy::{self, AccountId, Action, Actor, Decision, Role, Target};
@@ -258,8 +258,8 @@ impl Services {
                     tx,
                     now,
                     actor,
-                    "thread.start",
-                    &format!("client:{} thread:{id}", thread.client),
+                    Event::ThreadStart,
+                    AuditTarget::new().client(thread.client).thread(id),
                     Outcome::Ok,
                 )?;
                 thread.clone()
@@ -287,11 +287,12 @@ impl Services {
                     tx,
                     now,
                     actor,
-                    "attachment.add",
-                    &format!(
-                        "client:{} thread:{id} message:{} attachment:{}",
-                        thread.client, thread.count, record.id
-                    ),
+                    Event::AttachmentAdd,
+                    AuditTarget::new()
+                        .client(thread.client)
+                        .thread(id)
+                        .message(thread.count)
+                        .attachment(record.id),
                     Outcome::Ok,
                 )?;
                 attachments.push(reference);
@@ -329,18 +330,18 @@ impl Services {
             }
             messages::put_thread(tx, &thread)?;
             let what = match kind {
-                MessageKind::Message => "message.write",
-                MessageKind::InternalNote => "note.write",
+                MessageKind::Message => Event::Policy(Action::WriteMessage),
+                MessageKind::InternalNote => Event::NoteWrite,
             };
             audit::record(
                 tx,
                 now,
                 actor,
                 what,
-                &format!(
-                    "client:{} thread:{id} message:{}",
-                    thread.client, thread.count
-                ),
+                AuditTarget::new()
+                    .client(thread.client)
+                    .thread(id)
+                    .message(thread.count),
                 Outcome::Ok,
             )?;
             Ok::<_, ServiceError>(thread.count)
@@ -385,8 +386,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "thread.read",
-                &format!("client:{} thread:{id}", t.client),
+                Action::ReadThread,
+                AuditTarget::new().client(t.client).thread(id),
                 Outcome::Ok,
             )?;
             Ok::<_, ServiceError>(t)
@@ -434,16 +435,16 @@ impl Services {
             t.closed = closed;
             messages::put_thread(tx, &t)?;
             let what = if closed {
-                "thread.close"
+                Event::ThreadClose
             } else {
-                "thread.reopen"
+                Event::ThreadReopen
             };
             audit::record(
                 tx,
                 now,
                 actor,
                 what,
-                &format!("client:{} thread:{id}", t.client),
+                AuditTarget::new().client(t.client).thread(id),
                 Outcome::Ok,
             )?;
             Ok(())

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod appointments;
 pub mod attachments;
 pub mod audit;
+pub mod audit_event;
 pub mod auto_reply;
 pub mod backup;
 pub mod certificate;
@@ -135,6 +136,11 @@ impl Services {
         self.clock.now()
     }
 
+    /// The practice's time zone, which comes with the clock.
+    pub fn zone(&self) -> crate::clock::Zone {
+        self.clock.zone()
+    }
+
     /// Asks the policy; a refusal is audited and returned as `Forbidden`.
     pub fn authorize(
         &self,
@@ -149,8 +155,8 @@ impl Services {
                     &self.store,
                     self.now(),
                     actor,
-                    action.name(),
-                    &target.describe(),
+                    action,
+                    target,
                     audit::Outcome::Denied,
                 )?;
                 Err(ServiceError::Forbidden)
@@ -169,8 +175,8 @@ impl Services {
             &self.store,
             self.now(),
             actor,
-            action.name(),
-            &target.describe(),
+            action,
+            target,
             audit::Outcome::Ok,
         )?;
         Ok(())
@@ -190,10 +196,18 @@ pub(crate) mod testing {
     /// Services on a new store in a temporary folder (kept alive by the `TempDir`), with a
     /// clock the test moves.
     pub fn services_at(start: time::OffsetDateTime) -> (tempfile::TempDir, Services, ManualClock) {
+        services_in_zone(start, crate::clock::Zone::Machine)
+    }
+
+    /// As [`services_at`], with the practice in time zone `zone`.
+    pub fn services_in_zone(
+        start: time::OffsetDateTime,
+        zone: crate::clock::Zone,
+    ) -> (tempfile::TempDir, Services, ManualClock) {
         let dir = tempfile::tempdir().unwrap();
         let store =
             Store::create(&dir.path().join("db"), Sealer::new(Keyring::generate())).unwrap();
-        let clock = ManualClock::new(start);
+        let clock = ManualClock::new(start).in_zone(zone);
         let services = Services::new(store, Arc::new(clock.clone()), SessionTimeouts::default());
         (dir, services, clock)
     }

@@ -1,27 +1,23 @@
 //! PHI-free email alerts: who gets one, queued in the same transaction as the message that
-//! causes it; address confirmation links; each person's choice; and the mail job's side
-//! (what is due, what was delivered, what failed). Every send and every skip is audited.
+//! causes it; each person's choice; and the mail job's side (what is due, what was
+//! delivered, what failed). Every send and every skip is audited. Address confirmation
+//! links are in `notify_confirm.rs`.
 
 use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::policy::{self, AccountId, Action, Actor, Decision, Role, Target};
 use crate::store::accounts::{self, Account, AccountStatus};
-use crate::store::outbox::{self, EmailConfirmation, Mail, Notification};
+use crate::store::outbox::{self, Mail, Notification};
 use crate::store::WriteTx;
 
-/// How long a confirmation link works.
-pub const CONFIRM_DAYS: i64 = 7;
 /// Retries stop after this long; the dashboard then says so.
 const GIVE_UP_AFTER: Duration = Duration::days(3);
 /// Given-up alerts stay on the dashboard this long.
 const KEEP_GIVEN_UP: Duration = Duration::days(30);
-const CONFIRM_DOMAIN: &str = "email-confirm";
-/// The least time between two confirmation links for one account.
-const RESEND_PAUSE: Duration = Duration::minutes(10);
 
 /// Whether email is set up, and how to wake the mail job.
 #[derive(Clone, Default)]
@@ -53,13 +49,6 @@ pub struct EmailSettings {
 /// Alerts due now (outbox key and alert), and when the next later one falls due.
 pub type DueAlerts = (Vec<(Vec<u8>, Notification)>, Option<OffsetDateTime>);
 
-/// What a confirmation link is.
-pub enum ConfirmState {
-    Valid,
-    Expired,
-    Unknown,
-}
-
 /// Problems the owner's dashboard shows.
 pub struct MailProblems {
     /// Alerts still being retried, the oldest's first try, and the last reason.
@@ -81,8 +70,8 @@ fn skip(
         tx,
         now,
         actor,
-        "notification.skip",
-        &format!("account:{to} reason:{reason}"),
+        Event::NotificationSkip,
+        AuditTarget::new().account(to).field("reason", reason),
         Outcome::Ok,
     )?;
     Ok(())
@@ -113,8 +102,8 @@ pub(super) fn queue_mail(
         tx,
         now,
         actor,
-        "notification.queue",
-        &format!("account:{} kind:{kind}", account.id),
+        Event::NotificationQueue,
+        AuditTarget::new().account(account.id).field("kind", kind),
         Outcome::Ok,
     )?;
     Ok(())
@@ -215,33 +204,6 @@ impl Services {
         Ok(())
     }
 
-    /// Inside the transaction that adds or changes an address: a confirmation link to it.
-    pub(super) fn queue_confirmation(
-        &self,
-        tx: &WriteTx<'_>,
-        actor: &Actor,
-        account: &Account,
-        now: OffsetDateTime,
-    ) -> Result<(), ServiceError> {
-        if !self.mail.enabled {
-            return skip(tx, now, actor, account.id, "no-mail-server");
-        }
-        let token = crate::crypto::random::token();
-        let index = self
-            .store
-            .blind_index()
-            .index(CONFIRM_DOMAIN, token.as_bytes());
-        tx.put(
-            &index,
-            &EmailConfirmation {
-                account: account.id,
-                email_index: self.store.blind_index().email(&account.email),
-                expires_at: now + Duration::days(CONFIRM_DAYS),
-            },
-        )?;
-        queue_mail(tx, now, actor, account, Mail::ConfirmEmail { token })
-    }
-
     /// Inside the transaction that used a password-reset link: a PHI-free notice to the
     /// account's confirmed address (if any) that its password was changed.
     pub(super) fn tell_password_changed(
@@ -265,126 +227,6 @@ impl Services {
         if self.mail.enabled {
             self.mail.wake.notify_one();
         }
-    }
-
-    /// Sends the actor a new confirmation link to their own address.
-    pub fn resend_own_confirmation(&self, actor: &Actor) -> Result<(), ServiceError> {
-        let id = actor.account_id().ok_or(ServiceError::Forbidden)?;
-        self.authorize(actor, Action::ManageOwnSettings, Target::Account(id))?;
-        self.resend_confirmation(actor, id, false)
-    }
-
-    /// Sends a client a new confirmation link (the practice, for the client).
-    pub fn resend_client_confirmation(
-        &self,
-        actor: &Actor,
-        client: AccountId,
-    ) -> Result<(), ServiceError> {
-        self.authorize(actor, Action::SetClientAlerts, Target::Client(client))?;
-        self.resend_confirmation(actor, client, true)
-    }
-
-    /// A new confirmation link for `id` (a client, when `client_only`), at most one every
-    /// [`RESEND_PAUSE`] so a button held down cannot flood anyone's mailbox.
-    fn resend_confirmation(
-        &self,
-        actor: &Actor,
-        id: AccountId,
-        client_only: bool,
-    ) -> Result<(), ServiceError> {
-        let is_theirs = self
-            .store
-            .read(|tx| accounts::get(tx, id))?
-            .is_some_and(|a| !client_only || a.role == Role::Client);
-        if !is_theirs {
-            return Err(ServiceError::NotFound);
-        }
-        if !self.mail.enabled {
-            return Err(ServiceError::invalid(
-                "email",
-                "Email is not set up on this portal yet, so no link can be sent.",
-            ));
-        }
-        let now = self.now();
-        self.store.write(|tx| {
-            let account = accounts::get_for_update(tx, id)?
-                .filter(|a| !client_only || a.role == Role::Client)
-                .ok_or(ServiceError::NotFound)?;
-            let recent = tx.all::<EmailConfirmation>()?.into_iter().any(|(_, c)| {
-                c.account == id && c.expires_at > now + Duration::days(CONFIRM_DAYS) - RESEND_PAUSE
-            });
-            if recent {
-                audit::record(
-                    tx,
-                    now,
-                    actor,
-                    "email.confirm_resend",
-                    &format!("account:{id}"),
-                    Outcome::Denied,
-                )?;
-                return Ok(Err(ServiceError::invalid(
-                    "resend",
-                    "A confirmation link was sent a few minutes ago. Please wait 10 minutes before sending another.",
-                )));
-            }
-            self.queue_confirmation(tx, actor, &account, now)?;
-            Ok::<_, ServiceError>(Ok(()))
-        })??;
-        self.wake_mail();
-        Ok(())
-    }
-
-    fn confirmation(&self, token: &str) -> Result<Option<EmailConfirmation>, ServiceError> {
-        let index = self
-            .store
-            .blind_index()
-            .index(CONFIRM_DOMAIN, token.as_bytes());
-        Ok(self.store.read(|tx| tx.get::<EmailConfirmation>(&index))?)
-    }
-
-    pub fn check_confirmation(&self, token: &str) -> Result<ConfirmState, ServiceError> {
-        Ok(match self.confirmation(token)? {
-            Some(c) if c.expires_at > self.now() => ConfirmState::Valid,
-            Some(_) => ConfirmState::Expired,
-            None => ConfirmState::Unknown,
-        })
-    }
-
-    /// Marks the address confirmed, if the link is valid and still for the current address.
-    pub fn confirm_email(&self, token: &str, actor: &Actor) -> Result<ConfirmState, ServiceError> {
-        let index = self
-            .store
-            .blind_index()
-            .index(CONFIRM_DOMAIN, token.as_bytes());
-        let now = self.now();
-        let blind = self.store.blind_index().clone();
-        self.store.write(|tx| {
-            let Some(link) = tx.get::<EmailConfirmation>(&index)? else {
-                return Ok(ConfirmState::Unknown);
-            };
-            tx.remove::<EmailConfirmation>(&index)?;
-            let account = accounts::get_for_update(tx, link.account)?;
-            let current = account
-                .as_ref()
-                .is_some_and(|a| blind.email(&a.email) == link.email_index);
-            if link.expires_at <= now || !current {
-                return Ok(ConfirmState::Expired);
-            }
-            let Some(mut account) = account else {
-                return Ok(ConfirmState::Unknown);
-            };
-            account.email_confirmed_at = Some(now);
-            accounts::put(tx, &account)?;
-            audit::record(
-                tx,
-                now,
-                actor,
-                "email.confirm",
-                &format!("account:{}", account.id),
-                Outcome::Ok,
-            )?;
-            Ok::<_, ServiceError>(ConfirmState::Valid)
-        })
     }
 
     /// The actor's own email settings.
@@ -432,8 +274,12 @@ impl Services {
                 tx,
                 now,
                 actor,
-                if on { "alerts.on" } else { "alerts.off" },
-                &format!("account:{id}"),
+                if on {
+                    Event::AlertsOn
+                } else {
+                    Event::AlertsOff
+                },
+                AuditTarget::new().account(id),
                 Outcome::Ok,
             )?;
             Ok(())
@@ -488,8 +334,10 @@ impl Services {
                 tx,
                 now,
                 &Actor::System("mail"),
-                "notification.sent",
-                &format!("account:{} kind:{}", n.account, n.mail.kind()),
+                Event::NotificationSent,
+                AuditTarget::new()
+                    .account(n.account)
+                    .field("kind", n.mail.kind()),
                 Outcome::Ok,
             )?;
             Ok(())
@@ -513,8 +361,10 @@ impl Services {
                     tx,
                     now,
                     &Actor::System("mail"),
-                    "notification.failed",
-                    &format!("account:{} kind:{}", n.account, n.mail.kind()),
+                    Event::NotificationFailed,
+                    AuditTarget::new()
+                        .account(n.account)
+                        .field("kind", n.mail.kind()),
                     Outcome::Failed,
                 )?;
             }
@@ -537,3 +387,7 @@ impl Services {
         })
     }
 }
+
+#[path = "notify_confirm.rs"]
+mod confirm;
+pub use confirm::{ConfirmState, CONFIRM_DAYS};

@@ -2,7 +2,7 @@
 //! before the backup is voided, since some may have been withdrawn after it), and the
 //! owner's home is told what went.
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::policy::{Action, Actor, Target};
 use crate::store::backups::{self as backup_rows, RestoreNotice, VoidedLinks};
@@ -37,11 +37,13 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "backup.restore_void_links",
-                &format!(
-                    "backup:{backup} invitations:{invitations} resets:{password_resets} confirmations:{} form_links:{}",
-                    voided.email_confirmations, voided.form_links
-                ),
+                Event::BackupRestoreVoidLinks,
+                AuditTarget::new()
+                    .backup(backup)
+                    .field("invitations", invitations)
+                    .field("resets", password_resets)
+                    .field("confirmations", voided.email_confirmations)
+                    .field("form_links", voided.form_links),
                 Outcome::Ok,
             )?;
             Ok(voided)

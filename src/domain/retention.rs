@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use time::{Date, Duration, OffsetDateTime, Time};
 
-use super::audit::{self, Outcome};
+use super::audit::{self, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::config::RetentionConfig;
 use crate::policy::{AccountId, Action, Actor, Role, Target};
@@ -297,11 +297,11 @@ impl Services {
                 now,
                 actor,
                 if on {
-                    "retention.hold"
+                    Event::RetentionHold
                 } else {
-                    "retention.release"
+                    Event::RetentionRelease
                 },
-                &Target::Client(client).describe(),
+                Target::Client(client),
                 Outcome::Ok,
             )?;
             Ok(())

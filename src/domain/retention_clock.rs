@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use super::super::audit::{self as chain, Outcome};
+use super::super::audit::{self as chain, AuditTarget, Event, Outcome};
 use super::super::{ServiceError, Services};
 use crate::clock::human;
 use crate::policy::{AccountId, Action, Actor, Target};
@@ -129,8 +129,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "retention.clock_refused",
-                &Target::Practice.describe(),
+                Event::RetentionClockRefused,
+                Target::Practice,
                 Outcome::Denied,
             )?;
             Ok(())
@@ -148,8 +148,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "retention.clock_confirmed",
-                &format!("clock:{}", now.format(&Rfc3339).unwrap_or_default()),
+                Event::RetentionClockConfirmed,
+                AuditTarget::new().field("clock", now.format(&Rfc3339).unwrap_or_default()),
                 Outcome::Ok,
             )?;
             Ok(())

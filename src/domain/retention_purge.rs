@@ -7,7 +7,7 @@
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use super::super::audit::{self, Outcome};
+use super::super::audit::{self, AuditTarget, Event, Outcome};
 use super::super::{ServiceError, Services};
 use super::{assess, clock, contact_of, contacts};
 use crate::config::RetentionConfig;
@@ -96,8 +96,8 @@ impl Services {
                     tx,
                     now,
                     actor,
-                    "retention.audit_purge",
-                    &format!("events:{removed}"),
+                    Event::RetentionAuditPurge,
+                    AuditTarget::new().field("events", removed),
                     Outcome::Ok,
                 )?;
             }
@@ -134,7 +134,10 @@ impl Services {
             let submissions = tx.all::<Submission>()?;
             let appointments = tx.all::<Appointment>()?;
             let found = contacts(
-                threads.iter().map(|(_, t)| t).filter(|t| t.client == client),
+                threads
+                    .iter()
+                    .map(|(_, t)| t)
+                    .filter(|t| t.client == client),
                 submissions
                     .iter()
                     .map(|(_, s)| s)
@@ -157,21 +160,22 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "retention.purge",
-                &format!(
-                    "client:{} threads:{} messages:{} files:{} submissions:{} appointments:{} rule:{}",
-                    client,
-                    c.threads,
-                    c.messages,
-                    c.files,
-                    c.submissions,
-                    c.appointments,
-                    if due.rule.starts_with("minor") {
-                        "minor"
-                    } else {
-                        "adult"
-                    }
-                ),
+                Event::RetentionPurge,
+                AuditTarget::new()
+                    .client(client)
+                    .field("threads", c.threads)
+                    .field("messages", c.messages)
+                    .field("files", c.files)
+                    .field("submissions", c.submissions)
+                    .field("appointments", c.appointments)
+                    .field(
+                        "rule",
+                        if due.rule.starts_with("minor") {
+                            "minor"
+                        } else {
+                            "adult"
+                        },
+                    ),
                 Outcome::Ok,
             )?;
             Ok(Some(c))
@@ -197,7 +201,7 @@ impl Services {
             )),
             Err(e) => Err(format!("the purge failed: {e}")),
         };
-        self.job_done(actor, JOB_PURGE, started, summary)?;
+        self.job_done(actor, JOB_PURGE, Event::JobRetention, started, summary)?;
         result
     }
 }

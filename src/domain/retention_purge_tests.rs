@@ -150,8 +150,8 @@ fn forms_past_appointments_and_sign_ins_are_contact_and_a_booked_client_is_never
                 tx,
                 w.clock.now(),
                 &Actor::account(legacy, Role::Client, None),
-                "signin.success",
-                &format!("account:{legacy}"),
+                audit::Event::SignInSuccess,
+                audit::AuditTarget::new().account(legacy),
                 Outcome::Ok,
             )
         })

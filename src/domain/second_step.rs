@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use zeroize::Zeroizing;
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::signin::{normalize_code, SignInError};
 use super::{ServiceError, Services};
 use crate::crypto::{random, totp};
@@ -81,7 +81,7 @@ impl Services {
                 return Ok(Err(SignInError::Expired));
             }
             let actor = Actor::account(account.id, account.role, ip);
-            let target = format!("account:{account_id}");
+            let target = AuditTarget::new().account(account_id);
             let Some(t) = account.totp.as_mut().filter(|t| !t.enabled) else {
                 return Ok(Err(SignInError::Expired));
             };
@@ -92,7 +92,7 @@ impl Services {
                     tx,
                     now,
                     &actor,
-                    "mfa.enroll_failure",
+                    Event::MfaEnrollFailure,
                     &target,
                     Outcome::Failed,
                 )?;
@@ -108,7 +108,7 @@ impl Services {
                 session.reauth_at = Some(now);
                 sessions::put(tx, &index, &session)?;
             }
-            audit::record(tx, now, &actor, "mfa.enroll", &target, Outcome::Ok)?;
+            audit::record(tx, now, &actor, Event::MfaEnroll, &target, Outcome::Ok)?;
             Ok(Ok(()))
         })?;
         accepted.map(|()| codes)
@@ -130,7 +130,7 @@ impl Services {
             .read(|tx| accounts::get(tx, account_id))?
             .ok_or(SignInError::Expired)?;
         let actor = Actor::account(account.id, account.role, ip);
-        let target = format!("account:{account_id}");
+        let target = AuditTarget::new().account(account_id);
         let key = self.guess_key(&account.email);
         let reservation = self.reserve_guess(key, &actor, &target, now)?;
         let checked_hash = account.password_hash.clone();
@@ -146,7 +146,7 @@ impl Services {
                 && still_same
                 && self.check_second_step(&mut fresh, code, now).is_some();
             if !code_ok {
-                Self::record_failure(tx, now, &actor, "reauth.failure", &target, &reservation)?;
+                Self::record_failure(tx, now, &actor, Event::ReauthFailure, &target, &reservation)?;
                 return Ok(Err(SignInError::Invalid));
             }
             let session = sessions::get(tx, &index)?.filter(|s| s.account == account_id);
@@ -156,7 +156,7 @@ impl Services {
             accounts::put(tx, &fresh)?;
             session.reauth_at = Some(now);
             sessions::put(tx, &index, &session)?;
-            audit::record(tx, now, &actor, "reauth", &target, Outcome::Ok)?;
+            audit::record(tx, now, &actor, Event::Reauth, &target, Outcome::Ok)?;
             Ok(Ok(()))
         })?;
         if outcome.is_ok() {

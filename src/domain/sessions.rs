@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::crypto::random;
 use crate::policy::{Actor, Role};
@@ -105,16 +105,16 @@ impl Services {
                 sessions::remove(tx, &index)?;
                 let actor = Actor::account(account.id, account.role, None);
                 let why = if idle {
-                    "session.idle_timeout"
+                    Event::SessionIdleTimeout
                 } else {
-                    "session.absolute_timeout"
+                    Event::SessionAbsoluteTimeout
                 };
                 audit::record(
                     tx,
                     now,
                     &actor,
                     why,
-                    &format!("account:{}", account.id),
+                    AuditTarget::new().account(account.id),
                     Outcome::Ok,
                 )?;
                 return Ok(Resolved::TimedOut);
@@ -168,7 +168,14 @@ impl Services {
         let now = self.now();
         self.store.write(|tx| {
             if sessions::remove(tx, &index)? {
-                audit::record(tx, now, actor, "signout", &actor.audit_id(), Outcome::Ok)?;
+                audit::record(
+                    tx,
+                    now,
+                    actor,
+                    Event::SignOut,
+                    AuditTarget::actor(actor),
+                    Outcome::Ok,
+                )?;
             }
             Ok::<_, StoreError>(())
         })?;

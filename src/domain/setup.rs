@@ -147,7 +147,7 @@ impl crate::domain::Services {
             .hasher
             .hash(form.password)
             .await
-            .ok_or_else(|| ServiceError::Internal("password hashing failed".into()))?;
+            .ok_or(ServiceError::PasswordHashing)?;
         let token_index = self
             .store
             .blind_index()
@@ -197,8 +197,8 @@ impl crate::domain::Services {
                 tx,
                 now,
                 &actor,
-                "setup.owner_created",
-                &format!("account:{}", account.id),
+                crate::domain::audit::Event::SetupOwnerCreated,
+                crate::domain::audit::AuditTarget::new().account(account.id),
                 crate::domain::audit::Outcome::Ok,
             )?;
             Ok(self.start_session(

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::sessions::SessionToken;
 use super::throttle::{Reservation, MAX_GUESSES_PER_HOUR};
 use super::{ServiceError, Services};
@@ -92,11 +92,10 @@ impl Services {
         self.store.blind_index().email(email)
     }
 
-    fn target_of(account: Option<&Account>) -> String {
-        account.map_or_else(
-            || "account:unknown".to_owned(),
-            |a| format!("account:{}", a.id),
-        )
+    fn target_of(account: Option<&Account>) -> AuditTarget {
+        account.map_or_else(AuditTarget::unknown_account, |a| {
+            AuditTarget::new().account(a.id)
+        })
     }
 
     /// Reserves a guess against `key`, or audits and answers the lockout.
@@ -104,7 +103,7 @@ impl Services {
         &self,
         key: [u8; 32],
         actor: &Actor,
-        target: &str,
+        target: &AuditTarget,
         now: OffsetDateTime,
     ) -> Result<Reservation, SignInError> {
         self.throttle.reserve(key, now).map_err(|until| {
@@ -112,7 +111,7 @@ impl Services {
                 &self.store,
                 now,
                 actor,
-                "signin.locked",
+                Event::SignInLocked,
                 target,
                 Outcome::Denied,
             ) {
@@ -129,13 +128,13 @@ impl Services {
         tx: &WriteTx<'_>,
         now: OffsetDateTime,
         actor: &Actor,
-        what: &str,
-        target: &str,
+        what: Event,
+        target: &AuditTarget,
         reservation: &Reservation,
     ) -> Result<(), StoreError> {
         audit::record(tx, now, actor, what, target, Outcome::Failed)?;
         if reservation.earlier + 1 == MAX_GUESSES_PER_HOUR {
-            audit::record(tx, now, actor, "signin.lockout", target, Outcome::Ok)?;
+            audit::record(tx, now, actor, Event::SignInLockout, target, Outcome::Ok)?;
         }
         Ok(())
     }
@@ -166,7 +165,7 @@ impl Services {
         let ok = self.hasher.verify(password, checked_hash.clone()).await;
         let Some(account) = account.filter(|_| ok) else {
             self.store.write(|tx| {
-                Self::record_failure(tx, now, &actor, "signin.failure", &target, &reservation)
+                Self::record_failure(tx, now, &actor, Event::SignInFailure, &target, &reservation)
             })?;
             return Err(SignInError::Invalid);
         };
@@ -176,20 +175,34 @@ impl Services {
                 return Ok(Err(SignInError::Invalid));
             };
             if fresh.password_hash != checked_hash {
-                audit::record(tx, now, &actor, "signin.stale", &target, Outcome::Denied)?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    Event::SignInStale,
+                    &target,
+                    Outcome::Denied,
+                )?;
                 return Ok(Err(SignInError::Invalid));
             }
             if fresh.status != AccountStatus::Active {
-                audit::record(tx, now, &actor, "signin.disabled", &target, Outcome::Denied)?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    Event::SignInDisabled,
+                    &target,
+                    Outcome::Denied,
+                )?;
                 return Ok(Err(SignInError::Disabled));
             }
             let mfa_required =
                 accounts::profile_for_update(tx, fresh.id)?.is_some_and(|p| p.mfa_required);
             let stage = stage_after_password(&fresh, mfa_required);
             let what = if stage == SessionStage::Full {
-                "signin.success"
+                Event::SignInSuccess
             } else {
-                "signin.password_ok"
+                Event::SignInPasswordOk
             };
             audit::record(tx, now, &actor, what, &target, Outcome::Ok)?;
             let full = stage == SessionStage::Full;
@@ -219,7 +232,7 @@ impl Services {
         account: &mut Account,
         code: &str,
         now: OffsetDateTime,
-    ) -> Option<&'static str> {
+    ) -> Option<Event> {
         let totp_state = account.totp.as_mut().filter(|t| t.enabled)?;
         if let Some(step) = totp::accept(
             &totp_state.secret,
@@ -228,7 +241,7 @@ impl Services {
             totp_state.last_step,
         ) {
             totp_state.last_step = step;
-            return Some("totp");
+            return Some(Event::SignInSuccessTotp);
         }
         let normalized = normalize_code(code);
         if normalized.len() == 16 {
@@ -238,7 +251,7 @@ impl Services {
                 .index("recovery-code", normalized.as_bytes());
             if let Some(pos) = account.recovery_codes.iter().position(|c| *c == index) {
                 account.recovery_codes.remove(pos);
-                return Some("recovery_code");
+                return Some(Event::SignInSuccessRecoveryCode);
             }
         }
         None
@@ -281,11 +294,18 @@ impl Services {
                 return Ok(CodeOutcome::Expired);
             }
             let actor = Actor::account(account.id, account.role, ip);
-            let target = format!("account:{}", account.id);
+            let target = AuditTarget::new().account(account.id);
             let reservation = match self.throttle.reserve(key, now) {
                 Ok(r) => r,
                 Err(until) => {
-                    audit::record(tx, now, &actor, "signin.locked", &target, Outcome::Denied)?;
+                    audit::record(
+                        tx,
+                        now,
+                        &actor,
+                        Event::SignInLocked,
+                        &target,
+                        Outcome::Denied,
+                    )?;
                     return Ok(CodeOutcome::Locked(until));
                 }
             };
@@ -294,7 +314,7 @@ impl Services {
                     tx,
                     now,
                     &actor,
-                    "signin.code_failure",
+                    Event::SignInCodeFailure,
                     &target,
                     &reservation,
                 )?;
@@ -303,8 +323,7 @@ impl Services {
             self.throttle.release(reservation);
             self.drop_session(tx, token)?;
             accounts::put(tx, &account)?;
-            let what = format!("signin.success.{method}");
-            audit::record(tx, now, &actor, &what, &target, Outcome::Ok)?;
+            audit::record(tx, now, &actor, method, &target, Outcome::Ok)?;
             Ok(CodeOutcome::Done(self.start_session(
                 tx,
                 &account,

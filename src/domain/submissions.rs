@@ -1,7 +1,7 @@
 //! Reading a client's submissions and communication preferences (clinical: owner and
 //! clinicians), and accepting a public intake.
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::ids::SubmissionId;
 use crate::policy::{AccountId, Action, Actor, Target};
@@ -61,8 +61,8 @@ impl Services {
                 tx,
                 self.now(),
                 actor,
-                "submission.read",
-                &format!("client:{client} submission:{id}"),
+                Action::ReadSubmissions,
+                AuditTarget::new().client(client).submission(id),
                 Outcome::Ok,
             )
         })?;
@@ -95,8 +95,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "client.intake_accept",
-                &format!("client:{client}"),
+                Event::ClientIntakeAccept,
+                AuditTarget::new().client(client),
                 Outcome::Ok,
             )?;
             Ok(())

@@ -1,6 +1,6 @@
 //! The practice's team: the owner invites clinicians and staff by single-use link.
 
-use super::audit::{self, Outcome};
+use super::audit::{self, Event, Outcome};
 use super::setup::check_name_and_email;
 use super::{ServiceError, Services};
 use crate::policy::{Action, Actor, Role, Target};
@@ -39,8 +39,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "team.invite",
-                &Target::Account(account.id).describe(),
+                Event::TeamInvite,
+                Target::Account(account.id),
                 Outcome::Ok,
             )?;
             Ok(token)

@@ -1,6 +1,6 @@
 //! Message templates: reusable texts with placeholders, filled in when composing.
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::{ServiceError, Services};
 use crate::ids::TemplateId;
 use crate::policy::{AccountId, Action, Actor, Target};
@@ -64,8 +64,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "template.add",
-                &format!("template:{id}"),
+                Event::TemplateAdd,
+                AuditTarget::new().template(id),
                 Outcome::Ok,
             )?;
             Ok(())
@@ -83,8 +83,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                "template.remove",
-                &format!("template:{id}"),
+                Event::TemplateRemove,
+                AuditTarget::new().template(id),
                 Outcome::Ok,
             )?;
             Ok(())

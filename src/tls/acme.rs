@@ -399,8 +399,8 @@ impl Acme {
 }
 
 /// An error and its causes, `outer: inner: innermost` (hyper's own text alone says only
-/// "client error (Connect)").
-fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+/// "client error (Connect)"). The web layer logs a failed request's causes with it too.
+pub(crate) fn causes(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -45,7 +45,7 @@ pub fn chart_sections(services: &Services, chart: &ClientChart, req: &HttpReques
             .iter()
             .map(|a| {
                 vec![
-                    Cell::Text(crate::clock::human_local(a.starts_at)),
+                    Cell::Text(services.zone().human(a.starts_at)),
                     Cell::Text(format!("{} min", a.minutes)),
                     Cell::Text(setting_word(a.setting).into()),
                     Cell::Text(a.note.clone()),

@@ -18,7 +18,7 @@ pub(super) fn client_home(req: &HttpRequest, s: &SignedIn) -> Result<HttpRespons
     let mut sections = vec![intro(&home)];
     sections.extend(unread_section(&home));
     sections.extend(forms_section(&home));
-    sections.extend(appointments_section(&home));
+    sections.extend(appointments_section(&home, services.zone()));
     if !s.0.account.mfa_enabled() {
         sections.push(Section {
             heading: Some("Extra protection (optional)".into()),
@@ -109,7 +109,7 @@ fn forms_section(home: &ClientOverview) -> Option<Section> {
     })
 }
 
-fn appointments_section(home: &ClientOverview) -> Option<Section> {
+fn appointments_section(home: &ClientOverview, zone: crate::clock::Zone) -> Option<Section> {
     if home.upcoming.is_empty() {
         return None;
     }
@@ -128,7 +128,7 @@ fn appointments_section(home: &ClientOverview) -> Option<Section> {
                 .iter()
                 .map(|a| {
                     vec![
-                        Cell::Text(crate::clock::human_local(a.starts_at)),
+                        Cell::Text(zone.human(a.starts_at)),
                         Cell::Text(format!("{} minutes", a.minutes)),
                         Cell::Text(match a.setting {
                             Setting::InPerson => "In person".into(),

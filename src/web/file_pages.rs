@@ -49,8 +49,8 @@ async fn next_chunk(
             Ok(web::Bytes::copy_from_slice(&chunk)),
             (Some(download), index + 1),
         )),
-        Ok((_, Err(e))) => Some((Err(AppError::Internal(e.to_string())), (None, index))),
-        Err(e) => Some((Err(AppError::Internal(e.to_string())), (None, index))),
+        Ok((_, Err(e))) => Some((Err(AppError::Service(e)), (None, index))),
+        Err(e) => Some((Err(AppError::Blocking(e)), (None, index))),
     }
 }
 

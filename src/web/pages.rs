@@ -104,7 +104,7 @@ pub async fn unlock(
         datadir::open(&dir, Some(&pass))
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(AppError::Blocking)?;
     match opened {
         Ok(store) => {
             turn.finish(false);
@@ -127,7 +127,7 @@ pub async fn unlock(
                 Some("That passphrase did not unlock the portal. Check it and try again. Nothing was changed."),
             ))
         }
-        Err(other) => Err(AppError::Internal(other.to_string())),
+        Err(other) => Err(AppError::Open(other)),
     }
 }
 

@@ -56,7 +56,7 @@ pub fn services(req: &HttpRequest) -> Result<(web::Data<AppState>, Services), Ap
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+        .ok_or(AppError::NoState)?;
     let services = state.vault().ok_or(AppError::Sealed)?.services.clone();
     Ok((state, services))
 }

@@ -198,7 +198,7 @@ async fn receive(
         *seen += piece.len() as u64;
         let pushed = web::block(move || upload.push(&piece).map(|()| upload))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(AppError::Blocking)?;
         match pushed {
             Ok(u) => upload = u,
             Err(e) => return Ok((Err(e), false)),
@@ -206,7 +206,7 @@ async fn receive(
     }
     let finished = web::block(move || upload.finish())
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::Blocking)?;
     Ok((finished, true))
 }
 
