@@ -122,6 +122,8 @@ events! {
     JobRetention => "job.retention",
     /// A run of the certificate renewal job (`JOB_CERTIFICATE`).
     JobCertificate => "job.certificate",
+    /// A tick of the restore-drill reminder (`JOB_DRILL_REMINDER`).
+    JobDrillReminder => "job.drill-reminder",
 }
 
 impl Event {
@@ -303,12 +305,14 @@ mod tests {
     fn each_job_has_its_event() {
         use crate::domain::backup::{JOB_BACKUP, JOB_CHECK};
         use crate::domain::certificate::JOB_CERTIFICATE;
+        use crate::domain::drill::JOB_DRILL_REMINDER;
         use crate::domain::retention::JOB_PURGE;
         for (job, event) in [
             (JOB_BACKUP, Event::JobBackup),
             (JOB_CHECK, Event::JobBackupCheck),
             (JOB_PURGE, Event::JobRetention),
             (JOB_CERTIFICATE, Event::JobCertificate),
+            (JOB_DRILL_REMINDER, Event::JobDrillReminder),
         ] {
             assert_eq!(event.name(), format!("job.{job}"));
         }

@@ -6,7 +6,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::audit::{self, Outcome};
+use super::audit::{self, AuditTarget, Event, Outcome};
 use super::backup::JOB_RESTORE_TEST;
 use super::{ServiceError, Services};
 use crate::policy::{Action, Actor, Role, Target};
@@ -99,8 +99,8 @@ impl Services {
                 tx,
                 now,
                 actor,
-                &format!("job.{JOB_DRILL_REMINDER}"),
-                "practice",
+                Event::JobDrillReminder,
+                AuditTarget::practice(),
                 Outcome::Ok,
             )?;
             Ok::<_, ServiceError>(result)
