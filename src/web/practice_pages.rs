@@ -11,8 +11,8 @@ use super::forms::{field_errors, form_page, nav, page, see_other, ClientForm, To
 use super::render::chrome;
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::clients::NewClient;
-use crate::domain::ServiceError;
 use crate::domain::menu::Home;
+use crate::domain::ServiceError;
 use crate::policy::AccountId;
 use crate::store::accounts::AccountStatus;
 

@@ -110,14 +110,22 @@ fn the_inbox_leaves_exactly_one_audit_event_for_the_practice_and_for_a_client() 
     assert_eq!(inbox.status, 200, "{}", inbox.body);
     assert!(inbox.body.contains("Scheduling") && inbox.body.contains("Ada Quokka"));
     let c = events(&data);
-    assert_eq!(c - b - own, 1, "one GET of the practice's inbox, one audit event");
+    assert_eq!(
+        c - b - own,
+        1,
+        "one GET of the practice's inbox, one audit event"
+    );
 
     let theirs = client.get("/messages");
     assert_eq!(theirs.status, 200, "{}", theirs.body);
     assert!(theirs.body.contains("Scheduling") && theirs.body.contains("Forms"));
-    assert!(theirs.body.contains("1 new"), "each has the practice's message unread");
     assert!(
-        !theirs.body.contains("<th scope=\"col\">Client</th>") && inbox.body.contains("<th scope=\"col\">Client</th>"),
+        theirs.body.contains("1 new"),
+        "each has the practice's message unread"
+    );
+    assert!(
+        !theirs.body.contains("<th scope=\"col\">Client</th>")
+            && inbox.body.contains("<th scope=\"col\">Client</th>"),
         "only the practice sees whom a conversation is with"
     );
     assert_eq!(
@@ -129,7 +137,9 @@ fn the_inbox_leaves_exactly_one_audit_event_for_the_practice_and_for_a_client() 
 
 /// The links of a page's navigation bar.
 fn nav_links(page: &str) -> Vec<String> {
-    let start = page.find("<nav class=\"app-nav\"").expect("a navigation bar");
+    let start = page
+        .find("<nav class=\"app-nav\"")
+        .expect("a navigation bar");
     let nav = &page[start..start + page[start..].find("</nav>").unwrap()];
     nav.split("href=\"")
         .skip(1)
@@ -147,10 +157,21 @@ fn a_staff_account_s_menu_has_no_clinical_links() {
 
     let home = staff.get("/home");
     assert_eq!(home.status, 200, "{}", home.body);
-    assert_eq!(nav_links(&home.body), ["/home", "/clients", "/settings/email"]);
+    assert_eq!(
+        nav_links(&home.body),
+        ["/home", "/clients", "/settings/email"]
+    );
     assert_eq!(
         nav_links(&owner.get("/home").body),
-        ["/home", "/messages", "/clients", "/forms", "/team", "/audit", "/settings/email"]
+        [
+            "/home",
+            "/messages",
+            "/clients",
+            "/forms",
+            "/team",
+            "/audit",
+            "/settings/email"
+        ]
     );
 }
 
@@ -179,11 +200,16 @@ fn decides(line: &str) -> Option<&'static str> {
 #[test]
 fn the_web_layer_asks_the_policy_nothing_and_checks_no_role() {
     // The check itself catches what it is for.
-    assert!(decides("if policy::decide(&a, Action::ListClients, t) == Decision::Allow {").is_some());
+    assert!(
+        decides("if policy::decide(&a, Action::ListClients, t) == Decision::Allow {").is_some()
+    );
     assert!(decides("    role: Role::Client,").is_some());
     assert!(decides("Role::Owner | Role::Clinician => true,").is_some());
     assert!(decides("filter(|a| a.role != Role::Staff)").is_some());
-    assert!(decides("\"clinician\" => Role::Clinician,").is_none(), "parsing a form is not a check");
+    assert!(
+        decides("\"clinician\" => Role::Clinician,").is_none(),
+        "parsing a form is not a check"
+    );
 
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -204,7 +230,12 @@ fn the_web_layer_asks_the_policy_nothing_and_checks_no_role() {
         let text = std::fs::read_to_string(file).unwrap();
         for (n, line) in text.lines().enumerate() {
             if let Some(why) = decides(line) {
-                found.push(format!("{}:{}: {why}: {}", file.display(), n + 1, line.trim()));
+                found.push(format!(
+                    "{}:{}: {why}: {}",
+                    file.display(),
+                    n + 1,
+                    line.trim()
+                ));
             }
         }
     }

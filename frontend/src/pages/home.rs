@@ -108,7 +108,11 @@ mod tests {
             settings: true,
         });
         assert_eq!(headings(&s), ["Clients", "Messages", "Security"]);
-        assert_eq!(s[2].paragraphs.len(), 1, "no line about codes when all have them");
+        assert_eq!(
+            s[2].paragraphs.len(),
+            1,
+            "no line about codes when all have them"
+        );
         assert!(s[2].paragraphs[0].ends_with(": 1."));
     }
 }

@@ -168,7 +168,10 @@ mod tests {
             rows: vec![row("Hello", true, 2)],
         });
         let table = practice.table.unwrap();
-        assert_eq!(table.headers, ["Subject", "Client", "Unread", "Last message"]);
+        assert_eq!(
+            table.headers,
+            ["Subject", "Client", "Unread", "Last message"]
+        );
         assert!(matches!(&table.rows[0][0], Cell::Link { label, .. } if label == "Hello (closed)"));
         assert!(matches!(&table.rows[0][2], Cell::Text(t) if t == "2 new"));
 
