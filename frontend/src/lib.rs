@@ -3,14 +3,14 @@
 //!
 //! This crate knows nothing of storage, keys, sessions or who may see what: the services
 //! decide what a page shows, the web layer fills a view struct from their answer, and this
-//! crate words and renders it (`render_*`, or the page modules `home`, `inbox`, `menu`).
+//! crate words and renders it (`render_*`, or the page modules `home`, `inbox`, `menu`, `thread`).
 
 mod layout;
 mod pages;
 mod views;
 mod views_app;
 
-pub use pages::{home, inbox, menu};
+pub use pages::{home, inbox, menu, thread};
 pub use pages::{
     render_form, render_message, render_panel, render_thread, render_unlock, render_unlocked,
 };

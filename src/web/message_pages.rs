@@ -7,7 +7,8 @@ use alcove_frontend::inbox::{
     compose_form, inbox_section, ComposeView, InboxRow, InboxView, COMPOSE_ACTION, INBOX_TITLE,
     REPLY_TO_CLOSED,
 };
-use alcove_frontend::{ActionSpec, Field, FieldKind, FormSpec, Link, MessageItem, ThreadPage};
+use alcove_frontend::thread::{self, ConversationView};
+use alcove_frontend::{Link, MessageItem};
 use serde::Deserialize;
 
 use super::disk_full;
@@ -212,18 +213,12 @@ fn thread_page(
     let model = services.thread_page(&actor, id, from)?;
     let (csrf, c) = form_token(req, &services);
     let view = &model.view;
-    let t = &view.thread;
-    let meta = format!(
-        "With {} · {}",
-        model.with().unwrap_or("your practice"),
-        if t.closed { "Closed" } else { "Open" }
-    );
     let messages = view
         .messages
         .iter()
         .map(|m| MessageItem {
             author: if model.by_reader(m) {
-                "You".into()
+                thread::YOU.into()
             } else {
                 m.author_name.clone()
             },
@@ -241,78 +236,31 @@ fn thread_page(
                 .collect(),
         })
         .collect();
-    let mut reply_fields = vec![
-        Field::new("body", "Your message", FieldKind::LongText)
-            .help("You can leave this empty when you send a file."),
-        file_field(&services),
-    ];
-    reply_fields[0].required = false;
-    let mut note_fields =
-        vec![
-            Field::new("note", "Note for the practice team", FieldKind::LongText).help(
-                "Only practice staff with access to messages see this. The client never does.",
-            ),
-        ];
+    let mut reply = thread::reply_fields(file_field(&services));
+    let mut note = thread::note_fields();
     if let Some(d) = draft {
-        let fields = if d.note {
-            &mut note_fields
-        } else {
-            &mut reply_fields
-        };
+        let fields = if d.note { &mut note } else { &mut reply };
         fields[0].value = d.text;
         if let Some(general) = field_errors(fields, Some(d.error))? {
             fields[0].error = Some(general);
         }
     }
-    let reply = (!t.closed).then(|| FormSpec {
-        action: format!("/messages/{id}"),
-        csrf: csrf.clone(),
-        fields: reply_fields,
-        submit: "Send".into(),
-    });
-    let note = view.notes_allowed.then(|| FormSpec {
-        action: format!("/messages/{id}/note"),
-        csrf: csrf.clone(),
-        fields: note_fields,
-        submit: "Save note".into(),
-    });
-    let mut actions = vec![ActionSpec::Link {
-        href: "/messages".into(),
-        label: "Back to messages".into(),
-        primary: false,
-    }];
-    if model.may_close {
-        let label = if t.closed {
-            "Reopen conversation"
-        } else {
-            "Close conversation"
-        };
-        actions.push(ActionSpec::Post {
-            action: format!("/messages/{id}/close"),
-            csrf: csrf.clone(),
-            label: label.into(),
-            primary: false,
-        });
-    }
-    let body = alcove_frontend::render_thread(ThreadPage {
+    let page_view = thread::conversation_page(ConversationView {
         chrome: chrome(Some(&state)),
         nav: Some(nav(&s.0, &csrf, "/messages")),
-        subject: t.subject.clone(),
-        meta,
-        notice: t.closed.then(|| {
-            "This conversation is closed. Start a new message if you need to write again."
-                .to_owned()
-        }),
-        earlier: view.earlier_from.map(|n| Link {
-            href: format!("/messages/{id}?from={n}"),
-            label: "Show earlier messages".into(),
-        }),
+        path: format!("/messages/{id}"),
+        subject: view.thread.subject.clone(),
+        with: model.with().map(str::to_owned),
+        closed: view.thread.closed,
         messages,
-        receipt: view.seen_at.map(|at| format!("Seen {}", human_time(at))),
+        earlier_from: view.earlier_from,
+        seen: view.seen_at.map(human_time),
+        csrf,
         reply,
-        note,
-        actions,
+        note: view.notes_allowed.then_some(note),
+        may_close: model.may_close,
     });
+    let body = alcove_frontend::render_thread(page_view);
     Ok(page(status, body, c))
 }
 

@@ -6,7 +6,7 @@ pub mod home;
 pub mod inbox;
 pub mod menu;
 mod message;
-mod thread;
+pub mod thread;
 mod unlock;
 
 pub use app::{render_form, render_panel};
