@@ -159,18 +159,11 @@ fn a_staff_account_s_menu_has_no_clinical_links() {
         nav_links(&home.body),
         ["/home", "/clients", "/settings/email"]
     );
-    assert_eq!(
-        nav_links(&owner.get("/home").body),
-        [
-            "/home",
-            "/messages",
-            "/clients",
-            "/forms",
-            "/team",
-            "/audit",
-            "/settings/email"
-        ]
-    );
+    // The owner's menu has each link the staff member's lacks, so the bar is the same one.
+    let owners = nav_links(&owner.get("/home").body);
+    for clinical in ["/messages", "/forms", "/team", "/audit"] {
+        assert!(owners.iter().any(|l| l == clinical), "{owners:?}");
+    }
 }
 
 /// What in a line of `src/web` asks the policy or looks at a role, if anything.
@@ -209,19 +202,9 @@ fn the_web_layer_asks_the_policy_nothing_and_checks_no_role() {
         "parsing a form is not a check"
     );
 
-    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
     let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
     let mut files = Vec::new();
-    walk(&web, &mut files);
+    crate::layering::rust_files(&web, &mut files);
     assert!(files.len() > 10, "read src/web");
     let mut found = Vec::new();
     for file in &files {
