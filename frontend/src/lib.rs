@@ -1,14 +1,16 @@
 //! Alcove's pages. Leptos components (server-side rendering only: no WASM, no hydration,
 //! no server functions) that turn plain view structs into HTML strings.
 //!
-//! This crate knows nothing of storage, keys, sessions or who may see what: the web layer
-//! decides what a page shows, fills a view struct, and calls one `render_*` function.
+//! This crate knows nothing of storage, keys, sessions or who may see what: the services
+//! decide what a page shows, the web layer fills a view struct from their answer, and this
+//! crate words and renders it (`render_*`, or the page modules `home`, `inbox`, `menu`, `thread`).
 
 mod layout;
 mod pages;
 mod views;
 mod views_app;
 
+pub use pages::{home, inbox, menu, thread};
 pub use pages::{
     render_form, render_message, render_panel, render_thread, render_unlock, render_unlocked,
 };

@@ -3,7 +3,7 @@
 
 use crate::views::Chrome;
 
-/// The navigation bar of a signed-in person. The web layer decides which links appear.
+/// The navigation bar of a signed-in person. The services decide which links appear.
 #[derive(Clone, Debug)]
 pub struct Nav {
     pub links: Vec<NavLink>,

@@ -11,23 +11,12 @@ use crate::ids::ThreadId;
 use crate::policy::{self, AccountId, Action, Actor, Decision, Role, Target};
 use crate::store::accounts;
 use crate::store::messages::{self, Message, MessageKind, Thread};
-use crate::store::StoreError;
+use crate::store::{ReadTx, StoreError};
 
 pub const MAX_SUBJECT: usize = 200;
 pub const MAX_BODY: usize = 20_000;
 /// How many messages a thread page shows at once.
 pub const PAGE: u64 = 50;
-/// One line of an inbox.
-#[derive(Clone)]
-pub struct ThreadSummary {
-    pub id: ThreadId,
-    pub client_name: String,
-    pub subject: String,
-    pub unread: u64,
-    pub last_message_at: OffsetDateTime,
-    pub closed: bool,
-}
-
 /// A thread as one reader may see it.
 pub struct ThreadView {
     pub thread: Thread,
@@ -55,7 +44,7 @@ impl std::fmt::Debug for ClosedThread {
     }
 }
 
-fn is_client(actor: &Actor) -> bool {
+pub(super) fn is_client(actor: &Actor) -> bool {
     matches!(
         actor,
         Actor::Account {
@@ -90,70 +79,26 @@ fn check_body(body: &str, has_file: bool, what: &str) -> Result<(), ServiceError
     check_text("body", body, MAX_BODY, what)
 }
 
+/// Whom a thread is with, as the practice names the client.
+pub(super) fn client_name_in(tx: &ReadTx<'_>, id: AccountId) -> Result<String, StoreError> {
+    Ok(match accounts::profile(tx, id)? {
+        Some(p) if !p.preferred_name.is_empty() => {
+            format!("{} ({})", p.legal_name, p.preferred_name)
+        }
+        Some(p) => p.legal_name,
+        None => String::new(),
+    })
+}
+
 impl Services {
     fn client_name(&self, id: AccountId) -> Result<String, StoreError> {
-        let profile = self.store.read(|tx| accounts::profile(tx, id))?;
-        Ok(match profile {
-            Some(p) if !p.preferred_name.is_empty() => {
-                format!("{} ({})", p.legal_name, p.preferred_name)
-            }
-            Some(p) => p.legal_name,
-            None => String::new(),
-        })
+        self.store.read(|tx| client_name_in(tx, id))
     }
 
     fn load_thread(&self, id: ThreadId) -> Result<Thread, ServiceError> {
         self.store
             .read(|tx| messages::get_thread(tx, id))?
             .ok_or(ServiceError::NotFound)
-    }
-
-    /// The inbox: every thread for the practice, one's own for a client; unread first.
-    pub fn inbox(&self, actor: &Actor) -> Result<Vec<ThreadSummary>, ServiceError> {
-        let client = is_client(actor);
-        let scope = match (client, actor.account_id()) {
-            (true, Some(id)) => Target::Client(id),
-            _ => Target::Practice,
-        };
-        self.authorize(actor, Action::ListThreads, scope)?;
-        self.audit_read(actor, Action::ListThreads, scope)?;
-        let threads = self.store.read(messages::all_threads)?;
-        let mut out = Vec::new();
-        for t in threads {
-            if let Target::Client(me) = scope {
-                if t.client != me {
-                    continue;
-                }
-            }
-            let read_upto = if client {
-                t.client_read
-            } else {
-                t.practice_read
-            };
-            let unread = if read_upto >= t.count {
-                0
-            } else {
-                let newer = self
-                    .store
-                    .read(|tx| messages::messages(tx, t.id, read_upto + 1, t.count))?;
-                newer
-                    .iter()
-                    .filter(|m| m.kind == MessageKind::Message && m.from_client != client)
-                    .count() as u64
-            };
-            out.push(ThreadSummary {
-                id: t.id,
-                client_name: self.client_name(t.client)?,
-                subject: t.subject.clone(),
-                unread,
-                last_message_at: t.last_message_at,
-                closed: t.closed,
-            });
-        }
-        out.sort_by(|a, b| {
-            (b.unread > 0, b.last_message_at).cmp(&(a.unread > 0, a.last_message_at))
-        });
-        Ok(out)
     }
 
     /// Starts a thread with its first message. A client can only start one with the

@@ -19,8 +19,11 @@ mod error;
 pub mod form_builder;
 pub mod form_check;
 pub mod forms;
+pub mod home;
+pub mod inbox;
 #[cfg(test)]
 mod lifecycle_tests;
+pub mod menu;
 pub mod messages;
 pub mod notify;
 pub mod practice_home;

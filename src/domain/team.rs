@@ -48,4 +48,16 @@ impl Services {
         self.wake_mail();
         Ok(token)
     }
+
+    /// The team page: the practice's accounts (clients are listed with the clients), for
+    /// the owner. A refusal is audited.
+    pub fn team_members(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<super::accounts::AccountSummary>, ServiceError> {
+        self.authorize(actor, Action::ManageTeam, Target::Practice)?;
+        let mut accounts = self.list_accounts(actor)?;
+        accounts.retain(|a| a.role.is_practice());
+        Ok(accounts)
+    }
 }

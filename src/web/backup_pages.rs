@@ -4,29 +4,17 @@
 
 use alcove_frontend::Section;
 
-use super::error::AppError;
 use super::render::human_time;
 use crate::domain::backup::{JOB_BACKUP, JOB_CHECK, JOB_RESTORE_TEST};
 use crate::domain::doctor::Check;
-use crate::domain::Services;
-use crate::policy::{self, Action, Actor, Decision, Target};
+use crate::domain::home::BackupOverview;
 
 /// How old the last restore test may be before the dashboard asks for a new one.
 const RESTORE_TEST_DAYS: i64 = 90;
-/// How long the owner's home tells of a restore's voided links.
-const RESTORE_NOTICE_DAYS: i64 = 30;
 
 /// After a restore: how many links it voided, and how to send new ones.
-pub fn restore_section(services: &Services, actor: &Actor) -> Result<Option<Section>, AppError> {
-    if policy::decide(actor, Action::ManageBackups, Target::Practice) != Decision::Allow {
-        return Ok(None);
-    }
-    let Some(notice) = services.restore_notice(actor)? else {
-        return Ok(None);
-    };
-    if services.now() - notice.restored_at > time::Duration::days(RESTORE_NOTICE_DAYS) {
-        return Ok(None);
-    }
+pub fn restore_section(backups: &BackupOverview) -> Option<Section> {
+    let notice = backups.restore.as_ref()?;
     let v = notice.voided;
     let mut paragraphs = vec![format!(
         "This portal was restored from the backup {} on {}.",
@@ -55,7 +43,7 @@ pub fn restore_section(services: &Services, actor: &Actor) -> Result<Option<Sect
         ));
         paragraphs.push("To send new ones: on a client's page, choose “Create invitation link” or “Send a form”; team members are invited again from Team and accounts; a new confirmation link is sent with “Send the confirmation link again”; a password reset with “Send a password-reset link” on the person's page.".into());
     }
-    Ok(Some(Section {
+    Some(Section {
         heading: Some("Restored from a backup".into()),
         paragraphs,
         actions: vec![super::practice_pages::link(
@@ -64,14 +52,12 @@ pub fn restore_section(services: &Services, actor: &Actor) -> Result<Option<Sect
             false,
         )],
         ..Section::default()
-    }))
+    })
 }
 
-pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Section>, AppError> {
-    if policy::decide(actor, Action::ManageBackups, Target::Practice) != Decision::Allow {
-        return Ok(None);
-    }
-    let jobs = services.job_statuses(actor)?;
+/// The last backup, the next one, the last check, purge and restore test.
+pub fn backup_section(backups: &BackupOverview) -> Section {
+    let jobs = &backups.jobs;
     let mut paragraphs = Vec::new();
     match jobs.get(JOB_BACKUP) {
         Some(s) if s.last_run.is_some() => paragraphs.push(format!(
@@ -113,7 +99,7 @@ pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Secti
             }
         ));
     }
-    let now = services.now();
+    let now = backups.now;
     match jobs.get(JOB_RESTORE_TEST).and_then(|s| s.last_run.map(|t| (t, s))) {
         Some((at, s)) => {
             paragraphs.push(format!(
@@ -149,11 +135,11 @@ pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Secti
         env!("CARGO_PKG_VERSION"),
         crate::store::SCHEMA_VERSION
     ));
-    Ok(Some(Section {
+    Section {
         heading: Some("Backups".into()),
         paragraphs,
         ..Section::default()
-    }))
+    }
 }
 
 /// The owner's posture panel: the checks of `alcove doctor`, one line each.

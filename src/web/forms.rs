@@ -4,14 +4,14 @@
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use alcove_frontend::{Field, FormPage, FormSpec, Nav, NavLink};
+use alcove_frontend::menu::MenuView;
+use alcove_frontend::{Field, FormPage, FormSpec, Nav};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::render::{self, chrome};
 use super::session::{AnySession, HasCsrf};
 use super::state::AppState;
-use crate::policy::{self, Action, Decision, Target};
 
 macro_rules! csrf_form {
     ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
@@ -100,41 +100,19 @@ csrf_form!(AutoReplyForm {
     away_until: String
 });
 
-/// The navigation bar for a signed-in person: links the policy lets them use.
+/// The navigation bar for a signed-in person: the links the services' menu offers them.
 pub fn nav(session: &AnySession, csrf: &str, current: &str) -> Nav {
-    let actor = session.actor();
-    let mut links = vec![("/home", "Home")];
-    let own = Target::Client(session.account.id);
-    if policy::decide(&actor, Action::ListThreads, Target::Practice) == Decision::Allow
-        || policy::decide(&actor, Action::ListThreads, own) == Decision::Allow
-    {
-        links.push(("/messages", "Messages"));
-    }
-    if policy::decide(&actor, Action::ListClients, Target::Practice) == Decision::Allow {
-        links.push(("/clients", "Clients"));
-    }
-    if policy::decide(&actor, Action::ManageForms, Target::Practice) == Decision::Allow {
-        links.push(("/forms", "Forms"));
-    }
-    if policy::decide(&actor, Action::ManageTeam, Target::Practice) == Decision::Allow {
-        links.push(("/team", "Team"));
-    }
-    if policy::decide(&actor, Action::ViewAudit, Target::Practice) == Decision::Allow {
-        links.push(("/audit", "Audit log"));
-    }
-    links.push(("/settings/email", "Email alerts"));
-    Nav {
-        links: links
-            .into_iter()
-            .map(|(href, label)| NavLink {
-                href: href.to_owned(),
-                label: label.to_owned(),
-                current: href == current,
-            })
-            .collect(),
+    let menu = crate::domain::menu::menu(&session.actor());
+    alcove_frontend::menu::nav(MenuView {
+        messages: menu.messages,
+        clients: menu.clients,
+        forms: menu.forms,
+        team: menu.team,
+        audit: menu.audit,
+        name: session.account.name.clone(),
         csrf: csrf.to_owned(),
-        who: format!("Signed in as {}", session.account.name),
-    }
+        current: current.to_owned(),
+    })
 }
 
 /// A form page with the usual defaults.

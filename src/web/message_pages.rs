@@ -3,9 +3,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::{
-    ActionSpec, Cell, Field, FieldKind, FormSpec, Link, MessageItem, Section, TableSpec, ThreadPage,
+use alcove_frontend::inbox::{
+    compose_form, inbox_section, ComposeView, InboxRow, InboxView, COMPOSE_ACTION, INBOX_TITLE,
+    REPLY_TO_CLOSED,
 };
+use alcove_frontend::thread::{self, ConversationView};
+use alcove_frontend::{Link, MessageItem};
 use serde::Deserialize;
 
 use super::disk_full;
@@ -14,96 +17,42 @@ use super::forms::{
     field_errors, nav, page, see_other, signed_in_form, FormText, NewThreadForm, NoteForm,
     TokenOnly,
 };
-use super::practice_pages::{link, panel};
+use super::practice_pages::panel;
 use super::render::{chrome, human_size, human_time};
 use super::session::{form_token, services, Checked, SignedIn};
 use super::upload::{file_field, read_post, Posted};
 use crate::domain::ServiceError;
 use crate::ids::ThreadId;
-use crate::policy::{AccountId, Actor, Role};
+use crate::policy::AccountId;
 use crate::store::messages::MessageKind;
-
-fn is_client(actor: &Actor) -> bool {
-    matches!(
-        actor,
-        Actor::Account {
-            role: Role::Client,
-            ..
-        }
-    )
-}
-
-/// May this person write messages at all (a client: with the practice; the practice: with
-/// clients)? Asked of the policy before showing or taking the new-message form.
-fn check_scope(req: &HttpRequest, s: &SignedIn) -> Result<(), AppError> {
-    let (_, services) = services(req)?;
-    let actor = s.actor();
-    let scope = if is_client(&actor) {
-        crate::policy::Target::Client(s.0.account.id)
-    } else {
-        crate::policy::Target::Practice
-    };
-    services.authorize(&actor, crate::policy::Action::ListThreads, scope)?;
-    Ok(())
-}
 
 /// `GET /messages`: the inbox, unread first.
 pub async fn inbox(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    let actor = s.actor();
-    let threads = services.inbox(&actor)?;
-    let client = is_client(&actor);
-    let mut headers = vec!["Subject".to_owned()];
-    if !client {
-        headers.push("Client".into());
-    }
-    headers.extend(["Unread".to_owned(), "Last message".to_owned()]);
-    let rows: Vec<Vec<Cell>> = threads
-        .into_iter()
-        .map(|t| {
-            let subject = if t.closed {
-                format!("{} (closed)", t.subject)
-            } else {
-                t.subject
-            };
-            let mut row = vec![Cell::Link {
+    let inbox = services.inbox(&s.actor())?;
+    let view = InboxView {
+        client_column: inbox.client_column,
+        rows: inbox
+            .threads
+            .into_iter()
+            .map(|t| InboxRow {
                 href: format!("/messages/{}", t.id),
-                label: subject,
-            }];
-            if !client {
-                row.push(Cell::Text(t.client_name));
-            }
-            row.push(Cell::Text(if t.unread > 0 {
-                format!("{} new", t.unread)
-            } else {
-                "—".into()
-            }));
-            row.push(Cell::Text(human_time(t.last_message_at)));
-            row
-        })
-        .collect();
-    let empty = rows.is_empty();
+                subject: t.subject,
+                closed: t.closed,
+                client: t.client_name,
+                unread: t.unread,
+                last_message: human_time(t.last_message_at),
+            })
+            .collect(),
+    };
     panel(
         &req,
         &s,
         "/messages",
-        "Messages",
-        "Messages",
+        INBOX_TITLE,
+        INBOX_TITLE,
         None,
-        vec![Section {
-            paragraphs: if empty {
-                vec!["No messages yet.".into()]
-            } else {
-                vec![]
-            },
-            table: (!empty).then(|| TableSpec {
-                caption: "Conversations, unread first".into(),
-                headers,
-                rows,
-            }),
-            actions: vec![link("/messages/new", "Write a new message", true)],
-            ..Section::default()
-        }],
+        vec![inbox_section(view)],
     )
 }
 
@@ -115,39 +64,28 @@ fn new_thread_page(
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
     let (_, services) = services(req)?;
-    let actor = s.actor();
-    let mut fields = Vec::new();
-    if !is_client(&actor) {
-        let mut options = vec![(String::new(), "Choose a client".to_owned())];
-        options.extend(
-            services
-                .message_recipients(&actor)?
-                .into_iter()
-                .map(|(id, name)| (id.to_string(), name)),
-        );
-        fields.push(Field::new("client", "To", FieldKind::Select(options)).value(&form.client));
-    }
-    fields.push(
-        Field::new("subject", "Subject", FieldKind::Text)
-            .value(&form.subject)
-            .autocomplete("off"),
-    );
-    fields.push(Field::new("body", "Message", FieldKind::LongText).value(&form.body));
-    fields.push(file_field(&services));
-    let intro = if is_client(&actor) {
-        vec!["Your message goes securely to your practice. If you are in crisis, call or text 988, or call 911 — do not wait for a reply here.".into()]
-    } else {
-        Vec::new()
-    };
+    let compose = services.compose(&s.actor())?;
+    let recipients = compose.recipients.map(|list| {
+        list.into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect()
+    });
+    let form = compose_form(ComposeView {
+        recipients,
+        client: form.client.clone(),
+        subject: form.subject.clone(),
+        body: form.body.clone(),
+        file: file_field(&services),
+    });
     let text = FormText {
         current: "/messages",
-        title: "New message",
-        heading: "Write a new message",
-        action: "/messages",
-        submit: "Send",
-        intro,
+        title: form.title,
+        heading: form.heading,
+        action: COMPOSE_ACTION,
+        submit: form.submit,
+        intro: form.intro,
     };
-    signed_in_form(req, s, text, fields, error, status)
+    signed_in_form(req, s, text, form.fields, error, status)
 }
 
 /// `GET /messages/new`.
@@ -156,8 +94,8 @@ pub async fn new_thread(
     s: SignedIn,
     q: web::Query<ComposeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    check_scope(&req, &s)?;
     let (state, services) = services(&req)?;
+    services.writer(&s.actor())?;
     let client = q.client.clone().unwrap_or_default();
     // Starting from a template: its text, filled in for the chosen client.
     let (subject, body) = match (
@@ -204,10 +142,9 @@ pub async fn create_thread(
     s: SignedIn,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    check_scope(&req, &s)?;
     let (_, services) = services(&req)?;
     let actor = s.actor();
-    let own = is_client(&actor).then_some(s.0.account.id);
+    let own = services.writer(&actor)?.own_client();
     let choose = || ServiceError::invalid("client", "Please choose a client.");
     let posted = read_post(
         &req,
@@ -273,35 +210,22 @@ fn thread_page(
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(req)?;
     let actor = s.actor();
-    let view = services.read_thread(&actor, id, from)?;
+    let model = services.thread_page(&actor, id, from)?;
     let (csrf, c) = form_token(req, &services);
-    let client = is_client(&actor);
-    let t = &view.thread;
-    let meta = if client {
-        format!(
-            "With your practice · {}",
-            if t.closed { "Closed" } else { "Open" }
-        )
-    } else {
-        format!(
-            "With {} · {}",
-            view.client_name,
-            if t.closed { "Closed" } else { "Open" }
-        )
-    };
+    let view = &model.view;
     let messages = view
         .messages
         .iter()
         .map(|m| MessageItem {
-            author: if m.from_client == client && m.author == s.0.account.id {
-                "You".into()
+            author: if model.by_reader(m) {
+                thread::YOU.into()
             } else {
                 m.author_name.clone()
             },
             when: human_time(m.sent_at),
             body: m.body.clone(),
             note: m.kind == MessageKind::InternalNote,
-            mine: m.from_client == client,
+            mine: model.from_reader_side(m),
             files: m
                 .attachments
                 .iter()
@@ -312,78 +236,31 @@ fn thread_page(
                 .collect(),
         })
         .collect();
-    let mut reply_fields = vec![
-        Field::new("body", "Your message", FieldKind::LongText)
-            .help("You can leave this empty when you send a file."),
-        file_field(&services),
-    ];
-    reply_fields[0].required = false;
-    let mut note_fields =
-        vec![
-            Field::new("note", "Note for the practice team", FieldKind::LongText).help(
-                "Only practice staff with access to messages see this. The client never does.",
-            ),
-        ];
+    let mut reply = thread::reply_fields(file_field(&services));
+    let mut note = thread::note_fields();
     if let Some(d) = draft {
-        let fields = if d.note {
-            &mut note_fields
-        } else {
-            &mut reply_fields
-        };
+        let fields = if d.note { &mut note } else { &mut reply };
         fields[0].value = d.text;
         if let Some(general) = field_errors(fields, Some(d.error))? {
             fields[0].error = Some(general);
         }
     }
-    let reply = (!t.closed).then(|| FormSpec {
-        action: format!("/messages/{id}"),
-        csrf: csrf.clone(),
-        fields: reply_fields,
-        submit: "Send".into(),
-    });
-    let note = view.notes_allowed.then(|| FormSpec {
-        action: format!("/messages/{id}/note"),
-        csrf: csrf.clone(),
-        fields: note_fields,
-        submit: "Save note".into(),
-    });
-    let mut actions = vec![ActionSpec::Link {
-        href: "/messages".into(),
-        label: "Back to messages".into(),
-        primary: false,
-    }];
-    if !client {
-        let label = if t.closed {
-            "Reopen conversation"
-        } else {
-            "Close conversation"
-        };
-        actions.push(ActionSpec::Post {
-            action: format!("/messages/{id}/close"),
-            csrf: csrf.clone(),
-            label: label.into(),
-            primary: false,
-        });
-    }
-    let body = alcove_frontend::render_thread(ThreadPage {
+    let page_view = thread::conversation_page(ConversationView {
         chrome: chrome(Some(&state)),
         nav: Some(nav(&s.0, &csrf, "/messages")),
-        subject: t.subject.clone(),
-        meta,
-        notice: t.closed.then(|| {
-            "This conversation is closed. Start a new message if you need to write again."
-                .to_owned()
-        }),
-        earlier: view.earlier_from.map(|n| Link {
-            href: format!("/messages/{id}?from={n}"),
-            label: "Show earlier messages".into(),
-        }),
+        path: format!("/messages/{id}"),
+        subject: view.thread.subject.clone(),
+        with: model.with().map(str::to_owned),
+        closed: view.thread.closed,
         messages,
-        receipt: view.seen_at.map(|at| format!("Seen {}", human_time(at))),
+        earlier_from: view.earlier_from,
+        seen: view.seen_at.map(human_time),
+        csrf,
         reply,
-        note,
-        actions,
+        note: view.notes_allowed.then_some(note),
+        may_close: model.may_close,
     });
+    let body = alcove_frontend::render_thread(page_view);
     Ok(page(status, body, c))
 }
 
@@ -443,10 +320,7 @@ pub async fn reply(
                 subject,
                 body: text,
             };
-            let why = ServiceError::invalid(
-                "body",
-                "This conversation is closed, so your reply was not sent. You can send it as a new message below (choose any file again).",
-            );
+            let why = ServiceError::invalid("body", REPLY_TO_CLOSED);
             new_thread_page(&req, &s, &form, StatusCode::CONFLICT, Some(why))
         }
         Err(e) if disk_full::is_disk_full(&e) => disk_full::reply_draft(&req, &s, id, &text),

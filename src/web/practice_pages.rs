@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use alcove_frontend::home::{self as home_view, PracticeHomeView, TeamState};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, PanelPage, Section, TableSpec};
 
 use super::error::AppError;
@@ -10,8 +11,9 @@ use super::forms::{field_errors, form_page, nav, page, see_other, ClientForm, To
 use super::render::chrome;
 use super::session::{form_token, services, Checked, SignedIn};
 use crate::domain::clients::NewClient;
+use crate::domain::menu::Home;
 use crate::domain::ServiceError;
-use crate::policy::{self, AccountId, Action, Decision, Target};
+use crate::policy::AccountId;
 use crate::store::accounts::AccountStatus;
 
 pub(super) fn panel(
@@ -56,8 +58,7 @@ pub(super) fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
 pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
     let (state, services) = services(&req)?;
     let actor = s.actor();
-    let own = Target::Client(s.0.account.id);
-    if policy::decide(&actor, Action::ViewOwnHome, own) == Decision::Allow {
+    if crate::domain::menu::menu(&actor).home == Home::Client {
         return super::client_home_pages::client_home(&req, &s);
     }
     let sections = match practice_sections(&services, &actor, &state.data_dir, &state.config) {
@@ -73,7 +74,15 @@ pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppErro
         },
         Err(e) => return Err(e),
     };
-    panel(&req, &s, "/home", "Home", "Practice home", None, sections)
+    panel(
+        &req,
+        &s,
+        "/home",
+        home_view::HOME_TITLE,
+        home_view::PRACTICE_HOME_HEADING,
+        None,
+        sections,
+    )
 }
 
 /// The practice home's sections, each shown as the policy allows.
@@ -87,56 +96,23 @@ fn practice_sections(
         .into_iter()
         .collect();
     let home = services.practice_home(actor, data_dir, config)?;
-    sections.extend(super::backup_pages::restore_section(services, actor)?);
-    sections.extend(super::backup_pages::backup_section(services, actor)?);
+    let backups = services.backup_overview(actor)?;
+    if let Some(b) = &backups {
+        sections.extend(super::backup_pages::restore_section(b));
+        sections.push(super::backup_pages::backup_section(b));
+    }
     sections.extend(
         home.posture
             .as_deref()
             .map(super::backup_pages::posture_section),
     );
-    sections.push(Section {
-        heading: Some("Clients".into()),
-        paragraphs: vec!["Create a client record, then send the client an invitation link to set their password.".into()],
-        actions: vec![link("/clients", "Open client list", true), link("/clients/new", "Add a client", false)],
-        ..Section::default()
-    });
-    if let Some(accounts) = &home.accounts {
-        let locked = accounts.iter().filter(|a| a.locked).count();
-        let without_mfa = accounts
-            .iter()
-            .filter(|a| a.role.is_practice() && a.status == AccountStatus::Active && !a.mfa)
-            .count();
-        let mut paragraphs = vec![format!(
-            "Accounts locked after repeated failed sign-ins right now: {locked}."
-        )];
-        if without_mfa > 0 {
-            paragraphs.push(format!(
-                "Practice accounts still setting up sign-in codes: {without_mfa}."
-            ));
-        }
-        if home.settings {
-            sections.push(Section {
-                heading: Some("Messages".into()),
-                paragraphs: vec!["Clients get an automatic reply with a crisis notice, and your away message when you set one.".into()],
-                actions: vec![
-                    link("/settings/auto-reply", "Automatic replies", false),
-                    link("/forms", "Forms", false),
-                    link("/settings/templates", "Message templates", false),
-                ],
-                ..Section::default()
-            });
-        }
-        sections.push(Section {
-            heading: Some("Security".into()),
-            paragraphs,
-            actions: vec![
-                link("/team", "Team and accounts", false),
-                link("/audit", "Audit log", false),
-                link("/retention", "Records due for removal", false),
-            ],
-            ..Section::default()
-        });
-    }
+    sections.extend(home_view::practice_sections(PracticeHomeView {
+        team: home.team_state().map(|t| TeamState {
+            locked: t.locked,
+            without_codes: t.without_codes,
+        }),
+        settings: home.settings,
+    }));
     Ok(sections)
 }
 

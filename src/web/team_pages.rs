@@ -15,19 +15,14 @@ use crate::policy::Role;
 /// `GET /team`: every account, with switch-off and code-reset buttons (owner).
 pub async fn team(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
     let (_, services) = services(&req)?;
-    s.require(
-        &services,
-        crate::policy::Action::ManageTeam,
-        crate::policy::Target::Practice,
-    )?;
-    let accounts = services.list_accounts(&s.actor())?;
+    let accounts = services.team_members(&s.actor())?;
     let (csrf, _) = form_token(&req, &services);
     let mut sections = vec![Section {
         heading: Some("Invite a clinician or staff member".into()),
         actions: vec![link("/team/invite", "Invite someone", true)],
         ..Section::default()
     }];
-    for a in accounts.into_iter().filter(|a| a.role != Role::Client) {
+    for a in accounts {
         let mut facts = vec![
             ("Email".into(), a.email.clone()),
             ("Role".into(), a.role.name().into()),

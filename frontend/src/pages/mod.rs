@@ -1,8 +1,12 @@
-//! One module per page family; each exposes a `render_*` function taking its view struct.
+//! One module per page family; each exposes a `render_*` function taking its view struct,
+//! or (for pages drawn as panels and forms) the sections and fields with their wording.
 
 mod app;
+pub mod home;
+pub mod inbox;
+pub mod menu;
 mod message;
-mod thread;
+pub mod thread;
 mod unlock;
 
 pub use app::{render_form, render_panel};

@@ -5,7 +5,110 @@ use leptos::prelude::*;
 
 use super::app::{action_view, field_view, nav_bar};
 use crate::layout::Layout;
-use crate::views_app::{FormSpec, ThreadPage};
+use crate::views::Chrome;
+use crate::views_app::{
+    ActionSpec, Field, FieldKind, FormSpec, Link, MessageItem, Nav, ThreadPage,
+};
+
+/// How a message the reader wrote themselves is signed.
+pub const YOU: &str = "You";
+
+/// A conversation as the services allowed the reader to see it, before its wording.
+pub struct ConversationView {
+    pub chrome: Chrome,
+    pub nav: Option<Nav>,
+    /// The conversation's path (`/messages/{id}`).
+    pub path: String,
+    pub subject: String,
+    /// Whom it is with; `None` for a client, whose conversations are with their practice.
+    pub with: Option<String>,
+    pub closed: bool,
+    pub messages: Vec<MessageItem>,
+    /// The first message of the previous page, when there is one.
+    pub earlier_from: Option<u64>,
+    /// When the other side read the reader's side's latest message, as shown.
+    pub seen: Option<String>,
+    pub csrf: String,
+    /// The reply form's fields (`reply_fields`, with any draft); shown while open.
+    pub reply: Vec<Field>,
+    /// The internal-note form's fields, for those who may write notes.
+    pub note: Option<Vec<Field>>,
+    /// Closing and reopening, for those who may.
+    pub may_close: bool,
+}
+
+/// The reply form's fields: the message (optional when a file goes with it) and `file`.
+pub fn reply_fields(file: Field) -> Vec<Field> {
+    let mut body = Field::new("body", "Your message", FieldKind::LongText)
+        .help("You can leave this empty when you send a file.");
+    body.required = false;
+    vec![body, file]
+}
+
+/// The internal-note form's field.
+pub fn note_fields() -> Vec<Field> {
+    vec![
+        Field::new("note", "Note for the practice team", FieldKind::LongText)
+            .help("Only practice staff with access to messages see this. The client never does."),
+    ]
+}
+
+/// The conversation page, worded.
+pub fn conversation_page(view: ConversationView) -> ThreadPage {
+    let path = view.path;
+    let closed = view.closed;
+    let mut actions = vec![ActionSpec::Link {
+        href: "/messages".into(),
+        label: "Back to messages".into(),
+        primary: false,
+    }];
+    if view.may_close {
+        actions.push(ActionSpec::Post {
+            action: format!("{path}/close"),
+            csrf: view.csrf.clone(),
+            label: if closed {
+                "Reopen conversation"
+            } else {
+                "Close conversation"
+            }
+            .into(),
+            primary: false,
+        });
+    }
+    ThreadPage {
+        chrome: view.chrome,
+        nav: view.nav,
+        subject: view.subject,
+        meta: format!(
+            "With {} · {}",
+            view.with.as_deref().unwrap_or("your practice"),
+            if closed { "Closed" } else { "Open" }
+        ),
+        notice: closed.then(|| {
+            "This conversation is closed. Start a new message if you need to write again."
+                .to_owned()
+        }),
+        earlier: view.earlier_from.map(|n| Link {
+            href: format!("{path}?from={n}"),
+            label: "Show earlier messages".into(),
+        }),
+        messages: view.messages,
+        receipt: view.seen.map(|at| format!("Seen {at}")),
+        reply: (!closed).then(|| FormSpec {
+            action: path.clone(),
+            csrf: view.csrf.clone(),
+            fields: view.reply,
+            submit: "Send".into(),
+        }),
+        note: view.note.map(|fields| FormSpec {
+            action: format!("{path}/note"),
+            csrf: view.csrf.clone(),
+            fields,
+            submit: "Save note".into(),
+        }),
+        actions,
+    }
+}
 
 fn form_view(form: FormSpec, heading: &'static str) -> impl IntoView {
     let enctype = crate::views_app::sends_file(&form.fields).then_some("multipart/form-data");
@@ -80,4 +183,51 @@ pub fn render_thread(page: ThreadPage) -> String {
             </Layout>
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(with: Option<&str>, closed: bool, may_close: bool) -> ConversationView {
+        ConversationView {
+            chrome: Chrome {
+                practice_name: "P".into(),
+                stylesheet_href: "/a.css".into(),
+                icon_href: "/i.svg".into(),
+            },
+            nav: None,
+            path: "/messages/ab".into(),
+            subject: "Scheduling".into(),
+            with: with.map(str::to_owned),
+            closed,
+            messages: Vec::new(),
+            earlier_from: Some(3),
+            seen: None,
+            csrf: "t".into(),
+            reply: reply_fields(Field::new("file", "File", FieldKind::File { accept: "" })),
+            note: None,
+            may_close,
+        }
+    }
+
+    #[test]
+    fn a_client_sees_their_practice_and_no_close_button() {
+        let page = conversation_page(view(None, false, false));
+        assert_eq!(page.meta, "With your practice · Open");
+        assert_eq!(page.actions.len(), 1);
+        assert!(page.reply.is_some() && page.note.is_none() && page.notice.is_none());
+        assert_eq!(page.earlier.unwrap().href, "/messages/ab?from=3");
+    }
+
+    #[test]
+    fn a_closed_conversation_takes_no_reply_and_offers_to_reopen() {
+        let page = conversation_page(view(Some("Ada Quokka"), true, true));
+        assert_eq!(page.meta, "With Ada Quokka · Closed");
+        assert!(page.reply.is_none() && page.notice.is_some());
+        assert!(
+            matches!(&page.actions[1], ActionSpec::Post { label, action, .. }
+            if label == "Reopen conversation" && action == "/messages/ab/close")
+        );
+    }
 }
