@@ -12,6 +12,7 @@ pub mod certificate;
 pub mod client_chart;
 pub mod client_home;
 pub mod clients;
+pub mod data_dir;
 pub mod doctor;
 mod error;
 pub mod form_builder;
