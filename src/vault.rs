@@ -68,12 +68,17 @@ impl VaultCell {
 
     /// Waits until the store is open (at once if it already is).
     pub async fn opened(&self) -> &Vault {
-        let mut open = self.opened.subscribe();
-        // The sender lives as long as `self`, so this only returns once the value is true.
-        let _ = open.wait_for(|open| *open).await;
-        self.vault
-            .get()
-            .expect("the signal is sent only after the vault is filled")
+        // Subscribed before looking: a fill after the look is then seen as a change.
+        let mut signal = self.opened.subscribe();
+        loop {
+            if let Some(vault) = self.vault.get() {
+                return vault;
+            }
+            if signal.changed().await.is_err() {
+                // The sender lives as long as `self`; without it nothing can fill the cell.
+                std::future::pending::<()>().await;
+            }
+        }
     }
 }
 
