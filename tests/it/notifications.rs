@@ -484,23 +484,3 @@ fn a_used_reset_link_tells_the_confirmed_address_and_resends_wait_ten_minutes() 
         "the link itself is never mailed"
     );
 }
-
-#[test]
-fn a_server_unlocked_on_the_web_page_starts_sending_mail() {
-    if !aiosmtpd_available() {
-        return;
-    }
-    const PASSPHRASE: &str = "harbour lantern seventeen violet";
-    let dir = tempfile::tempdir().unwrap();
-    let data = crate::kit::init_data_dir(dir.path(), Some(PASSPHRASE)).data;
-    let port = free_port();
-    let sink = SmtpSink::start(port, &dir.path().join("mail"));
-    let server = start(&data, port);
-    assert!(server.setup_link().is_none(), "sealed at start");
-    let unlocked = server.post_form("/unlock", &[("passphrase", PASSPHRASE)]);
-    assert_eq!(unlocked.status, 200, "{}", unlocked.body);
-    // The owner's address confirmation goes out: the mail job started on the unlock.
-    set_up_owner(&server);
-    let path = confirmation_path(&sink, OWNER_EMAIL);
-    assert!(path.starts_with("/confirm-email/"), "{path}");
-}

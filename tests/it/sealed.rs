@@ -129,3 +129,23 @@ fn a_server_unlocked_on_the_web_page_then_runs_admin_commands_and_scheduled_back
     }
     assert!(taken > 0, "a scheduled backup ran after the unlock");
 }
+
+#[test]
+fn a_server_unlocked_on_the_web_page_starts_sending_mail() {
+    use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
+    if !aiosmtpd_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = init_locked(dir.path());
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mail"));
+    let server = crate::notifications::start(&data, port);
+    assert!(server.setup_link().is_none(), "sealed at start");
+    let unlocked = server.post_form("/unlock", &[("passphrase", PASS)]);
+    assert_eq!(unlocked.status, 200, "{}", unlocked.body);
+    // The owner's address confirmation goes out: the mail job started on the unlock.
+    crate::browser_kit::set_up_owner(&server);
+    let path = crate::notifications::confirmation_path(&sink, crate::browser_kit::OWNER_EMAIL);
+    assert!(path.starts_with("/confirm-email/"), "{path}");
+}
