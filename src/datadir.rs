@@ -1,4 +1,6 @@
-//! The data directory: what `init` creates and how `serve` unlocks it.
+//! The data directory: what `init` creates and how its keyring and store are opened (the
+//! upgrade of an older store, which takes a backup and records an audit event, is
+//! `domain::data_dir`'s).
 //!
 //! ```text
 //! DATA_DIR/
@@ -52,6 +54,8 @@ pub enum OpenError {
     Store(#[from] StoreError),
     #[error("the store needs an upgrade from schema {from} to {to}, and the backup taken before it failed, so nothing was changed: {cause}")]
     UpgradeBackup { from: u32, to: u32, cause: String },
+    #[error("the store is at schema {found} and needs an upgrade to {to}; `alcove serve` upgrades it (after a backup)")]
+    NeedsUpgrade { found: u32, to: u32 },
 }
 
 /// True once `init` has finished in `dir` (the keyring is the last file it puts in place).
@@ -193,14 +197,14 @@ pub fn make_private(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Opens the keyring and the store. Reads the key files; writes nothing but the store (and
-/// owner-only modes).
-///
-/// A store written by an older Alcove is first backed up (a full encrypted backup, to the
-/// recovery key, into `DATA_DIR/backups`), then migrated in one transaction that also
-/// records the upgrade in the audit log; if the backup or any migration fails, the store is
-/// left as it was. A store written by a newer Alcove is refused untouched.
-pub fn open(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Store, OpenError> {
+/// Opens the keyring and the store as they are, and returns the store with the schema
+/// version it was written at. Reads the key files; writes nothing but owner-only modes.
+/// Nothing is migrated: `domain::data_dir::open` upgrades an older store (after a backup)
+/// and refuses a newer one.
+pub fn open_unmigrated(
+    dir: &Path,
+    passphrase: Option<&Passphrase>,
+) -> Result<(Store, u32), OpenError> {
     if !is_initialized(dir) {
         return Err(OpenError::NotInitialized(dir.display().to_string()));
     }
@@ -210,49 +214,28 @@ pub fn open(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Store, OpenEr
     }
     let identity = UnlockIdentity::load(dir, passphrase)?;
     let keyring = Keyring::read(&dir.join(KEYRING_FILE), identity.identity())?;
-    let (store, found) = Store::open_unmigrated(&dir.join(DB_FILE), Sealer::new(keyring))?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew {
+    Ok(Store::open_unmigrated(
+        &dir.join(DB_FILE),
+        Sealer::new(keyring),
+    )?)
+}
+
+/// Opens a store written at this build's schema. One from another version is refused
+/// untouched (`domain::data_dir::open` upgrades an older one).
+pub fn open(dir: &Path, passphrase: Option<&Passphrase>) -> Result<Store, OpenError> {
+    let (store, found) = open_unmigrated(dir, passphrase)?;
+    match found {
+        SCHEMA_VERSION => Ok(store),
+        found if found > SCHEMA_VERSION => Err(StoreError::SchemaTooNew {
             found,
             supported: SCHEMA_VERSION,
         }
-        .into());
+        .into()),
+        found => Err(OpenError::NeedsUpgrade {
+            found,
+            to: SCHEMA_VERSION,
+        }),
     }
-    if found == SCHEMA_VERSION {
-        return Ok(store);
-    }
-    let now = crate::clock::SystemClock.now();
-    let backup = if found > 0 {
-        Some(
-            upgrade_backup(dir, &store, now).map_err(|cause| OpenError::UpgradeBackup {
-                from: found,
-                to: SCHEMA_VERSION,
-                cause,
-            })?,
-        )
-    } else {
-        None
-    };
-    store.migrate(|tx, from| match &backup {
-        Some(name) => crate::domain::audit::record(
-            tx,
-            now,
-            &crate::policy::Actor::System("upgrade"),
-            crate::domain::audit::Event::StoreUpgrade,
-            crate::domain::audit::AuditTarget::new()
-                .field("schema", format_args!("{from}->{SCHEMA_VERSION}"))
-                .backup(name),
-            crate::domain::audit::Outcome::Ok,
-        ),
-        None => Ok(()),
-    })?;
-    if let Some(name) = backup {
-        println!(
-            "Upgraded the data from schema {found} to {SCHEMA_VERSION}; a backup taken just before is in {}.",
-            dir.join(UPGRADE_BACKUP_DIR).join(name).display()
-        );
-    }
-    Ok(store)
 }
 
 /// Test hook (`alcove set-schema-version-for-tests`, hidden): moves an unlocked, stopped
@@ -267,26 +250,6 @@ pub fn rewind_schema_for_tests(dir: &Path, version: u32) -> Result<(), OpenError
 
 /// Where the backup before an upgrade goes: the data directory's own backup folder.
 pub const UPGRADE_BACKUP_DIR: &str = "backups";
-
-/// A full backup of `store` before it is migrated; returns its file name.
-fn upgrade_backup(dir: &Path, store: &Store, now: time::OffsetDateTime) -> Result<String, String> {
-    let recovery = unlock::read_recovery_recipient(dir).map_err(|e| e.to_string())?;
-    let config = dir.join(crate::config::CONFIG_FILE);
-    let config = match config.is_file() {
-        true => Some(std::fs::read(&config).map_err(|e| e.to_string())?),
-        false => None,
-    };
-    let written = crate::backup::write_backup(
-        store,
-        &[recovery],
-        config.as_deref(),
-        &dir.join(UPGRADE_BACKUP_DIR),
-        now,
-        &indicatif::ProgressBar::hidden(),
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(written.name)
-}
 
 #[cfg(test)]
 mod tests {

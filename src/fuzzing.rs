@@ -128,7 +128,7 @@ pub fn backup_tar(data: &[u8]) {
         return;
     };
     let staging = tempfile::tempdir_in(f.scratch.path()).unwrap();
-    let _ = crate::backup::rebuild(&opened, &f.identity, staging.path());
+    let _ = crate::commands::rebuild::rebuild(&opened, &f.identity, staging.path());
 }
 
 /// (b) A store dump (one `store/NNNNN.bin` of a backup): rows read back, a database

@@ -88,7 +88,7 @@ fn the_seed_backup_restores() {
     let opened = crate::backup::unpack(&tar[..], f.scratch.path(), &ProgressBar::hidden())
         .expect("the seed backup unpacks");
     let staging = tempfile::tempdir().unwrap();
-    crate::backup::rebuild(&opened, &f.identity, staging.path()).expect("and restores");
+    crate::commands::rebuild::rebuild(&opened, &f.identity, staging.path()).expect("and restores");
     let sealed = std::fs::read(folder("seal_open").join("seed-message")).unwrap();
     let (table, rest) = piece(&sealed);
     let (key, value) = piece(rest);

@@ -2,12 +2,15 @@
 //!
 //! Rooms: `config` (one typed config), `crypto` (sealing, keyring, identities), `store`
 //! (redb, sealed values), `domain` (services), `web` (actix handlers and middleware),
-//! `tls` (certificates), `datadir` (init and unlock), `serve` (the running server).
+//! `tls` (certificates), `datadir` (init and unlock), `vault` (the opened store and the
+//! "unlocked" signal), `commands` (init, backup verify, restore), `serve` (the composition
+//! root: the running server). ARCHITECTURE.md orders them in layers.
 
 pub mod admin;
 pub mod backup;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod datadir;
@@ -25,4 +28,5 @@ pub mod policy;
 pub mod serve;
 pub mod store;
 pub mod tls;
+pub mod vault;
 pub mod web;

@@ -4,13 +4,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use alcove::admin::{self, Request, Response};
-use alcove::cli::{AuditCommand, BackupCommand, Cli, Command, InitArgs, LocalArgs, UserCommand};
+use alcove::cli::{AuditCommand, BackupCommand, Cli, Command, LocalArgs, UserCommand};
 use alcove::clock::SystemClock;
 use alcove::config::{Config, FlagOverrides};
 use alcove::crypto::unlock::Passphrase;
 use alcove::error::Error;
 use alcove::serve::{self, ServeOptions};
-use alcove::{datadir, logging};
+use alcove::{commands, logging};
 use clap::{CommandFactory, FromArgMatches};
 
 /// mimalloc gives freed memory back to the system where glibc's allocator keeps it per
@@ -51,7 +51,12 @@ fn run(cli: Cli) -> Result<(), Error> {
                 &FlagOverrides::default(),
             )?;
             logging::init(config.log_level);
-            init(&cli.data_dir, args)
+            commands::init::init(
+                &cli.data_dir,
+                args.passphrase_file.as_deref(),
+                &args.recovery_out,
+                &SystemClock,
+            )
         }
         Command::User(cmd) => {
             let (request, local) = match cmd {
@@ -76,21 +81,21 @@ fn run(cli: Cli) -> Result<(), Error> {
                 BackupCommand::List(l) => (Request::BackupList, l),
                 BackupCommand::Check(l) => (Request::BackupCheck, l),
                 BackupCommand::Verify(args) => {
-                    return verify(&cli.data_dir, cli.config.as_deref(), &args)
+                    logging::init(alcove::config::LogLevel::Warn);
+                    return commands::backup::verify(
+                        &cli.data_dir,
+                        cli.config.as_deref(),
+                        &args.file,
+                        &args.identity,
+                    );
                 }
                 BackupCommand::Drill(args) => {
-                    let file = newest_backup(&cli.data_dir.join("backups")).ok_or_else(|| {
-                        Error::Admin(format!(
-                            "There is no backup in {} to drill with; run `alcove backup now` first.",
-                            cli.data_dir.join("backups").display()
-                        ))
-                    })?;
-                    println!("Restore drill with {}:", file.display());
-                    let args = alcove::cli::BackupFileArgs {
-                        file,
-                        identity: args.identity,
-                    };
-                    return verify(&cli.data_dir, cli.config.as_deref(), &args);
+                    logging::init(alcove::config::LogLevel::Warn);
+                    return commands::backup::drill(
+                        &cli.data_dir,
+                        cli.config.as_deref(),
+                        &args.identity,
+                    );
                 }
             };
             local_admin(&cli.data_dir, cli.config.as_deref(), &local, &request)
@@ -103,12 +108,12 @@ fn run(cli: Cli) -> Result<(), Error> {
         ),
         #[cfg(debug_assertions)]
         Command::SetSchemaVersionForTests { version } => {
-            datadir::rewind_schema_for_tests(&cli.data_dir, version)?;
+            alcove::datadir::rewind_schema_for_tests(&cli.data_dir, version)?;
             Ok(())
         }
         Command::Restore(args) => {
             logging::init(alcove::config::LogLevel::Warn);
-            let text = alcove::backup::cli::restore(
+            let text = commands::restore::restore(
                 &args.backup.file,
                 &args.backup.identity,
                 &cli.data_dir,
@@ -132,88 +137,6 @@ fn run(cli: Cli) -> Result<(), Error> {
             })
         }
     }
-}
-
-fn init(dir: &std::path::Path, args: InitArgs) -> Result<(), Error> {
-    let passphrase = match &args.passphrase_file {
-        Some(f) => {
-            let p = Passphrase::from_file(f).map_err(Error::Passphrase)?;
-            p.check_new().map_err(Error::Passphrase)?;
-            Some(p)
-        }
-        None => None,
-    };
-    let report = datadir::init(dir, passphrase.as_ref(), &args.recovery_out, &SystemClock)?;
-    println!("Alcove is set up in {}.", report.data_dir.display());
-    if report.passphrase_locked {
-        println!("The data directory is locked with your passphrase: the server starts locked");
-        println!("until you type it on the portal's page or pass --passphrase-file.");
-    }
-    println!();
-    println!(
-        "Your recovery key was written to {}.",
-        report.recovery_file.display()
-    );
-    println!("Keep it OFFLINE: copy it to a USB stick kept somewhere safe (or print it),");
-    println!("then delete it from this computer. It is the only way to restore a backup or");
-    println!("recover your data if this computer is lost, and anyone holding it can read");
-    println!("your practice's data.");
-    println!();
-    println!(
-        "Next: alcove --data-dir {} serve",
-        report.data_dir.display()
-    );
-    Ok(())
-}
-
-/// `backup verify`: checks the file, prints the report, and, when run beside a data
-/// directory, records the restore test for its dashboard.
-fn verify(
-    dir: &std::path::Path,
-    config_file: Option<&std::path::Path>,
-    args: &alcove::cli::BackupFileArgs,
-) -> Result<(), Error> {
-    logging::init(alcove::config::LogLevel::Warn);
-    let result = alcove::backup::cli::verify(&args.file, &args.identity);
-    let (ok, millis, summary) = match &result {
-        Ok((_, took)) => (
-            true,
-            took.as_millis() as u64,
-            "the backup verified".to_owned(),
-        ),
-        Err(e) => (false, 0, format!("a backup did not verify: {e}")),
-    };
-    if datadir::is_initialized(dir) {
-        if let Ok(config) = Config::load(dir, config_file, &FlagOverrides::default()) {
-            let request = Request::RestoreTested {
-                ok,
-                millis,
-                summary,
-            };
-            if let Response::Failed { message } = admin::client::run(dir, &config, None, &request) {
-                eprintln!("(The result could not be recorded for the dashboard: {message})");
-            }
-        }
-    }
-    let (report, took) = result?;
-    println!(
-        "The backup is complete and intact ({:.1} s). Nothing was changed.\n{report}",
-        took.as_secs_f64()
-    );
-    Ok(())
-}
-
-/// The newest backup file in `dir`, by the time in its name.
-fn newest_backup(dir: &std::path::Path) -> Option<std::path::PathBuf> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            alcove::backup::time_of(&name).map(|t| (t, e.path()))
-        })
-        .max_by_key(|(t, _)| *t)
-        .map(|(_, p)| p)
 }
 
 fn local_admin(

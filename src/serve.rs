@@ -1,5 +1,7 @@
-//! `alcove serve`: initialize an empty data directory, load the certificate, unlock (or
-//! start sealed), bind, print where to go, and run until stopped.
+//! `alcove serve`, the composition root: initialize an empty data directory, load the
+//! certificate, unlock (or start sealed), bind, print where to go; then build the state and
+//! start the HTTP listeners, the admin socket and — once the store is open, at start or
+//! after an unlock on the web page — the scheduler and the mail job, and run until stopped.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -10,11 +12,12 @@ use futures_util::future::LocalBoxFuture;
 use crate::clock::{Clock as _, SharedClock, SystemClock};
 use crate::config::{Config, TlsMode};
 use crate::crypto::unlock::Passphrase;
-use crate::datadir::{self, DEFAULT_RECOVERY_FILE};
-use crate::domain::setup;
+use crate::datadir;
+use crate::domain::{setup, Services};
 use crate::error::Error;
 use crate::store::{Store, StoreError};
 use crate::tls::{self, SwappableResolver};
+use crate::vault::{Opener, Vault, VaultCell};
 use crate::web::{self, AppState, RedirectTarget};
 
 pub struct ServeOptions {
@@ -173,20 +176,79 @@ fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener, Error> {
     })
 }
 
-/// Installs the opened store and, while no owner account exists, issues a fresh one-time
-/// setup link, prints it on the console and returns it.
-pub fn open_for_business(state: &AppState, store: Store) -> Result<Option<String>, StoreError> {
-    state.unseal(store.clone())?;
+/// What opening for business needs besides the store.
+struct Business {
+    vault: VaultCell,
+    config: Arc<Config>,
+    clock: SharedClock,
+    origin: String,
+    mail: bool,
+}
+
+/// Builds the services on the opened store, fills the vault (which starts what waits on
+/// it) and, while no owner account exists, issues a fresh one-time setup link, prints it on
+/// the console and returns it.
+fn open_for_business(b: &Business, store: Store) -> Result<Option<String>, StoreError> {
+    let timeouts = crate::domain::SessionTimeouts::from(&b.config.session);
+    let services = Services::new(store.clone(), b.clock.clone(), timeouts)
+        .with_limits(crate::domain::Limits::from(&b.config.attachments))
+        .with_mail(crate::domain::notify::MailSwitch {
+            enabled: b.mail,
+            wake: Arc::default(),
+            retry: time::Duration::seconds(b.config.smtp.retry_seconds.into()),
+        });
+    match services.sweep_abandoned_uploads() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(chunks = n, "removed pieces of uploads that never finished"),
+        Err(e) => tracing::warn!(error = %e, "could not sweep unfinished uploads"),
+    }
+    b.vault.fill(Vault {
+        store: store.clone(),
+        services,
+    });
     if setup::owner_exists(&store)? {
         return Ok(None);
     }
-    let issued = setup::issue(&store, state.clock.as_ref())?;
-    let link = format!("{}/setup/{}", state.origin, issued.token);
+    let issued = setup::issue(&store, b.clock.as_ref())?;
+    let link = format!("{}/setup/{}", b.origin, issued.token);
     println!();
     println!("Create the owner account with this one-time link (valid for 24 hours):");
     println!("    {link}");
     println!();
     Ok(Some(link))
+}
+
+/// Starts, on the runtime, what runs beside the HTTP listeners: the admin socket at once
+/// (it answers "locked" until the store is open), and the scheduler and the mail job once
+/// the vault is filled.
+fn start_background(
+    vault: &VaultCell,
+    ctx: crate::admin::Context,
+    mailer: Option<Arc<crate::mail::Mailer>>,
+) {
+    let (socket_vault, socket_ctx) = (vault.clone(), ctx.clone());
+    actix_web::rt::spawn(async move {
+        if let Err(e) = crate::admin::socket::serve(socket_vault, socket_ctx).await {
+            tracing::error!(error = %e, "the admin socket stopped; `alcove user` commands need the server stopped now");
+        }
+    });
+    let jobs_vault = vault.clone();
+    let origin = ctx.origin.clone();
+    actix_web::rt::spawn(async move {
+        let vault = jobs_vault.opened().await;
+        let plan = crate::domain::backup::BackupPlan::new(&ctx.data_dir, &ctx.config);
+        if let Err(e) = crate::jobs::start(vault.services.clone(), plan, &ctx.config) {
+            tracing::error!(error = %e, "the scheduler did not start");
+        }
+    });
+    if let Some(mailer) = mailer {
+        let mail_vault = vault.clone();
+        actix_web::rt::spawn(async move {
+            // Sends until the server stops.
+            let services = mail_vault.opened().await.services.clone();
+            crate::mail::run(services, mailer, origin).await;
+        });
+    }
 }
 
 pub fn run(opts: ServeOptions) -> Result<(), Error> {
@@ -199,7 +261,7 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         _ => Some(serve_tls(dir, &opts.config, &clock)?),
     };
     if !datadir::is_initialized(dir) {
-        first_start_init(dir, clock.as_ref())?;
+        crate::commands::init::first_start(dir, clock.as_ref())?;
     }
 
     let passphrase = match &opts.passphrase_file {
@@ -208,7 +270,7 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     };
     // Open before binding: a wrong passphrase given on the command line stops here.
     let store = if passphrase.is_some() || !datadir::needs_passphrase(dir) {
-        Some(datadir::open(dir, passphrase.as_ref())?)
+        Some(crate::domain::data_dir::open(dir, passphrase.as_ref())?)
     } else {
         None
     };
@@ -260,30 +322,48 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
 
     let mailer = crate::mail::Mailer::from_config(&config.smtp, &config.public_host(bound))
         .map_err(|e| Error::Config(crate::config::ConfigError::Invalid(e.to_string())))?;
-    // The services' clock; in debug builds a test may set it ahead (TLS keeps the real one).
-    let mut state = AppState::new(
-        config,
-        dir.clone(),
-        crate::clock::server_clock(),
-        origin.clone(),
-    );
     match &mailer {
         Some(_) => println!("Email alerts go out through the configured mail server."),
         None => {
             println!("Email alerts are off: no mail server is configured ([smtp] in alcove.toml).")
         }
     }
-    state.mailer = mailer.map(Arc::new);
+    let mailer = mailer.map(Arc::new);
+    let vault = VaultCell::default();
+    // The services' clock; in debug builds a test may set it ahead (TLS keeps the real one).
+    let services_clock = crate::clock::server_clock();
+    let business = Business {
+        vault: vault.clone(),
+        config: config.clone(),
+        clock: services_clock.clone(),
+        origin: origin.clone(),
+        mail: mailer.is_some(),
+    };
+    let opener: Opener = Arc::new(move |store| open_for_business(&business, store));
+    let admin = crate::admin::Context {
+        origin: origin.clone(),
+        data_dir: dir.clone(),
+        config: config.clone(),
+        progress: false,
+    };
+    let state = AppState::new(
+        config,
+        dir.clone(),
+        services_clock,
+        origin.clone(),
+        vault.clone(),
+        opener,
+    );
     if let Some(task) = &mut served.acme {
-        let state = state.clone();
-        task.on_outcome = Some(Arc::new(move |outcome| match state.vault() {
+        let vault = vault.clone();
+        task.on_outcome = Some(Arc::new(move |outcome| match vault.get() {
             Some(vault) => vault.services.certificate_outcome(outcome).is_ok(),
             None => false,
         }));
     }
     match store {
         Some(store) => {
-            open_for_business(&state, store)?;
+            state.open(store)?;
         }
         None => {
             println!();
@@ -303,25 +383,8 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
                 // ACME renews its own; the self-signed fallback is made fresh at each start.
                 drop(actix_web::rt::spawn(task.run()));
             }
+            start_background(&vault, admin, mailer);
             web::run(state, https, http, served.resolver).await
         })
         .map_err(Error::Server)
-}
-
-fn first_start_init(dir: &Path, clock: &dyn crate::clock::Clock) -> Result<(), Error> {
-    let recovery = dir.join(DEFAULT_RECOVERY_FILE);
-    datadir::init(dir, None, &recovery, clock)?;
-    println!("========================================================================");
-    println!(
-        "First start: Alcove set up a new data directory in {}",
-        dir.display()
-    );
-    println!();
-    println!("Your RECOVERY KEY was written to:");
-    println!("    {}", recovery.display());
-    println!("Move it OFF this computer now (a USB stick kept in a safe place, or a");
-    println!("printout), then delete it here. It is the only way to restore a backup");
-    println!("if this computer is lost, and anyone who has it can read your data.");
-    println!("========================================================================");
-    Ok(())
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::{commands, socket, Request, Response};
 use crate::config::Config;
 use crate::crypto::unlock::Passphrase;
-use crate::datadir::{self, OpenError};
+use crate::datadir::OpenError;
 use crate::store::StoreError;
 
 /// How long a command waits for a data directory another command holds.
@@ -46,7 +46,7 @@ pub fn run(
         if let Some(response) = via_socket(data_dir, request) {
             return response;
         }
-        match datadir::open(data_dir, passphrase) {
+        match crate::domain::data_dir::open(data_dir, passphrase) {
             Ok(store) => break store,
             Err(OpenError::Store(StoreError::InUse)) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(200));

@@ -41,6 +41,7 @@ pub enum Request {
 }
 
 /// What commands need besides the services.
+#[derive(Clone)]
 pub struct Context {
     /// Where links point.
     pub origin: String,

@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use super::{commands, Request, Response, SOCKET_FILE};
-use crate::web::AppState;
+use super::{commands, Context, Request, Response, SOCKET_FILE};
+use crate::vault::VaultCell;
 
-/// Binds `DATA_DIR/admin.sock` (owner-only) and answers requests until the server stops.
-pub async fn serve(state: AppState) -> std::io::Result<()> {
-    let path = state.data_dir.join(SOCKET_FILE);
+/// Binds `DATA_DIR/admin.sock` (owner-only) and answers requests until the server stops;
+/// while the store is sealed it answers that the server is locked. `ctx` names the data
+/// directory, the configuration and the origin links point at.
+pub async fn serve(vault: VaultCell, ctx: Context) -> std::io::Result<()> {
+    let path = ctx.data_dir.join(SOCKET_FILE);
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path)?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
@@ -24,9 +26,9 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
             tracing::warn!("refused an admin socket connection from another user");
             continue;
         }
-        let state = state.clone();
+        let (vault, ctx) = (vault.clone(), ctx.clone());
         actix_web::rt::spawn(async move {
-            if let Err(e) = answer(stream, state).await {
+            if let Err(e) = answer(stream, &vault, ctx).await {
                 tracing::warn!(error = %e, "admin socket request failed");
             }
         });
@@ -43,7 +45,7 @@ pub fn parse_request(line: &[u8]) -> Result<Request, Response> {
     })
 }
 
-async fn answer(stream: UnixStream, state: AppState) -> std::io::Result<()> {
+async fn answer(stream: UnixStream, vault: &VaultCell, ctx: Context) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut line = Vec::new();
     BufReader::new(read.take(MAX_REQUEST))
@@ -51,17 +53,15 @@ async fn answer(stream: UnixStream, state: AppState) -> std::io::Result<()> {
         .await?;
     let response = match parse_request(&line) {
         Err(refused) => refused,
-        Ok(request) => match state.vault() {
+        Ok(request) => match vault.get() {
             None => Response::Failed {
                 message: "The server is locked. Unlock it on its web page first.".into(),
             },
             Some(vault) => {
                 let services = vault.services.clone();
-                let ctx = super::Context {
-                    origin: state.origin.clone(),
-                    data_dir: state.data_dir.clone(),
-                    config: state.config.clone(),
+                let ctx = Context {
                     progress: false,
+                    ..ctx
                 };
                 tracing::info!("running a local administrator command");
                 tokio::task::spawn_blocking(move || commands::execute(&services, &ctx, &request))

@@ -4,13 +4,11 @@
 //! `alcove.toml` (the configuration file, when there is one), `keyring.age` (encrypted to exactly the same recipients as the file, so every key that
 //! opens the file can restore it), and `manifest.json` (format, version, time, rows per
 //! table, SHA-256 of every file, audit chain head, recipients). The stock `age` CLI
-//! decrypts it.
+//! decrypts it. Rebuilding a data directory from a backup is `commands::rebuild`'s.
 
-pub mod cli;
 mod error;
 mod manifest;
 mod read;
-mod restore;
 pub mod rotate;
 pub mod s3;
 mod write;
@@ -21,7 +19,6 @@ pub use error::BackupError;
 pub const CONFIG_ENTRY: &str = crate::config::CONFIG_FILE;
 pub use manifest::{AuditHead, FileEntry, Manifest};
 pub use read::{open_backup, unpack, Opened};
-pub use restore::{rebuild, restore_into, RestoreReport};
 pub use write::{write_backup, Written};
 
 /// File name of a backup taken at `at`, to the millisecond: names sort as the times do,
@@ -53,9 +50,6 @@ pub fn time_of(name: &str) -> Option<time::OffsetDateTime> {
         .ok()
         .map(|t| t.assume_utc())
 }
-
-#[cfg(test)]
-mod key_tests;
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ pub mod certificate;
 pub mod client_chart;
 pub mod client_home;
 pub mod clients;
+pub mod data_dir;
 pub mod doctor;
 pub mod drill;
 mod error;

@@ -37,10 +37,11 @@ use std::sync::Arc;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
+pub use crate::vault::Vault;
 pub use frame::CSP;
 pub use redirect::RedirectTarget;
 pub use routes::ROUTES;
-pub use state::{AppState, Vault};
+pub use state::AppState;
 
 use crate::tls::SwappableResolver;
 
@@ -65,7 +66,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Runs the HTTPS server (and the HTTP redirect, when given) until a shutdown signal.
-/// Without a resolver (`[tls] mode = "proxy"`) the main listener speaks plain HTTP.
+/// Without a resolver (`[tls] mode = "proxy"`) the main listener speaks plain HTTP. Serves
+/// HTTP only: `serve` starts the admin socket and the background jobs.
 pub async fn run(
     state: AppState,
     https: TcpListener,
@@ -80,44 +82,6 @@ pub async fn run(
         }
         None => None,
     };
-    let admin_state = state.clone();
-    actix_web::rt::spawn(async move {
-        if let Err(e) = crate::admin::socket::serve(admin_state).await {
-            tracing::error!(error = %e, "the admin socket stopped; `alcove user` commands need the server stopped now");
-        }
-    });
-    let jobs_state = state.clone();
-    actix_web::rt::spawn(async move {
-        // The scheduler starts once the store is open (after an unlock, if locked).
-        loop {
-            if let Some(vault) = jobs_state.vault() {
-                let plan = crate::domain::backup::BackupPlan::new(
-                    &jobs_state.data_dir,
-                    &jobs_state.config,
-                );
-                if let Err(e) = crate::jobs::start(vault.services.clone(), plan, &jobs_state.config)
-                {
-                    tracing::error!(error = %e, "the scheduler did not start");
-                }
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        }
-    });
-    if let Some(mailer) = state.mailer.clone() {
-        let mail_state = state.clone();
-        actix_web::rt::spawn(async move {
-            // Wait for the store to be unlocked, then send until the server stops.
-            loop {
-                if let Some(vault) = mail_state.vault() {
-                    let services = vault.services.clone();
-                    crate::mail::run(services, mailer, mail_state.origin.clone()).await;
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        });
-    }
     let data = web::Data::new(state);
     let https_server = HttpServer::new(move || {
         App::new()

@@ -12,7 +12,7 @@ use super::render::{self, chrome};
 use super::state::AppState;
 use super::unlock_gate::Refusal;
 use crate::crypto::unlock::{Passphrase, UnlockError};
-use crate::datadir::{self, OpenError};
+use crate::datadir::OpenError;
 use crate::store::Condition;
 
 /// `GET /healthz`: 200 `ok` when serving, 503 `sealed` while locked, 503 `degraded: …`
@@ -101,14 +101,14 @@ pub async fn unlock(
     let passphrase = form.into_inner().passphrase;
     let opened = web::block(move || {
         let pass = Passphrase::new(&passphrase)?;
-        datadir::open(&dir, Some(&pass))
+        crate::domain::data_dir::open(&dir, Some(&pass))
     })
     .await
     .map_err(AppError::Blocking)?;
     match opened {
         Ok(store) => {
             turn.finish(false);
-            let link = crate::serve::open_for_business(&state, store)?;
+            let link = state.open(store)?;
             tracing::info!("data directory unlocked from the web page");
             Ok(render::html(
                 StatusCode::OK,

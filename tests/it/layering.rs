@@ -1,7 +1,6 @@
 //! The layers run one way: a module may name (`crate::…`) only modules of a lower layer.
-//! Reads every `src/**/*.rs` file; an import that goes up or sideways fails, except the
-//! ones listed in `KNOWN`, which are being taken out (an entry that no longer occurs fails
-//! too, so the list only shrinks). ARCHITECTURE.md explains the layers.
+//! Reads every `src/**/*.rs` file; an import that goes up or sideways fails.
+//! ARCHITECTURE.md explains the layers.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -17,29 +16,12 @@ const LAYERS: &[&[&str]] = &[
     &["policy"],
     &["backup", "datadir"],
     &["domain"],
-    &["jobs", "mail"],
+    &["jobs", "mail", "vault"],
     &["error"],
     &["web", "admin"],
+    &["commands"],
     &["serve"],
     &["cli", "logging", "fuzzing", "fuzzing_tests", "main", "lib"],
-];
-
-/// Imports that go the wrong way today: (file under `src/`, module it names).
-/// `backup/cli.rs` and `backup/restore.rs` are commands (they run services and ask the admin
-/// socket whether a server is running) kept beside the archive format; the socket and the
-/// server start each other in `web/mod.rs`; the unlock page opens for business through
-/// `serve`.
-const KNOWN: &[(&str, &str)] = &[
-    ("admin/socket.rs", "web"),
-    ("backup/cli.rs", "domain"),
-    ("backup/cli.rs", "error"),
-    ("backup/restore.rs", "admin"),
-    ("backup/restore.rs", "datadir"),
-    ("backup/restore.rs", "domain"),
-    ("datadir.rs", "backup"),
-    ("datadir.rs", "domain"),
-    ("web/mod.rs", "admin"),
-    ("web/pages.rs", "serve"),
 ];
 
 fn layer(module: &str) -> Option<usize> {
@@ -84,7 +66,6 @@ fn every_import_goes_down_a_layer() {
     rust_files(&src, &mut files);
     files.sort();
     let mut wrong = Vec::new();
-    let mut seen_known = BTreeSet::new();
     for file in &files {
         let rel = file
             .strip_prefix(&src)
@@ -107,19 +88,8 @@ fn every_import_goes_down_a_layer() {
             if to < from {
                 continue;
             }
-            if KNOWN.contains(&(rel.as_str(), named.as_str())) {
-                seen_known.insert((rel.clone(), named.clone()));
-                continue;
-            }
             wrong.push(format!(
                 "{rel} (layer {from}) names crate::{named} (layer {to})"
-            ));
-        }
-    }
-    for (file, named) in KNOWN {
-        if !seen_known.contains(&(file.to_string(), named.to_string())) {
-            wrong.push(format!(
-                "KNOWN lists {file} -> {named}, which no longer occurs: remove the entry"
             ));
         }
     }

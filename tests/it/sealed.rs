@@ -1,7 +1,7 @@
 //! A passphrase-locked data directory: sealed until unlocked, and a wrong passphrase
 //! changes nothing.
 
-use crate::kit::{init_data_dir, passphrase_file, snapshot, Server};
+use crate::kit::{alcove, init_data_dir, passphrase_file, snapshot, Server};
 
 const PASS: &str = "violet harbour seventeen lanterns";
 
@@ -79,4 +79,73 @@ fn wrong_passphrase_file_stops_the_start_with_a_clear_message_and_changes_nothin
     };
     assert!(err.contains("passphrase is not the one"), "{err}");
     assert_eq!(snapshot(&data), before);
+}
+
+/// Counts the backup files in `data/backups`.
+fn backups_in(data: &std::path::Path) -> usize {
+    std::fs::read_dir(data.join("backups"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("alcove-"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_server_unlocked_on_the_web_page_then_runs_admin_commands_and_scheduled_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = init_locked(dir.path());
+    let server = Server::start_with(&data, &[], &[("ALCOVE_BACKUP__SCHEDULE", "* * * * * *")]);
+
+    // Sealed: the admin socket answers, but only that the server is locked; no job runs.
+    let sealed = alcove(&data).args(["user", "list"]).output().unwrap();
+    assert!(!sealed.status.success());
+    let err = String::from_utf8_lossy(&sealed.stderr);
+    assert!(err.contains("The server is locked"), "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(backups_in(&data), 0, "no backup while sealed");
+
+    let right = server.post_form("/unlock", &[("passphrase", PASS)]);
+    assert_eq!(right.status, 200, "{}", right.body);
+
+    // The same socket now runs commands against the unlocked store…
+    let listed = alcove(&data).args(["user", "list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    assert!(text.contains("EMAIL") && text.contains("ROLE"), "{text}");
+    // …and the scheduler has started: the every-second backup lands.
+    let mut taken = 0;
+    for _ in 0..200 {
+        taken = backups_in(&data);
+        if taken > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(taken > 0, "a scheduled backup ran after the unlock");
+}
+
+#[test]
+fn a_server_unlocked_on_the_web_page_starts_sending_mail() {
+    use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
+    if !aiosmtpd_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = init_locked(dir.path());
+    let port = free_port();
+    let sink = SmtpSink::start(port, &dir.path().join("mail"));
+    let server = crate::notifications::start(&data, port);
+    assert!(server.setup_link().is_none(), "sealed at start");
+    let unlocked = server.post_form("/unlock", &[("passphrase", PASS)]);
+    assert_eq!(unlocked.status, 200, "{}", unlocked.body);
+    // The owner's address confirmation goes out: the mail job started on the unlock.
+    crate::browser_kit::set_up_owner(&server);
+    let path = crate::notifications::confirmation_path(&sink, crate::browser_kit::OWNER_EMAIL);
+    assert!(path.starts_with("/confirm-email/"), "{path}");
 }

@@ -1,13 +1,11 @@
-//! Restoring: rebuild a data directory from an opened backup in a staging folder (new
-//! machine unlock key, keyring re-wrapped to it and to the recovery key, store rebuilt and
-//! checked against the manifest, audit chain verified), and only then move it into place.
+//! A data directory rebuilt from an opened backup in a staging folder: a new machine unlock
+//! key, the keyring re-wrapped to it and to the recovery key, the store rebuilt and checked
+//! against the manifest, the audit chain verified. `verify` does it in a scratch folder,
+//! `restore` before moving the result into place.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use indicatif::ProgressBar;
-
-use super::read::{open_backup, Opened};
-use super::BackupError;
+use crate::backup::{BackupError, Opened};
 use crate::crypto::unlock::RECOVERY_RECIPIENT_FILE;
 use crate::crypto::{Keyring, RecoveryIdentity, Sealer, UnlockIdentity};
 use crate::datadir::KEYRING_FILE;
@@ -184,84 +182,6 @@ impl Iterator for PieceRows {
     }
 }
 
-fn is_empty_dir(dir: &Path) -> std::io::Result<bool> {
-    Ok(std::fs::read_dir(dir)?.next().is_none())
-}
-
-/// Restores `file` into `target`: refuses a non-empty target unless `force` (the old
-/// contents are then moved aside, never deleted), decrypts and checks everything in a
-/// staging folder beside the target, and moves it into place only when all is well. The
-/// backup's `alcove.toml` comes with it, unless `keep_config` keeps the target's own file.
-/// Returns the report and, with `force`, where the old contents went.
-pub fn restore_into(
-    file: &Path,
-    identity: &RecoveryIdentity,
-    target: &Path,
-    force: bool,
-    keep_config: bool,
-    progress: &ProgressBar,
-    note: impl FnOnce(&Store) -> Result<(), BackupError>,
-) -> Result<(RestoreReport, Option<PathBuf>), BackupError> {
-    let occupied = target.exists() && !is_empty_dir(target)?;
-    if occupied && !force {
-        return Err(BackupError::Refused(format!(
-            "{} is not empty; choose a new folder, or add --force to move its contents aside",
-            target.display()
-        )));
-    }
-    if occupied && crate::admin::socket::server_answers(target) {
-        return Err(BackupError::Refused(format!(
-            "a server is running on {}; stop it first",
-            target.display()
-        )));
-    }
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    crate::fsutil::create_private_dir(&parent)?;
-    let opened = open_backup(file, identity, &parent, progress)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".alcove-restore-")
-        .tempdir_in(&parent)?;
-    let (store, report) = rebuild(&opened, identity, staging.path())?;
-    // The configuration: the backup's, or with `keep_config` the one already there.
-    let config = if keep_config {
-        let own = target.join(crate::config::CONFIG_FILE);
-        own.is_file().then(|| std::fs::read(&own)).transpose()?
-    } else {
-        opened.config.as_ref().map(std::fs::read).transpose()?
-    };
-    if let Some(bytes) = config {
-        crate::fsutil::write_private_atomic(
-            &staging.path().join(crate::config::CONFIG_FILE),
-            &bytes,
-        )?;
-    }
-    note(&store)?;
-    drop(store);
-    // Everything is checked: move it into place.
-    let moved_aside = if target.exists() {
-        if occupied {
-            let aside = parent.join(format!(
-                "{}.replaced-{}",
-                target
-                    .file_name()
-                    .map_or_else(|| "data".into(), |n| n.to_string_lossy().into_owned()),
-                crate::clock::Clock::now(&crate::clock::SystemClock).unix_timestamp()
-            ));
-            std::fs::rename(target, &aside)?;
-            Some(aside)
-        } else {
-            std::fs::remove_dir(target)?;
-            None
-        }
-    } else {
-        None
-    };
-    let staged = staging.keep();
-    std::fs::rename(&staged, target)?;
-    std::fs::set_permissions(target, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-    crate::fsutil::sync_dir(&parent)?;
-    Ok((report, moved_aside))
-}
+#[cfg(test)]
+#[path = "rebuild_tests.rs"]
+mod tests;

@@ -4,7 +4,8 @@
 use age::secrecy::ExposeSecret;
 use indicatif::ProgressBar;
 
-use super::{open_backup, rebuild, write_backup, BackupError};
+use super::rebuild;
+use crate::backup::{open_backup, write_backup, BackupError};
 use crate::crypto::{Keyring, RecoveryIdentity, Sealer};
 use crate::store::Store;
 

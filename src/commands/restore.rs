@@ -1,0 +1,176 @@
+//! `alcove restore`: a backup rebuilt in a staging folder beside the target, checked, and
+//! only then moved into place; sessions and links from before the backup voided, and the
+//! restore recorded in the restored store's audit log.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+
+use super::rebuild::{rebuild, RestoreReport};
+use crate::backup::{open_backup, BackupError};
+use crate::crypto::RecoveryIdentity;
+use crate::error::Error;
+use crate::policy::Actor;
+use crate::store::Store;
+
+/// Restores `file` into `target` (see `restore_into`), recording the restore in the
+/// restored store's audit log.
+pub fn restore(
+    file: &Path,
+    identity_file: &Path,
+    target: &Path,
+    force: bool,
+    keep_config: bool,
+) -> Result<String, Error> {
+    let started = Instant::now();
+    let id = super::identity(identity_file)?;
+    let progress = super::bar(file, "Restoring");
+    let mut voided = None;
+    let result = restore_into(file, &id, target, force, keep_config, &progress, |store| {
+        let services = crate::domain::Services::new(
+            store.clone(),
+            std::sync::Arc::new(crate::clock::SystemClock),
+            crate::domain::SessionTimeouts::default(),
+        );
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let plain = |e: crate::domain::ServiceError| BackupError::Refused(e.to_string());
+        // Sessions from the old computer end, and links issued before the backup die.
+        voided = Some(
+            services
+                .settle_restore(&Actor::LocalAdmin, &name)
+                .map_err(plain)?,
+        );
+        services
+            .record_restore_test(
+                &Actor::LocalAdmin,
+                true,
+                started.elapsed().as_millis() as u64,
+                &format!("restored from {name}"),
+            )
+            .map_err(plain)
+    });
+    progress.finish_and_clear();
+    let (report, aside) = result?;
+    let mut text = format!(
+        "Restored into {} in {:.1} s.\n{report}",
+        target.display(),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(aside) = aside {
+        text.push_str(&format!(
+            "The folder's previous contents were moved to {}.\n",
+            aside.display()
+        ));
+    }
+    if let Some(v) = voided.filter(|v| v.total() > 0) {
+        text.push_str(&format!(
+            "Links issued before the backup were voided, so none withdrawn since can work again: {} invitation(s), {} password-reset link(s), {} email-confirmation link(s), {} form link(s). Send new ones from the portal.\n",
+            v.invitations, v.password_resets, v.email_confirmations, v.form_links
+        ));
+    }
+    let config = target.join(crate::config::CONFIG_FILE);
+    text.push_str(&match (keep_config, config.is_file()) {
+        (true, true) => "This computer's configuration (alcove.toml) was kept.\n".to_owned(),
+        (true, false) => "There was no configuration file here to keep; the defaults apply.\n".to_owned(),
+        (false, true) => format!(
+            "The configuration came back from the backup: {} (check the addresses and folders for this computer).\n",
+            config.display()
+        ),
+        (false, false) => "The backup holds no configuration file; the defaults apply.\n".to_owned(),
+    });
+    text.push_str(&format!(
+        "This folder's recovery key is the key you restored with (public key {}); backups it takes open with that key.\n",
+        id.recipient()
+    ));
+    text.push_str(&format!(
+        "A new unlock key was made for this computer. Start the portal with:\n    alcove --data-dir {} serve\n",
+        target.display()
+    ));
+    Ok(text)
+}
+
+fn is_empty_dir(dir: &Path) -> std::io::Result<bool> {
+    Ok(std::fs::read_dir(dir)?.next().is_none())
+}
+
+/// Restores `file` into `target`: refuses a non-empty target unless `force` (the old
+/// contents are then moved aside, never deleted), decrypts and checks everything in a
+/// staging folder beside the target, and moves it into place only when all is well. The
+/// backup's `alcove.toml` comes with it, unless `keep_config` keeps the target's own file.
+/// Returns the report and, with `force`, where the old contents went.
+pub fn restore_into(
+    file: &Path,
+    identity: &RecoveryIdentity,
+    target: &Path,
+    force: bool,
+    keep_config: bool,
+    progress: &ProgressBar,
+    note: impl FnOnce(&Store) -> Result<(), BackupError>,
+) -> Result<(RestoreReport, Option<PathBuf>), BackupError> {
+    let occupied = target.exists() && !is_empty_dir(target)?;
+    if occupied && !force {
+        return Err(BackupError::Refused(format!(
+            "{} is not empty; choose a new folder, or add --force to move its contents aside",
+            target.display()
+        )));
+    }
+    if occupied && crate::admin::socket::server_answers(target) {
+        return Err(BackupError::Refused(format!(
+            "a server is running on {}; stop it first",
+            target.display()
+        )));
+    }
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    crate::fsutil::create_private_dir(&parent)?;
+    let opened = open_backup(file, identity, &parent, progress)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".alcove-restore-")
+        .tempdir_in(&parent)?;
+    let (store, report) = rebuild(&opened, identity, staging.path())?;
+    // The configuration: the backup's, or with `keep_config` the one already there.
+    let config = if keep_config {
+        let own = target.join(crate::config::CONFIG_FILE);
+        own.is_file().then(|| std::fs::read(&own)).transpose()?
+    } else {
+        opened.config.as_ref().map(std::fs::read).transpose()?
+    };
+    if let Some(bytes) = config {
+        crate::fsutil::write_private_atomic(
+            &staging.path().join(crate::config::CONFIG_FILE),
+            &bytes,
+        )?;
+    }
+    note(&store)?;
+    drop(store);
+    // Everything is checked: move it into place.
+    let moved_aside = if target.exists() {
+        if occupied {
+            let aside = parent.join(format!(
+                "{}.replaced-{}",
+                target
+                    .file_name()
+                    .map_or_else(|| "data".into(), |n| n.to_string_lossy().into_owned()),
+                crate::clock::Clock::now(&crate::clock::SystemClock).unix_timestamp()
+            ));
+            std::fs::rename(target, &aside)?;
+            Some(aside)
+        } else {
+            std::fs::remove_dir(target)?;
+            None
+        }
+    } else {
+        None
+    };
+    let staged = staging.keep();
+    std::fs::rename(&staged, target)?;
+    std::fs::set_permissions(target, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    crate::fsutil::sync_dir(&parent)?;
+    Ok((report, moved_aside))
+}
