@@ -55,7 +55,7 @@ pub struct World {
     people: Vec<Person>,
     /// Conversations the world started: subject and path (`/messages/…`).
     threads: Vec<(String, String)>,
-    _dir: tempfile::TempDir,
+    tmp: tempfile::TempDir,
 }
 
 /// What to seed; [`WorldBuilder::start`] starts the server and seeds it in the order given.
@@ -208,7 +208,7 @@ impl WorldBuilder {
             owner: owner_cookies,
             people,
             threads,
-            _dir: dir,
+            tmp: dir,
         }
     }
 }
@@ -225,7 +225,7 @@ impl World {
 
     /// The temporary folder that holds the data directory, for a test's other files.
     pub fn dir(&self) -> &std::path::Path {
-        self._dir.path()
+        self.tmp.path()
     }
 
     /// The owner, signed in.
