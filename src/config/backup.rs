@@ -15,6 +15,11 @@ pub struct BackupConfig {
     pub schedule: String,
     /// When to re-read every backup file and report damage.
     pub check_schedule: String,
+    /// When to remind the owner (by email and on the backups page) that a restore drill is
+    /// due: monthly by default. A reminder goes out only when no drill ran since the last
+    /// one. The drill itself needs the recovery key, which is kept off this computer, so it
+    /// is always run by a person: `alcove backup drill --identity KEY`.
+    pub drill_schedule: String,
     /// Extra folders (a mounted USB disk) that get a copy of every backup, besides
     /// `DATA_DIR/backups`.
     pub folders: Vec<PathBuf>,
@@ -30,6 +35,7 @@ impl Default for BackupConfig {
         Self {
             schedule: "0 30 2 * * *".into(),
             check_schedule: "0 0 4 * * Sun".into(),
+            drill_schedule: "0 0 9 1 * *".into(),
             folders: Vec::new(),
             recipients: Vec::new(),
             keep: Keep::default(),

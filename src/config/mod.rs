@@ -120,6 +120,7 @@ impl BackupConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         schedule("backup.schedule", &self.schedule)?;
         schedule("backup.check_schedule", &self.check_schedule)?;
+        schedule("backup.drill_schedule", &self.drill_schedule)?;
         for r in &self.recipients {
             if r.parse::<age::x25519::Recipient>().is_err() {
                 return Err(ConfigError::Invalid(format!(

@@ -13,6 +13,7 @@ pub mod client_chart;
 pub mod client_home;
 pub mod clients;
 pub mod doctor;
+pub mod drill;
 mod error;
 pub mod form_builder;
 pub mod form_check;

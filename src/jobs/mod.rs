@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::config::RetentionConfig;
 use crate::config::{schedule, Config, ConfigError};
 use crate::domain::backup::{BackupPlan, JOB_BACKUP, JOB_CHECK};
+use crate::domain::drill::JOB_DRILL_REMINDER;
 use crate::domain::Services;
 use crate::policy::Actor;
 
@@ -21,6 +22,7 @@ const STEP: Duration = Duration::from_secs(60);
 enum Work {
     Backup,
     Check,
+    DrillReminder,
     Purge,
     Reminders,
 }
@@ -60,6 +62,11 @@ fn jobs(config: &Config) -> Result<Vec<Job>, ConfigError> {
             work: Work::Check,
         },
         Job {
+            name: JOB_DRILL_REMINDER,
+            schedule: schedule("backup.drill_schedule", &config.backup.drill_schedule)?,
+            work: Work::DrillReminder,
+        },
+        Job {
             name: JOB_REMINDERS,
             schedule: schedule("(appointment reminders)", "0 */15 * * * *")?,
             work: Work::Reminders,
@@ -79,6 +86,7 @@ fn execute(services: &Services, plan: &BackupPlan, retention: &RetentionConfig, 
             .back_up(&actor, plan, &indicatif::ProgressBar::hidden())
             .map(|_| ()),
         Work::Check => services.check_backups(&actor, plan).map(|_| ()),
+        Work::DrillReminder => services.remind_drill(&actor).map(|_| ()),
         Work::Purge => services.run_purge(&actor, retention).map(|_| ()),
         Work::Reminders => services.send_reminders(&actor).map(|_| ()),
     };

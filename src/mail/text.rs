@@ -49,6 +49,16 @@ pub fn compose(mail: &Mail, origin: &str) -> (&'static str, String) {
                  practice at once. Sign in: {origin}/\n"
             ),
         ),
+        Mail::DrillDue => (
+            "A restore drill of your portal's backups is due",
+            format!(
+                "A restore drill of your secure portal's backups is due.\n\n\
+                 A drill proves that a backup really restores. Bring the recovery key from its \
+                 safe place, run `alcove backup drill --identity KEY` on the portal's \
+                 computer, then take the key away again.\n\n\
+                 Sign in to see when the last drill ran: {origin}/\n"
+            ),
+        ),
         Mail::JobFailed => (
             "A scheduled task of your portal failed",
             format!(
@@ -73,6 +83,7 @@ mod tests {
             Mail::NewSubmission,
             Mail::AppointmentReminder,
             Mail::JobFailed,
+            Mail::DrillDue,
         ];
         for mail in &all {
             let (_, body) = compose(mail, "https://portal.example");

@@ -26,6 +26,8 @@ pub enum Mail {
     AppointmentReminder,
     /// "The password of your account was changed with a reset link" (security notice).
     PasswordChanged,
+    /// "A restore drill of your backups is due" (to the owner, monthly until one runs).
+    DrillDue,
 }
 
 impl Mail {
@@ -38,6 +40,7 @@ impl Mail {
             Mail::NewSubmission => "new_submission",
             Mail::AppointmentReminder => "appointment_reminder",
             Mail::PasswordChanged => "password_changed",
+            Mail::DrillDue => "drill_due",
         }
     }
 }

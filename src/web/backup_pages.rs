@@ -132,6 +132,18 @@ pub fn backup_section(services: &Services, actor: &Actor) -> Result<Option<Secti
             "No backup has been test-restored yet. Test one: alcove backup verify FILE --identity RECOVERY-KEY.".into(),
         ),
     }
+    if let Some(s) = jobs.get(crate::domain::drill::JOB_DRILL_REMINDER) {
+        match (s.ok || s.last_run.is_none(), s.next_run) {
+            (false, _) => paragraphs.push(
+                "A restore drill is due: bring the recovery key and run alcove backup drill --identity RECOVERY-KEY.".into(),
+            ),
+            (true, Some(next)) => paragraphs.push(format!(
+                "Next restore-drill reminder: {}.",
+                human_time(next)
+            )),
+            (true, None) => {}
+        }
+    }
     paragraphs.push(format!(
         "This portal runs Alcove {} (data schema {}).",
         env!("CARGO_PKG_VERSION"),

@@ -28,7 +28,7 @@ pub fn alcove_in_umask(data_dir: &Path, umask: &str) -> Command {
 }
 
 /// Keeps the developer's own settings out of the tests.
-fn without_own_settings(mut cmd: Command) -> Command {
+pub fn without_own_settings(mut cmd: Command) -> Command {
     for (k, _) in std::env::vars() {
         if k.starts_with("ALCOVE_") {
             cmd.env_remove(k);
@@ -137,10 +137,20 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Server, String> {
-        let mut child = cmd
-            .args(["serve", "--listen", listen])
+        cmd.args(["serve", "--listen", listen])
             .args(extra)
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Self::launch(cmd, data_dir)
+    }
+
+    /// Starts `cmd` as it is: a command line that already says `serve` and where its
+    /// settings are (the installed binary with its configuration file).
+    pub fn start_command(cmd: Command, data_dir: &Path) -> Server {
+        Self::launch(cmd, data_dir).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn launch(mut cmd: Command, data_dir: &Path) -> Result<Server, String> {
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

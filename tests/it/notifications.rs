@@ -19,7 +19,7 @@ const BODY_CANARY: &str = "CANARY-body-77c2-relapse";
 const FILE_CANARY: &str = "CANARY-filename-0d9b";
 const PRACTICE_NAME: &str = "Riverside Counselling";
 
-fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
+pub(crate) fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
     vec![
         ("ALCOVE_SMTP__HOST", "127.0.0.1".into()),
         ("ALCOVE_SMTP__PORT", port.to_string()),
@@ -43,13 +43,13 @@ fn world_mailing_to(port: u16) -> WorldBuilder {
 }
 
 /// Mail as received, with quoted-printable soft line breaks undone.
-fn plain(raw: &str) -> String {
+pub(crate) fn plain(raw: &str) -> String {
     raw.replace("=\r\n", "")
         .replace("=\n", "")
         .replace("=3D", "=")
 }
 
-fn to(mail: &str, address: &str) -> bool {
+pub(crate) fn to(mail: &str, address: &str) -> bool {
     plain(mail)
         .lines()
         .any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(address))
@@ -81,7 +81,7 @@ pub(crate) fn confirmation_path(sink: &SmtpSink, address: &str) -> String {
     panic!("no confirmation mail reached {address}");
 }
 
-fn confirm(v: &mut Visitor<'_>, path: &str) {
+pub(crate) fn confirm(v: &mut Visitor<'_>, path: &str) {
     let form = v.get(path);
     assert_eq!(form.status, 200, "{}", form.body);
     let done = v.post(path, &form.body, &[]);

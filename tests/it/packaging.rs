@@ -34,7 +34,7 @@ fn text(out: &Output) -> String {
 }
 
 /// Builds the package from the test binary into `out` and returns its path.
-fn build_deb(out: &Path) -> PathBuf {
+pub(crate) fn build_deb(out: &Path) -> PathBuf {
     let built = run(Command::new(packaging("build-deb.sh"))
         .arg(BIN)
         .arg(out)
