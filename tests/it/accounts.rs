@@ -1,13 +1,13 @@
 //! Accounts end to end over HTTPS: owner setup with TOTP, sign-out and in, inviting a
 //! client who sets a password and reaches their home; and the attacks the issue names.
 
-use crate::browser_kit::{
+use crate::kit::Server;
+use crate::visitor::{
     location, set_up_owner, sign_in, totp_next, totp_now, Visitor, OWNER_EMAIL, OWNER_PASSWORD,
 };
-use crate::kit::Server;
 
 fn invite_link_path(page: &str) -> String {
-    crate::browser_kit::invite_path_in(page)
+    crate::visitor::invite_path_in(page)
 }
 
 #[test]
@@ -241,7 +241,7 @@ fn unknown_email_and_wrong_password_get_the_same_answer() {
     let _owner = set_up_owner(&server);
     let strip = |body: &str| {
         let mut s = body.to_owned();
-        if let Some(t) = crate::browser_kit::form_token(body) {
+        if let Some(t) = crate::visitor::form_token(body) {
             s = s.replace(&t, "TOKEN");
         }
         s

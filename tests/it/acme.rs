@@ -7,12 +7,12 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::browser_kit::set_up_owner;
 use crate::kit::{require_tool, Server};
 use crate::pebble_kit::{
     alcove_config, doctor_tls_line, fingerprint, free_port, handshake, http01_alcove,
     http01_pebble, test_ca, wait_for_trusted, Pebble,
 };
+use crate::visitor::set_up_owner;
 
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;

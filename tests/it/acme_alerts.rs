@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::browser_kit::{set_up_owner, Visitor, OWNER_EMAIL};
 use crate::kit::{require_tool, Server};
 use crate::notifications::confirmation_path;
 use crate::pebble_kit::{
     doctor_tls_line, free_port, http01_alcove, http01_pebble, wait_for_trusted,
 };
 use crate::smtp_kit::{aiosmtpd_available, SmtpSink};
+use crate::visitor::{set_up_owner, Visitor, OWNER_EMAIL};
 
 const FAILED: &str = "A scheduled task of your portal failed";
 

@@ -1,10 +1,9 @@
 //! `alcove user …` and `alcove audit verify`, with the server running (admin socket) and
 //! stopped (direct store access).
 
-use crate::browser_kit::{
-    location, set_up_owner, sign_in, totp_next, Visitor, OWNER_EMAIL, OWNER_PASSWORD,
-};
-use crate::kit::{alcove, Server};
+use crate::kit::alcove;
+use crate::visitor::{location, sign_in, totp_next, Visitor, OWNER_EMAIL, OWNER_PASSWORD};
+use crate::world::World;
 
 fn run(data: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = alcove(data).args(args).output().unwrap();
@@ -17,10 +16,8 @@ fn run(data: &std::path::Path, args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn user_commands_work_through_the_running_server_and_are_audited() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    let owner = set_up_owner(&server);
+    let world = World::start();
+    let (server, data) = (&world.server, &world.data);
 
     let socket = data.join("admin.sock");
     use std::os::unix::fs::PermissionsExt;
@@ -29,7 +26,7 @@ fn user_commands_work_through_the_running_server_and_are_audited() {
         0o600
     );
 
-    let (ok, list, err) = run(&data, &["user", "list"]);
+    let (ok, list, err) = run(data, &["user", "list"]);
     assert!(ok, "{err}");
     let line = list
         .lines()
@@ -40,12 +37,12 @@ fn user_commands_work_through_the_running_server_and_are_audited() {
         "{line}"
     );
 
-    let (ok, _, err) = run(&data, &["user", "reset-mfa", "nobody@example.org"]);
+    let (ok, _, err) = run(data, &["user", "reset-mfa", "nobody@example.org"]);
     assert!(!ok);
     assert!(err.contains("No account has that email address"), "{err}");
 
     // A reset-password link lets the owner choose a new password.
-    let (ok, text, err) = run(&data, &["user", "reset-password", OWNER_EMAIL]);
+    let (ok, text, err) = run(data, &["user", "reset-password", OWNER_EMAIL]);
     assert!(ok, "{err}");
     let link = text
         .lines()
@@ -53,7 +50,7 @@ fn user_commands_work_through_the_running_server_and_are_audited() {
         .find(|l| l.starts_with("https://"))
         .unwrap();
     let path = link.trim_start_matches(&server.origin).to_owned();
-    let mut v = Visitor::new(&server);
+    let mut v = Visitor::new(server);
     let form = v.get(&path);
     assert!(
         form.body.contains("New password for Dana Reyes"),
@@ -69,20 +66,20 @@ fn user_commands_work_through_the_running_server_and_are_audited() {
         ],
     );
     assert_eq!(r.status, 303);
-    let mut w = Visitor::new(&server);
+    let mut w = Visitor::new(server);
     let r = sign_in(
         &mut w,
         OWNER_EMAIL,
         "a brand new passphrase",
-        &totp_next(&owner.secret),
+        &totp_next(&world.owner_secret),
     );
     assert_eq!(location(&r), "/home", "{}", r.body);
 
     // reset-mfa: the next sign-in leads to setting up codes again.
-    let (ok, _, err) = run(&data, &["user", "reset-mfa", OWNER_EMAIL]);
+    let (ok, _, err) = run(data, &["user", "reset-mfa", OWNER_EMAIL]);
     assert!(ok, "{err}");
     assert_eq!(w.get("/home").status, 303, "sessions ended");
-    let mut x = Visitor::new(&server);
+    let mut x = Visitor::new(server);
     let page = x.get("/");
     let r = x.post(
         "/signin",
@@ -94,14 +91,14 @@ fn user_commands_work_through_the_running_server_and_are_audited() {
     );
     assert_eq!(location(&r), "/mfa/setup");
 
-    let (ok, text, err) = run(&data, &["audit", "verify"]);
+    let (ok, text, err) = run(data, &["audit", "verify"]);
     assert!(ok, "{err}");
     assert!(text.contains("Audit log intact"), "{text}");
     let _ = OWNER_PASSWORD;
 
     // Each command left an audit event naming the local administrator.
-    server.stop();
-    let store = alcove::datadir::open(&data, None).unwrap();
+    server.halt();
+    let store = alcove::datadir::open(data, None).unwrap();
     let events = store.read(alcove::store::audit::all).unwrap();
     let by_admin: Vec<&str> = events
         .iter()
@@ -115,25 +112,23 @@ fn user_commands_work_through_the_running_server_and_are_audited() {
 
 #[test]
 fn commands_open_the_store_when_the_server_is_stopped_and_verify_catches_tampering() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    let _owner = set_up_owner(&server);
-    server.stop();
+    let world = World::start();
+    let (server, data) = (&world.server, &world.data);
+    server.halt();
     assert!(
         !data.join("admin.sock").exists(),
         "the socket goes away with the server"
     );
 
-    let (ok, list, err) = run(&data, &["user", "list"]);
+    let (ok, list, err) = run(data, &["user", "list"]);
     assert!(ok, "{err}");
     assert!(list.contains(OWNER_EMAIL));
-    let (ok, text, err) = run(&data, &["audit", "verify"]);
+    let (ok, text, err) = run(data, &["audit", "verify"]);
     assert!(ok, "{err}");
     assert!(text.contains("intact"));
-    let (ok, _, err) = run(&data, &["user", "disable", OWNER_EMAIL]);
+    let (ok, _, err) = run(data, &["user", "disable", OWNER_EMAIL]);
     assert!(ok, "{err}");
-    let (_, list, _) = run(&data, &["user", "list"]);
+    let (_, list, _) = run(data, &["user", "list"]);
     assert!(
         list.lines()
             .any(|l| l.contains(OWNER_EMAIL) && l.contains("disabled")),
@@ -142,7 +137,7 @@ fn commands_open_the_store_when_the_server_is_stopped_and_verify_catches_tamperi
 
     // Edit one stored event, as someone with the keys but not the chain would.
     {
-        let store = alcove::datadir::open(&data, None).unwrap();
+        let store = alcove::datadir::open(data, None).unwrap();
         store
             .write(|tx| {
                 let mut e: alcove::store::audit::AuditEvent =
@@ -152,7 +147,7 @@ fn commands_open_the_store_when_the_server_is_stopped_and_verify_catches_tamperi
             })
             .unwrap();
     }
-    let (ok, _, err) = run(&data, &["audit", "verify"]);
+    let (ok, _, err) = run(data, &["audit", "verify"]);
     assert!(!ok, "tampering must fail the check");
     assert!(err.contains("AUDIT LOG BROKEN at event 2"), "{err}");
 }

@@ -3,18 +3,14 @@
 //! files are refused with a reason and leave nothing in the store; names and contents never
 //! reach the database file in clear.
 
-use crate::browser_kit::{client_with_portal, href_with, location, set_up_owner, Visitor};
-use crate::kit::{pdf_like, Server};
+use crate::canary::{assert_absent, count, database_file, logs};
+use crate::kit::pdf_like;
+use crate::visitor::{href_with, location};
+use crate::world::World;
 
 const CONTENT_CANARY: &str = "CANARY-file-4b2d-panic-attack-diary";
 const NAME_CANARY: &str = "CANARY-name-e81c";
 const BIG_CANARY: &str = "CANARY-big-0f6a";
-
-fn count(hay: &[u8], needle: &str) -> usize {
-    hay.windows(needle.len())
-        .filter(|w| *w == needle.as_bytes())
-        .count()
-}
 
 fn chunks_in_store(data: &std::path::Path) -> u64 {
     let store = alcove::datadir::open(data, None).expect("open the store");
@@ -29,12 +25,13 @@ fn header<'a>(reply: &'a crate::kit::Reply, name: &str) -> &'a str {
 
 #[test]
 fn client_answers_with_a_file_and_the_practice_downloads_the_same_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start_with(&data, &[], &[("ALCOVE_ATTACHMENTS__MAX_MEGABYTES", "1")]);
-    let mut owner = set_up_owner(&server).visitor;
-    let (client_id, mut client) =
-        client_with_portal(&mut owner, &server, "Robin Vale", "robin@example.org");
+    let world = World::builder()
+        .env("ALCOVE_ATTACHMENTS__MAX_MEGABYTES", "1")
+        .client("Robin Vale", "robin@example.org")
+        .start();
+    let data = &world.data;
+    let mut owner = world.owner();
+    let (client_id, mut client) = world.client("Robin Vale");
 
     // The practice writes; the client reads, and the practice sees the receipt.
     let compose = owner.get("/messages/new");
@@ -81,7 +78,7 @@ fn client_answers_with_a_file_and_the_practice_downloads_the_same_bytes() {
     );
     // The client can download their own file too; nobody signed out can.
     assert!(client.get(&link).bytes == file);
-    assert_eq!(Visitor::new(&server).get(&link).status, 303);
+    assert_eq!(world.anonymous().get(&link).status, 303);
 
     // Too large: refused with the reason, the typed text kept, nothing stored.
     let page = client.get(&thread);
@@ -128,16 +125,14 @@ fn client_answers_with_a_file_and_the_practice_downloads_the_same_bytes() {
         "only the accepted file is listed"
     );
 
-    let logs = format!("{}{}", server.stdout(), server.stderr());
-    server.stop();
+    let logs = logs(&world.server);
+    world.server.halt();
     assert_eq!(
-        chunks_in_store(&data),
+        chunks_in_store(data),
         3,
         "only the accepted file's three chunks are stored"
     );
-    let raw = std::fs::read(data.join("alcove.redb")).unwrap();
-    for canary in [CONTENT_CANARY, NAME_CANARY, BIG_CANARY] {
-        assert_eq!(count(&raw, canary), 0, "{canary} in the database file");
-        assert!(!logs.contains(canary), "{canary} in the logs");
-    }
+    let canaries = [CONTENT_CANARY, NAME_CANARY, BIG_CANARY];
+    assert_absent("the database file", &database_file(data), &canaries);
+    assert_absent("the logs", logs.as_bytes(), &canaries);
 }

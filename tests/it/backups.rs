@@ -1,16 +1,17 @@
 //! Backups: taken while the server serves (and while 8 writers write), opened by the stock
 //! `age` CLI, restored into a new data directory that signs in to the same messages and
-//! files; damaged, wrong-key and foreign files refused with nothing changed; scheduled
-//! runs land in every folder; a bad schedule stops the start naming its key.
+//! files; damaged, wrong-key and foreign files refused with nothing changed. Scheduled runs
+//! are in `backup_schedule.rs`, object storage in `backup_s3.rs`; the helpers here (`run`,
+//! `backup_now`, `restore`) serve the other tests that take or restore a backup.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::browser_kit::{
-    client_with_portal, href_with, location, set_up_owner, sign_in, totp_next, Visitor,
-    OWNER_EMAIL, OWNER_PASSWORD,
-};
 use crate::kit::{alcove, init_data_dir, pdf_like, require_tool, snapshot, Server};
+use crate::visitor::{
+    href_with, location, sign_in, totp_next, Visitor, OWNER_EMAIL, OWNER_PASSWORD,
+};
+use crate::world::World;
 
 const MESSAGE_CANARY: &str = "CANARY-backup-msg-2f81";
 const FILE_CANARY: &str = "CANARY-backup-file-93c0";
@@ -50,16 +51,23 @@ pub(crate) fn backup_now(data: &Path) -> PathBuf {
     PathBuf::from(path)
 }
 
+pub(crate) fn backup_now_path(text: &str) -> PathBuf {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Backup written: "))
+        .unwrap();
+    PathBuf::from(line["Backup written: ".len()..].split(" (").next().unwrap())
+}
+
 #[test]
 fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    let owner = set_up_owner(&server);
-    let secret = owner.secret.clone();
-    let mut owner = owner.visitor;
-    let (client_id, _client) =
-        client_with_portal(&mut owner, &server, "Morgan Lee", "morgan@example.org");
+    let world = World::builder()
+        .client("Morgan Lee", "morgan@example.org")
+        .start();
+    let (dir, data) = (world.dir(), &world.data);
+    let secret = &world.owner_secret;
+    let mut owner = world.owner();
+    let client_id = world.client_id("Morgan Lee");
     let compose = owner.get("/messages/new");
     let file = pdf_like(600 * 1024, FILE_CANARY);
     let sent = owner.post_multipart(
@@ -76,7 +84,7 @@ fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
     let thread = location(&sent).to_owned();
 
     // Taken through the running server's admin socket.
-    let backup = backup_now(&data);
+    let backup = backup_now(data);
     assert!(backup.starts_with(data.join("backups")));
     let name = backup.file_name().unwrap().to_string_lossy().into_owned();
     assert!(
@@ -107,12 +115,12 @@ fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
             );
         }
     }
-    server.stop();
+    world.server.halt();
 
     // Verify changes nothing; restore builds a new data directory.
-    let before = snapshot(&data);
+    let before = snapshot(data);
     let (ok, text) = run(
-        &data,
+        data,
         &[
             "backup",
             "verify",
@@ -122,7 +130,7 @@ fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
         ],
     );
     assert!(ok && text.contains("complete and intact"), "{text}");
-    let after: Vec<_> = snapshot(&data)
+    let after: Vec<_> = snapshot(data)
         .into_iter()
         .filter(|(p, _, _)| !p.ends_with("alcove.redb"))
         .collect();
@@ -134,7 +142,7 @@ fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
         before, after,
         "verify changes no file but the recorded test"
     );
-    let restored = dir.path().join("restored");
+    let restored = dir.join("restored");
     let (ok, text) = restore(&restored, &backup, &recovery, &[]);
     assert!(ok, "{text}");
     assert!(
@@ -150,7 +158,7 @@ fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
     // Every record decrypts equal to the original.
     {
         use alcove::store::{attachments, messages, tables};
-        let original = alcove::datadir::open(&data, None).unwrap();
+        let original = alcove::datadir::open(data, None).unwrap();
         let copy = alcove::datadir::open(&restored, None).unwrap();
         let threads = original.read(messages::all_threads).unwrap();
         assert_eq!(threads.len(), 1);
@@ -187,7 +195,7 @@ fn a_backup_restores_onto_a_new_data_dir_with_the_same_messages_and_files() {
     // The owner signs in on the restored directory and finds the same message and file.
     let server = Server::start(&restored, &[]);
     let mut v = Visitor::new(&server);
-    let signed = sign_in(&mut v, OWNER_EMAIL, OWNER_PASSWORD, &totp_next(&secret));
+    let signed = sign_in(&mut v, OWNER_EMAIL, OWNER_PASSWORD, &totp_next(secret));
     assert_eq!(signed.status, 303, "{}", signed.body);
     let page = v.get(&thread);
     assert!(page.body.contains(MESSAGE_CANARY), "{}", page.body);
@@ -286,30 +294,19 @@ fn damaged_wrong_key_and_foreign_files_are_refused_and_nothing_changes() {
 
 #[test]
 fn a_backup_taken_while_eight_writers_write_restores_consistently() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    let mut owner = set_up_owner(&server).visitor;
-    let (client_id, _c) = client_with_portal(&mut owner, &server, "Quinn Park", "q@example.org");
-    let mut threads = Vec::new();
+    let mut world = World::builder().client("Quinn Park", "q@example.org");
     for i in 0..8 {
-        let compose = owner.get("/messages/new");
-        let r = owner.post(
-            "/messages",
-            &compose.body,
-            &[
-                ("client", &client_id),
-                ("subject", &format!("Thread {i}")),
-                ("body", "start"),
-            ],
-        );
-        threads.push(location(&r).to_owned());
+        world = world.thread("Quinn Park", &format!("Thread {i}"), "start");
     }
-    let cookies = owner.cookies.clone();
+    let world = world.start();
+    let (server, data) = (&world.server, &world.data);
+    let threads: Vec<String> = (0..8)
+        .map(|i| world.thread(&format!("Thread {i}")))
+        .collect();
+    let cookies = world.owner().cookies;
     let backup = std::thread::scope(|scope| {
         for thread in &threads {
             let cookies = cookies.clone();
-            let server = &server;
             scope.spawn(move || {
                 let mut v = Visitor::new(server);
                 v.cookies = cookies;
@@ -321,10 +318,10 @@ fn a_backup_taken_while_eight_writers_write_restores_consistently() {
             });
         }
         std::thread::sleep(Duration::from_millis(300));
-        backup_now(&data)
+        backup_now(data)
     });
-    server.stop();
-    let restored = dir.path().join("restored");
+    server.halt();
+    let restored = world.dir().join("restored");
     let recovery = data.join("recovery-key.txt");
     let (ok, text) = restore(&restored, &backup, &recovery, &[]);
     assert!(ok, "{text}");
@@ -345,242 +342,4 @@ fn a_backup_taken_while_eight_writers_write_restores_consistently() {
         total += t.count;
     }
     assert!(total >= 8, "{total}");
-}
-
-#[test]
-fn scheduled_backups_land_in_every_folder_and_a_bad_schedule_stops_the_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let usb = dir.path().join("usb");
-    let folders = format!("[\"{}\"]", usb.display());
-    let err = Server::try_start_with(&data, &[], &[("ALCOVE_BACKUP__SCHEDULE", "0 99 * * * *")])
-        .err()
-        .expect("a bad schedule stops the start");
-    assert!(err.contains("backup.schedule"), "{err}");
-
-    let server = Server::start_with(
-        &data,
-        &[],
-        &[
-            ("ALCOVE_BACKUP__SCHEDULE", "*/2 * * * * *"),
-            ("ALCOVE_BACKUP__FOLDERS", &folders),
-        ],
-    );
-    let mut found = false;
-    let backups_in = |d: &Path| -> Vec<PathBuf> {
-        std::fs::read_dir(d)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| {
-                        p.file_name()
-                            .unwrap()
-                            .to_string_lossy()
-                            .starts_with("alcove-")
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    for _ in 0..100 {
-        let local = backups_in(&data.join("backups")).len();
-        let copies = backups_in(&usb).len();
-        if local > 0 && copies > 0 {
-            found = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(found, "a scheduled backup landed in both folders");
-    drop(server);
-
-    // A copy altered on the USB disk is reported by `backup check`.
-    for copy in backups_in(&usb) {
-        let mut bytes = std::fs::read(&copy).unwrap();
-        let mid = bytes.len() / 2;
-        bytes[mid] ^= 1;
-        std::fs::write(&copy, bytes).unwrap();
-    }
-    let (ok, text) = run(&data, &["backup", "check"]);
-    assert!(
-        !ok && text.contains("changed since it was written"),
-        "{text}"
-    );
-}
-
-/// A real S3-compatible server (moto) on loopback, with a bucket.
-struct Moto {
-    child: std::process::Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn moto(bucket: &str) -> Option<Moto> {
-    let installed = std::process::Command::new("python3")
-        .args(["-c", "import moto.server"])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "moto (pip install 'moto[server]') is required for this test (CI=true)"
-        );
-        eprintln!("\n!!!!! SKIPPING: moto is not installed (python3 -m pip install 'moto[server]') !!!!!\n");
-        return None;
-    }
-    let port = crate::smtp_kit::free_port();
-    let child = std::process::Command::new("python3")
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start moto_server");
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let moto = Moto { child, endpoint };
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "moto did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let created = ureq::put(&format!("{}/{bucket}", moto.endpoint)).send_empty();
-    assert!(created.is_ok(), "{created:?}");
-    Some(moto)
-}
-
-#[test]
-fn backups_round_trip_through_s3_compatible_object_storage() {
-    let Some(moto) = moto("alcove-test") else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let init = init_data_dir(dir.path(), None);
-    let env = [
-        ("ALCOVE_BACKUP__S3__ENDPOINT", moto.endpoint.as_str()),
-        ("ALCOVE_BACKUP__S3__BUCKET", "alcove-test"),
-        ("ALCOVE_BACKUP__S3__PREFIX", "riverside"),
-        ("ALCOVE_BACKUP__S3__ACCESS_KEY_ID", "testing"),
-        (
-            "ALCOVE_BACKUP__S3__SECRET_ACCESS_KEY",
-            "CANARY-s3-secret-77aa",
-        ),
-    ];
-    let out = alcove(&init.data)
-        .args(["backup", "now"])
-        .envs(env)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    assert!(
-        !text.contains("CANARY-s3-secret"),
-        "the secret is never printed"
-    );
-    let local = backup_now_path(&text);
-
-    // The object is there, byte for byte, and restores.
-    let target = alcove::backup::s3::S3Target::new(&alcove::config::backup::S3Config {
-        endpoint: Some(moto.endpoint.clone()),
-        bucket: "alcove-test".into(),
-        prefix: "riverside".into(),
-        region: "us-east-1".into(),
-        access_key_id: "testing".into(),
-        secret_access_key: "x".to_owned().into(),
-    })
-    .unwrap();
-    let name = local.file_name().unwrap().to_string_lossy().into_owned();
-    assert_eq!(target.list().unwrap(), vec![name.clone()]);
-    let fetched = dir.path().join("from-s3.tar.age");
-    target.download(&name, &fetched).unwrap();
-    assert_eq!(
-        std::fs::read(&fetched).unwrap(),
-        std::fs::read(&local).unwrap()
-    );
-    let restored = dir.path().join("restored");
-    let (ok, text) = restore(&restored, &fetched, &init.recovery, &[]);
-    assert!(ok, "{text}");
-    let (ok, list) = run(&init.data, &["backup", "list"]);
-    assert!(ok && list.contains("s3://alcove-test/riverside"), "{list}");
-    let check = alcove(&init.data)
-        .args(["backup", "check"])
-        .envs(env)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-}
-
-pub(crate) fn backup_now_path(text: &str) -> PathBuf {
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("Backup written: "))
-        .unwrap();
-    PathBuf::from(line["Backup written: ".len()..].split(" (").next().unwrap())
-}
-
-#[test]
-fn a_backup_missed_while_the_computer_was_off_runs_once_at_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let init = init_data_dir(dir.path(), None);
-    // The last backup ran long ago; the yearly schedule's run since then was missed.
-    {
-        let store = alcove::datadir::open(&init.data, None).unwrap();
-        let long_ago = time::OffsetDateTime::now_utc() - time::Duration::days(400);
-        store
-            .write(|tx| {
-                tx.put(
-                    b"backup",
-                    &alcove::store::backups::JobStatus {
-                        last_run: Some(long_ago),
-                        ok: true,
-                        summary: String::new(),
-                        millis: 0,
-                        next_run: None,
-                    },
-                )
-            })
-            .unwrap();
-    }
-    let server = Server::start_with(
-        &init.data,
-        &[],
-        &[("ALCOVE_BACKUP__SCHEDULE", "0 0 3 1 1 *")],
-    );
-    let mut taken = 0;
-    for _ in 0..100 {
-        taken = std::fs::read_dir(init.data.join("backups"))
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| e.file_name().to_string_lossy().starts_with("alcove-"))
-                    .count()
-            })
-            .unwrap_or(0);
-        if taken > 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(taken, 1, "the missed run ran once");
-    std::thread::sleep(Duration::from_millis(500));
-    drop(server);
-    let (ok, list) = run(&init.data, &["backup", "list"]);
-    assert!(ok && list.matches("alcove-").count() == 1, "{list}");
 }

@@ -1,10 +1,8 @@
 //! The client's home lists what waits for them — unread messages, forms to fill in,
 //! upcoming appointments — and says "There is nothing here yet" only when nothing does.
 
-use crate::browser_kit::{client_with_portal, set_up_owner, Visitor};
-use crate::browser_kit::{form_id, shown_link};
-use crate::conversations::start_thread;
-use crate::kit::Server;
+use crate::visitor::{form_id, shown_link, Visitor};
+use crate::world::{start_thread, World};
 
 const NOTHING: &str = "There is nothing here yet";
 const CONSENT: &str = "Consent for Electronic Communication &amp; Communication Preferences";
@@ -17,11 +15,11 @@ fn home(client: &mut Visitor<'_>) -> String {
 
 #[test]
 fn client_home_shows_what_waits_and_says_nothing_here_only_when_nothing_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let mut owner = set_up_owner(&server).visitor;
-    let (client_id, mut client) =
-        client_with_portal(&mut owner, &server, "Jordan Ellis", "jo@example.org");
+    let world = World::builder()
+        .client("Jordan Ellis", "jo@example.org")
+        .start();
+    let mut owner = world.owner();
+    let (client_id, mut client) = world.client("Jordan Ellis");
     assert!(home(&mut client).contains(NOTHING));
 
     // A reply waits unread.
@@ -73,7 +71,7 @@ fn client_home_shows_what_waits_and_says_nothing_here_only_when_nothing_does() {
 
     // Filled in: it no longer waits.
     let link = shown_link(&made.body);
-    let mut phone = Visitor::new(&server);
+    let mut phone = world.anonymous();
     let form = phone.get(&link);
     let signed = phone.post(
         &link,

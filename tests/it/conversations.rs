@@ -2,22 +2,11 @@
 //! the client posts), and the practice's internal notes leave no trace of their timing on
 //! the client's side.
 
-use crate::browser_kit::{client_with_portal, location, set_up_owner, Visitor};
-use crate::kit::Server;
+use crate::visitor::Visitor;
+use crate::world::World;
 
 const LATE: &str = "LATE-reply-2c7e-after-close";
 const CRAFTED: &str = "CRAFTED-reply-b41a-no-form";
-
-pub fn start_thread(owner: &mut Visitor<'_>, client_id: &str, subject: &str, body: &str) -> String {
-    let compose = owner.get("/messages/new");
-    let started = owner.post(
-        "/messages",
-        &compose.body,
-        &[("client", client_id), ("subject", subject), ("body", body)],
-    );
-    assert_eq!(started.status, 303, "{}", started.body);
-    location(&started).to_owned()
-}
 
 fn toggle_closed(owner: &mut Visitor<'_>, thread: &str) {
     let view = owner.get(thread);
@@ -27,17 +16,13 @@ fn toggle_closed(owner: &mut Visitor<'_>, thread: &str) {
 
 #[test]
 fn reply_into_a_closed_conversation_is_refused_until_the_practice_reopens_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let mut owner = set_up_owner(&server).visitor;
-    let (client_id, mut client) =
-        client_with_portal(&mut owner, &server, "Jordan Ellis", "jo@example.org");
-    let thread = start_thread(
-        &mut owner,
-        &client_id,
-        "Scheduling",
-        "Shall we meet Monday?",
-    );
+    let world = World::builder()
+        .client("Jordan Ellis", "jo@example.org")
+        .thread("Jordan Ellis", "Scheduling", "Shall we meet Monday?")
+        .start();
+    let mut owner = world.owner();
+    let mut client = world.visitor("Jordan Ellis");
+    let thread = world.thread("Scheduling");
 
     // The client opened the conversation (with its reply form) before the practice closed it.
     let open_page = client.get(&thread);
@@ -90,13 +75,14 @@ fn client_inbox_table(client: &mut Visitor<'_>) -> String {
 
 #[test]
 fn internal_note_leaves_the_clients_conversation_times_and_order_unchanged() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let mut owner = set_up_owner(&server).visitor;
-    let (client_id, mut client) =
-        client_with_portal(&mut owner, &server, "Jordan Ellis", "jo@example.org");
-    let alpha = start_thread(&mut owner, &client_id, "Alpha topic", "First things first.");
-    start_thread(&mut owner, &client_id, "Bravo topic", "And another thing.");
+    let world = World::builder()
+        .client("Jordan Ellis", "jo@example.org")
+        .thread("Jordan Ellis", "Alpha topic", "First things first.")
+        .thread("Jordan Ellis", "Bravo topic", "And another thing.")
+        .start();
+    let mut owner = world.owner();
+    let mut client = world.visitor("Jordan Ellis");
+    let alpha = world.thread("Alpha topic");
     let before = client_inbox_table(&mut client);
     let at = |table: &str, subject: &str| table.find(subject).unwrap();
     assert!(
@@ -123,12 +109,14 @@ fn internal_note_leaves_the_clients_conversation_times_and_order_unchanged() {
 
 #[test]
 fn replies_racing_a_close_are_either_refused_or_stored_never_acknowledged_and_lost() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let mut owner = set_up_owner(&server).visitor;
-    let (client_id, mut client) =
-        client_with_portal(&mut owner, &server, "Jordan Ellis", "jo@example.org");
-    let thread = start_thread(&mut owner, &client_id, "Racing", "Hello.");
+    let world = World::builder()
+        .client("Jordan Ellis", "jo@example.org")
+        .thread("Jordan Ellis", "Racing", "Hello.")
+        .start();
+    let server = &world.server;
+    let mut owner = world.owner();
+    let mut client = world.visitor("Jordan Ellis");
+    let thread = world.thread("Racing");
     let page = client.get(&thread).body;
     let view = owner.get(&thread).body;
     let cookies = client.cookies.clone();
@@ -138,7 +126,7 @@ fn replies_racing_a_close_are_either_refused_or_stored_never_acknowledged_and_lo
     let outcomes: Vec<(String, u16)> = std::thread::scope(|scope| {
         let replies: Vec<_> = (0..RACERS)
             .map(|i| {
-                let (server, cookies, page, thread) = (&server, cookies.clone(), &page, &thread);
+                let (cookies, page, thread) = (cookies.clone(), &page, &thread);
                 let start = &start;
                 scope.spawn(move || {
                     let mut v = Visitor::new(server);

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::browser_kit::{client_with_portal, location, set_up_owner};
 use crate::kit::Server;
+use crate::visitor::{client_with_portal, location, set_up_owner};
 
 const EARLIER: &str = "ACKED-earlier-4f2e-sleep-is-better";
 const FIRST_ANSWER: &str = "ACKED-answer-90b1-thank-you";
@@ -111,12 +111,12 @@ fn full_disk_keeps_the_typed_reply_reports_degraded_and_heals_without_restart() 
     assert_eq!(health(&server), (200, "ok".to_owned()));
 
     // A consent form link for the client, opened on the client's phone.
-    let link = crate::browser_kit::send_form_link(
+    let link = crate::visitor::send_form_link(
         &mut owner,
         &client_id,
         "Consent for Electronic Communication &amp; Communication Preferences",
     );
-    let mut phone = crate::browser_kit::Visitor::new(&server);
+    let mut phone = crate::visitor::Visitor::new(&server);
     let link_form = phone.get(&link);
     assert_eq!(link_form.status, 200);
 

@@ -5,8 +5,8 @@
 use std::os::unix::fs::PermissionsExt;
 
 use crate::backups::{backup_now, run};
-use crate::browser_kit::{set_up_owner, OWNER_EMAIL};
-use crate::kit::Server;
+use crate::visitor::OWNER_EMAIL;
+use crate::world::World;
 
 fn line<'a>(text: &'a str, check: &str) -> &'a str {
     text.lines()
@@ -16,17 +16,16 @@ fn line<'a>(text: &'a str, check: &str) -> &'a str {
 
 #[test]
 fn doctor_reports_each_problem_in_plain_words_and_is_green_once_fixed() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    let mut owner = set_up_owner(&server).visitor;
+    let world = World::start();
+    let data = &world.data;
+    let mut owner = world.owner();
     std::fs::set_permissions(
         data.join("recovery.pub"),
         std::fs::Permissions::from_mode(0o644),
     )
     .unwrap();
 
-    let (ok, text) = run(&data, &["doctor"]);
+    let (ok, text) = run(data, &["doctor"]);
     assert!(!ok, "red checks exit non-zero:\n{text}");
     assert!(line(&text, "recovery key").starts_with("[FAIL]"));
     assert!(line(&text, "recovery key").contains("recovery-key.txt"));
@@ -53,16 +52,16 @@ fn doctor_reports_each_problem_in_plain_words_and_is_green_once_fixed() {
     );
 
     // Fixed as the hints say.
-    let key = dir.path().join("usb-stick-recovery-key.txt");
+    let key = world.dir().join("usb-stick-recovery-key.txt");
     std::fs::rename(data.join("recovery-key.txt"), &key).unwrap();
     std::fs::set_permissions(
         data.join("recovery.pub"),
         std::fs::Permissions::from_mode(0o600),
     )
     .unwrap();
-    let backup = backup_now(&data);
+    let backup = backup_now(data);
     let (ok, text) = run(
-        &data,
+        data,
         &[
             "backup",
             "verify",
@@ -72,15 +71,15 @@ fn doctor_reports_each_problem_in_plain_words_and_is_green_once_fixed() {
         ],
     );
     assert!(ok, "{text}");
-    let (ok, text) = run(&data, &["doctor"]);
+    let (ok, text) = run(data, &["doctor"]);
     assert!(ok, "all green:\n{text}");
     assert!(!text.contains("[FAIL]"), "{text}");
     assert!(!owner.get("/home").body.contains("PROBLEM —"));
 
     // A practice account without sign-in codes turns it red again.
-    let (ok, text) = run(&data, &["user", "reset-mfa", OWNER_EMAIL]);
+    let (ok, text) = run(data, &["user", "reset-mfa", OWNER_EMAIL]);
     assert!(ok, "{text}");
-    let (ok, text) = run(&data, &["doctor"]);
+    let (ok, text) = run(data, &["doctor"]);
     assert!(!ok);
     assert!(line(&text, "sign-in codes").starts_with("[FAIL]"));
     assert!(line(&text, "sign-in codes").contains(OWNER_EMAIL), "{text}");
@@ -88,22 +87,21 @@ fn doctor_reports_each_problem_in_plain_words_and_is_green_once_fixed() {
 
 #[test]
 fn a_restore_drill_restores_the_newest_backup_and_the_owners_home_shows_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    let mut owner = set_up_owner(&server).visitor;
+    let world = World::start();
+    let data = &world.data;
+    let mut owner = world.owner();
     let key = data.join("recovery-key.txt");
     let (ok, text) = run(
-        &data,
+        data,
         &["backup", "drill", "--identity", key.to_str().unwrap()],
     );
     assert!(!ok);
     assert!(text.contains("There is no backup"), "{text}");
 
-    backup_now(&data);
-    let newest = backup_now(&data);
+    backup_now(data);
+    let newest = backup_now(data);
     let (ok, text) = run(
-        &data,
+        data,
         &["backup", "drill", "--identity", key.to_str().unwrap()],
     );
     assert!(ok, "{text}");
@@ -115,6 +113,6 @@ fn a_restore_drill_restores_the_newest_backup_and_the_owners_home_shows_it() {
     let home = owner.get("/home").body;
     assert!(home.contains("Last restore test:"), "{home}");
     assert!(home.contains("it worked"));
-    let (_, text) = run(&data, &["doctor"]);
+    let (_, text) = run(data, &["doctor"]);
     assert!(line(&text, "restore test").starts_with("[ ok ]"), "{text}");
 }

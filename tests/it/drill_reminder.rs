@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use crate::browser_kit::{set_up_owner, Visitor, OWNER_EMAIL};
 use crate::kit::Server;
 use crate::notifications::{confirm, confirmation_path, plain, smtp_env, to};
 use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
+use crate::visitor::{set_up_owner, Visitor, OWNER_EMAIL};
 
 const DUE: &str = "A restore drill of your portal's backups is due";
 

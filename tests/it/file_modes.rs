@@ -5,8 +5,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::browser_kit::{client_with_portal, set_up_owner};
 use crate::kit::{alcove_in_umask, Server};
+use crate::visitor::{client_with_portal, set_up_owner};
 
 /// The owner's own file; Alcove reads it and leaves it as the owner made it.
 const CONFIG: &str = "alcove.toml";

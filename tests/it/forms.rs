@@ -3,18 +3,11 @@
 //! withdrawn or unknown, 50 concurrent answers to a single-use link, appointments on the
 //! client's home, and nothing readable in the database file or the logs.
 
-use crate::browser_kit::{
-    client_with_portal, form_id, href_with, location, set_up_owner, shown_link, Visitor,
-};
-use crate::kit::Server;
+use crate::canary::{assert_absent, database_file, logs};
+use crate::visitor::{client_with_portal, form_id, href_with, location, shown_link, Visitor};
+use crate::world::{start_thread, World};
 
 const REASON_CANARY: &str = "CANARY-intake-reason-6d2e-grief";
-
-fn count(hay: &[u8], needle: &str) -> usize {
-    hay.windows(needle.len())
-        .filter(|w| *w == needle.as_bytes())
-        .count()
-}
 
 fn fill(v: &mut Visitor<'_>, path: &str, answers: &[(&str, &str)]) -> crate::kit::Reply {
     let form = v.get(path);
@@ -24,10 +17,9 @@ fn fill(v: &mut Visitor<'_>, path: &str, answers: &[(&str, &str)]) -> crate::kit
 
 #[test]
 fn public_intake_and_a_clients_consent_form_work_without_an_account() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    let mut owner = set_up_owner(&server).visitor;
+    let world = World::start();
+    let (server, data) = (&world.server, &world.data);
+    let mut owner = world.owner();
 
     // A public intake link, filled by someone with no account.
     let intake = form_id(&mut owner, "Intake");
@@ -36,7 +28,7 @@ fn public_intake_and_a_clients_consent_form_work_without_an_account() {
     assert_eq!(made.status, 200);
     let link = shown_link(&made.body);
     let token = link.trim_start_matches("/f/").to_owned();
-    let mut stranger = Visitor::new(&server);
+    let mut stranger = Visitor::new(server);
     // Wrong values first: each is named, and everything typed stays.
     let bad = fill(
         &mut stranger,
@@ -94,7 +86,7 @@ fn public_intake_and_a_clients_consent_form_work_without_an_account() {
 
     // A client's consent form: their choices become their communication preferences.
     let (client_id, mut client) =
-        client_with_portal(&mut owner, &server, "Jamie Cole", "jamie@example.org");
+        client_with_portal(&mut owner, server, "Jamie Cole", "jamie@example.org");
     let consent = form_id(
         &mut owner,
         "Consent for Electronic Communication &amp; Communication Preferences",
@@ -107,7 +99,7 @@ fn public_intake_and_a_clients_consent_form_work_without_an_account() {
     );
     assert_eq!(made.status, 200, "{}", made.body);
     let consent_link = shown_link(&made.body);
-    let mut phone = Visitor::new(&server);
+    let mut phone = Visitor::new(server);
     let form = phone.get(&consent_link);
     assert!(
         form.body.contains("Email is not a safe place"),
@@ -164,29 +156,28 @@ fn public_intake_and_a_clients_consent_form_work_without_an_account() {
     let revoke_at = chart.find("\"/form-links/").unwrap() + 1;
     let revoke = chart[revoke_at..revoke_at + chart[revoke_at..].find('"').unwrap()].to_owned();
     assert_eq!(owner.post(&revoke, &chart, &[]).status, 303);
-    let page = Visitor::new(&server).get(&withdrawn);
+    let page = Visitor::new(server).get(&withdrawn);
     assert!(page.status == 404 && page.body.contains("withdrawn") && !page.body.contains("Jamie"));
-    let page = Visitor::new(&server).get("/f/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let page = Visitor::new(server).get("/f/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     assert!(page.status == 404 && page.body.contains("does not work"));
 
-    let logs = format!("{}{}", server.stdout(), server.stderr());
-    assert_eq!(
-        count(logs.as_bytes(), &token),
-        0,
-        "the token never reaches the logs"
+    assert_absent("the logs", logs(server).as_bytes(), &[&token]);
+    server.halt();
+    assert_absent(
+        "the database file",
+        &database_file(data),
+        &[REASON_CANARY, "Riley Stone"],
     );
-    server.stop();
-    let raw = std::fs::read(data.join("alcove.redb")).unwrap();
-    assert_eq!(count(&raw, REASON_CANARY), 0);
-    assert_eq!(count(&raw, "Riley Stone"), 0);
 }
 
 #[test]
 fn of_50_concurrent_answers_to_a_single_use_link_exactly_one_is_accepted() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let mut owner = set_up_owner(&server).visitor;
-    let (client_id, _c) = client_with_portal(&mut owner, &server, "Pat Lane", "pat@example.org");
+    let world = World::builder()
+        .client("Pat Lane", "pat@example.org")
+        .start();
+    let server = &world.server;
+    let mut owner = world.owner();
+    let client_id = world.client_id("Pat Lane");
     let release = form_id(&mut owner, "Release of Information");
     let new_link = owner.get(&format!("/clients/{client_id}/form-links/new"));
     let made = owner.post(
@@ -198,7 +189,7 @@ fn of_50_concurrent_answers_to_a_single_use_link_exactly_one_is_accepted() {
     // Everyone opens the form first, then all send at once.
     let mut visitors: Vec<(Visitor<'_>, String)> = (0..50)
         .map(|_| {
-            let mut v = Visitor::new(&server);
+            let mut v = Visitor::new(server);
             let page = v.get(&link).body;
             (v, page)
         })
@@ -251,11 +242,12 @@ fn of_50_concurrent_answers_to_a_single_use_link_exactly_one_is_accepted() {
 
 #[test]
 fn a_form_can_ask_for_a_file_which_the_practice_downloads_unchanged() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    let mut owner = set_up_owner(&server).visitor;
-    let (client_id, _c) = client_with_portal(&mut owner, &server, "Kim Ray", "kim@example.org");
+    let world = World::builder()
+        .client("Kim Ray", "kim@example.org")
+        .start();
+    let (server, data) = (&world.server, &world.data);
+    let mut owner = world.owner();
+    let client_id = world.client_id("Kim Ray");
 
     // The builder: a new form with a text question and a file question.
     let new = owner.get("/forms/new");
@@ -309,7 +301,7 @@ fn a_form_can_ask_for_a_file_which_the_practice_downloads_unchanged() {
     );
     let link = shown_link(&made.body);
 
-    let mut phone = Visitor::new(&server);
+    let mut phone = Visitor::new(server);
     let page = phone.get(&link);
     assert!(page.body.contains("multipart/form-data") && page.body.contains("type=\"file\""));
     let refused = phone.post_multipart(
@@ -345,16 +337,19 @@ fn a_form_can_ask_for_a_file_which_the_practice_downloads_unchanged() {
     let file_id = file_link.rsplit('/').next().unwrap();
     let sideways = format!("/messages/{}/files/{file_id}", "0".repeat(32));
     assert_eq!(owner.get(&sideways).status, 404);
-    server.stop();
-    let raw = std::fs::read(data.join("alcove.redb")).unwrap();
-    assert_eq!(count(&raw, "CANARY-card-bytes-88e0"), 0);
+    server.halt();
+    assert_absent(
+        "the database file",
+        &database_file(data),
+        &["CANARY-card-bytes-88e0"],
+    );
 }
 
 #[test]
 fn long_answers_and_notes_with_accents_are_accepted() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let mut owner = set_up_owner(&server).visitor;
+    let world = World::start();
+    let server = &world.server;
+    let mut owner = world.owner();
     let intake = form_id(&mut owner, "Intake");
     let page = owner.get(&format!("/forms/{intake}"));
     let made = owner.post(&format!("/forms/{intake}/public-link"), &page.body, &[]);
@@ -362,7 +357,7 @@ fn long_answers_and_notes_with_accents_are_accepted() {
     // 9 000 characters that take 6 bytes each once form-encoded.
     let long = "é".repeat(9_000);
     let sent = fill(
-        &mut Visitor::new(&server),
+        &mut Visitor::new(server),
         &link,
         &[
             ("legal_name", "Noor Haddad"),
@@ -376,18 +371,8 @@ fn long_answers_and_notes_with_accents_are_accepted() {
     );
     assert_eq!(sent.status, 200, "{}", sent.body);
 
-    let (client_id, _c) = client_with_portal(&mut owner, &server, "Noa Fox", "noa@example.org");
-    let compose = owner.get("/messages/new");
-    let started = owner.post(
-        "/messages",
-        &compose.body,
-        &[
-            ("client", &client_id),
-            ("subject", "Plan"),
-            ("body", "Hello"),
-        ],
-    );
-    let thread = location(&started).to_owned();
+    let (client_id, _c) = client_with_portal(&mut owner, server, "Noa Fox", "noa@example.org");
+    let thread = start_thread(&mut owner, &client_id, "Plan", "Hello");
     let page = owner.get(&thread);
     let noted = owner.post(
         &format!("{thread}/note"),

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use crate::backups::{backup_now, restore, run};
-use crate::browser_kit::set_up_owner;
 use crate::kit::{alcove, init_data_dir, snapshot, Server};
+use crate::visitor::set_up_owner;
 
 /// The schema this build writes, as `alcove --version` states it.
 fn schema() -> u32 {

@@ -55,6 +55,9 @@ fn canary_in_the_store_is_absent_from_the_raw_database_file() {
     let page = server.get("/");
     assert!(page.body.contains("Your practice"));
     server.stop();
-    let raw = std::fs::read(data.join("alcove.redb")).unwrap();
-    assert!(!raw.windows(13).any(|w| w == b"Your practice"));
+    crate::canary::assert_absent(
+        "the database file",
+        &crate::canary::database_file(&data),
+        &["Your practice"],
+    );
 }

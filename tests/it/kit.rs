@@ -58,7 +58,8 @@ pub fn require_tool(tool: &str) -> bool {
 
 /// A running `alcove serve`. Killed when dropped.
 pub struct Server {
-    child: Child,
+    /// Behind a lock so that [`Server::halt`] can stop it while visitors still hold it.
+    child: Mutex<Child>,
     pub origin: String,
     pub data_dir: PathBuf,
     stdout: Arc<Mutex<String>>,
@@ -187,7 +188,7 @@ impl Server {
         // Let the rest of the start-up text (fingerprint, setup link) arrive: the server
         // ends it with this line.
         let server = Server {
-            child,
+            child: Mutex::new(child),
             origin,
             data_dir: data_dir.to_owned(),
             stdout,
@@ -290,12 +291,21 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for the process to end.
-    pub fn stop(mut self) {
-        terminate(&mut self.child);
+    pub fn stop(self) {
+        self.halt();
+    }
+
+    /// Like [`Server::stop`], for a server that visitors still borrow (a test world's).
+    pub fn halt(&self) {
+        terminate(&mut self.child.lock().unwrap_or_else(|e| e.into_inner()));
     }
 }
 
 fn terminate(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        // Ended already: its process id may belong to someone else by now.
+        return;
+    }
     let _ = Command::new("kill")
         .arg(child.id().to_string())
         .stderr(Stdio::null())
@@ -312,7 +322,7 @@ fn terminate(child: &mut Child) {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        terminate(&mut self.child);
+        self.halt();
     }
 }
 

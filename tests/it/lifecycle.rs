@@ -2,20 +2,15 @@
 //! off. Each test performs what an attacker (or an unlucky moment) would, and checks what
 //! they observe.
 
-use crate::browser_kit::{
-    client_with_portal, code_after, invite_path_in, join_by_invite, location, send_form_link,
-    set_up_owner, sign_in, team_member, totp_next, totp_now, Visitor, OWNER_EMAIL, OWNER_PASSWORD,
-};
 use crate::kit::Server;
+use crate::visitor::{
+    client_with_portal, code_after, invite_path_in, location, send_form_link, sign_in, totp_next,
+    totp_now, Visitor, OWNER_EMAIL, OWNER_PASSWORD,
+};
+use crate::world::World;
 
-const CLIENT_PASSWORD: &str = "blue heron at dawn";
+const CLIENT_PASSWORD: &str = crate::visitor::PASSWORD;
 const CONSENT: &str = "Consent for Electronic Communication &amp; Communication Preferences";
-
-fn server() -> (tempfile::TempDir, Server) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    (dir, server)
-}
 
 /// Signs in with a password only (clients without codes); the final reply.
 /// A client added by the owner and invited (never activated): id and invitation path.
@@ -51,12 +46,14 @@ fn password_only<'a>(
 
 #[test]
 fn staff_cannot_reinvite_an_active_client() {
-    let (_dir, server) = server();
-    let mut owner = set_up_owner(&server).visitor;
-    let (id, mut client) =
-        client_with_portal(&mut owner, &server, "Casey Canary", "casey@example.org");
-    let invite = team_member(&mut owner, "Sam Staff", "sam@example.org", "staff");
-    let (mut staff, _) = join_by_invite(&server, &invite, "staff password long");
+    let world = World::builder()
+        .client("Casey Canary", "casey@example.org")
+        .staff("Sam Staff", "sam@example.org")
+        .start();
+    let server = &world.server;
+    let mut owner = world.owner();
+    let (id, mut client) = world.client("Casey Canary");
+    let mut staff = world.visitor("Sam Staff");
 
     let page = staff.get(&format!("/clients/{id}"));
     assert_eq!(page.status, 200);
@@ -73,7 +70,7 @@ fn staff_cannot_reinvite_an_active_client() {
     }
     // The client is untouched: still signed in, and their password still works.
     assert_eq!(client.get("/home").status, 200);
-    let (_, status, _) = password_only(&server, "casey@example.org", CLIENT_PASSWORD);
+    let (_, status, _) = password_only(server, "casey@example.org", CLIENT_PASSWORD);
     assert_eq!(status, 303);
     // Staff may never issue a reset link either.
     let r = staff.post(&format!("/accounts/{id}/reset-password"), &page.body, &[]);
@@ -82,12 +79,13 @@ fn staff_cannot_reinvite_an_active_client() {
 
 #[test]
 fn of_20_concurrent_acceptances_of_one_invitation_exactly_one_signs_in() {
-    let (_dir, server) = server();
-    let mut owner = set_up_owner(&server).visitor;
+    let world = World::start();
+    let server = &world.server;
+    let mut owner = world.owner();
     let (_, invite) = invited_client(&mut owner, "Robin Race", "robin@example.org");
     let mut visitors: Vec<(Visitor<'_>, String)> = (0..20)
         .map(|i| {
-            let mut v = Visitor::new(&server);
+            let mut v = Visitor::new(server);
             let form = v.get(&invite).body;
             assert!(form.contains("password"), "visitor {i} sees the form");
             (v, form)
@@ -118,10 +116,12 @@ fn of_20_concurrent_acceptances_of_one_invitation_exactly_one_signs_in() {
 
 #[test]
 fn owner_reset_link_keeps_sign_in_codes_ends_sessions_and_names_who_issued_it() {
-    let (_dir, server) = server();
-    let mut owner = set_up_owner(&server).visitor;
-    let (id, mut client) =
-        client_with_portal(&mut owner, &server, "Morgan Reset", "morgan@example.org");
+    let world = World::builder()
+        .client("Morgan Reset", "morgan@example.org")
+        .start();
+    let server = &world.server;
+    let mut owner = world.owner();
+    let (id, mut client) = world.client("Morgan Reset");
     // The client turns sign-in codes on.
     let enroll = client.get("/mfa/setup");
     let secret = code_after(&enroll.body, "type this key").expect("secret");
@@ -138,7 +138,7 @@ fn owner_reset_link_keeps_sign_in_codes_ends_sessions_and_names_who_issued_it() 
     assert_eq!(made.status, 200, "{}", made.body);
     let reset = invite_path_in(&made.body);
 
-    let mut visitor = Visitor::new(&server);
+    let mut visitor = Visitor::new(server);
     let form = visitor.get(&reset);
     assert_eq!(form.status, 200);
     let used = visitor.post(
@@ -158,12 +158,12 @@ fn owner_reset_link_keeps_sign_in_codes_ends_sessions_and_names_who_issued_it() 
         "the client's old session ended"
     );
     assert_eq!(
-        Visitor::new(&server).get(&reset).status,
+        Visitor::new(server).get(&reset).status,
         404,
         "the link works once"
     );
 
-    let mut again = Visitor::new(&server);
+    let mut again = Visitor::new(server);
     let old = sign_in(
         &mut again,
         "morgan@example.org",
@@ -171,7 +171,7 @@ fn owner_reset_link_keeps_sign_in_codes_ends_sessions_and_names_who_issued_it() 
         &totp_next(&secret),
     );
     assert_eq!(old.status, 401, "the old password is gone");
-    let mut fresh = Visitor::new(&server);
+    let mut fresh = Visitor::new(server);
     let new = sign_in(
         &mut fresh,
         "morgan@example.org",
@@ -200,13 +200,15 @@ fn owner_reset_link_keeps_sign_in_codes_ends_sessions_and_names_who_issued_it() 
 
 #[test]
 fn switching_off_while_thirty_sign_ins_are_in_flight_keeps_the_account_off() {
-    let (_dir, server) = server();
-    let mut owner = set_up_owner(&server).visitor;
-    let (id, _client) =
-        client_with_portal(&mut owner, &server, "Alex Inflight", "alex@example.org");
+    let world = World::builder()
+        .client("Alex Inflight", "alex@example.org")
+        .start();
+    let server = &world.server;
+    let mut owner = world.owner();
+    let id = world.client_id("Alex Inflight");
     let visitors: Vec<(Visitor<'_>, String)> = (0..30)
         .map(|_| {
-            let mut v = Visitor::new(&server);
+            let mut v = Visitor::new(server);
             let page = v.get("/").body;
             (v, page)
         })
@@ -245,7 +247,7 @@ fn switching_off_while_thirty_sign_ins_are_in_flight_keeps_the_account_off() {
     }
     let chart = owner.get(&format!("/clients/{id}")).body;
     assert!(chart.contains("Switched off"), "the switch-off stays");
-    let (_, status, body) = password_only(&server, "alex@example.org", CLIENT_PASSWORD);
+    let (_, status, body) = password_only(server, "alex@example.org", CLIENT_PASSWORD);
     // Either the switch-off is named, or the address is paused (the refused right
     // passwords above stay counted as guesses): never a session.
     assert!(
@@ -257,9 +259,9 @@ fn switching_off_while_thirty_sign_ins_are_in_flight_keeps_the_account_off() {
 
 #[test]
 fn two_submissions_of_one_valid_code_sign_in_once() {
-    let (_dir, server) = server();
-    let owner = set_up_owner(&server);
-    let mut first = Visitor::new(&server);
+    let world = World::start();
+    let server = &world.server;
+    let mut first = Visitor::new(server);
     let page = first.get("/");
     let r = first.post(
         "/signin",
@@ -268,10 +270,10 @@ fn two_submissions_of_one_valid_code_sign_in_once() {
     );
     assert_eq!(location(&r), "/signin/code");
     let code_page = first.get("/signin/code").body;
-    let code = totp_next(&owner.secret);
+    let code = totp_next(&world.owner_secret);
     let mut racers: Vec<Visitor<'_>> = (0..20)
         .map(|_| {
-            let mut v = Visitor::new(&server);
+            let mut v = Visitor::new(server);
             v.cookies = first.cookies.clone();
             v
         })
@@ -294,15 +296,16 @@ fn two_submissions_of_one_valid_code_sign_in_once() {
 
 #[test]
 fn switching_an_account_off_withdraws_its_invitation_and_form_links() {
-    let (_dir, server) = server();
-    let mut owner = set_up_owner(&server).visitor;
+    let world = World::start();
+    let server = &world.server;
+    let mut owner = world.owner();
     // A client never activated, with an open invitation and a consent form link.
     let (id, invite) = invited_client(&mut owner, "Jo Pending", "jo@example.org");
     let form_link = send_form_link(&mut owner, &id, CONSENT);
     // An active client with a form link too.
-    let (active, _) = client_with_portal(&mut owner, &server, "Lee Active", "lee@example.org");
+    let (active, _) = client_with_portal(&mut owner, server, "Lee Active", "lee@example.org");
     let active_link = send_form_link(&mut owner, &active, CONSENT);
-    let mut opened = Visitor::new(&server);
+    let mut opened = Visitor::new(server);
     let form = opened.get(&active_link);
     assert_eq!(form.status, 200, "the link works before the switch-off");
 
@@ -311,7 +314,7 @@ fn switching_an_account_off_withdraws_its_invitation_and_form_links() {
         let off = owner.post(&format!("/accounts/{client}/disable"), &page.body, &[]);
         assert_eq!(off.status, 303, "{}", off.body);
     }
-    let mut visitor = Visitor::new(&server);
+    let mut visitor = Visitor::new(server);
     assert_eq!(
         visitor.get(&invite).status,
         404,
@@ -333,10 +336,10 @@ fn switching_an_account_off_withdraws_its_invitation_and_form_links() {
 
 #[test]
 fn appointments_and_confirmation_resends_accept_only_clients() {
-    let (_dir, server) = server();
-    let mut owner = set_up_owner(&server).visitor;
-    let invite = team_member(&mut owner, "Sam Staff", "sam@example.org", "staff");
-    let (_, _) = join_by_invite(&server, &invite, "staff password long");
+    let world = World::builder()
+        .staff("Sam Staff", "sam@example.org")
+        .start();
+    let mut owner = world.owner();
     let team = owner.get("/team").body;
     let sam = &team[team.find("Sam Staff").unwrap()..];
     let at = sam.find("/accounts/").unwrap() + "/accounts/".len();

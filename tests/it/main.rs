@@ -6,10 +6,16 @@
 // The tests run the real binary against the real clock.
 #![allow(clippy::disallowed_methods)]
 
-mod browser_kit;
+mod canary;
 mod kit;
 mod pebble_kit;
 mod smtp_kit;
+mod visitor;
+mod world;
+
+// `page_audit.rs` (another task's file) still names the visitor by its old module name.
+// Remove this line once that file says `crate::visitor`.
+use visitor as browser_kit;
 
 mod accounts;
 mod acme;
@@ -17,6 +23,8 @@ mod acme_alerts;
 mod admin;
 mod attachments;
 mod authz;
+mod backup_s3;
+mod backup_schedule;
 mod backups;
 mod browser;
 mod client_home;

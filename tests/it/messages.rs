@@ -2,48 +2,22 @@
 //! client answers, internal notes stay inside the practice, and nothing readable reaches
 //! the database file.
 
-use crate::browser_kit::{invite_path_in, location, set_up_owner, Visitor};
-use crate::kit::Server;
+use crate::canary::{assert_absent, database_file};
+use crate::visitor::location;
+use crate::world::World;
 
 const MESSAGE_CANARY: &str = "CANARY-msg-7c1e-insomnia-since-spring";
 const NOTE_CANARY: &str = "CANARY-note-93ab-consider-referral";
 const REPLY_CANARY: &str = "CANARY-reply-51d0-thank-you";
 
-fn count(hay: &[u8], needle: &str) -> usize {
-    hay.windows(needle.len())
-        .filter(|w| *w == needle.as_bytes())
-        .count()
-}
-
 #[test]
 fn practice_writes_client_reads_and_answers_with_receipts_and_private_notes() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = Server::start(&data, &[]);
-    let mut owner = set_up_owner(&server).visitor;
-
     // A client with portal access.
-    let new = owner.get("/clients/new");
-    let created = owner.post(
-        "/clients",
-        &new.body,
-        &[("legal_name", "Jordan Ellis"), ("email", "jo@example.org")],
-    );
-    let client_path = location(&created).to_owned();
-    let client_id = client_path.trim_start_matches("/clients/").to_owned();
-    let detail = owner.get(&client_path);
-    let invited = owner.post(&format!("{client_path}/invite"), &detail.body, &[]);
-    let invite = invite_path_in(&invited.body);
-    let mut client = Visitor::new(&server);
-    let form = client.get(&invite);
-    client.post(
-        &invite,
-        &form.body,
-        &[
-            ("password", "blue heron at dawn"),
-            ("confirm", "blue heron at dawn"),
-        ],
-    );
+    let world = World::builder()
+        .client("Jordan Ellis", "jo@example.org")
+        .start();
+    let mut owner = world.owner();
+    let (client_id, mut client) = world.client("Jordan Ellis");
 
     // The practice starts a conversation.
     let compose = owner.get("/messages/new");
@@ -139,24 +113,24 @@ fn practice_writes_client_reads_and_answers_with_receipts_and_private_notes() {
     assert!(!after.body.contains(">Reply<"));
     assert!(after.body.contains(MESSAGE_CANARY) && after.body.contains(REPLY_CANARY));
 
-    server.stop();
-    let raw = std::fs::read(data.join("alcove.redb")).unwrap();
-    for canary in [
-        MESSAGE_CANARY,
-        NOTE_CANARY,
-        REPLY_CANARY,
-        "Next steps",
-        "Jordan Ellis",
-    ] {
-        assert_eq!(count(&raw, canary), 0, "{canary} in the raw database file");
-    }
+    world.server.halt();
+    assert_absent(
+        "the raw database file",
+        &database_file(&world.data),
+        &[
+            MESSAGE_CANARY,
+            NOTE_CANARY,
+            REPLY_CANARY,
+            "Next steps",
+            "Jordan Ellis",
+        ],
+    );
 }
 
 #[test]
 fn templates_ship_with_defaults_and_fill_in_the_client_and_practice() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let mut owner = set_up_owner(&server).visitor;
+    let world = World::start();
+    let mut owner = world.owner();
     let list = owner.get("/settings/templates");
     assert_eq!(list.status, 200);
     for name in [

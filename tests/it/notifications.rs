@@ -5,11 +5,13 @@
 
 use std::time::Duration;
 
-use crate::browser_kit::{
-    client_with_portal, invite_path_in, location, set_up_owner, Visitor, OWNER_EMAIL,
-};
+use crate::canary::assert_absent;
 use crate::kit::Server;
 use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
+use crate::visitor::{
+    client_with_portal, invite_path_in, location, set_up_owner, Visitor, OWNER_EMAIL,
+};
+use crate::world::{World, WorldBuilder};
 
 const NAME_CANARY: &str = "Canaryname Quillfeather";
 const SUBJECT_CANARY: &str = "CANARY-subject-5e1a";
@@ -31,6 +33,13 @@ pub(crate) fn start(data: &std::path::Path, port: u16) -> Server {
     let env = smtp_env(port);
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     Server::start_with(data, &[], &pairs)
+}
+
+/// A test world whose server sends mail to the sink on `port`.
+fn world_mailing_to(port: u16) -> WorldBuilder {
+    smtp_env(port)
+        .iter()
+        .fold(World::builder(), |world, (k, v)| world.env(k, v))
 }
 
 /// Mail as received, with quoted-printable soft line breaks undone.
@@ -105,14 +114,18 @@ fn one_phi_free_alert_to_a_confirmed_address_and_none_otherwise() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let sink = SmtpSink::start(port, dir.path());
-    let server = start(&dir.path().join("data"), port);
-    let mut owner = set_up_owner(&server).visitor;
+    let world = world_mailing_to(port)
+        .client(NAME_CANARY, "a@example.org")
+        .client("Bea Unconfirmed", "b@example.org")
+        .client("Cy Declines", "c@example.org")
+        .start();
+    let mut owner = world.owner();
     let owner_link = confirmation_path(&sink, OWNER_EMAIL);
-    confirm(&mut Visitor::new(&server), &owner_link);
+    confirm(&mut world.anonymous(), &owner_link);
 
-    let (a_id, mut a) = client_with_portal(&mut owner, &server, NAME_CANARY, "a@example.org");
-    let (b_id, mut b) = client_with_portal(&mut owner, &server, "Bea Unconfirmed", "b@example.org");
-    let (c_id, mut c) = client_with_portal(&mut owner, &server, "Cy Declines", "c@example.org");
+    let (a_id, mut a) = world.client(NAME_CANARY);
+    let (b_id, mut b) = world.client("Bea Unconfirmed");
+    let (c_id, mut c) = world.client("Cy Declines");
     confirm(&mut a, &confirmation_path(&sink, "a@example.org"));
     confirm(&mut c, &confirmation_path(&sink, "c@example.org"));
     let _ = confirmation_path(&sink, "b@example.org"); // sent, never used
@@ -152,28 +165,26 @@ fn one_phi_free_alert_to_a_confirmed_address_and_none_otherwise() {
     let mails = sink.messages();
     assert_eq!(mails.len(), 6);
 
+    let canaries = [
+        NAME_CANARY,
+        SUBJECT_CANARY,
+        BODY_CANARY,
+        FILE_CANARY,
+        PRACTICE_NAME,
+    ];
     for mail in &mails {
         let text = plain(mail);
-        for canary in [
-            NAME_CANARY,
-            SUBJECT_CANARY,
-            BODY_CANARY,
-            FILE_CANARY,
-            PRACTICE_NAME,
-        ] {
-            assert!(!text.contains(canary), "{canary} in a mail:\n{text}");
-        }
+        assert_absent(&format!("a mail:\n{text}"), text.as_bytes(), &canaries);
     }
     // Each send and skip is in the audit log.
     let audit = owner.get("/audit").body;
     for event in ["notification.sent", "reason:unconfirmed", "reason:declined"] {
         assert!(audit.contains(event), "{event} is audited");
     }
-    let logs = server.stderr();
+    let logs = world.server.stderr();
     let token = owner_link.trim_start_matches("/confirm-email/");
-    for canary in [NAME_CANARY, "a@example.org", token] {
-        assert!(!logs.contains(canary), "{canary} in the logs");
-    }
+    let canaries = [NAME_CANARY, "a@example.org", token];
+    assert_absent("the logs", logs.as_bytes(), &canaries);
     drop(b);
     sink.stop();
 }
@@ -422,9 +433,11 @@ fn a_used_reset_link_tells_the_confirmed_address_and_resends_wait_ten_minutes() 
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let sink = SmtpSink::start(port, dir.path());
-    let server = start(&dir.path().join("data"), port);
-    let mut owner = set_up_owner(&server).visitor;
-    let (id, mut client) = client_with_portal(&mut owner, &server, NAME_CANARY, "r@example.org");
+    let world = world_mailing_to(port)
+        .client(NAME_CANARY, "r@example.org")
+        .start();
+    let mut owner = world.owner();
+    let (id, mut client) = world.client(NAME_CANARY);
     confirm(&mut client, &confirmation_path(&sink, "r@example.org"));
 
     // Resending the confirmation link: once, then a pause.
@@ -458,7 +471,7 @@ fn a_used_reset_link_tells_the_confirmed_address_and_resends_wait_ten_minutes() 
             .count(),
         0
     );
-    let mut v = Visitor::new(&server);
+    let mut v = world.anonymous();
     let form = v.get(&reset);
     let new_password = "a fresh long password";
     let used = v.post(

@@ -8,12 +8,12 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::browser_kit::{
+use crate::kit::{alcove, require_tool, Server};
+use crate::tls_files::TestCa;
+use crate::visitor::{
     client_with_portal, form_token, location, set_up_owner, sign_in, totp_next, Visitor,
     OWNER_EMAIL, OWNER_PASSWORD,
 };
-use crate::kit::{alcove, require_tool, Server};
-use crate::tls_files::TestCa;
 
 /// nginx in the foreground with everything (pid, logs, temp files) inside its folder.
 struct Nginx {

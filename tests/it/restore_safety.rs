@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::backups::{backup_now, restore, run};
-use crate::browser_kit::{
+use crate::kit::{init_data_dir, require_tool, Server};
+use crate::visitor::{
     form_id, invite_path_in, location, send_form_link, set_up_owner, shown_link, sign_in,
     totp_next, Visitor, OWNER_EMAIL, OWNER_PASSWORD,
 };
-use crate::kit::{init_data_dir, require_tool, Server};
 
 /// A new identity file from `age-keygen`; returns its path and public key.
 fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {

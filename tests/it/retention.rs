@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::browser_kit::{location, set_up_owner, sign_in, Visitor, OWNER_EMAIL, OWNER_PASSWORD};
 use crate::kit::Server;
+use crate::visitor::{location, set_up_owner, sign_in, Visitor, OWNER_EMAIL, OWNER_PASSWORD};
 
 /// Eight years: past the seven-year adult rule plus the purge's 30-day grace.
 const AHEAD_DAYS: &str = "2922";

@@ -34,8 +34,11 @@ fn first_start_initializes_prints_a_setup_link_and_keeps_the_token_out_of_logs()
         "the route is logged as a pattern: {logs}"
     );
     assert!(!logs.contains(&token), "the token never reaches the logs");
-    let raw_db = std::fs::read(data.join("alcove.redb")).unwrap();
-    assert!(!raw_db.windows(token.len()).any(|w| w == token.as_bytes()));
+    crate::canary::assert_absent(
+        "the database file",
+        &crate::canary::database_file(&data),
+        &[&token],
+    );
 }
 
 #[test]

@@ -4,8 +4,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::browser_kit::{set_up_owner, Visitor, OWNER_EMAIL, OWNER_PASSWORD};
 use crate::kit::{init_data_dir, require_tool, Server};
+use crate::visitor::{Visitor, OWNER_EMAIL, OWNER_PASSWORD};
+use crate::world::World;
 
 /// A page with its per-request parts (form token, times) taken out, for comparing.
 fn normalized(body: &str) -> String {
@@ -40,13 +41,12 @@ fn attempt(server: &Server, email: &str, password: &str) -> (u16, String) {
 
 #[test]
 fn concurrent_wrong_passwords_check_at_most_ten_guesses() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let _owner = set_up_owner(&server);
+    let world = World::start();
+    let server = &world.server;
     // Each attacker has its own pre-session cookie and form token, as a browser would.
     let mut attackers: Vec<(Visitor<'_>, String)> = (0..200)
         .map(|_| {
-            let mut v = Visitor::new(&server);
+            let mut v = Visitor::new(server);
             let page = v.get("/").body;
             (v, page)
         })
@@ -77,23 +77,22 @@ fn concurrent_wrong_passwords_check_at_most_ten_guesses() {
         "exactly ten guesses were checked: {statuses:?}"
     );
     assert_eq!(refused, 190, "{statuses:?}");
-    let (status, body) = attempt(&server, OWNER_EMAIL, OWNER_PASSWORD);
+    let (status, body) = attempt(server, OWNER_EMAIL, OWNER_PASSWORD);
     assert_eq!(status, 429, "even the right password waits out the hour");
     assert!(body.contains("paused until"), "{body}");
 }
 
 #[test]
 fn a_lockout_looks_the_same_for_a_known_and_an_unknown_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let _owner = set_up_owner(&server);
+    let world = World::start();
+    let server = &world.server;
     let unknown = "nobody-here@riverside.example";
     let mut last = Vec::new();
     for email in [OWNER_EMAIL, unknown] {
         for _ in 0..10 {
-            assert_eq!(attempt(&server, email, "not the password at all").0, 401);
+            assert_eq!(attempt(server, email, "not the password at all").0, 401);
         }
-        let (status, body) = attempt(&server, email, "not the password at all");
+        let (status, body) = attempt(server, email, "not the password at all");
         last.push((status, normalized(&body.replace(email, "EMAIL"))));
     }
     assert_eq!(last[0].0, 429);
@@ -104,13 +103,11 @@ fn a_lockout_looks_the_same_for_a_known_and_an_unknown_address() {
 
 #[test]
 fn a_hundred_failures_from_one_network_do_not_lock_the_owner_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let owner = set_up_owner(&server);
+    let world = World::start();
+    let server = &world.server;
     // 110 failures from this address, spread over many addresses typed (none locked).
     std::thread::scope(|scope| {
         for t in 0..4 {
-            let server = &server;
             scope.spawn(move || {
                 for i in 0..28 {
                     let email = format!("person{t}-{i}@elsewhere.example");
@@ -120,13 +117,13 @@ fn a_hundred_failures_from_one_network_do_not_lock_the_owner_out() {
         }
     });
     // Slowed, not refused: the owner's right password still signs in.
-    let mut v = Visitor::new(&server);
+    let mut v = Visitor::new(server);
     let started = Instant::now();
-    let r = crate::browser_kit::sign_in(
+    let r = crate::visitor::sign_in(
         &mut v,
         OWNER_EMAIL,
         OWNER_PASSWORD,
-        &crate::browser_kit::totp_next(&owner.secret),
+        &crate::visitor::totp_next(&world.owner_secret),
     );
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(v.get("/home").status, 200);

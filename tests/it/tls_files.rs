@@ -253,7 +253,7 @@ fn replaced_files_reach_new_connections_while_open_ones_stay_and_bad_ones_are_re
     // The owner's home says so too (the portal's clients trust the test CA).
     let origin = server.origin.clone();
     server.behind(&origin, ca.pem());
-    let mut owner = crate::browser_kit::set_up_owner(&server).visitor;
+    let mut owner = crate::visitor::set_up_owner(&server).visitor;
     let home = owner.get("/home").body;
     assert!(home.contains("PROBLEM — TLS: the certificate in"), "{home}");
 

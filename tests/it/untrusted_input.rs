@@ -2,14 +2,13 @@
 //! is refused in plain words and the server keeps serving. (The parsers themselves are
 //! fuzzed in `fuzz/`; their regression inputs replay in `src/fuzzing_tests.rs`.)
 
-use crate::browser_kit::{location, set_up_owner};
-use crate::kit::Server;
+use crate::visitor::location;
+use crate::world::World;
 
 #[test]
 fn moving_a_form_field_by_the_largest_index_a_url_can_carry_is_not_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let mut owner = set_up_owner(&server).visitor;
+    let world = World::start();
+    let mut owner = world.owner();
     let new = owner.get("/forms/new");
     let made = owner.post("/forms", &new.body, &[("name", "Intake"), ("intro", "")]);
     assert_eq!(made.status, 303, "{}", made.body);
@@ -45,9 +44,8 @@ fn moving_a_form_field_by_the_largest_index_a_url_can_carry_is_not_found() {
 /// for every kind of id, before any service runs.
 #[test]
 fn a_malformed_id_in_any_path_is_not_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), &[]);
-    let mut owner = set_up_owner(&server).visitor;
+    let world = World::start();
+    let mut owner = world.owner();
     let good = "0123456789abcdef0123456789abcdef";
     for bad in [
         "x",

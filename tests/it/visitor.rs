@@ -191,6 +191,8 @@ pub fn totp_next(secret_text: &str) -> String {
 
 pub const OWNER_EMAIL: &str = "owner@riverside.example";
 pub const OWNER_PASSWORD: &str = "quiet river lantern morning";
+/// The password seeded clients (and the test world's team members) set.
+pub const PASSWORD: &str = "blue heron at dawn";
 
 /// An owner created through the setup link, with sign-in codes on.
 pub struct Owner<'a> {
@@ -295,12 +297,21 @@ pub fn client_with_portal<'a>(
     name: &str,
     email: &str,
 ) -> (String, Visitor<'a>) {
+    client_with_portal_as(owner, server, name, email, &[])
+}
+
+/// Like [`client_with_portal`], with more `fields` in the new-client form.
+pub fn client_with_portal_as<'a>(
+    owner: &mut Visitor<'_>,
+    server: &'a Server,
+    name: &str,
+    email: &str,
+    fields: &[(&str, &str)],
+) -> (String, Visitor<'a>) {
     let new = owner.get("/clients/new");
-    let created = owner.post(
-        "/clients",
-        &new.body,
-        &[("legal_name", name), ("email", email)],
-    );
+    let mut all = vec![("legal_name", name), ("email", email)];
+    all.extend_from_slice(fields);
+    let created = owner.post("/clients", &new.body, &all);
     assert_eq!(created.status, 303, "{}", created.body);
     let client_path = location(&created).to_owned();
     let client_id = client_path.trim_start_matches("/clients/").to_owned();
@@ -312,10 +323,7 @@ pub fn client_with_portal<'a>(
     let joined = client.post(
         &invite,
         &form.body,
-        &[
-            ("password", "blue heron at dawn"),
-            ("confirm", "blue heron at dawn"),
-        ],
+        &[("password", PASSWORD), ("confirm", PASSWORD)],
     );
     assert_eq!(joined.status, 303, "{}", joined.body);
     (client_id, client)
