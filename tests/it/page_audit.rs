@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use crate::browser_kit::{client_with_portal, join_by_invite, set_up_owner, team_member};
-use crate::conversations::start_thread;
 use crate::kit::{alcove, Server};
+use crate::visitor::{client_with_portal, join_by_invite, set_up_owner, team_member};
+use crate::world::start_thread;
 
 /// The number of events in the audit chain, as `alcove audit verify` reports it.
 fn events(data: &std::path::Path) -> usize {

@@ -145,7 +145,7 @@ fn a_server_unlocked_on_the_web_page_starts_sending_mail() {
     let unlocked = server.post_form("/unlock", &[("passphrase", PASS)]);
     assert_eq!(unlocked.status, 200, "{}", unlocked.body);
     // The owner's address confirmation goes out: the mail job started on the unlock.
-    crate::browser_kit::set_up_owner(&server);
-    let path = crate::notifications::confirmation_path(&sink, crate::browser_kit::OWNER_EMAIL);
+    crate::visitor::set_up_owner(&server);
+    let path = crate::notifications::confirmation_path(&sink, crate::visitor::OWNER_EMAIL);
     assert!(path.starts_with("/confirm-email/"), "{path}");
 }
