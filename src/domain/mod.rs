@@ -98,15 +98,17 @@ impl From<&crate::config::SessionConfig> for SessionTimeouts {
     }
 }
 
-/// Everything a service needs. Cheap to clone.
+/// Everything a service needs. Cheap to clone. The fields are private to `domain`: other
+/// layers call services, which check the policy and audit. The one way to the raw store
+/// from outside is [`Services::store_for_maintenance`].
 #[derive(Clone)]
 pub struct Services {
-    pub store: Store,
-    pub clock: SharedClock,
-    pub hasher: Hasher,
-    pub timeouts: SessionTimeouts,
-    pub limits: Limits,
-    pub mail: notify::MailSwitch,
+    store: Store,
+    clock: SharedClock,
+    hasher: Hasher,
+    timeouts: SessionTimeouts,
+    limits: Limits,
+    mail: notify::MailSwitch,
     /// Sign-in guesses per address and attempts per network address.
     throttle: throttle::Throttle,
 }
@@ -129,6 +131,36 @@ impl Services {
             mail: notify::MailSwitch::default(),
             throttle: throttle::Throttle::default(),
         }
+    }
+
+    /// The raw store, for work that is below the services by nature: backups and their
+    /// restore, migrations, and tests. Greppable on purpose; a page or command handler
+    /// that reaches for it is reaching past the policy and the audit log.
+    pub fn store_for_maintenance(&self) -> &Store {
+        &self.store
+    }
+
+    /// The size limits the forms and uploads enforce (for the pages that say them).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Whether an email server is set up.
+    pub fn mail_enabled(&self) -> bool {
+        self.mail.enabled
+    }
+
+    /// Resolves when a service has queued mail (the mail job waits on it).
+    pub async fn mail_queued(&self) {
+        self.mail.wake.notified().await;
+    }
+
+    /// The form token's MAC for a cookie value (CSRF): a blind index under the store's
+    /// key, so a token is bound to this practice and this visitor.
+    pub fn csrf_mac(&self, cookie_value: &str) -> [u8; 32] {
+        self.store
+            .blind_index()
+            .index("csrf", cookie_value.as_bytes())
     }
 
     pub fn with_limits(mut self, limits: Limits) -> Self {
