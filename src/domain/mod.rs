@@ -99,8 +99,10 @@ impl From<&crate::config::SessionConfig> for SessionTimeouts {
 }
 
 /// Everything a service needs. Cheap to clone. The fields are private to `domain`: other
-/// layers call services, which check the policy and audit. The one way to the raw store
-/// from outside is [`Services::store_for_maintenance`].
+/// layers call services, which check the policy and audit. Nothing outside `domain`
+/// reaches the raw store through it (backups, migrations and restores are services too);
+/// work below the services (opening the data directory, the admin socket's lock check)
+/// holds its own `Store` from `datadir`.
 #[derive(Clone)]
 pub struct Services {
     store: Store,
@@ -131,13 +133,6 @@ impl Services {
             mail: notify::MailSwitch::default(),
             throttle: throttle::Throttle::default(),
         }
-    }
-
-    /// The raw store, for work that is below the services by nature: backups and their
-    /// restore, migrations, and tests. Greppable on purpose; a page or command handler
-    /// that reaches for it is reaching past the policy and the audit log.
-    pub fn store_for_maintenance(&self) -> &Store {
-        &self.store
     }
 
     /// The size limits the forms and uploads enforce (for the pages that say them).
