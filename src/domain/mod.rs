@@ -135,6 +135,11 @@ impl Services {
         }
     }
 
+    /// What the store can do now (`/healthz`); asking also tries to heal it.
+    pub fn store_condition(&self) -> crate::store::Condition {
+        self.store.condition()
+    }
+
     /// The size limits the forms and uploads enforce (for the pages that say them).
     pub fn limits(&self) -> &Limits {
         &self.limits
