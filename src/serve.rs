@@ -202,10 +202,7 @@ fn open_for_business(b: &Business, store: Store) -> Result<Option<String>, Store
         Ok(n) => tracing::info!(chunks = n, "removed pieces of uploads that never finished"),
         Err(e) => tracing::warn!(error = %e, "could not sweep unfinished uploads"),
     }
-    b.vault.fill(Vault {
-        store: store.clone(),
-        services,
-    });
+    b.vault.fill(Vault { services });
     if setup::owner_exists(&store)? {
         return Ok(None);
     }

@@ -17,7 +17,6 @@ use crate::store::{Store, StoreError};
 /// The opened, unsealed store. Handlers reach it only through services.
 #[derive(Debug, Clone)]
 pub struct Vault {
-    pub store: Store,
     pub services: Services,
 }
 
@@ -90,11 +89,11 @@ mod tests {
         let keyring = crate::crypto::Keyring::generate();
         let store = Store::create(&dir.join(name), crate::crypto::Sealer::new(keyring)).unwrap();
         let services = Services::new(
-            store.clone(),
+            store,
             Arc::new(crate::clock::SystemClock),
             crate::domain::SessionTimeouts::default(),
         );
-        Vault { store, services }
+        Vault { services }
     }
 
     #[tokio::test]

@@ -1,9 +1,9 @@
 //! What each local administrator command does, shared by the socket and the direct path.
 
 use super::{Context, Request, Response};
-use crate::domain::audit::{self, ChainState};
+use crate::domain::audit::ChainState;
 use crate::domain::{ServiceError, Services};
-use crate::policy::{Action, Actor, Target};
+use crate::policy::Actor;
 use crate::store::accounts::AccountStatus;
 
 fn failed(message: impl Into<String>) -> Response {
@@ -145,20 +145,14 @@ fn list(services: &Services, actor: &Actor) -> Result<String, ServiceError> {
 }
 
 fn verify(services: &Services, actor: &Actor) -> Response {
-    if let Err(e) = services.authorize(actor, Action::VerifyAudit, Target::Practice) {
-        return service_error(e);
-    }
-    match audit::verify(&services.store) {
-        Ok(ChainState::Intact { events, head }) => {
-            // The check itself is an audited event, appended after the walk.
-            let _ = services.audit_read(actor, Action::VerifyAudit, Target::Practice);
-            Response::Ok {
-                text: format!("Audit log intact: {events} events, chain head {head}.\n"),
-            }
-        }
+    match services.verify_audit(actor) {
+        Ok(ChainState::Intact { events, head }) => Response::Ok {
+            text: format!("Audit log intact: {events} events, chain head {head}.\n"),
+        },
         Ok(ChainState::Broken { position, problem }) => failed(format!(
             "AUDIT LOG BROKEN at event {position}: {problem}. Keep this data directory as it is and restore the audit log from a backup to compare."
         )),
-        Err(e) => failed(format!("Could not read the audit log: {e}")),
+        Err(ServiceError::Store(e)) => failed(format!("Could not read the audit log: {e}")),
+        Err(e) => service_error(e),
     }
 }

@@ -98,15 +98,19 @@ impl From<&crate::config::SessionConfig> for SessionTimeouts {
     }
 }
 
-/// Everything a service needs. Cheap to clone.
+/// Everything a service needs. Cheap to clone. The fields are private to `domain`: other
+/// layers call services, which check the policy and audit. Nothing outside `domain`
+/// reaches the raw store through it (backups, migrations and restores are services too);
+/// work below the services (opening the data directory, the admin socket's lock check)
+/// holds its own `Store` from `datadir`.
 #[derive(Clone)]
 pub struct Services {
-    pub store: Store,
-    pub clock: SharedClock,
-    pub hasher: Hasher,
-    pub timeouts: SessionTimeouts,
-    pub limits: Limits,
-    pub mail: notify::MailSwitch,
+    store: Store,
+    clock: SharedClock,
+    hasher: Hasher,
+    timeouts: SessionTimeouts,
+    limits: Limits,
+    mail: notify::MailSwitch,
     /// Sign-in guesses per address and attempts per network address.
     throttle: throttle::Throttle,
 }
@@ -129,6 +133,34 @@ impl Services {
             mail: notify::MailSwitch::default(),
             throttle: throttle::Throttle::default(),
         }
+    }
+
+    /// What the store can do now (`/healthz`); asking also tries to heal it.
+    pub fn store_condition(&self) -> crate::store::Condition {
+        self.store.condition()
+    }
+
+    /// The size limits the forms and uploads enforce (for the pages that say them).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Whether an email server is set up.
+    pub fn mail_enabled(&self) -> bool {
+        self.mail.enabled
+    }
+
+    /// Resolves when a service has queued mail (the mail job waits on it).
+    pub async fn mail_queued(&self) {
+        self.mail.wake.notified().await;
+    }
+
+    /// The form token's MAC for a cookie value (CSRF): a blind index under the store's
+    /// key, so a token is bound to this practice and this visitor.
+    pub fn csrf_mac(&self, cookie_value: &str) -> [u8; 32] {
+        self.store
+            .blind_index()
+            .index("csrf", cookie_value.as_bytes())
     }
 
     pub fn with_limits(mut self, limits: Limits) -> Self {

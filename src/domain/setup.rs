@@ -253,3 +253,10 @@ mod tests {
         assert!(!format!("{second:?}").contains(&second.token));
     }
 }
+
+impl super::Services {
+    /// What a setup link is now (the setup page, before any account exists).
+    pub fn setup_link_state(&self, token: &str) -> Result<SetupTokenState, StoreError> {
+        check(&self.store, self.clock.as_ref(), token)
+    }
+}

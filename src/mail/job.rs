@@ -23,7 +23,7 @@ pub async fn run(services: Services, mailer: Arc<Mailer>, origin: String) {
         let wait = next.unwrap_or(IDLE).min(IDLE);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            () = services.mail.wake.notified() => {}
+            () = services.mail_queued() => {}
         }
     }
 }

@@ -151,7 +151,7 @@ pub fn client_alerts_section(
         }
         .to_owned(),
     ];
-    if !services.mail.enabled {
+    if !services.mail_enabled() {
         paragraphs.push("Email is not set up on this portal yet, so no alerts are sent.".into());
     }
     let mut actions = vec![ActionSpec::Post {
@@ -165,7 +165,7 @@ pub fn client_alerts_section(
         .into(),
         primary: false,
     }];
-    if !detail.email_confirmed && services.mail.enabled {
+    if !detail.email_confirmed && services.mail_enabled() {
         actions.push(ActionSpec::Post {
             action: format!("/clients/{id}/confirm-email"),
             csrf,

@@ -168,7 +168,7 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(&req)?;
-    let max = services.limits.attachment_max_bytes;
+    let max = services.limits().attachment_max_bytes;
     let posted = read_post(&req, payload, max, |_, name| {
         services.begin_form_upload(&token, name)
     })

@@ -149,7 +149,7 @@ pub async fn create_thread(
     let posted = read_post(
         &req,
         payload,
-        services.limits.attachment_max_bytes,
+        services.limits().attachment_max_bytes,
         |fields, name| {
             let client = own
                 .or_else(|| AccountId::parse(fields.get("client").map_or("", String::as_str)))
@@ -296,7 +296,7 @@ pub async fn reply(
     let posted = read_post(
         &req,
         payload,
-        services.limits.attachment_max_bytes,
+        services.limits().attachment_max_bytes,
         |_, name| services.begin_reply_upload(&actor, id, name),
     )
     .await?;

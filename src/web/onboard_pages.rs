@@ -9,7 +9,7 @@ use super::forms::{field_errors, form_page, page, see_other, OwnerSetupForm, Pas
 use super::render::chrome;
 use super::session::{client_ip, cookie, form_token, services, Checked, SESSION_COOKIE};
 use crate::domain::accounts::InviteState;
-use crate::domain::setup::{self, OwnerForm, SetupTokenState};
+use crate::domain::setup::{OwnerForm, SetupTokenState};
 use crate::domain::ServiceError;
 use crate::store::invites::InviteKind;
 
@@ -52,7 +52,7 @@ fn setup_page(
 ) -> Result<HttpResponse, AppError> {
     let (state, services) = services(req)?;
     let (csrf, c) = form_token(req, &services);
-    let expires = match setup::check(&services.store, services.clock.as_ref(), token)? {
+    let expires = match services.setup_link_state(token)? {
         SetupTokenState::Valid { expires_at } => super::render::human_time(expires_at),
         SetupTokenState::NotValid => {
             return link_gone(req, "This setup link no longer works", &[

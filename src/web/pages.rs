@@ -21,8 +21,8 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let Some(vault) = state.vault() else {
         return render::plain(StatusCode::SERVICE_UNAVAILABLE, "sealed");
     };
-    let store = vault.store.clone();
-    let condition = web::block(move || store.condition()).await;
+    let services = vault.services.clone();
+    let condition = web::block(move || services.store_condition()).await;
     match condition {
         Ok(Condition::Ok) => render::plain(StatusCode::OK, "ok"),
         Ok(Condition::DiskFull) => {

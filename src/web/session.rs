@@ -62,10 +62,7 @@ pub fn services(req: &HttpRequest) -> Result<(web::Data<AppState>, Services), Ap
 }
 
 fn csrf_for(services: &Services, cookie_value: &str) -> String {
-    let mac = services
-        .store
-        .blind_index()
-        .index("csrf", cookie_value.as_bytes());
+    let mac = services.csrf_mac(cookie_value);
     hex::encode(&mac[..16])
 }
 

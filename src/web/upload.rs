@@ -231,7 +231,7 @@ pub const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.heic,.heif,.docx,.txt,applicatio
 
 /// The optional file chooser of a message form.
 pub fn file_field(services: &crate::domain::Services) -> Field {
-    let mb = services.limits.attachment_max_bytes / (1024 * 1024);
+    let mb = services.limits().attachment_max_bytes / (1024 * 1024);
     Field::new(
         "file",
         "Attach a file",
