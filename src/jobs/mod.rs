@@ -5,9 +5,10 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Local, TimeZone as _};
+use chrono::{FixedOffset, Local, TimeZone as _};
 use time::OffsetDateTime;
 
+use crate::clock::Zone;
 use crate::config::RetentionConfig;
 use crate::config::{schedule, Config, ConfigError};
 use crate::domain::backup::{BackupPlan, JOB_BACKUP, JOB_CHECK};
@@ -38,15 +39,25 @@ struct Job {
     work: Work,
 }
 
-fn local(t: OffsetDateTime) -> DateTime<Local> {
-    Local
-        .timestamp_opt(t.unix_timestamp(), t.nanosecond())
-        .earliest()
-        .unwrap_or_else(|| DateTime::<chrono::Utc>::UNIX_EPOCH.with_timezone(&Local))
-}
-
-fn utc(t: DateTime<Local>) -> Option<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp(t.timestamp()).ok()
+/// The first time after `t` that `schedule` fires, read as wall-clock time in `zone` (the
+/// practice's: "02:30" means 02:30 where the practice is).
+fn next_after(schedule: &cron::Schedule, zone: Zone, t: OffsetDateTime) -> Option<OffsetDateTime> {
+    let secs = match zone {
+        Zone::Machine => {
+            let start = Local
+                .timestamp_opt(t.unix_timestamp(), t.nanosecond())
+                .earliest()?;
+            schedule.after(&start).next()?.timestamp()
+        }
+        Zone::Fixed(offset) => {
+            let tz = FixedOffset::east_opt(offset.whole_seconds())?;
+            let start = tz
+                .timestamp_opt(t.unix_timestamp(), t.nanosecond())
+                .single()?;
+            schedule.after(&start).next()?.timestamp()
+        }
+    };
+    OffsetDateTime::from_unix_timestamp(secs).ok()
 }
 
 fn jobs(config: &Config) -> Result<Vec<Job>, ConfigError> {
@@ -127,11 +138,7 @@ async fn run(services: Services, plan: BackupPlan, retention: RetentionConfig, j
         .ok()
         .and_then(|all| all.get(job.name).and_then(|s| s.last_run));
     if let Some(last) = last {
-        let missed = job
-            .schedule
-            .after(&local(last))
-            .next()
-            .and_then(utc)
+        let missed = next_after(&job.schedule, services.zone(), last)
             .is_some_and(|due| due <= services.now());
         // A clock that jumped makes every run look missed; the purge checks the clock
         // itself and refuses (retention_clock.rs), so this catch-up cannot purge on it.
@@ -144,12 +151,7 @@ async fn run(services: Services, plan: BackupPlan, retention: RetentionConfig, j
         }
     }
     loop {
-        let Some(next) = job
-            .schedule
-            .after(&local(services.now()))
-            .next()
-            .and_then(utc)
-        else {
+        let Some(next) = next_after(&job.schedule, services.zone(), services.now()) else {
             return;
         };
         if let Err(e) = services.set_next_run(job.name, Some(next)) {
@@ -164,5 +166,41 @@ async fn run(services: Services, plan: BackupPlan, retention: RetentionConfig, j
             tokio::time::sleep(wait).await;
         }
         run_blocking(&services, &plan, &retention, &job).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::{datetime, offset};
+
+    use super::*;
+
+    #[test]
+    fn a_schedule_fires_at_the_practices_wall_clock_time() {
+        let nine = schedule("test", "0 0 9 * * *").unwrap();
+        let at = datetime!(2026-03-02 12:00 UTC);
+        // 09:00 at UTC-5 is 14:00 UTC, later the same day.
+        assert_eq!(
+            next_after(&nine, Zone::Fixed(offset!(-5)), at),
+            Some(datetime!(2026-03-02 14:00 UTC))
+        );
+        // 09:00 at UTC+2 (07:00 UTC) has passed: tomorrow.
+        assert_eq!(
+            next_after(&nine, Zone::Fixed(offset!(+2)), at),
+            Some(datetime!(2026-03-03 07:00 UTC))
+        );
+    }
+
+    #[test]
+    fn the_monthly_drill_reminder_falls_on_the_first() {
+        let monthly = schedule("backup.drill_schedule", "0 0 9 1 * *").unwrap();
+        assert_eq!(
+            next_after(
+                &monthly,
+                Zone::Fixed(offset!(UTC)),
+                datetime!(2026-03-01 09:00 UTC)
+            ),
+            Some(datetime!(2026-04-01 09:00 UTC))
+        );
     }
 }
