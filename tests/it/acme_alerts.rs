@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::kit::{require_tool, Server};
-use crate::notifications::confirmation_path;
+use crate::mail_kit::confirmation_path;
 use crate::pebble_kit::{
     doctor_tls_line, free_port, http01_alcove, http01_pebble, wait_for_trusted,
 };

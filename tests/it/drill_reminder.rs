@@ -2,12 +2,10 @@
 //! `backup.drill_schedule`, with no drill ever run, the owner's home says a drill is due and
 //! the owner's confirmed address gets one PHI-free email saying so.
 
-use std::time::Duration;
-
 use crate::kit::Server;
-use crate::notifications::{confirm, confirmation_path, plain, smtp_env, to};
+use crate::mail_kit::{mail_to_owner, owner_confirmed, plain, start_mailing, to};
 use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
-use crate::visitor::{set_up_owner, Visitor, OWNER_EMAIL};
+use crate::visitor::OWNER_EMAIL;
 
 const DUE: &str = "A restore drill of your portal's backups is due";
 
@@ -20,28 +18,15 @@ fn with_no_drill_the_owner_is_reminded_by_email_and_on_the_home_page() {
     let data = dir.path().join("data");
     let port = free_port();
     let sink = SmtpSink::start(port, dir.path());
-    let mut env = smtp_env(port);
-    env.push(("ALCOVE_BACKUP__DRILL_SCHEDULE", "*/2 * * * * *".into()));
-    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_with(&data, &[], &pairs);
-    let mut owner = set_up_owner(&server).visitor;
-    confirm(
-        &mut Visitor::new(&server),
-        &confirmation_path(&sink, OWNER_EMAIL),
+    let server = start_mailing(
+        &data,
+        port,
+        &[("ALCOVE_BACKUP__DRILL_SCHEDULE", "*/2 * * * * *")],
     );
+    let mut owner = owner_confirmed(&server, &sink);
 
-    let mut reminder = None;
-    for _ in 0..100 {
-        reminder = sink
-            .messages()
-            .into_iter()
-            .find(|m| to(m, OWNER_EMAIL) && m.contains(DUE));
-        if reminder.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let reminder = plain(&reminder.expect("the owner is emailed that a drill is due"));
+    let reminder = mail_to_owner(&sink, DUE).expect("the owner is emailed that a drill is due");
+    let reminder = plain(&reminder);
     assert!(
         reminder.contains("alcove backup drill --identity KEY"),
         "{reminder}"

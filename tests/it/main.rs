@@ -8,6 +8,7 @@
 
 mod canary;
 mod kit;
+mod mail_kit;
 mod pebble_kit;
 mod smtp_kit;
 mod visitor;

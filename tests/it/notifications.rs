@@ -7,6 +7,10 @@ use std::time::Duration;
 
 use crate::canary::assert_absent;
 use crate::kit::Server;
+use crate::mail_kit::{
+    confirm, confirmation_path, mail_to_owner, owner_confirmed, plain, smtp_env, start,
+    start_mailing, to,
+};
 use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
 use crate::visitor::{
     client_with_portal, invite_path_in, location, set_up_owner, Visitor, OWNER_EMAIL,
@@ -19,22 +23,6 @@ const BODY_CANARY: &str = "CANARY-body-77c2-relapse";
 const FILE_CANARY: &str = "CANARY-filename-0d9b";
 const PRACTICE_NAME: &str = "Riverside Counselling";
 
-pub(crate) fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
-    vec![
-        ("ALCOVE_SMTP__HOST", "127.0.0.1".into()),
-        ("ALCOVE_SMTP__PORT", port.to_string()),
-        ("ALCOVE_SMTP__SECURITY", "none".into()),
-        ("ALCOVE_SMTP__FROM", "Portal <portal@example.org>".into()),
-        ("ALCOVE_SMTP__RETRY_SECONDS", "1".into()),
-    ]
-}
-
-pub(crate) fn start(data: &std::path::Path, port: u16) -> Server {
-    let env = smtp_env(port);
-    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Server::start_with(data, &[], &pairs)
-}
-
 /// A test world whose server sends mail to the sink on `port`.
 fn world_mailing_to(port: u16) -> WorldBuilder {
     smtp_env(port)
@@ -42,52 +30,11 @@ fn world_mailing_to(port: u16) -> WorldBuilder {
         .fold(World::builder(), |world, (k, v)| world.env(k, v))
 }
 
-/// Mail as received, with quoted-printable soft line breaks undone.
-pub(crate) fn plain(raw: &str) -> String {
-    raw.replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=")
-}
-
-pub(crate) fn to(mail: &str, address: &str) -> bool {
-    plain(mail)
-        .lines()
-        .any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(address))
-}
-
 fn alerts_to(sink: &SmtpSink, address: &str) -> usize {
     sink.messages()
         .iter()
         .filter(|m| to(m, address) && plain(m).contains("new secure message"))
         .count()
-}
-
-/// The confirmation path from the mail sent to `address`.
-pub(crate) fn confirmation_path(sink: &SmtpSink, address: &str) -> String {
-    for _ in 0..100 {
-        for mail in sink.messages() {
-            let text = plain(&mail);
-            if to(&mail, address) {
-                if let Some(at) = text.find("/confirm-email/") {
-                    let end = text[at..]
-                        .find(|c: char| c.is_whitespace())
-                        .map_or(text.len(), |e| at + e);
-                    return text[at..end].to_owned();
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("no confirmation mail reached {address}");
-}
-
-pub(crate) fn confirm(v: &mut Visitor<'_>, path: &str) {
-    let form = v.get(path);
-    assert_eq!(form.status, 200, "{}", form.body);
-    let done = v.post(path, &form.body, &[]);
-    assert_eq!(done.status, 200, "{}", done.body);
-    assert!(done.body.contains("confirmed"));
-    assert_eq!(v.get(path).status, 404, "a confirmation link works once");
 }
 
 fn write(owner: &mut Visitor<'_>, client_id: &str) -> String {
@@ -277,16 +224,13 @@ fn a_failed_backup_shows_on_the_dashboard_and_the_owner_is_emailed() {
     let data = dir.path().join("data");
     let port = free_port();
     let sink = SmtpSink::start(port, dir.path());
-    let mut env = smtp_env(port);
     // A folder that cannot exist: the copy there fails.
-    env.push(("ALCOVE_BACKUP__FOLDERS", "[\"/dev/null/alcove\"]".into()));
-    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_with(&data, &[], &pairs);
-    let mut owner = set_up_owner(&server).visitor;
-    confirm(
-        &mut Visitor::new(&server),
-        &confirmation_path(&sink, OWNER_EMAIL),
+    let server = start_mailing(
+        &data,
+        port,
+        &[("ALCOVE_BACKUP__FOLDERS", "[\"/dev/null/alcove\"]")],
     );
+    let mut owner = owner_confirmed(&server, &sink);
 
     let out = crate::kit::alcove(&data)
         .args(["backup", "now"])
@@ -298,18 +242,10 @@ fn a_failed_backup_shows_on_the_dashboard_and_the_owner_is_emailed() {
         owner.get("/home").body.contains("FAILED"),
         "the dashboard says so"
     );
-    let mut told = false;
-    for _ in 0..100 {
-        told = sink
-            .messages()
-            .iter()
-            .any(|m| to(m, OWNER_EMAIL) && m.contains("A scheduled task of your portal failed"));
-        if told {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(told, "the owner is emailed");
+    assert!(
+        mail_to_owner(&sink, "A scheduled task of your portal failed").is_some(),
+        "the owner is emailed"
+    );
 }
 
 /// Opens a public link to the built-in intake form and submits it as a stranger.
@@ -340,20 +276,6 @@ fn submit_public_intake(owner: &mut Visitor<'_>, server: &Server) {
 }
 
 /// The first mail to the owner that contains `text`, waiting up to 10 seconds.
-fn mail_to_owner(sink: &SmtpSink, text: &str) -> Option<String> {
-    for _ in 0..100 {
-        let found = sink
-            .messages()
-            .into_iter()
-            .find(|m| to(m, OWNER_EMAIL) && plain(m).contains(text));
-        if found.is_some() {
-            return found;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    None
-}
-
 #[test]
 fn every_mail_has_a_message_id_of_the_portal_and_no_stray_indentation() {
     if !aiosmtpd_available() {

@@ -296,10 +296,10 @@ fn restore_voids_an_email_confirmation_link_issued_before_the_backup() {
     let port = crate::smtp_kit::free_port();
     let sink = crate::smtp_kit::SmtpSink::start(port, dir.path());
     let data = dir.path().join("data");
-    let server = crate::notifications::start(&data, port);
+    let server = crate::mail_kit::start(&data, port);
     let owner = set_up_owner(&server);
     let secret = owner.secret.clone();
-    let link = crate::notifications::confirmation_path(&sink, OWNER_EMAIL);
+    let link = crate::mail_kit::confirmation_path(&sink, OWNER_EMAIL);
     assert_eq!(Visitor::new(&server).get(&link).status, 200, "it works");
     let backup = backup_now(&data);
     server.stop();

@@ -140,12 +140,12 @@ fn a_server_unlocked_on_the_web_page_starts_sending_mail() {
     let data = init_locked(dir.path());
     let port = free_port();
     let sink = SmtpSink::start(port, &dir.path().join("mail"));
-    let server = crate::notifications::start(&data, port);
+    let server = crate::mail_kit::start(&data, port);
     assert!(server.setup_link().is_none(), "sealed at start");
     let unlocked = server.post_form("/unlock", &[("passphrase", PASS)]);
     assert_eq!(unlocked.status, 200, "{}", unlocked.body);
     // The owner's address confirmation goes out: the mail job started on the unlock.
     crate::visitor::set_up_owner(&server);
-    let path = crate::notifications::confirmation_path(&sink, crate::visitor::OWNER_EMAIL);
+    let path = crate::mail_kit::confirmation_path(&sink, crate::visitor::OWNER_EMAIL);
     assert!(path.starts_with("/confirm-email/"), "{path}");
 }
