@@ -3,26 +3,18 @@
 //! the owner's confirmed address gets one PHI-free email saying so.
 
 use crate::kit::Server;
-use crate::mail_kit::{mail_to_owner, owner_confirmed, plain, start_mailing, to};
-use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
+use crate::mail_kit::{mail_to_owner, mailing_portal, owner_confirmed, plain, to};
 use crate::visitor::OWNER_EMAIL;
 
 const DUE: &str = "A restore drill of your portal's backups is due";
 
 #[test]
 fn with_no_drill_the_owner_is_reminded_by_email_and_on_the_home_page() {
-    if !aiosmtpd_available() {
+    let Some((_dir, sink, server)) =
+        mailing_portal(&[("ALCOVE_BACKUP__DRILL_SCHEDULE", "*/2 * * * * *")])
+    else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let port = free_port();
-    let sink = SmtpSink::start(port, dir.path());
-    let server = start_mailing(
-        &data,
-        port,
-        &[("ALCOVE_BACKUP__DRILL_SCHEDULE", "*/2 * * * * *")],
-    );
+    };
     let mut owner = owner_confirmed(&server, &sink);
 
     let reminder = mail_to_owner(&sink, DUE).expect("the owner is emailed that a drill is due");

@@ -94,3 +94,19 @@ pub(crate) fn mail_to_owner(sink: &SmtpSink, text: &str) -> Option<String> {
     }
     None
 }
+
+/// A portal that sends mail to a fresh test SMTP server, with `extra` settings, in a
+/// temporary folder (kept alive by the first value); `None` when aiosmtpd is missing
+/// (locally; under CI=true that fails).
+pub(crate) fn mailing_portal(
+    extra: &[(&str, &str)],
+) -> Option<(tempfile::TempDir, SmtpSink, Server)> {
+    if !crate::smtp_kit::aiosmtpd_available() {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::smtp_kit::free_port();
+    let sink = SmtpSink::start(port, dir.path());
+    let server = start_mailing(&dir.path().join("data"), port, extra);
+    Some((dir, sink, server))
+}

@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::canary::assert_absent;
 use crate::kit::Server;
 use crate::mail_kit::{
-    confirm, confirmation_path, mail_to_owner, owner_confirmed, plain, smtp_env, start,
-    start_mailing, to,
+    confirm, confirmation_path, mail_to_owner, mailing_portal, owner_confirmed, plain, smtp_env,
+    start, to,
 };
 use crate::smtp_kit::{aiosmtpd_available, free_port, SmtpSink};
 use crate::visitor::{
@@ -217,19 +217,13 @@ fn mail_goes_out_over_starttls_to_a_server_with_its_own_certificate_authority() 
 
 #[test]
 fn a_failed_backup_shows_on_the_dashboard_and_the_owner_is_emailed() {
-    if !aiosmtpd_available() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let port = free_port();
-    let sink = SmtpSink::start(port, dir.path());
     // A folder that cannot exist: the copy there fails.
-    let server = start_mailing(
-        &data,
-        port,
-        &[("ALCOVE_BACKUP__FOLDERS", "[\"/dev/null/alcove\"]")],
-    );
+    let Some((_dir, sink, server)) =
+        mailing_portal(&[("ALCOVE_BACKUP__FOLDERS", "[\"/dev/null/alcove\"]")])
+    else {
+        return;
+    };
+    let data = server.data_dir.clone();
     let mut owner = owner_confirmed(&server, &sink);
 
     let out = crate::kit::alcove(&data)
