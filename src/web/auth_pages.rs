@@ -9,8 +9,7 @@ use super::error::AppError;
 use super::forms::{form_page, nav, page, see_other, CodeForm, ReauthForm, SignInForm, TokenOnly};
 use super::render::chrome;
 use super::session::{
-    client_ip, cookie, form_token, removal, services, Checked, MaybeSession, SignedIn,
-    SESSION_COOKIE,
+    client_ip, cookie, removal, Checked, Ctx, MaybeSession, SignedIn, SESSION_COOKIE,
 };
 use super::state::AppState;
 use crate::domain::signin::{Next, SignInError};
@@ -38,8 +37,12 @@ fn sign_in_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, new_cookie) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: new_cookie,
+        ..
+    } = Ctx::of(req)?;
     let mut p = form_page(
         &state,
         "Sign in",
@@ -101,8 +104,8 @@ pub async fn signed_out(
 pub async fn sign_in(
     req: HttpRequest,
     form: Checked<SignInForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let form = form.0;
     match services
         .sign_in_password(client_ip(&req), &form.email, form.password)
@@ -138,8 +141,12 @@ fn code_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let mut p = form_page(
         &state,
         "Sign-in code",
@@ -175,8 +182,8 @@ pub async fn code_form(req: HttpRequest, s: MaybeSession) -> Result<HttpResponse
 pub async fn code_submit(
     req: HttpRequest,
     form: Checked<CodeForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(see_other("/", &[]));
     };
@@ -196,8 +203,12 @@ fn enroll_page(
     s: &super::session::AnySession,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        services,
+        csrf,
+        cookie: c,
+    } = Ctx::of(req)?;
     let (svg, secret) = services.enrollment(&s.account, &state.practice_name())?;
     let mut p = form_page(
         &state,
@@ -248,11 +259,13 @@ pub async fn enroll_submit(
     req: HttpRequest,
     s: MaybeSession,
     form: Checked<CodeForm>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let Some(s) = s.0.filter(may_enroll) else {
         return Ok(see_other("/", &[]));
     };
-    let (state, services) = services(&req)?;
     match services.confirm_enrollment(client_ip(&req), &s.token, s.account.id, &form.0.code) {
         Ok(codes) => {
             let body = alcove_frontend::render_panel(PanelPage {
@@ -280,11 +293,10 @@ pub async fn enroll_submit(
 
 /// `POST /signout`: ends the session on the server and forgets the cookie.
 pub async fn sign_out(
-    req: HttpRequest,
     s: MaybeSession,
     _form: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     if let Some(s) = s.0 {
         services.sign_out(&s.actor(), &s.token)?;
     }
@@ -297,8 +309,12 @@ fn reauth_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let mut p = form_page(
         &state,
         "Confirm it is you",
@@ -333,8 +349,8 @@ pub async fn reauth_submit(
     req: HttpRequest,
     s: SignedIn,
     form: Checked<ReauthForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let form = form.0;
     match services
         .reauthenticate(

@@ -11,7 +11,7 @@ use super::error::AppError;
 use super::forms::{see_other, signed_in_form, AppointmentForm, FormText, LinkForm, TokenOnly};
 use super::practice_pages::{link, panel};
 use super::render::human_time;
-use super::session::{form_token, services, Checked, SignedIn};
+use super::session::{form_token, Checked, Ctx, SignedIn};
 use crate::domain::appointments::NewAppointment;
 use crate::domain::client_chart::ClientChart;
 use crate::domain::{ServiceError, Services};
@@ -194,8 +194,8 @@ pub async fn submission(
     req: HttpRequest,
     s: SignedIn,
     p: web::Path<SubmissionPath>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let (client, id) = (p.id, p.sub);
     let (sub, version) = services.submission(&s.actor(), client, id)?;
     let mut files = Vec::new();
@@ -283,7 +283,7 @@ fn link_page(
     status: StatusCode,
     e: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     let forms: Vec<(String, String)> = services
         .forms(&s.actor())?
         .into_iter()
@@ -317,8 +317,8 @@ pub async fn new_link(
     req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let client = id.into_inner();
     s.require(&services, Action::SendFormLink, Target::Client(client))?;
     let empty = LinkForm {
@@ -335,8 +335,10 @@ pub async fn create_link(
     s: SignedIn,
     id: web::Path<AccountId>,
     f: Checked<LinkForm>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     let client = id.into_inner();
     s.require(&services, Action::SendFormLink, Target::Client(client))?;
     let Some(form) = FormId::parse(&f.0.form) else {
@@ -401,8 +403,8 @@ pub async fn new_appointment(
     req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let client = id.into_inner();
     s.require(
         &services,
@@ -426,8 +428,8 @@ pub async fn add_appointment(
     s: SignedIn,
     id: web::Path<AccountId>,
     f: Checked<AppointmentForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let client = id.into_inner();
     let form = NewAppointment {
         date: &f.0.date,
@@ -447,12 +449,11 @@ pub async fn add_appointment(
 
 /// `POST /clients/{id}/accept-intake`.
 pub async fn accept_intake(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let client = id.into_inner();
     services.client_detail(&s.actor(), client)?;
     services.accept_intake(&s.actor(), client)?;

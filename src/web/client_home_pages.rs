@@ -7,13 +7,13 @@ use alcove_frontend::{Cell, Section, TableSpec};
 use super::error::AppError;
 use super::practice_pages::{link, panel};
 use super::render::human_time;
-use super::session::{services, SignedIn};
+use super::session::{Ctx, SignedIn};
 use crate::domain::client_home::ClientOverview;
 use crate::store::appointments::Setting;
 
 /// `GET /home` for a client.
 pub(super) fn client_home(req: &HttpRequest, s: &SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     let home = services.client_overview(&s.actor())?;
     let mut sections = vec![intro(&home)];
     sections.extend(unread_section(&home));

@@ -9,7 +9,7 @@ use alcove_frontend::{Field, FieldKind, MessageView};
 use super::error::AppError;
 use super::forms::{form_page, page};
 use super::render::chrome;
-use super::session::{client_ip, form_token, services};
+use super::session::{client_ip, Ctx};
 use super::upload::read_post;
 use crate::domain::form_check::Answers;
 use crate::domain::forms::{LinkProblem, OpenForm, SubmitError};
@@ -67,7 +67,7 @@ pub fn field_for(def: &FieldDef, answers: &Answers, error: Option<&String>) -> F
 }
 
 fn gone(req: &HttpRequest, problem: LinkProblem) -> Result<HttpResponse, AppError> {
-    let (state, _) = services(req)?;
+    let Ctx { state, .. } = Ctx::of(req)?;
     let (heading, why) = match problem {
         LinkProblem::Used => (
             "This form was already sent",
@@ -111,8 +111,12 @@ fn form_view(
     errors: &[(String, String)],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let fields = open
         .form
         .fields
@@ -153,8 +157,11 @@ fn form_view(
 }
 
 /// `GET /f/{token}`.
-pub async fn show(req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn show(
+    req: HttpRequest,
+    token: web::Path<String>,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     match services.open_link(&token)? {
         Ok(open) => form_view(&req, &token, &open, &Vec::new(), &[], StatusCode::OK),
         Err(problem) => gone(&req, problem),
@@ -166,8 +173,10 @@ pub async fn submit(
     req: HttpRequest,
     token: web::Path<String>,
     payload: web::Payload,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     let max = services.limits.attachment_max_bytes;
     let posted = read_post(&req, payload, max, |_, name| {
         services.begin_form_upload(&token, name)

@@ -10,7 +10,7 @@ use super::error::AppError;
 use super::forms::{see_other, signed_in_form, FieldForm, FormText, NewFormForm, TokenOnly};
 use super::practice_pages::{link, panel};
 use super::render::human_time;
-use super::session::{form_token, services, Checked, SignedIn};
+use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::form_builder::{Change, FieldInput};
 use crate::domain::ServiceError;
 use crate::ids::{FormId, FormLinkId};
@@ -18,8 +18,11 @@ use crate::policy::{Action, Target};
 use crate::store::forms::FieldType;
 
 /// `GET /forms`.
-pub async fn list(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn list(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     s.require(&services, Action::ManageForms, Target::Practice)?;
     let forms = services.forms(&s.actor())?;
     let rows = forms
@@ -76,8 +79,11 @@ fn new_form_page(
 }
 
 /// `GET /forms/new`.
-pub async fn new_form(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn new_form(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     s.require(&services, Action::ManageForms, Target::Practice)?;
     let empty = NewFormForm {
         csrf: String::new(),
@@ -92,8 +98,8 @@ pub async fn create(
     req: HttpRequest,
     s: SignedIn,
     form: Checked<NewFormForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     match services.create_form(&s.actor(), &form.0.name, &form.0.intro) {
         Ok(id) => Ok(see_other(&format!("/forms/{id}"), &[])),
         Err(e) if e.keeps_draft() => {
@@ -127,11 +133,15 @@ fn form_view(
     id: FormId,
     link_shown: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
+    let Ctx {
+        state,
+        services,
+        csrf,
+        ..
+    } = Ctx::of(req)?;
     let actor = s.actor();
     let def = services.form(&actor, id)?;
     s.require(&services, Action::ManageForms, Target::Practice)?;
-    let (csrf, _) = form_token(req, &services);
     let current = def.current();
     let mut sections = vec![Section {
         paragraphs: vec![
@@ -280,8 +290,8 @@ pub async fn new_field(
     req: HttpRequest,
     s: SignedIn,
     id: web::Path<FormId>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     s.require(&services, Action::ManageForms, Target::Practice)?;
     let form = id.into_inner();
     services.form(&s.actor(), form)?;
@@ -301,8 +311,8 @@ pub async fn edit_field(
     req: HttpRequest,
     s: SignedIn,
     p: web::Path<FieldPath>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     s.require(&services, Action::ManageForms, Target::Practice)?;
     let form = p.form;
     let def = services.form(&s.actor(), form)?;
@@ -329,7 +339,7 @@ fn change(
     n: Option<usize>,
     f: &FieldForm,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     let input = FieldInput {
         label: &f.label,
         kind: &f.kind,
@@ -376,7 +386,7 @@ async fn simple(
     p: web::Path<FieldPath>,
     make: fn(usize) -> Change<'static>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+    let Ctx { services, .. } = Ctx::of(&req)?;
     let form = p.form;
     services.change_form(&s.actor(), form, make(p.n))?;
     Ok(see_other(&format!("/forms/{form}"), &[]))
@@ -418,8 +428,10 @@ pub async fn public_link(
     s: SignedIn,
     id: web::Path<FormId>,
     _f: Checked<TokenOnly>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     let form = id.into_inner();
     let token = services.create_link(&s.actor(), form, None, true)?;
     form_view(&req, &s, form, Some(format!("{}/f/{token}", state.origin)))
@@ -431,8 +443,8 @@ pub async fn revoke(
     s: SignedIn,
     link: web::Path<FormLinkId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     services.revoke_link(&s.actor(), link.into_inner())?;
     let back = req
         .headers()

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::render::{self, chrome};
-use super::session::{AnySession, HasCsrf};
+use super::session::{AnySession, Ctx, HasCsrf};
 use super::state::AppState;
 
 macro_rules! csrf_form {
@@ -224,8 +224,12 @@ pub fn signed_in_form(
     error: Option<crate::domain::ServiceError>,
     status: StatusCode,
 ) -> Result<HttpResponse, super::error::AppError> {
-    let (state, services) = super::session::services(req)?;
-    let (csrf, cookie) = super::session::form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie,
+        ..
+    } = Ctx::of(req)?;
     let status = super::disk_full::status_for(error.as_ref(), status);
     let general = field_errors(&mut fields, error)?;
     let mut p = form_page(

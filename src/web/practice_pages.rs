@@ -9,7 +9,7 @@ use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, PanelPage, Section, Ta
 use super::error::AppError;
 use super::forms::{field_errors, form_page, nav, page, see_other, ClientForm, TokenOnly};
 use super::render::chrome;
-use super::session::{form_token, services, Checked, SignedIn};
+use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::clients::NewClient;
 use crate::domain::menu::Home;
 use crate::domain::ServiceError;
@@ -25,8 +25,12 @@ pub(super) fn panel(
     notice: Option<String>,
     sections: Vec<Section>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let body = alcove_frontend::render_panel(PanelPage {
         chrome: chrome(Some(&state)),
         nav: Some(nav(&s.0, &csrf, current)),
@@ -55,8 +59,13 @@ pub(super) fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
 }
 
 /// `GET /home`: the client's home, or the practice's start page.
-pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
+pub async fn home(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx {
+        state, services, ..
+    }: Ctx,
+) -> Result<HttpResponse, AppError> {
     let actor = s.actor();
     if crate::domain::menu::menu(&actor).home == Home::Client {
         return super::client_home_pages::client_home(&req, &s);
@@ -117,8 +126,11 @@ fn practice_sections(
 }
 
 /// `GET /clients`.
-pub async fn clients(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn clients(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     let rows = services.list_clients(&s.actor())?;
     let table = TableSpec {
         caption: "Clients".into(),
@@ -177,8 +189,12 @@ fn client_form_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let mut fields = client_fields(form);
     let status = super::disk_full::status_for(error.as_ref(), status);
     let general = field_errors(&mut fields, error)?;
@@ -199,8 +215,11 @@ fn client_form_page(
 }
 
 /// `GET /clients/new`.
-pub async fn new_client(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn new_client(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     s.require(
         &services,
         crate::policy::Action::CreateClient,
@@ -223,8 +242,8 @@ pub async fn create_client(
     req: HttpRequest,
     s: SignedIn,
     form: Checked<ClientForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let f = form.0;
     let new = NewClient {
         legal_name: f.legal_name.clone(),
@@ -250,10 +269,14 @@ pub(super) fn client_page(
     notice: Option<String>,
     invite_link: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
+    let Ctx {
+        state,
+        services,
+        csrf,
+        ..
+    } = Ctx::of(req)?;
     let chart = services.client_chart(&s.actor(), id)?;
     let detail = &chart.detail;
-    let (csrf, _) = form_token(req, &services);
     let p = &detail.profile;
     let or_dash = |v: &str| {
         if v.is_empty() {
@@ -287,7 +310,7 @@ pub(super) fn client_page(
         paragraphs: vec!["An invitation link lets the client set a password. It works once and for 7 days; making a new one cancels the old one.".into()],
         actions: vec![
             ActionSpec::Post { action: format!("/clients/{id}/invite"), csrf: csrf.clone(), label: "Create invitation link".into(), primary: true },
-            ActionSpec::Post { action: format!("/clients/{id}/invite/revoke"), csrf, label: "Cancel open invitations".into(), primary: false },
+            ActionSpec::Post { action: format!("/clients/{id}/invite/revoke"), csrf: csrf.clone(), label: "Cancel open invitations".into(), primary: false },
         ],
         ..Section::default()
     };
@@ -321,7 +344,6 @@ pub(super) fn client_page(
         });
     }
     if let Some(access) = &chart.access {
-        let (csrf, _) = form_token(req, &services);
         let mut paragraphs = vec![
             "Switching off portal access ends the client's sessions at once; the record stays."
                 .into(),
@@ -397,8 +419,10 @@ pub async fn invite_client(
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     let id = id.into_inner();
     let token = match services.invite_client(&s.actor(), id) {
         Err(crate::domain::ServiceError::Invalid { message, .. }) => {
@@ -424,8 +448,8 @@ pub async fn revoke_invites(
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     let n = services.revoke_client_invites(&s.actor(), id)?;
     client_page(
@@ -443,8 +467,8 @@ pub async fn require_mfa(
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     services.require_client_mfa(&s.actor(), id)?;
     client_page(
