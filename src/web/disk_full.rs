@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use alcove_frontend::{Field, FieldKind};
 
 use super::error::AppError;
-use super::forms::NewThreadForm;
-use super::forms::{signed_in_form, FormText};
+use super::kit::{signed_in_form, FormText};
+use super::messages::NewThreadForm;
 use super::session::{Ctx, SignedIn};
 use super::upload::file_field;
 use crate::domain::ServiceError;

@@ -240,3 +240,31 @@ impl FromRequest for SignedIn {
         })
     }
 }
+
+/// Declares a state-changing form: its fields (each defaulting when missing) and the
+/// `csrf` field `Checked<T>` checks. Each handler file declares the forms it receives.
+macro_rules! csrf_form {
+    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(serde::Deserialize)]
+        pub struct $name {
+            // Missing counts as wrong: the check refuses it with 403.
+            #[serde(default)]
+            pub csrf: String,
+            $(#[serde(default)] pub $field: $ty,)*
+        }
+        impl $crate::web::session::HasCsrf for $name {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+        // Forms may hold passwords and client details: never print them.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), " { .. }"))
+            }
+        }
+    };
+}
+pub(crate) use csrf_form;
+
+csrf_form!(TokenOnly {});

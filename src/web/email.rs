@@ -6,10 +6,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, MessageView, Section};
 
+use super::clients::panel;
 use super::error::AppError;
-use super::forms::{form_page, page, see_other, TokenOnly};
-use super::practice_pages::panel;
+use super::kit::{form_page, page, see_other};
 use super::render::{chrome, human_time};
+use super::session::TokenOnly;
 use super::session::{client_ip, form_token, Checked, Ctx, SignedIn};
 use crate::domain::clients::ClientDetail;
 use crate::domain::notify::ConfirmState;
@@ -205,7 +206,7 @@ pub async fn resend_client(
     match services.resend_client_confirmation(&s.actor(), id) {
         Ok(()) => Ok(see_other(&format!("/clients/{id}"), &[])),
         Err(ServiceError::Invalid { field, message }) => {
-            let mut page = super::practice_pages::client_page(&req, &s, id, Some(message), None)?;
+            let mut page = super::clients::client_page(&req, &s, id, Some(message), None)?;
             if field == "resend" {
                 *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             }

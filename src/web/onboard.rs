@@ -5,13 +5,25 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{Field, FieldKind, MessageView};
 
 use super::error::AppError;
-use super::forms::{field_errors, form_page, page, see_other, OwnerSetupForm, PasswordForm};
+use super::kit::{field_errors, form_page, page, see_other};
 use super::render::chrome;
 use super::session::{client_ip, cookie, Checked, Ctx, SESSION_COOKIE};
 use crate::domain::accounts::InviteState;
 use crate::domain::setup::{self, OwnerForm, SetupTokenState};
 use crate::domain::ServiceError;
 use crate::store::invites::InviteKind;
+
+use super::session::csrf_form;
+use zeroize::Zeroizing;
+
+csrf_form!(OwnerSetupForm {
+    practice: String,
+    name: String,
+    email: String,
+    password: Zeroizing<String>,
+    confirm: Zeroizing<String>,
+});
+csrf_form!(PasswordForm { password: Zeroizing<String>, confirm: Zeroizing<String> });
 
 fn link_gone(
     req: &HttpRequest,

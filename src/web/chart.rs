@@ -7,10 +7,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 use serde::Deserialize;
 
+use super::clients::{link, panel};
 use super::error::AppError;
-use super::forms::{see_other, signed_in_form, AppointmentForm, FormText, LinkForm, TokenOnly};
-use super::practice_pages::{link, panel};
+use super::kit::{see_other, signed_in_form, FormText};
 use super::render::human_time;
+use super::session::TokenOnly;
 use super::session::{form_token, Checked, Ctx, SignedIn};
 use crate::domain::appointments::NewAppointment;
 use crate::domain::client_chart::ClientChart;
@@ -19,6 +20,20 @@ use crate::ids::{FormId, SubmissionId};
 use crate::policy::{AccountId, Action, Target};
 use crate::store::appointments::Setting;
 use crate::store::forms::FieldType;
+
+use super::session::csrf_form;
+
+csrf_form!(LinkForm {
+    form: String,
+    single_use: String
+});
+csrf_form!(AppointmentForm {
+    date: String,
+    time: String,
+    minutes: String,
+    setting: String,
+    note: String
+});
 
 fn setting_word(s: Setting) -> &'static str {
     match s {

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{Field, FieldKind, MessageView};
 
 use super::error::AppError;
-use super::forms::{form_page, page};
+use super::kit::{form_page, page};
 use super::render::chrome;
 use super::session::{client_ip, Ctx};
 use super::upload::read_post;

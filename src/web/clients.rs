@@ -7,14 +7,26 @@ use alcove_frontend::home::{self as home_view, PracticeHomeView, TeamState};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, PanelPage, Section, TableSpec};
 
 use super::error::AppError;
-use super::forms::{field_errors, form_page, nav, page, see_other, ClientForm, TokenOnly};
+use super::kit::{field_errors, form_page, nav, page, see_other};
 use super::render::chrome;
+use super::session::TokenOnly;
 use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::clients::NewClient;
 use crate::domain::menu::Home;
 use crate::domain::ServiceError;
 use crate::policy::AccountId;
 use crate::store::accounts::AccountStatus;
+
+use super::session::csrf_form;
+
+csrf_form!(ClientForm {
+    legal_name: String,
+    preferred_name: String,
+    email: String,
+    phone: String,
+    date_of_birth: String,
+    admin_note: String,
+});
 
 pub(super) fn panel(
     req: &HttpRequest,
@@ -68,7 +80,7 @@ pub async fn home(
 ) -> Result<HttpResponse, AppError> {
     let actor = s.actor();
     if crate::domain::menu::menu(&actor).home == Home::Client {
-        return super::client_home_pages::client_home(&req, &s);
+        return super::client_home::client_home(&req, &s);
     }
     let sections = match practice_sections(&services, &actor, &state.data_dir, &state.config) {
         Ok(rest) => super::disk_full::home_section(&services, &actor)
@@ -101,20 +113,16 @@ fn practice_sections(
     data_dir: &std::path::Path,
     config: &crate::config::Config,
 ) -> Result<Vec<Section>, AppError> {
-    let mut sections: Vec<Section> = super::email_pages::mail_problem_section(services, actor)?
+    let mut sections: Vec<Section> = super::email::mail_problem_section(services, actor)?
         .into_iter()
         .collect();
     let home = services.practice_home(actor, data_dir, config)?;
     let backups = services.backup_overview(actor)?;
     if let Some(b) = &backups {
-        sections.extend(super::backup_pages::restore_section(b));
-        sections.push(super::backup_pages::backup_section(b));
+        sections.extend(super::backups::restore_section(b));
+        sections.push(super::backups::backup_section(b));
     }
-    sections.extend(
-        home.posture
-            .as_deref()
-            .map(super::backup_pages::posture_section),
-    );
+    sections.extend(home.posture.as_deref().map(super::backups::posture_section));
     sections.extend(home_view::practice_sections(PracticeHomeView {
         team: home.team_state().map(|t| TeamState {
             locked: t.locked,
@@ -384,12 +392,12 @@ pub(super) fn client_page(
     if chart.alerts {
         sections.insert(
             1,
-            super::email_pages::client_alerts_section(&services, detail, req),
+            super::email::client_alerts_section(&services, detail, req),
         );
     }
-    sections.extend(super::chart_pages::chart_sections(&services, &chart, req));
+    sections.extend(super::chart::chart_sections(&services, &chart, req));
     if chart.legal_hold {
-        sections.push(super::retention_pages::hold_section(&services, detail, req));
+        sections.push(super::retention::hold_section(&services, detail, req));
     }
     let _ = state;
     panel(

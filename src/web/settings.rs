@@ -4,14 +4,25 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Field, FieldKind, Section};
 
+use super::clients::{link, panel};
 use super::error::AppError;
-use super::forms::{
-    field_errors, form_page, nav, page, see_other, signed_in_form, AutoReplyForm, FormText,
-    TemplateForm, TokenOnly,
-};
-use super::practice_pages::{link, panel};
+use super::kit::{field_errors, form_page, nav, page, see_other, signed_in_form, FormText};
+use super::session::TokenOnly;
 use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::ServiceError;
+
+use super::session::csrf_form;
+
+csrf_form!(TemplateForm {
+    name: String,
+    body: String
+});
+csrf_form!(AutoReplyForm {
+    crisis_notice: String,
+    away_message: String,
+    away_from: String,
+    away_until: String
+});
 
 /// `GET /settings/templates` (owner): the practice's message templates.
 pub async fn templates(

@@ -4,10 +4,11 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
 
+use super::clients::panel;
 use super::error::AppError;
-use super::forms::{see_other, TokenOnly};
-use super::practice_pages::panel;
+use super::kit::see_other;
 use super::render::human_time;
+use super::session::TokenOnly;
 use super::session::{form_token, Checked, Ctx, SignedIn};
 use crate::domain::clients::ClientDetail;
 use crate::domain::retention::PURGE_GRACE_DAYS;

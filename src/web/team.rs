@@ -4,13 +4,22 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
+use super::clients::{link, panel, status_word};
 use super::error::AppError;
-use super::forms::{see_other, signed_in_form, FormText, TeamInviteForm, TokenOnly};
-use super::practice_pages::{link, panel, status_word};
+use super::kit::{see_other, signed_in_form, FormText};
+use super::session::TokenOnly;
 use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::ServiceError;
 use crate::ids::AccountId;
 use crate::policy::Role;
+
+use super::session::csrf_form;
+
+csrf_form!(TeamInviteForm {
+    name: String,
+    email: String,
+    role: String
+});
 
 /// `GET /team`: every account, with switch-off and code-reset buttons (owner).
 pub async fn team(

@@ -11,20 +11,27 @@ use alcove_frontend::thread::{self, ConversationView};
 use alcove_frontend::{Link, MessageItem};
 use serde::Deserialize;
 
+use super::clients::panel;
 use super::disk_full;
 use super::error::AppError;
-use super::forms::{
-    field_errors, nav, page, see_other, signed_in_form, FormText, NewThreadForm, NoteForm,
-    TokenOnly,
-};
-use super::practice_pages::panel;
+use super::kit::{field_errors, nav, page, see_other, signed_in_form, FormText};
 use super::render::{chrome, human_size, human_time};
+use super::session::TokenOnly;
 use super::session::{Checked, Ctx, SignedIn};
 use super::upload::{file_field, read_post, Posted};
 use crate::domain::ServiceError;
 use crate::ids::ThreadId;
 use crate::policy::AccountId;
 use crate::store::messages::MessageKind;
+
+use super::session::csrf_form;
+
+csrf_form!(NewThreadForm {
+    client: String,
+    subject: String,
+    body: String
+});
+csrf_form!(NoteForm { note: String });
 
 /// `GET /messages`: the inbox, unread first.
 pub async fn inbox(

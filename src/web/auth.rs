@@ -6,14 +6,22 @@ use alcove_frontend::{ActionSpec, Field, FieldKind, Link, PanelPage, Section};
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::forms::{form_page, nav, page, see_other, CodeForm, ReauthForm, SignInForm, TokenOnly};
+use super::kit::{form_page, nav, page, see_other};
 use super::render::chrome;
+use super::session::TokenOnly;
 use super::session::{
     client_ip, cookie, removal, Checked, Ctx, MaybeSession, SignedIn, SESSION_COOKIE,
 };
 use super::state::AppState;
 use crate::domain::signin::{Next, SignInError};
 use crate::store::sessions::SessionStage;
+
+use super::session::csrf_form;
+use zeroize::Zeroizing;
+
+csrf_form!(SignInForm { email: String, password: Zeroizing<String> });
+csrf_form!(CodeForm { code: String });
+csrf_form!(ReauthForm { password: Zeroizing<String>, code: String });
 
 fn sign_in_fields(email: &str) -> Vec<Field> {
     vec![
