@@ -1,5 +1,5 @@
 //! The client's chart beyond the profile: form links sent to the client, submissions (with
-//! a print-friendly view), communication preferences, appointments, and accepting a
+//! a print-friendly view), communication preferences, and accepting a
 //! public intake.
 
 use actix_web::http::StatusCode;
@@ -13,12 +13,10 @@ use super::kit::{see_other, signed_in_form, FormText};
 use super::render::human_time;
 use super::session::TokenOnly;
 use super::session::{form_token, Checked, Ctx, SignedIn};
-use crate::domain::appointments::NewAppointment;
 use crate::domain::client_chart::ClientChart;
 use crate::domain::{ServiceError, Services};
 use crate::ids::{FormId, SubmissionId};
 use crate::policy::{AccountId, Action, Target};
-use crate::store::appointments::Setting;
 use crate::store::forms::FieldType;
 
 use super::session::csrf_form;
@@ -27,20 +25,6 @@ csrf_form!(LinkForm {
     form: String,
     single_use: String
 });
-csrf_form!(AppointmentForm {
-    date: String,
-    time: String,
-    minutes: String,
-    setting: String,
-    note: String
-});
-
-fn setting_word(s: Setting) -> &'static str {
-    match s {
-        Setting::InPerson => "in person",
-        Setting::Telehealth => "telehealth",
-    }
-}
 
 /// The chart's sections for the client page: the parts `client_chart` gave.
 pub fn chart_sections(services: &Services, chart: &ClientChart, req: &HttpRequest) -> Vec<Section> {
@@ -56,41 +40,11 @@ pub fn chart_sections(services: &Services, chart: &ClientChart, req: &HttpReques
         });
     }
     if let Some(appointments) = &chart.appointments {
-        let rows: Vec<Vec<Cell>> = appointments
-            .iter()
-            .map(|a| {
-                vec![
-                    Cell::Text(services.zone().human(a.starts_at)),
-                    Cell::Text(format!("{} min", a.minutes)),
-                    Cell::Text(setting_word(a.setting).into()),
-                    Cell::Text(a.note.clone()),
-                ]
-            })
-            .collect();
-        out.push(Section {
-            heading: Some("Appointments".into()),
-            paragraphs: if rows.is_empty() {
-                vec!["No upcoming appointments.".into()]
-            } else {
-                vec![]
-            },
-            table: (!rows.is_empty()).then(|| TableSpec {
-                caption: "Upcoming appointments".into(),
-                headers: vec![
-                    "When (practice time)".into(),
-                    "Length".into(),
-                    "Where".into(),
-                    "Note".into(),
-                ],
-                rows,
-            }),
-            actions: vec![link(
-                &format!("/clients/{client}/appointments/new"),
-                "Add an appointment",
-                false,
-            )],
-            ..Section::default()
-        });
+        out.push(super::appointments::chart_section(
+            &services.zone(),
+            client,
+            appointments,
+        ));
     }
     if let Some(part) = &chart.form_links {
         let rows: Vec<Vec<Cell>> = part
@@ -373,93 +327,6 @@ pub async fn create_link(
         actions: vec![link(&format!("/clients/{client}"), "Back to the client", true)],
         ..Section::default()
     }])
-}
-
-fn appointment_page(
-    req: &HttpRequest,
-    s: &SignedIn,
-    client: AccountId,
-    f: &AppointmentForm,
-    status: StatusCode,
-    e: Option<ServiceError>,
-) -> Result<HttpResponse, AppError> {
-    let fields = vec![
-        Field::new("date", "Date", FieldKind::Date).value(&f.date),
-        Field::new("time", "Time (24-hour, practice time)", FieldKind::Text)
-            .value(&f.time)
-            .help("For example 14:30."),
-        Field::new("minutes", "Length in minutes", FieldKind::Text).value(&f.minutes),
-        Field::new(
-            "setting",
-            "Where",
-            FieldKind::Select(vec![
-                ("in_person".into(), "In person".into()),
-                ("telehealth".into(), "Telehealth".into()),
-            ]),
-        )
-        .value(&f.setting),
-        Field::new("note", "Location or video link note", FieldKind::Text)
-            .value(&f.note)
-            .optional(),
-    ];
-    let text = FormText {
-        current: "/clients",
-        title: "Appointment",
-        heading: "Add an appointment",
-        action: &format!("/clients/{client}/appointments"),
-        submit: "Save appointment",
-        intro: Vec::new(),
-    };
-    signed_in_form(req, s, text, fields, e, status)
-}
-
-/// `GET /clients/{id}/appointments/new`.
-pub async fn new_appointment(
-    req: HttpRequest,
-    s: SignedIn,
-    id: web::Path<AccountId>,
-    Ctx { services, .. }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    let client = id.into_inner();
-    s.require(
-        &services,
-        Action::ManageAppointments,
-        Target::Client(client),
-    )?;
-    let empty = AppointmentForm {
-        csrf: String::new(),
-        date: String::new(),
-        time: String::new(),
-        minutes: "50".into(),
-        setting: "in_person".into(),
-        note: String::new(),
-    };
-    appointment_page(&req, &s, client, &empty, StatusCode::OK, None)
-}
-
-/// `POST /clients/{id}/appointments`.
-pub async fn add_appointment(
-    req: HttpRequest,
-    s: SignedIn,
-    id: web::Path<AccountId>,
-    f: Checked<AppointmentForm>,
-    Ctx { services, .. }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    let client = id.into_inner();
-    let form = NewAppointment {
-        date: &f.0.date,
-        time: &f.0.time,
-        minutes: &f.0.minutes,
-        setting: &f.0.setting,
-        note: &f.0.note,
-    };
-    match services.add_appointment(&s.actor(), client, form) {
-        Ok(_) => Ok(see_other(&format!("/clients/{client}"), &[])),
-        Err(e) if e.keeps_draft() => {
-            appointment_page(&req, &s, client, &f.0, StatusCode::BAD_REQUEST, Some(e))
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// `POST /clients/{id}/accept-intake`.

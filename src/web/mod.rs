@@ -1,6 +1,7 @@
 //! The actix-web application: routes, middleware, and the servers that run it.
 
 mod acme_challenge;
+mod appointments;
 mod assets;
 mod auth;
 mod backups;

@@ -4,8 +4,8 @@
 use actix_web::web;
 
 use super::{
-    assets, auth, chart, clients, email, files, form_links, forms, messages, onboard, pages,
-    retention, settings, team,
+    appointments, assets, auth, chart, clients, email, files, form_links, forms, messages, onboard,
+    pages, retention, settings, team,
 };
 
 macro_rules! routes {
@@ -39,8 +39,8 @@ routes! {
     "/clients/{id}/invite/revoke" => { post => clients::revoke_invites }
     "/clients/{id}/require-mfa" => { post => clients::require_mfa }
     "/clients/{id}/accept-intake" => { post => chart::accept_intake }
-    "/clients/{id}/appointments" => { post => chart::add_appointment }
-    "/clients/{id}/appointments/new" => { get => chart::new_appointment }
+    "/clients/{id}/appointments" => { post => appointments::add_appointment }
+    "/clients/{id}/appointments/new" => { get => appointments::new_appointment }
     "/clients/{id}/form-links" => { post => chart::create_link }
     "/clients/{id}/form-links/new" => { get => chart::new_link }
     "/clients/{id}/submissions/{sub}" => { get => chart::submission }
