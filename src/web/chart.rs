@@ -1,30 +1,21 @@
-//! The client's chart beyond the profile: form links sent to the client, submissions (with
-//! a print-friendly view), communication preferences, and accepting a
-//! public intake.
+//! The client's chart beyond the profile: the form links sent to the client, submissions
+//! (with a print-friendly view), communication preferences, and accepting a public intake.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
+use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
 use serde::Deserialize;
 
 use super::clients::{link, panel};
 use super::error::AppError;
-use super::kit::{see_other, signed_in_form, FormText};
+use super::kit::see_other;
 use super::render::human_time;
 use super::session::TokenOnly;
 use super::session::{form_token, Checked, Ctx, SignedIn};
 use crate::domain::client_chart::ClientChart;
-use crate::domain::{ServiceError, Services};
-use crate::ids::{FormId, SubmissionId};
-use crate::policy::{AccountId, Action, Target};
+use crate::domain::Services;
+use crate::ids::SubmissionId;
+use crate::policy::AccountId;
 use crate::store::forms::FieldType;
-
-use super::session::csrf_form;
-
-csrf_form!(LinkForm {
-    form: String,
-    single_use: String
-});
 
 /// The chart's sections for the client page: the parts `client_chart` gave.
 pub fn chart_sections(services: &Services, chart: &ClientChart, req: &HttpRequest) -> Vec<Section> {
@@ -242,91 +233,6 @@ pub async fn submission(
             },
         ],
     )
-}
-
-fn link_page(
-    req: &HttpRequest,
-    s: &SignedIn,
-    client: AccountId,
-    f: &LinkForm,
-    status: StatusCode,
-    e: Option<ServiceError>,
-) -> Result<HttpResponse, AppError> {
-    let Ctx { services, .. } = Ctx::of(req)?;
-    let forms: Vec<(String, String)> = services
-        .forms(&s.actor())?
-        .into_iter()
-        .map(|f| (f.id.to_string(), f.name))
-        .collect();
-    let fields = vec![
-        Field::new("form", "Form", FieldKind::Select(forms)).value(&f.form),
-        Field::new(
-            "single_use",
-            "The link works",
-            FieldKind::Select(vec![
-                ("yes".into(), "Once".into()),
-                ("no".into(), "Until it expires (7 days)".into()),
-            ]),
-        )
-        .value(&f.single_use),
-    ];
-    let text = FormText {
-        current: "/clients",
-        title: "Send a form",
-        heading: "Send a form",
-        action: &format!("/clients/{client}/form-links"),
-        submit: "Create link",
-        intro: vec!["You get a link to give the client (by the portal, a text message or in person). It works for 7 days without an account.".into()],
-    };
-    signed_in_form(req, s, text, fields, e, status)
-}
-
-/// `GET /clients/{id}/form-links/new`.
-pub async fn new_link(
-    req: HttpRequest,
-    s: SignedIn,
-    id: web::Path<AccountId>,
-    Ctx { services, .. }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    let client = id.into_inner();
-    s.require(&services, Action::SendFormLink, Target::Client(client))?;
-    let empty = LinkForm {
-        csrf: String::new(),
-        form: String::new(),
-        single_use: "yes".into(),
-    };
-    link_page(&req, &s, client, &empty, StatusCode::OK, None)
-}
-
-/// `POST /clients/{id}/form-links`: the link, shown once.
-pub async fn create_link(
-    req: HttpRequest,
-    s: SignedIn,
-    id: web::Path<AccountId>,
-    f: Checked<LinkForm>,
-    Ctx {
-        state, services, ..
-    }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    let client = id.into_inner();
-    s.require(&services, Action::SendFormLink, Target::Client(client))?;
-    let Some(form) = FormId::parse(&f.0.form) else {
-        return link_page(
-            &req,
-            &s,
-            client,
-            &f.0,
-            StatusCode::BAD_REQUEST,
-            Some(ServiceError::invalid("form", "Please choose a form.")),
-        );
-    };
-    let token = services.create_link(&s.actor(), form, Some(client), f.0.single_use != "no")?;
-    panel(&req, &s, "/clients", "Form link", "Form link created", None, vec![Section {
-        paragraphs: vec!["Copy this link and give it to the client; it is shown only now and works for 7 days:".into()],
-        link_box: Some(format!("{}/f/{token}", state.origin)),
-        actions: vec![link(&format!("/clients/{client}"), "Back to the client", true)],
-        ..Section::default()
-    }])
 }
 
 /// `POST /clients/{id}/accept-intake`.

@@ -41,8 +41,8 @@ routes! {
     "/clients/{id}/accept-intake" => { post => chart::accept_intake }
     "/clients/{id}/appointments" => { post => appointments::add_appointment }
     "/clients/{id}/appointments/new" => { get => appointments::new_appointment }
-    "/clients/{id}/form-links" => { post => chart::create_link }
-    "/clients/{id}/form-links/new" => { get => chart::new_link }
+    "/clients/{id}/form-links" => { post => form_links::create_link }
+    "/clients/{id}/form-links/new" => { get => form_links::new_link }
     "/clients/{id}/submissions/{sub}" => { get => chart::submission }
     "/clients/{id}/submissions/{sub}/files/{file}" => { get => files::submission_file }
     "/forms" => { get => forms::list, post => forms::create }
