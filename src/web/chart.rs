@@ -5,9 +5,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
 use serde::Deserialize;
 
-use super::clients::{link, panel};
 use super::error::AppError;
 use super::kit::see_other;
+use super::kit::{link, panel};
 use super::render::human_time;
 use super::session::TokenOnly;
 use super::session::{form_token, Checked, Ctx, SignedIn};

@@ -4,8 +4,8 @@
 use actix_web::{HttpRequest, HttpResponse};
 use alcove_frontend::{Cell, Section, TableSpec};
 
-use super::clients::{link, panel};
 use super::error::AppError;
+use super::kit::{link, panel};
 use super::render::human_time;
 use super::session::{Ctx, SignedIn};
 use crate::domain::client_home::ClientOverview;

@@ -1,21 +1,18 @@
-//! The signed-in pages: homes, clients, team, audit log. Thin: extract the actor, call a
-//! service (which asks the policy and audits), render.
+//! Clients: the list, adding one, the client page (the chart read once, one audit event),
+//! portal invitations and requiring sign-in codes. Thin: extract the actor, call a service
+//! (which asks the policy and audits), render.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::home::{self as home_view, PracticeHomeView, TeamState};
-use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, PanelPage, Section, TableSpec};
+use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
 use super::error::AppError;
-use super::kit::{field_errors, form_page, nav, page, see_other};
-use super::render::chrome;
+use super::kit::{field_errors, form_page, link, nav, page, panel, see_other, status_word};
 use super::session::TokenOnly;
 use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::clients::NewClient;
-use crate::domain::menu::Home;
 use crate::domain::ServiceError;
 use crate::policy::AccountId;
-use crate::store::accounts::AccountStatus;
 
 use super::session::csrf_form;
 
@@ -27,111 +24,6 @@ csrf_form!(ClientForm {
     date_of_birth: String,
     admin_note: String,
 });
-
-pub(super) fn panel(
-    req: &HttpRequest,
-    s: &SignedIn,
-    current: &str,
-    title: &str,
-    heading: &str,
-    notice: Option<String>,
-    sections: Vec<Section>,
-) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        csrf,
-        cookie: c,
-        ..
-    } = Ctx::of(req)?;
-    let body = alcove_frontend::render_panel(PanelPage {
-        chrome: chrome(Some(&state)),
-        nav: Some(nav(&s.0, &csrf, current)),
-        title: title.to_owned(),
-        heading: heading.to_owned(),
-        notice,
-        sections,
-    });
-    Ok(page(StatusCode::OK, body, c))
-}
-
-pub(super) fn status_word(status: AccountStatus) -> &'static str {
-    match status {
-        AccountStatus::Invited => "Invited",
-        AccountStatus::Active => "Active",
-        AccountStatus::Disabled => "Switched off",
-    }
-}
-
-pub(super) fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
-    ActionSpec::Link {
-        href: href.to_owned(),
-        label: label.to_owned(),
-        primary,
-    }
-}
-
-/// `GET /home`: the client's home, or the practice's start page.
-pub async fn home(
-    req: HttpRequest,
-    s: SignedIn,
-    Ctx {
-        state, services, ..
-    }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    let actor = s.actor();
-    if crate::domain::menu::menu(&actor).home == Home::Client {
-        return super::client_home::client_home(&req, &s);
-    }
-    let sections = match practice_sections(&services, &actor, &state.data_dir, &state.config) {
-        Ok(rest) => super::disk_full::home_section(&services, &actor)
-            .into_iter()
-            .chain(rest)
-            .collect(),
-        // While the disk is full the other sections cannot be read (each reading is
-        // recorded): the home says what is wrong rather than failing.
-        Err(AppError::DiskFull) => match super::disk_full::home_section(&services, &actor) {
-            Some(disk) => vec![disk],
-            None => return Err(AppError::DiskFull),
-        },
-        Err(e) => return Err(e),
-    };
-    panel(
-        &req,
-        &s,
-        "/home",
-        home_view::HOME_TITLE,
-        home_view::PRACTICE_HOME_HEADING,
-        None,
-        sections,
-    )
-}
-
-/// The practice home's sections, each shown as the policy allows.
-fn practice_sections(
-    services: &crate::domain::Services,
-    actor: &crate::policy::Actor,
-    data_dir: &std::path::Path,
-    config: &crate::config::Config,
-) -> Result<Vec<Section>, AppError> {
-    let mut sections: Vec<Section> = super::email::mail_problem_section(services, actor)?
-        .into_iter()
-        .collect();
-    let home = services.practice_home(actor, data_dir, config)?;
-    let backups = services.backup_overview(actor)?;
-    if let Some(b) = &backups {
-        sections.extend(super::backups::restore_section(b));
-        sections.push(super::backups::backup_section(b));
-    }
-    sections.extend(home.posture.as_deref().map(super::backups::posture_section));
-    sections.extend(home_view::practice_sections(PracticeHomeView {
-        team: home.team_state().map(|t| TeamState {
-            locked: t.locked,
-            without_codes: t.without_codes,
-        }),
-        settings: home.settings,
-    }));
-    Ok(sections)
-}
 
 /// `GET /clients`.
 pub async fn clients(

@@ -6,8 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, MessageView, Section};
 
-use super::clients::panel;
 use super::error::AppError;
+use super::kit::panel;
 use super::kit::{form_page, page, see_other};
 use super::render::{chrome, human_time};
 use super::session::TokenOnly;

@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 use serde::Deserialize;
 
-use super::clients::{link, panel};
 use super::error::AppError;
+use super::kit::{link, panel};
 use super::kit::{see_other, signed_in_form, FormText};
 use super::render::human_time;
 use super::session::TokenOnly;

@@ -3,13 +3,15 @@
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use alcove_frontend::menu::MenuView;
-use alcove_frontend::{Field, FormPage, FormSpec, Nav};
+use alcove_frontend::{ActionSpec, Field, FormPage, FormSpec, Nav, PanelPage, Section};
 
+use super::error::AppError;
 use super::render::{self, chrome};
-use super::session::{AnySession, Ctx};
+use super::session::{AnySession, Ctx, SignedIn};
 use super::state::AppState;
+use crate::store::accounts::AccountStatus;
 
 /// The navigation bar for a signed-in person: the links the services' menu offers them.
 pub fn nav(session: &AnySession, csrf: &str, current: &str) -> Nav {
@@ -156,4 +158,47 @@ pub fn signed_in_form(
     p.intro = text.intro;
     p.error = general;
     Ok(page(status, alcove_frontend::render_form(p), cookie))
+}
+
+/// A signed-in page of sections, with the navigation.
+pub fn panel(
+    req: &HttpRequest,
+    s: &SignedIn,
+    current: &str,
+    title: &str,
+    heading: &str,
+    notice: Option<String>,
+    sections: Vec<Section>,
+) -> Result<HttpResponse, AppError> {
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
+    let body = alcove_frontend::render_panel(PanelPage {
+        chrome: chrome(Some(&state)),
+        nav: Some(nav(&s.0, &csrf, current)),
+        title: title.to_owned(),
+        heading: heading.to_owned(),
+        notice,
+        sections,
+    });
+    Ok(page(StatusCode::OK, body, c))
+}
+
+pub fn status_word(status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::Invited => "Invited",
+        AccountStatus::Active => "Active",
+        AccountStatus::Disabled => "Switched off",
+    }
+}
+
+pub fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
+    ActionSpec::Link {
+        href: href.to_owned(),
+        label: label.to_owned(),
+        primary,
+    }
 }

@@ -11,9 +11,9 @@ use alcove_frontend::thread::{self, ConversationView};
 use alcove_frontend::{Link, MessageItem};
 use serde::Deserialize;
 
-use super::clients::panel;
 use super::disk_full;
 use super::error::AppError;
+use super::kit::panel;
 use super::kit::{field_errors, nav, page, see_other, signed_in_form, FormText};
 use super::render::{chrome, human_size, human_time};
 use super::session::TokenOnly;

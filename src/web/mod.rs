@@ -15,6 +15,7 @@ mod files;
 mod form_links;
 mod forms;
 mod frame;
+mod home;
 mod kit;
 mod messages;
 mod onboard;

@@ -4,8 +4,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
 
-use super::clients::panel;
 use super::error::AppError;
+use super::kit::panel;
 use super::kit::see_other;
 use super::render::human_time;
 use super::session::TokenOnly;

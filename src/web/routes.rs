@@ -4,8 +4,8 @@
 use actix_web::web;
 
 use super::{
-    appointments, assets, auth, chart, clients, email, files, form_links, forms, messages, onboard,
-    pages, retention, settings, team,
+    appointments, assets, auth, chart, clients, email, files, form_links, forms, home, messages,
+    onboard, pages, retention, settings, team,
 };
 
 macro_rules! routes {
@@ -31,7 +31,7 @@ routes! {
     "/reauth" => { get => auth::reauth_form, post => auth::reauth_submit }
     "/setup/{token}" => { get => onboard::setup_form, post => onboard::setup_submit }
     "/invite/{token}" => { get => onboard::invite_form, post => onboard::invite_submit }
-    "/home" => { get => clients::home }
+    "/home" => { get => home::home }
     "/clients" => { get => clients::clients, post => clients::create_client }
     "/clients/new" => { get => clients::new_client }
     "/clients/{id}" => { get => clients::client }

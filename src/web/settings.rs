@@ -4,9 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Field, FieldKind, Section};
 
-use super::clients::{link, panel};
 use super::error::AppError;
 use super::kit::{field_errors, form_page, nav, page, see_other, signed_in_form, FormText};
+use super::kit::{link, panel};
 use super::session::TokenOnly;
 use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::ServiceError;

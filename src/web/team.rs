@@ -4,8 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
-use super::clients::{link, panel, status_word};
 use super::error::AppError;
+use super::kit::{link, panel, status_word};
 use super::kit::{see_other, signed_in_form, FormText};
 use super::session::TokenOnly;
 use super::session::{Checked, Ctx, SignedIn};
