@@ -10,7 +10,7 @@ use super::kit::see_other;
 use super::kit::{link, panel};
 use super::render::human_time;
 use super::session::TokenOnly;
-use super::session::{form_token, Checked, Ctx, SignedIn};
+use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::client_chart::ClientChart;
 use crate::domain::Services;
 use crate::ids::SubmissionId;
@@ -18,9 +18,9 @@ use crate::policy::AccountId;
 use crate::store::forms::FieldType;
 
 /// The chart's sections for the client page: the parts `client_chart` gave.
-pub fn chart_sections(services: &Services, chart: &ClientChart, req: &HttpRequest) -> Vec<Section> {
+pub fn chart_sections(services: &Services, chart: &ClientChart, csrf: &str) -> Vec<Section> {
     let client = chart.detail.id;
-    let (csrf, _) = form_token(req, services);
+    let csrf = csrf.to_owned();
     let mut out = Vec::new();
     if chart.accept_intake {
         out.push(Section {

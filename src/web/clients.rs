@@ -169,12 +169,7 @@ pub(super) fn client_page(
     notice: Option<String>,
     invite_link: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        services,
-        csrf,
-        ..
-    } = Ctx::of(req)?;
+    let Ctx { services, csrf, .. } = Ctx::of(req)?;
     let chart = services.client_chart(&s.actor(), id)?;
     let detail = &chart.detail;
     let p = &detail.profile;
@@ -270,7 +265,7 @@ pub(super) fn client_page(
         }
         actions.push(ActionSpec::Post {
             action: format!("/accounts/{id}/disable"),
-            csrf,
+            csrf: csrf.clone(),
             label: "Switch off portal access".into(),
             primary: false,
         });
@@ -284,14 +279,13 @@ pub(super) fn client_page(
     if chart.alerts {
         sections.insert(
             1,
-            super::email::client_alerts_section(&services, detail, req),
+            super::email::client_alerts_section(&services, detail, &csrf),
         );
     }
-    sections.extend(super::chart::chart_sections(&services, &chart, req));
+    sections.extend(super::chart::chart_sections(&services, &chart, &csrf));
     if chart.legal_hold {
-        sections.push(super::retention::hold_section(&services, detail, req));
+        sections.push(super::retention::hold_section(&services, detail, &csrf));
     }
-    let _ = state;
     panel(
         req,
         s,

@@ -11,7 +11,7 @@ use super::kit::panel;
 use super::kit::{form_page, page, see_other};
 use super::render::{chrome, human_time};
 use super::session::TokenOnly;
-use super::session::{client_ip, form_token, Checked, Ctx, SignedIn};
+use super::session::{client_ip, Checked, Ctx, SignedIn};
 use crate::domain::clients::ClientDetail;
 use crate::domain::notify::ConfirmState;
 use crate::domain::{ServiceError, Services};
@@ -129,13 +129,9 @@ pub async fn resend_own(
 }
 
 /// The client page's section about email alerts, for those who may change them.
-pub fn client_alerts_section(
-    services: &Services,
-    detail: &ClientDetail,
-    req: &HttpRequest,
-) -> Section {
+pub fn client_alerts_section(services: &Services, detail: &ClientDetail, csrf: &str) -> Section {
     let id = detail.id;
-    let (csrf, _) = form_token(req, services);
+    let csrf = csrf.to_owned();
     let mut paragraphs = vec![
         if detail.email_confirmed {
             "The client's email address is confirmed."

@@ -9,7 +9,7 @@ use super::kit::panel;
 use super::kit::see_other;
 use super::render::human_time;
 use super::session::TokenOnly;
-use super::session::{form_token, Checked, Ctx, SignedIn};
+use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::clients::ClientDetail;
 use crate::domain::retention::PURGE_GRACE_DAYS;
 use crate::domain::Services;
@@ -133,8 +133,8 @@ pub async fn confirm_clock(
 }
 
 /// The client page's legal-hold section, for the owner.
-pub fn hold_section(services: &Services, detail: &ClientDetail, req: &HttpRequest) -> Section {
-    let (csrf, _) = form_token(req, services);
+pub fn hold_section(services: &Services, detail: &ClientDetail, csrf: &str) -> Section {
+    let csrf = csrf.to_owned();
     let held = detail.profile.legal_hold;
     Section {
         heading: Some("Retention".into()),

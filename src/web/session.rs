@@ -105,7 +105,7 @@ fn csrf_for(services: &Services, cookie_value: &str) -> String {
 
 /// The form token for this request, and a pre-session cookie to set when the visitor has
 /// neither cookie yet.
-pub fn form_token(req: &HttpRequest, services: &Services) -> (String, Option<Cookie<'static>>) {
+fn form_token(req: &HttpRequest, services: &Services) -> (String, Option<Cookie<'static>>) {
     if let Some(c) = req
         .cookie(SESSION_COOKIE)
         .or_else(|| req.cookie(PRE_COOKIE))
