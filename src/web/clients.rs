@@ -284,7 +284,7 @@ pub(super) fn client_page(
     }
     sections.extend(super::chart::chart_sections(&services, &chart, &csrf));
     if chart.legal_hold {
-        sections.push(super::retention::hold_section(&services, detail, &csrf));
+        sections.push(super::retention::hold_section(detail, &csrf));
     }
     panel(
         req,

@@ -12,7 +12,6 @@ use super::session::TokenOnly;
 use super::session::{Checked, Ctx, SignedIn};
 use crate::domain::clients::ClientDetail;
 use crate::domain::retention::PURGE_GRACE_DAYS;
-use crate::domain::Services;
 use crate::ids::AccountId;
 use crate::policy::{Action, Target};
 
@@ -133,7 +132,7 @@ pub async fn confirm_clock(
 }
 
 /// The client page's legal-hold section, for the owner.
-pub fn hold_section(services: &Services, detail: &ClientDetail, csrf: &str) -> Section {
+pub fn hold_section(detail: &ClientDetail, csrf: &str) -> Section {
     let csrf = csrf.to_owned();
     let held = detail.profile.legal_hold;
     Section {
