@@ -9,8 +9,7 @@ use alcove_frontend::Section;
 
 use super::error::AppError;
 use super::kit::{see_other, signed_in_form, FormText};
-use super::session::csrf_form;
-use super::session::{Checked, Ctx, SignedIn};
+use super::session::{csrf_form, Checked, Ctx, SignedIn};
 use crate::clock::Zone;
 use crate::domain::appointments::NewAppointment;
 use crate::domain::ServiceError;

@@ -4,20 +4,18 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Field, FieldKind, Link, PanelPage, Section};
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use super::error::AppError;
 use super::kit::{form_page, nav, page, see_other};
 use super::render::chrome;
-use super::session::TokenOnly;
 use super::session::{
-    client_ip, cookie, removal, Checked, Ctx, MaybeSession, SignedIn, SESSION_COOKIE,
+    client_ip, cookie, csrf_form, removal, Checked, Ctx, MaybeSession, SignedIn, TokenOnly,
+    SESSION_COOKIE,
 };
 use super::state::AppState;
 use crate::domain::signin::{Next, SignInError};
 use crate::store::sessions::SessionStage;
-
-use super::session::csrf_form;
-use zeroize::Zeroizing;
 
 csrf_form!(SignInForm { email: String, password: Zeroizing<String> });
 csrf_form!(CodeForm { code: String });

@@ -6,11 +6,9 @@ use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::kit::see_other;
-use super::kit::{link, panel};
+use super::kit::{link, panel, see_other};
 use super::render::human_time;
-use super::session::TokenOnly;
-use super::session::{Checked, Ctx, SignedIn};
+use super::session::{Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::client_chart::ClientChart;
 use crate::domain::Services;
 use crate::ids::SubmissionId;

@@ -8,13 +8,10 @@ use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
 use super::error::AppError;
 use super::kit::{field_errors, form_page, link, nav, page, panel, see_other, status_word};
-use super::session::TokenOnly;
-use super::session::{Checked, Ctx, SignedIn};
+use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::clients::NewClient;
 use crate::domain::ServiceError;
 use crate::policy::AccountId;
-
-use super::session::csrf_form;
 
 csrf_form!(ClientForm {
     legal_name: String,

@@ -7,11 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, MessageView, Section};
 
 use super::error::AppError;
-use super::kit::panel;
-use super::kit::{form_page, page, see_other};
+use super::kit::{form_page, page, panel, see_other};
 use super::render::{chrome, human_time};
-use super::session::TokenOnly;
-use super::session::{client_ip, Checked, Ctx, SignedIn};
+use super::session::{client_ip, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::clients::ClientDetail;
 use crate::domain::notify::ConfirmState;
 use crate::domain::{ServiceError, Services};

@@ -8,8 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{Field, FieldKind, MessageView, Section};
 
 use super::error::AppError;
-use super::kit::{form_page, page, signed_in_form, FormText};
-use super::kit::{link, panel};
+use super::kit::{form_page, link, page, panel, signed_in_form, FormText};
 use super::render::chrome;
 use super::session::{client_ip, csrf_form, Checked, Ctx, SignedIn};
 use super::upload::read_post;

@@ -7,18 +7,14 @@ use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::kit::{link, panel};
-use super::kit::{see_other, signed_in_form, FormText};
+use super::kit::{link, panel, see_other, signed_in_form, FormText};
 use super::render::human_time;
-use super::session::TokenOnly;
-use super::session::{Checked, Ctx, SignedIn};
+use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::form_builder::{Change, FieldInput};
 use crate::domain::ServiceError;
 use crate::ids::{FormId, FormLinkId};
 use crate::policy::{Action, Target};
 use crate::store::forms::FieldType;
-
-use super::session::csrf_form;
 
 csrf_form!(NewFormForm {
     name: String,

@@ -13,18 +13,14 @@ use serde::Deserialize;
 
 use super::disk_full;
 use super::error::AppError;
-use super::kit::panel;
-use super::kit::{field_errors, nav, page, see_other, signed_in_form, FormText};
+use super::kit::{field_errors, nav, page, panel, see_other, signed_in_form, FormText};
 use super::render::{chrome, human_size, human_time};
-use super::session::TokenOnly;
-use super::session::{Checked, Ctx, SignedIn};
+use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use super::upload::{file_field, read_post, Posted};
 use crate::domain::ServiceError;
 use crate::ids::ThreadId;
 use crate::policy::AccountId;
 use crate::store::messages::MessageKind;
-
-use super::session::csrf_form;
 
 csrf_form!(NewThreadForm {
     client: String,

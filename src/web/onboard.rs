@@ -3,18 +3,16 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{Field, FieldKind, MessageView};
+use zeroize::Zeroizing;
 
 use super::error::AppError;
 use super::kit::{field_errors, form_page, page, see_other};
 use super::render::chrome;
-use super::session::{client_ip, cookie, Checked, Ctx, SESSION_COOKIE};
+use super::session::{client_ip, cookie, csrf_form, Checked, Ctx, SESSION_COOKIE};
 use crate::domain::accounts::InviteState;
 use crate::domain::setup::{self, OwnerForm, SetupTokenState};
 use crate::domain::ServiceError;
 use crate::store::invites::InviteKind;
-
-use super::session::csrf_form;
-use zeroize::Zeroizing;
 
 csrf_form!(OwnerSetupForm {
     practice: String,

@@ -5,11 +5,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
 
 use super::error::AppError;
-use super::kit::panel;
-use super::kit::see_other;
+use super::kit::{panel, see_other};
 use super::render::human_time;
-use super::session::TokenOnly;
-use super::session::{Checked, Ctx, SignedIn};
+use super::session::{Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::clients::ClientDetail;
 use crate::domain::retention::PURGE_GRACE_DAYS;
 use crate::ids::AccountId;

@@ -5,13 +5,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Field, FieldKind, Section};
 
 use super::error::AppError;
-use super::kit::{field_errors, form_page, nav, page, see_other, signed_in_form, FormText};
-use super::kit::{link, panel};
-use super::session::TokenOnly;
-use super::session::{Checked, Ctx, SignedIn};
+use super::kit::{
+    field_errors, form_page, link, nav, page, panel, see_other, signed_in_form, FormText,
+};
+use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::ServiceError;
-
-use super::session::csrf_form;
 
 csrf_form!(TemplateForm {
     name: String,

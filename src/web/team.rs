@@ -5,15 +5,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
 use super::error::AppError;
-use super::kit::{link, panel, status_word};
-use super::kit::{see_other, signed_in_form, FormText};
-use super::session::TokenOnly;
-use super::session::{Checked, Ctx, SignedIn};
+use super::kit::{link, panel, see_other, signed_in_form, status_word, FormText};
+use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::ServiceError;
 use crate::ids::AccountId;
 use crate::policy::Role;
-
-use super::session::csrf_form;
 
 csrf_form!(TeamInviteForm {
     name: String,
