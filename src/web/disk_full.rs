@@ -7,9 +7,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use alcove_frontend::{Field, FieldKind};
 
 use super::error::AppError;
-use super::forms::NewThreadForm;
-use super::forms::{signed_in_form, FormText};
-use super::session::{services, SignedIn};
+use super::kit::{signed_in_form, FormText};
+use super::messages::NewThreadForm;
+use super::session::{Ctx, SignedIn};
 use super::upload::file_field;
 use crate::domain::ServiceError;
 use crate::ids::ThreadId;
@@ -71,7 +71,7 @@ pub fn reply_draft(
     id: ThreadId,
     text: &str,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     let fields = vec![
         Field::new("body", "Your message", FieldKind::LongText)
             .value(text)
@@ -101,7 +101,7 @@ pub fn new_thread_draft(
     choose_client: bool,
     f: &NewThreadForm,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     let mut fields = Vec::new();
     if choose_client {
         let chosen = vec![(f.client.clone(), "The client you chose".to_owned())];

@@ -1,33 +1,35 @@
 //! The actix-web application: routes, middleware, and the servers that run it.
 
 mod acme_challenge;
+mod appointments;
 mod assets;
-mod auth_pages;
-mod backup_pages;
-mod chart_pages;
-mod client_home_pages;
+mod auth;
+mod backups;
+mod chart;
+mod client_home;
+mod clients;
 mod disk_full;
-mod email_pages;
+mod email;
 mod error;
-mod file_pages;
-mod form_link_pages;
-mod form_pages;
+mod files;
+mod form_links;
 mod forms;
 mod frame;
-mod message_pages;
-mod onboard_pages;
+mod home;
+mod kit;
+mod messages;
+mod onboard;
 mod origin;
 mod pages;
-mod practice_pages;
 mod proxy;
 mod redirect;
 mod render;
-mod retention_pages;
+mod retention;
 mod routes;
 mod session;
-mod settings_pages;
+mod settings;
 mod state;
-mod team_pages;
+mod team;
 mod unlock_gate;
 mod upload;
 
@@ -49,7 +51,7 @@ use crate::tls::SwappableResolver;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod fuzz_entry {
     pub use super::error::AppError;
-    pub use super::form_link_pages::{answers_of, field_for};
+    pub use super::form_links::{answers_of, field_for};
     pub use super::upload::read_post_checked;
     pub use super::FORM_LIMIT;
 }

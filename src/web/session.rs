@@ -52,13 +52,47 @@ pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
     super::proxy::client_ip(req.peer_addr(), req.headers(), behind_proxy)
 }
 
-pub fn services(req: &HttpRequest) -> Result<(web::Data<AppState>, Services), AppError> {
+fn services(req: &HttpRequest) -> Result<(web::Data<AppState>, Services), AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or(AppError::NoState)?;
     let services = state.vault().ok_or(AppError::Sealed)?.services.clone();
     Ok((state, services))
+}
+
+/// What a handler needs from the request, extracted once: the state, the services of the
+/// opened store (a sealed data directory is a 503 here, as before any handler code runs),
+/// and this visitor's form token with the pre-session cookie to set when they have no
+/// cookie yet. Put it after the path, the session and the form in a handler's arguments:
+/// extractors run in order, so a bad id stays a 404 and a missing session a redirect.
+pub struct Ctx {
+    pub state: web::Data<AppState>,
+    pub services: Services,
+    pub csrf: String,
+    pub cookie: Option<Cookie<'static>>,
+}
+
+impl Ctx {
+    pub fn of(req: &HttpRequest) -> Result<Self, AppError> {
+        let (state, services) = services(req)?;
+        let (csrf, cookie) = form_token(req, &services);
+        Ok(Ctx {
+            state,
+            services,
+            csrf,
+            cookie,
+        })
+    }
+}
+
+impl FromRequest for Ctx {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ctx::of(req))
+    }
 }
 
 fn csrf_for(services: &Services, cookie_value: &str) -> String {
@@ -68,7 +102,7 @@ fn csrf_for(services: &Services, cookie_value: &str) -> String {
 
 /// The form token for this request, and a pre-session cookie to set when the visitor has
 /// neither cookie yet.
-pub fn form_token(req: &HttpRequest, services: &Services) -> (String, Option<Cookie<'static>>) {
+fn form_token(req: &HttpRequest, services: &Services) -> (String, Option<Cookie<'static>>) {
     if let Some(c) = req
         .cookie(SESSION_COOKIE)
         .or_else(|| req.cookie(PRE_COOKIE))
@@ -203,3 +237,31 @@ impl FromRequest for SignedIn {
         })
     }
 }
+
+/// Declares a state-changing form: its fields (each defaulting when missing) and the
+/// `csrf` field `Checked<T>` checks. Each handler file declares the forms it receives.
+macro_rules! csrf_form {
+    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(serde::Deserialize)]
+        pub struct $name {
+            // Missing counts as wrong: the check refuses it with 403.
+            #[serde(default)]
+            pub csrf: String,
+            $(#[serde(default)] pub $field: $ty,)*
+        }
+        impl $crate::web::session::HasCsrf for $name {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+        // Forms may hold passwords and client details: never print them.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), " { .. }"))
+            }
+        }
+    };
+}
+pub(crate) use csrf_form;
+
+csrf_form!(TokenOnly {});

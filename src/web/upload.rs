@@ -10,7 +10,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 
 use super::error::AppError;
-use super::session::{csrf_matches, services};
+use super::session::{csrf_matches, Ctx};
 use crate::domain::attachments::{StagedFile, Upload};
 use crate::domain::ServiceError;
 use alcove_frontend::{Field, FieldKind};
@@ -47,7 +47,7 @@ fn is_multipart(req: &HttpRequest) -> bool {
 }
 
 fn check_token(req: &HttpRequest, fields: &HashMap<String, String>) -> Result<(), AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     if csrf_matches(
         req,
         &services,

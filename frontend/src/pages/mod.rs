@@ -2,6 +2,7 @@
 //! or (for pages drawn as panels and forms) the sections and fields with their wording.
 
 mod app;
+pub mod appointments;
 pub mod home;
 pub mod inbox;
 pub mod menu;

@@ -5,11 +5,11 @@
 use actix_web::http::header::{
     Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
 };
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use futures_util::stream;
 
 use super::error::AppError;
-use super::session::{services, SignedIn};
+use super::session::{Ctx, SignedIn};
 use crate::domain::attachments::Download;
 use crate::ids::{AccountId, AttachmentId, SubmissionId, ThreadId};
 
@@ -56,11 +56,10 @@ async fn next_chunk(
 
 /// `GET /messages/{thread}/files/{file}`.
 pub async fn download(
-    req: HttpRequest,
     s: SignedIn,
     path: web::Path<(ThreadId, AttachmentId)>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let (thread, file) = path.into_inner();
     let download = services.open_attachment(&s.actor(), thread, file)?;
     Ok(respond(download))
@@ -79,11 +78,10 @@ pub(super) fn respond(download: Download) -> HttpResponse {
 
 /// `GET /clients/{id}/submissions/{sub}/files/{file}`: a file sent with a form.
 pub async fn submission_file(
-    req: HttpRequest,
     s: SignedIn,
     path: web::Path<(AccountId, SubmissionId, AttachmentId)>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let (client, sub, file) = path.into_inner();
     let download = services.open_submission_file(&s.actor(), client, sub, file)?;
     Ok(respond(download))

@@ -5,23 +5,34 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Field, FieldKind, Section};
 
 use super::error::AppError;
-use super::forms::{
-    field_errors, form_page, nav, page, see_other, signed_in_form, AutoReplyForm, FormText,
-    TemplateForm, TokenOnly,
+use super::kit::{
+    field_errors, form_page, link, nav, page, panel, see_other, signed_in_form, FormText,
 };
-use super::practice_pages::{link, panel};
-use super::session::{form_token, services, Checked, SignedIn};
+use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::ServiceError;
 
+csrf_form!(TemplateForm {
+    name: String,
+    body: String
+});
+csrf_form!(AutoReplyForm {
+    crisis_notice: String,
+    away_message: String,
+    away_from: String,
+    away_until: String
+});
+
 /// `GET /settings/templates` (owner): the practice's message templates.
-pub async fn templates(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn templates(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, csrf, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     s.require(
         &services,
         crate::policy::Action::ManagePractice,
         crate::policy::Target::Practice,
     )?;
-    let (csrf, _) = form_token(&req, &services);
     let mut sections = vec![Section {
         paragraphs: vec![format!(
             "Templates may use {}. They are filled in when you start a message from a client's page.",
@@ -62,7 +73,7 @@ fn template_form(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     s.require(
         &services,
         crate::policy::Action::ManagePractice,
@@ -97,8 +108,8 @@ pub async fn add_template(
     req: HttpRequest,
     s: SignedIn,
     form: Checked<TemplateForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let f = form.0;
     match services.add_template(&s.actor(), &f.name, &f.body) {
         Ok(()) => Ok(see_other("/settings/templates", &[])),
@@ -111,12 +122,11 @@ pub async fn add_template(
 
 /// `POST /settings/templates/{template}/delete` (owner).
 pub async fn remove_template(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<crate::ids::TemplateId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     s.require(
         &services,
         crate::policy::Action::ManagePractice,
@@ -135,8 +145,12 @@ fn auto_reply_page(
     notice: Option<String>,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let mut fields = vec![
         Field::new("crisis_notice", "Crisis notice", FieldKind::LongText).value(&values.crisis_notice)
             .help("Sent automatically in reply to a client's message, at most once per conversation every 12 hours."),
@@ -162,8 +176,11 @@ fn auto_reply_page(
 }
 
 /// `GET /settings/auto-reply` (owner).
-pub async fn auto_reply_form(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn auto_reply_form(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     let values = services.auto_reply_settings(&s.actor())?;
     auto_reply_page(&req, &s, &values, StatusCode::OK, None, None)
 }
@@ -173,8 +190,8 @@ pub async fn auto_reply_save(
     req: HttpRequest,
     s: SignedIn,
     form: Checked<AutoReplyForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let f = form.0;
     let values = crate::store::practice::AutoReply {
         crisis_notice: f.crisis_notice,

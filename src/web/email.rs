@@ -7,10 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, MessageView, Section};
 
 use super::error::AppError;
-use super::forms::{form_page, page, see_other, TokenOnly};
-use super::practice_pages::panel;
+use super::kit::{form_page, page, panel, see_other};
 use super::render::{chrome, human_time};
-use super::session::{client_ip, form_token, services, Checked, SignedIn};
+use super::session::{client_ip, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::clients::ClientDetail;
 use crate::domain::notify::ConfirmState;
 use crate::domain::{ServiceError, Services};
@@ -23,9 +22,8 @@ fn settings_page(
     status: StatusCode,
     notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, csrf, .. } = Ctx::of(req)?;
     let settings = services.email_settings(&s.actor())?;
-    let (csrf, _) = form_token(req, &services);
     let mut paragraphs = vec![format!(
         "Alerts go to {}. They never say who wrote or what about: only that a secure message is waiting.",
         settings.address
@@ -98,11 +96,10 @@ pub async fn settings(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, App
 
 /// `POST /settings/email`: turns one's alerts off or on.
 pub async fn toggle_own(
-    req: HttpRequest,
     s: SignedIn,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let now_on = services.email_settings(&s.actor())?.alerts;
     services.set_own_email_alerts(&s.actor(), !now_on)?;
     Ok(see_other("/settings/email", &[]))
@@ -113,8 +110,8 @@ pub async fn resend_own(
     req: HttpRequest,
     s: SignedIn,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     match services.resend_own_confirmation(&s.actor()) {
         Ok(()) => settings_page(
             &req,
@@ -130,13 +127,9 @@ pub async fn resend_own(
 }
 
 /// The client page's section about email alerts, for those who may change them.
-pub fn client_alerts_section(
-    services: &Services,
-    detail: &ClientDetail,
-    req: &HttpRequest,
-) -> Section {
+pub fn client_alerts_section(services: &Services, detail: &ClientDetail, csrf: &str) -> Section {
     let id = detail.id;
-    let (csrf, _) = form_token(req, services);
+    let csrf = csrf.to_owned();
     let mut paragraphs = vec![
         if detail.email_confirmed {
             "The client's email address is confirmed."
@@ -183,12 +176,11 @@ pub fn client_alerts_section(
 
 /// `POST /clients/{id}/email-alerts`: switches a client's alerts off or back on.
 pub async fn toggle_client(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     let actor = s.actor();
     let detail = services.client_detail(&actor, id)?;
@@ -202,13 +194,13 @@ pub async fn resend_client(
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     match services.resend_client_confirmation(&s.actor(), id) {
         Ok(()) => Ok(see_other(&format!("/clients/{id}"), &[])),
         Err(ServiceError::Invalid { field, message }) => {
-            let mut page = super::practice_pages::client_page(&req, &s, id, Some(message), None)?;
+            let mut page = super::clients::client_page(&req, &s, id, Some(message), None)?;
             if field == "resend" {
                 *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             }
@@ -224,7 +216,7 @@ fn confirm_message(
     heading: &str,
     paragraphs: &[&str],
 ) -> Result<HttpResponse, AppError> {
-    let (state, _) = services(req)?;
+    let Ctx { state, .. } = Ctx::of(req)?;
     Ok(page(
         status,
         alcove_frontend::render_message(MessageView {
@@ -256,12 +248,17 @@ fn link_gone(req: &HttpRequest) -> Result<HttpResponse, AppError> {
 pub async fn confirm_form(
     req: HttpRequest,
     token: web::Path<String>,
+    Ctx {
+        state,
+        services,
+        csrf,
+        cookie: c,
+        ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     if !matches!(services.check_confirmation(&token)?, ConfirmState::Valid) {
         return link_gone(&req);
     }
-    let (csrf, c) = form_token(&req, &services);
     let mut p = form_page(
         &state,
         "Confirm your email address",
@@ -280,8 +277,8 @@ pub async fn confirm(
     req: HttpRequest,
     token: web::Path<String>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let actor = Actor::Anonymous {
         ip: client_ip(&req),
     };

@@ -46,11 +46,7 @@ pub fn restore_section(backups: &BackupOverview) -> Option<Section> {
     Some(Section {
         heading: Some("Restored from a backup".into()),
         paragraphs,
-        actions: vec![super::practice_pages::link(
-            "/clients",
-            "Open client list",
-            false,
-        )],
+        actions: vec![super::kit::link("/clients", "Open client list", false)],
         ..Section::default()
     })
 }

@@ -5,20 +5,21 @@ use actix_web::{HttpRequest, HttpResponse};
 use alcove_frontend::{Cell, Section, TableSpec};
 
 use super::error::AppError;
-use super::practice_pages::{link, panel};
+use super::kit::{link, panel};
 use super::render::human_time;
-use super::session::{services, SignedIn};
+use super::session::{Ctx, SignedIn};
 use crate::domain::client_home::ClientOverview;
-use crate::store::appointments::Setting;
 
 /// `GET /home` for a client.
 pub(super) fn client_home(req: &HttpRequest, s: &SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     let home = services.client_overview(&s.actor())?;
     let mut sections = vec![intro(&home)];
     sections.extend(unread_section(&home));
     sections.extend(forms_section(&home));
-    sections.extend(appointments_section(&home, services.zone()));
+    sections.extend(alcove_frontend::appointments::client_section(
+        super::appointments::rows(&services.zone(), &home.upcoming),
+    ));
     if !s.0.account.mfa_enabled() {
         sections.push(Section {
             heading: Some("Extra protection (optional)".into()),
@@ -101,40 +102,6 @@ fn forms_section(home: &ClientOverview) -> Option<Section> {
                     vec![
                         Cell::Text(f.name.clone()),
                         Cell::Text(human_time(f.expires_at)),
-                    ]
-                })
-                .collect(),
-        }),
-        ..Section::default()
-    })
-}
-
-fn appointments_section(home: &ClientOverview, zone: crate::clock::Zone) -> Option<Section> {
-    if home.upcoming.is_empty() {
-        return None;
-    }
-    Some(Section {
-        heading: Some("Upcoming appointments".into()),
-        table: Some(TableSpec {
-            caption: "Your upcoming appointments".into(),
-            headers: vec![
-                "When (practice time)".into(),
-                "Length".into(),
-                "Where".into(),
-                "Details".into(),
-            ],
-            rows: home
-                .upcoming
-                .iter()
-                .map(|a| {
-                    vec![
-                        Cell::Text(zone.human(a.starts_at)),
-                        Cell::Text(format!("{} minutes", a.minutes)),
-                        Cell::Text(match a.setting {
-                            Setting::InPerson => "In person".into(),
-                            Setting::Telehealth => "Telehealth (video)".into(),
-                        }),
-                        Cell::Text(a.note.clone()),
                     ]
                 })
                 .collect(),

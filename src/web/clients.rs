@@ -1,124 +1,33 @@
-//! The signed-in pages: homes, clients, team, audit log. Thin: extract the actor, call a
-//! service (which asks the policy and audits), render.
+//! Clients: the list, adding one, the client page (the chart read once, one audit event),
+//! portal invitations and requiring sign-in codes. Thin: extract the actor, call a service
+//! (which asks the policy and audits), render.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::home::{self as home_view, PracticeHomeView, TeamState};
-use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, PanelPage, Section, TableSpec};
+use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
 use super::error::AppError;
-use super::forms::{field_errors, form_page, nav, page, see_other, ClientForm, TokenOnly};
-use super::render::chrome;
-use super::session::{form_token, services, Checked, SignedIn};
+use super::kit::{field_errors, form_page, link, nav, page, panel, see_other, status_word};
+use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::clients::NewClient;
-use crate::domain::menu::Home;
 use crate::domain::ServiceError;
 use crate::policy::AccountId;
-use crate::store::accounts::AccountStatus;
 
-pub(super) fn panel(
-    req: &HttpRequest,
-    s: &SignedIn,
-    current: &str,
-    title: &str,
-    heading: &str,
-    notice: Option<String>,
-    sections: Vec<Section>,
-) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
-    let body = alcove_frontend::render_panel(PanelPage {
-        chrome: chrome(Some(&state)),
-        nav: Some(nav(&s.0, &csrf, current)),
-        title: title.to_owned(),
-        heading: heading.to_owned(),
-        notice,
-        sections,
-    });
-    Ok(page(StatusCode::OK, body, c))
-}
-
-pub(super) fn status_word(status: AccountStatus) -> &'static str {
-    match status {
-        AccountStatus::Invited => "Invited",
-        AccountStatus::Active => "Active",
-        AccountStatus::Disabled => "Switched off",
-    }
-}
-
-pub(super) fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
-    ActionSpec::Link {
-        href: href.to_owned(),
-        label: label.to_owned(),
-        primary,
-    }
-}
-
-/// `GET /home`: the client's home, or the practice's start page.
-pub async fn home(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
-    let actor = s.actor();
-    if crate::domain::menu::menu(&actor).home == Home::Client {
-        return super::client_home_pages::client_home(&req, &s);
-    }
-    let sections = match practice_sections(&services, &actor, &state.data_dir, &state.config) {
-        Ok(rest) => super::disk_full::home_section(&services, &actor)
-            .into_iter()
-            .chain(rest)
-            .collect(),
-        // While the disk is full the other sections cannot be read (each reading is
-        // recorded): the home says what is wrong rather than failing.
-        Err(AppError::DiskFull) => match super::disk_full::home_section(&services, &actor) {
-            Some(disk) => vec![disk],
-            None => return Err(AppError::DiskFull),
-        },
-        Err(e) => return Err(e),
-    };
-    panel(
-        &req,
-        &s,
-        "/home",
-        home_view::HOME_TITLE,
-        home_view::PRACTICE_HOME_HEADING,
-        None,
-        sections,
-    )
-}
-
-/// The practice home's sections, each shown as the policy allows.
-fn practice_sections(
-    services: &crate::domain::Services,
-    actor: &crate::policy::Actor,
-    data_dir: &std::path::Path,
-    config: &crate::config::Config,
-) -> Result<Vec<Section>, AppError> {
-    let mut sections: Vec<Section> = super::email_pages::mail_problem_section(services, actor)?
-        .into_iter()
-        .collect();
-    let home = services.practice_home(actor, data_dir, config)?;
-    let backups = services.backup_overview(actor)?;
-    if let Some(b) = &backups {
-        sections.extend(super::backup_pages::restore_section(b));
-        sections.push(super::backup_pages::backup_section(b));
-    }
-    sections.extend(
-        home.posture
-            .as_deref()
-            .map(super::backup_pages::posture_section),
-    );
-    sections.extend(home_view::practice_sections(PracticeHomeView {
-        team: home.team_state().map(|t| TeamState {
-            locked: t.locked,
-            without_codes: t.without_codes,
-        }),
-        settings: home.settings,
-    }));
-    Ok(sections)
-}
+csrf_form!(ClientForm {
+    legal_name: String,
+    preferred_name: String,
+    email: String,
+    phone: String,
+    date_of_birth: String,
+    admin_note: String,
+});
 
 /// `GET /clients`.
-pub async fn clients(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn clients(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     let rows = services.list_clients(&s.actor())?;
     let table = TableSpec {
         caption: "Clients".into(),
@@ -177,8 +86,12 @@ fn client_form_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let mut fields = client_fields(form);
     let status = super::disk_full::status_for(error.as_ref(), status);
     let general = field_errors(&mut fields, error)?;
@@ -199,8 +112,11 @@ fn client_form_page(
 }
 
 /// `GET /clients/new`.
-pub async fn new_client(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn new_client(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     s.require(
         &services,
         crate::policy::Action::CreateClient,
@@ -223,8 +139,8 @@ pub async fn create_client(
     req: HttpRequest,
     s: SignedIn,
     form: Checked<ClientForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let f = form.0;
     let new = NewClient {
         legal_name: f.legal_name.clone(),
@@ -250,10 +166,9 @@ pub(super) fn client_page(
     notice: Option<String>,
     invite_link: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
+    let Ctx { services, csrf, .. } = Ctx::of(req)?;
     let chart = services.client_chart(&s.actor(), id)?;
     let detail = &chart.detail;
-    let (csrf, _) = form_token(req, &services);
     let p = &detail.profile;
     let or_dash = |v: &str| {
         if v.is_empty() {
@@ -287,7 +202,7 @@ pub(super) fn client_page(
         paragraphs: vec!["An invitation link lets the client set a password. It works once and for 7 days; making a new one cancels the old one.".into()],
         actions: vec![
             ActionSpec::Post { action: format!("/clients/{id}/invite"), csrf: csrf.clone(), label: "Create invitation link".into(), primary: true },
-            ActionSpec::Post { action: format!("/clients/{id}/invite/revoke"), csrf, label: "Cancel open invitations".into(), primary: false },
+            ActionSpec::Post { action: format!("/clients/{id}/invite/revoke"), csrf: csrf.clone(), label: "Cancel open invitations".into(), primary: false },
         ],
         ..Section::default()
     };
@@ -321,7 +236,6 @@ pub(super) fn client_page(
         });
     }
     if let Some(access) = &chart.access {
-        let (csrf, _) = form_token(req, &services);
         let mut paragraphs = vec![
             "Switching off portal access ends the client's sessions at once; the record stays."
                 .into(),
@@ -348,7 +262,7 @@ pub(super) fn client_page(
         }
         actions.push(ActionSpec::Post {
             action: format!("/accounts/{id}/disable"),
-            csrf,
+            csrf: csrf.clone(),
             label: "Switch off portal access".into(),
             primary: false,
         });
@@ -362,14 +276,13 @@ pub(super) fn client_page(
     if chart.alerts {
         sections.insert(
             1,
-            super::email_pages::client_alerts_section(&services, detail, req),
+            super::email::client_alerts_section(&services, detail, &csrf),
         );
     }
-    sections.extend(super::chart_pages::chart_sections(&services, &chart, req));
+    sections.extend(super::chart::chart_sections(&services, &chart, &csrf));
     if chart.legal_hold {
-        sections.push(super::retention_pages::hold_section(&services, detail, req));
+        sections.push(super::retention::hold_section(detail, &csrf));
     }
-    let _ = state;
     panel(
         req,
         s,
@@ -397,8 +310,10 @@ pub async fn invite_client(
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     let id = id.into_inner();
     let token = match services.invite_client(&s.actor(), id) {
         Err(crate::domain::ServiceError::Invalid { message, .. }) => {
@@ -424,8 +339,8 @@ pub async fn revoke_invites(
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     let n = services.revoke_client_invites(&s.actor(), id)?;
     client_page(
@@ -443,8 +358,8 @@ pub async fn require_mfa(
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     services.require_client_mfa(&s.actor(), id)?;
     client_page(

@@ -1,20 +1,28 @@
-//! Filling a form from a secure link, without an account: the form, its checks with every
-//! typed value kept, and a calm page for a link that is unknown, used, expired or revoked
-//! (which never says whose it was).
+//! Form links: sending one to a client (`/clients/{id}/form-links`), and filling a form
+//! from a secure link without an account: the form, its checks with every typed value
+//! kept, and a calm page for a link that is unknown, used, expired or revoked (which never
+//! says whose it was).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::{Field, FieldKind, MessageView};
+use alcove_frontend::{Field, FieldKind, MessageView, Section};
 
 use super::error::AppError;
-use super::forms::{form_page, page};
+use super::kit::{form_page, link, page, panel, signed_in_form, FormText};
 use super::render::chrome;
-use super::session::{client_ip, form_token, services};
+use super::session::{client_ip, csrf_form, Checked, Ctx, SignedIn};
 use super::upload::read_post;
 use crate::domain::form_check::Answers;
 use crate::domain::forms::{LinkProblem, OpenForm, SubmitError};
-use crate::policy::Actor;
+use crate::domain::ServiceError;
+use crate::ids::FormId;
+use crate::policy::{AccountId, Action, Actor, Target};
 use crate::store::forms::{FieldDef, FieldType};
+
+csrf_form!(LinkForm {
+    form: String,
+    single_use: String
+});
 
 /// Posted pairs grouped by field, in order (the form token left out).
 pub fn answers_of(pairs: Vec<(String, String)>) -> Answers {
@@ -67,7 +75,7 @@ pub fn field_for(def: &FieldDef, answers: &Answers, error: Option<&String>) -> F
 }
 
 fn gone(req: &HttpRequest, problem: LinkProblem) -> Result<HttpResponse, AppError> {
-    let (state, _) = services(req)?;
+    let Ctx { state, .. } = Ctx::of(req)?;
     let (heading, why) = match problem {
         LinkProblem::Used => (
             "This form was already sent",
@@ -111,8 +119,12 @@ fn form_view(
     errors: &[(String, String)],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let fields = open
         .form
         .fields
@@ -153,8 +165,11 @@ fn form_view(
 }
 
 /// `GET /f/{token}`.
-pub async fn show(req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn show(
+    req: HttpRequest,
+    token: web::Path<String>,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     match services.open_link(&token)? {
         Ok(open) => form_view(&req, &token, &open, &Vec::new(), &[], StatusCode::OK),
         Err(problem) => gone(&req, problem),
@@ -166,8 +181,10 @@ pub async fn submit(
     req: HttpRequest,
     token: web::Path<String>,
     payload: web::Payload,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     let max = services.limits().attachment_max_bytes;
     let posted = read_post(&req, payload, max, |_, name| {
         services.begin_form_upload(&token, name)
@@ -230,4 +247,89 @@ pub async fn submit(
         }
         Err(SubmitError::Service(e)) => Err(e.into()),
     }
+}
+
+fn link_page(
+    req: &HttpRequest,
+    s: &SignedIn,
+    client: AccountId,
+    f: &LinkForm,
+    status: StatusCode,
+    e: Option<ServiceError>,
+) -> Result<HttpResponse, AppError> {
+    let Ctx { services, .. } = Ctx::of(req)?;
+    let forms: Vec<(String, String)> = services
+        .forms(&s.actor())?
+        .into_iter()
+        .map(|f| (f.id.to_string(), f.name))
+        .collect();
+    let fields = vec![
+        Field::new("form", "Form", FieldKind::Select(forms)).value(&f.form),
+        Field::new(
+            "single_use",
+            "The link works",
+            FieldKind::Select(vec![
+                ("yes".into(), "Once".into()),
+                ("no".into(), "Until it expires (7 days)".into()),
+            ]),
+        )
+        .value(&f.single_use),
+    ];
+    let text = FormText {
+        current: "/clients",
+        title: "Send a form",
+        heading: "Send a form",
+        action: &format!("/clients/{client}/form-links"),
+        submit: "Create link",
+        intro: vec!["You get a link to give the client (by the portal, a text message or in person). It works for 7 days without an account.".into()],
+    };
+    signed_in_form(req, s, text, fields, e, status)
+}
+
+/// `GET /clients/{id}/form-links/new`.
+pub async fn new_link(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<AccountId>,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
+    let client = id.into_inner();
+    s.require(&services, Action::SendFormLink, Target::Client(client))?;
+    let empty = LinkForm {
+        csrf: String::new(),
+        form: String::new(),
+        single_use: "yes".into(),
+    };
+    link_page(&req, &s, client, &empty, StatusCode::OK, None)
+}
+
+/// `POST /clients/{id}/form-links`: the link, shown once.
+pub async fn create_link(
+    req: HttpRequest,
+    s: SignedIn,
+    id: web::Path<AccountId>,
+    f: Checked<LinkForm>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
+) -> Result<HttpResponse, AppError> {
+    let client = id.into_inner();
+    s.require(&services, Action::SendFormLink, Target::Client(client))?;
+    let Some(form) = FormId::parse(&f.0.form) else {
+        return link_page(
+            &req,
+            &s,
+            client,
+            &f.0,
+            StatusCode::BAD_REQUEST,
+            Some(ServiceError::invalid("form", "Please choose a form.")),
+        );
+    };
+    let token = services.create_link(&s.actor(), form, Some(client), f.0.single_use != "no")?;
+    panel(&req, &s, "/clients", "Form link", "Form link created", None, vec![Section {
+        paragraphs: vec!["Copy this link and give it to the client; it is shown only now and works for 7 days:".into()],
+        link_box: Some(format!("{}/f/{token}", state.origin)),
+        actions: vec![link(&format!("/clients/{client}"), "Back to the client", true)],
+        ..Section::default()
+    }])
 }

@@ -13,22 +13,28 @@ use serde::Deserialize;
 
 use super::disk_full;
 use super::error::AppError;
-use super::forms::{
-    field_errors, nav, page, see_other, signed_in_form, FormText, NewThreadForm, NoteForm,
-    TokenOnly,
-};
-use super::practice_pages::panel;
+use super::kit::{field_errors, nav, page, panel, see_other, signed_in_form, FormText};
 use super::render::{chrome, human_size, human_time};
-use super::session::{form_token, services, Checked, SignedIn};
+use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use super::upload::{file_field, read_post, Posted};
 use crate::domain::ServiceError;
 use crate::ids::ThreadId;
 use crate::policy::AccountId;
 use crate::store::messages::MessageKind;
 
+csrf_form!(NewThreadForm {
+    client: String,
+    subject: String,
+    body: String
+});
+csrf_form!(NoteForm { note: String });
+
 /// `GET /messages`: the inbox, unread first.
-pub async fn inbox(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn inbox(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     let inbox = services.inbox(&s.actor())?;
     let view = InboxView {
         client_column: inbox.client_column,
@@ -63,7 +69,7 @@ fn new_thread_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     let compose = services.compose(&s.actor())?;
     let recipients = compose.recipients.map(|list| {
         list.into_iter()
@@ -93,8 +99,10 @@ pub async fn new_thread(
     req: HttpRequest,
     s: SignedIn,
     q: web::Query<ComposeQuery>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     services.writer(&s.actor())?;
     let client = q.client.clone().unwrap_or_default();
     // Starting from a template: its text, filled in for the chosen client.
@@ -141,8 +149,8 @@ pub async fn create_thread(
     req: HttpRequest,
     s: SignedIn,
     payload: web::Payload,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let actor = s.actor();
     let own = services.writer(&actor)?.own_client();
     let choose = || ServiceError::invalid("client", "Please choose a client.");
@@ -208,10 +216,14 @@ fn thread_page(
     status: StatusCode,
     draft: Option<Draft>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
+    let Ctx {
+        state,
+        services,
+        csrf,
+        cookie: c,
+    } = Ctx::of(req)?;
     let actor = s.actor();
     let model = services.thread_page(&actor, id, from)?;
-    let (csrf, c) = form_token(req, &services);
     let view = &model.view;
     let messages = view
         .messages
@@ -289,8 +301,8 @@ pub async fn reply(
     s: SignedIn,
     id: web::Path<ThreadId>,
     payload: web::Payload,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     let actor = s.actor();
     let posted = read_post(
@@ -344,8 +356,8 @@ pub async fn note(
     s: SignedIn,
     id: web::Path<ThreadId>,
     form: Checked<NoteForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     let text = form.0.note;
     match services.write_message(&s.actor(), id, &text, MessageKind::InternalNote, None) {
@@ -367,12 +379,11 @@ pub async fn note(
 
 /// `POST /messages/{id}/close`: closes or reopens.
 pub async fn close(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<ThreadId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     let view = services.read_thread(&s.actor(), id, None)?;
     services.set_thread_closed(&s.actor(), id, !view.thread.closed)?;

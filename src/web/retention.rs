@@ -5,19 +5,25 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
 
 use super::error::AppError;
-use super::forms::{see_other, TokenOnly};
-use super::practice_pages::panel;
+use super::kit::{panel, see_other};
 use super::render::human_time;
-use super::session::{form_token, services, Checked, SignedIn};
+use super::session::{Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::clients::ClientDetail;
 use crate::domain::retention::PURGE_GRACE_DAYS;
-use crate::domain::Services;
 use crate::ids::AccountId;
 use crate::policy::{Action, Target};
 
 /// `GET /retention`.
-pub async fn review(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
+pub async fn review(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx {
+        state,
+        services,
+        csrf,
+        ..
+    }: Ctx,
+) -> Result<HttpResponse, AppError> {
     let policy = &state.config.retention;
     let review = services.retention_review(&s.actor(), policy)?;
     let now = review.now;
@@ -52,7 +58,6 @@ pub async fn review(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppEr
     let empty = rows.is_empty();
     let mut sections = Vec::new();
     if let Some(refusal) = review.refused {
-        let (csrf, _) = form_token(&req, &services);
         sections.push(Section {
             heading: Some("The purge did not run: check the clock".into()),
             paragraphs: vec![
@@ -116,18 +121,17 @@ pub async fn review(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppEr
 
 /// `POST /retention/clock`: the owner confirms the server's clock after a refused purge.
 pub async fn confirm_clock(
-    req: HttpRequest,
     s: SignedIn,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     services.confirm_purge_clock(&s.actor())?;
     Ok(see_other("/retention", &[]))
 }
 
 /// The client page's legal-hold section, for the owner.
-pub fn hold_section(services: &Services, detail: &ClientDetail, req: &HttpRequest) -> Section {
-    let (csrf, _) = form_token(req, services);
+pub fn hold_section(detail: &ClientDetail, csrf: &str) -> Section {
+    let csrf = csrf.to_owned();
     let held = detail.profile.legal_hold;
     Section {
         heading: Some("Retention".into()),
@@ -153,12 +157,11 @@ pub fn hold_section(services: &Services, detail: &ClientDetail, req: &HttpReques
 
 /// `POST /clients/{id}/legal-hold`: places or releases it.
 pub async fn toggle_hold(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let id = id.into_inner();
     let actor = s.actor();
     services.authorize(&actor, Action::ManageRetention, Target::Client(id))?;

@@ -3,22 +3,32 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{Field, FieldKind, MessageView};
+use zeroize::Zeroizing;
 
 use super::error::AppError;
-use super::forms::{field_errors, form_page, page, see_other, OwnerSetupForm, PasswordForm};
+use super::kit::{field_errors, form_page, page, see_other};
 use super::render::chrome;
-use super::session::{client_ip, cookie, form_token, services, Checked, SESSION_COOKIE};
+use super::session::{client_ip, cookie, csrf_form, Checked, Ctx, SESSION_COOKIE};
 use crate::domain::accounts::InviteState;
 use crate::domain::setup::{OwnerForm, SetupTokenState};
 use crate::domain::ServiceError;
 use crate::store::invites::InviteKind;
+
+csrf_form!(OwnerSetupForm {
+    practice: String,
+    name: String,
+    email: String,
+    password: Zeroizing<String>,
+    confirm: Zeroizing<String>,
+});
+csrf_form!(PasswordForm { password: Zeroizing<String>, confirm: Zeroizing<String> });
 
 fn link_gone(
     req: &HttpRequest,
     heading: &str,
     paragraphs: &[&str],
 ) -> Result<HttpResponse, AppError> {
-    let (state, _) = services(req)?;
+    let Ctx { state, .. } = Ctx::of(req)?;
     Ok(page(
         StatusCode::NOT_FOUND,
         alcove_frontend::render_message(MessageView {
@@ -50,8 +60,12 @@ fn setup_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        services,
+        csrf,
+        cookie: c,
+    } = Ctx::of(req)?;
     let expires = match services.setup_link_state(token)? {
         SetupTokenState::Valid { expires_at } => super::render::human_time(expires_at),
         SetupTokenState::NotValid => {
@@ -108,8 +122,8 @@ pub async fn setup_submit(
     req: HttpRequest,
     token: web::Path<String>,
     form: Checked<OwnerSetupForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let f = form.0;
     let (practice, name, email) = (f.practice.clone(), f.name.clone(), f.email.clone());
     let owner = OwnerForm {
@@ -151,7 +165,12 @@ fn invite_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
+    let Ctx {
+        state,
+        services,
+        csrf,
+        cookie: c,
+    } = Ctx::of(req)?;
     let (kind, name) = match services.check_invite(token)? {
         InviteState::Valid { kind, name, .. } => (kind, name),
         InviteState::NotValid => {
@@ -161,7 +180,6 @@ fn invite_page(
             ])
         }
     };
-    let (csrf, c) = form_token(req, &services);
     let mut fields = password_fields();
     let general = field_errors(&mut fields, error)?;
     let action = format!("/invite/{token}");
@@ -204,8 +222,8 @@ pub async fn invite_submit(
     req: HttpRequest,
     token: web::Path<String>,
     form: Checked<PasswordForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let f = form.0;
     match services
         .accept_invite(client_ip(&req), &token, f.password, f.confirm)

@@ -5,18 +5,25 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
 use super::error::AppError;
-use super::forms::{see_other, signed_in_form, FormText, TeamInviteForm, TokenOnly};
-use super::practice_pages::{link, panel, status_word};
-use super::session::{form_token, services, Checked, SignedIn};
+use super::kit::{link, panel, see_other, signed_in_form, status_word, FormText};
+use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::ServiceError;
 use crate::ids::AccountId;
 use crate::policy::Role;
 
+csrf_form!(TeamInviteForm {
+    name: String,
+    email: String,
+    role: String
+});
+
 /// `GET /team`: every account, with switch-off and code-reset buttons (owner).
-pub async fn team(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn team(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, csrf, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     let accounts = services.team_members(&s.actor())?;
-    let (csrf, _) = form_token(&req, &services);
     let mut sections = vec![Section {
         heading: Some("Invite a clinician or staff member".into()),
         actions: vec![link("/team/invite", "Invite someone", true)],
@@ -102,7 +109,7 @@ fn team_invite_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(req)?;
+    let Ctx { services, .. } = Ctx::of(req)?;
     s.require(
         &services,
         crate::policy::Action::ManageTeam,
@@ -141,8 +148,10 @@ pub async fn team_invite(
     req: HttpRequest,
     s: SignedIn,
     form: Checked<TeamInviteForm>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     let f = form.0;
     let role = match f.role.as_str() {
         "clinician" => Role::Clinician,
@@ -181,7 +190,7 @@ async fn change_account(
     id: web::Path<AccountId>,
     change: AccountChange,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+    let Ctx { services, .. } = Ctx::of(&req)?;
     let id = id.into_inner();
     s.require(
         &services,
@@ -220,8 +229,10 @@ pub async fn reset_password(
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(&req)?;
     let id = id.into_inner();
     s.require(
         &services,
@@ -255,8 +266,11 @@ pub async fn reset_password(
 }
 
 /// `GET /audit`: the latest audit events (owner).
-pub async fn audit(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
+pub async fn audit(
+    req: HttpRequest,
+    s: SignedIn,
+    Ctx { services, .. }: Ctx,
+) -> Result<HttpResponse, AppError> {
     let events = services.recent_audit(&s.actor(), 200)?;
     let table = TableSpec {
         caption: "Latest events, newest first".into(),

@@ -4,17 +4,22 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use alcove_frontend::{ActionSpec, Field, FieldKind, Link, PanelPage, Section};
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use super::error::AppError;
-use super::forms::{form_page, nav, page, see_other, CodeForm, ReauthForm, SignInForm, TokenOnly};
+use super::kit::{form_page, nav, page, see_other};
 use super::render::chrome;
 use super::session::{
-    client_ip, cookie, form_token, removal, services, Checked, MaybeSession, SignedIn,
+    client_ip, cookie, csrf_form, removal, Checked, Ctx, MaybeSession, SignedIn, TokenOnly,
     SESSION_COOKIE,
 };
 use super::state::AppState;
 use crate::domain::signin::{Next, SignInError};
 use crate::store::sessions::SessionStage;
+
+csrf_form!(SignInForm { email: String, password: Zeroizing<String> });
+csrf_form!(CodeForm { code: String });
+csrf_form!(ReauthForm { password: Zeroizing<String>, code: String });
 
 fn sign_in_fields(email: &str) -> Vec<Field> {
     vec![
@@ -38,8 +43,12 @@ fn sign_in_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, new_cookie) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: new_cookie,
+        ..
+    } = Ctx::of(req)?;
     let mut p = form_page(
         &state,
         "Sign in",
@@ -101,8 +110,8 @@ pub async fn signed_out(
 pub async fn sign_in(
     req: HttpRequest,
     form: Checked<SignInForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let form = form.0;
     match services
         .sign_in_password(client_ip(&req), &form.email, form.password)
@@ -138,8 +147,12 @@ fn code_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let mut p = form_page(
         &state,
         "Sign-in code",
@@ -175,8 +188,8 @@ pub async fn code_form(req: HttpRequest, s: MaybeSession) -> Result<HttpResponse
 pub async fn code_submit(
     req: HttpRequest,
     form: Checked<CodeForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(see_other("/", &[]));
     };
@@ -196,8 +209,12 @@ fn enroll_page(
     s: &super::session::AnySession,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        services,
+        csrf,
+        cookie: c,
+    } = Ctx::of(req)?;
     let (svg, secret) = services.enrollment(&s.account, &state.practice_name())?;
     let mut p = form_page(
         &state,
@@ -248,11 +265,13 @@ pub async fn enroll_submit(
     req: HttpRequest,
     s: MaybeSession,
     form: Checked<CodeForm>,
+    Ctx {
+        state, services, ..
+    }: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let Some(s) = s.0.filter(may_enroll) else {
         return Ok(see_other("/", &[]));
     };
-    let (state, services) = services(&req)?;
     match services.confirm_enrollment(client_ip(&req), &s.token, s.account.id, &form.0.code) {
         Ok(codes) => {
             let body = alcove_frontend::render_panel(PanelPage {
@@ -280,11 +299,10 @@ pub async fn enroll_submit(
 
 /// `POST /signout`: ends the session on the server and forgets the cookie.
 pub async fn sign_out(
-    req: HttpRequest,
     s: MaybeSession,
     _form: Checked<TokenOnly>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     if let Some(s) = s.0 {
         services.sign_out(&s.actor(), &s.token)?;
     }
@@ -297,8 +315,12 @@ fn reauth_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services) = services(req)?;
-    let (csrf, c) = form_token(req, &services);
+    let Ctx {
+        state,
+        csrf,
+        cookie: c,
+        ..
+    } = Ctx::of(req)?;
     let mut p = form_page(
         &state,
         "Confirm it is you",
@@ -333,8 +355,8 @@ pub async fn reauth_submit(
     req: HttpRequest,
     s: SignedIn,
     form: Checked<ReauthForm>,
+    Ctx { services, .. }: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let (_, services) = services(&req)?;
     let form = form.0;
     match services
         .reauthenticate(
