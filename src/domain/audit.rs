@@ -155,6 +155,22 @@ impl crate::domain::Services {
     }
 }
 
+impl super::Services {
+    /// `alcove audit verify` for someone allowed to: walks the whole chain; an intact walk
+    /// is itself recorded, after the walk.
+    pub fn verify_audit(&self, actor: &Actor) -> Result<ChainState, super::ServiceError> {
+        use crate::policy::{Action, Target};
+        self.authorize(actor, Action::VerifyAudit, Target::Practice)?;
+        let state = verify(&self.store)?;
+        if matches!(state, ChainState::Intact { .. }) {
+            // The walk succeeded either way; an event that cannot be appended now shows up
+            // as the next walk's problem, not as this one's.
+            let _ = self.audit_read(actor, Action::VerifyAudit, Target::Practice);
+        }
+        Ok(state)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // tests start their manual clocks at the real time
 mod tests {
@@ -297,21 +313,5 @@ mod tests {
             verify(&store).unwrap(),
             ChainState::Broken { position: 2, .. }
         ));
-    }
-}
-
-impl super::Services {
-    /// `alcove audit verify` for someone allowed to: walks the whole chain; an intact walk
-    /// is itself recorded, after the walk.
-    pub fn verify_audit(&self, actor: &Actor) -> Result<ChainState, super::ServiceError> {
-        use crate::policy::{Action, Target};
-        self.authorize(actor, Action::VerifyAudit, Target::Practice)?;
-        let state = verify(&self.store)?;
-        if matches!(state, ChainState::Intact { .. }) {
-            // The walk succeeded either way; an event that cannot be appended now shows up
-            // as the next walk's problem, not as this one's.
-            let _ = self.audit_read(actor, Action::VerifyAudit, Target::Practice);
-        }
-        Ok(state)
     }
 }

@@ -214,6 +214,13 @@ impl crate::domain::Services {
     }
 }
 
+impl super::Services {
+    /// What a setup link is now (the setup page, before any account exists).
+    pub fn setup_link_state(&self, token: &str) -> Result<SetupTokenState, StoreError> {
+        check(&self.store, self.clock.as_ref(), token)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // tests start their manual clocks at the real time
 mod tests {
@@ -251,12 +258,5 @@ mod tests {
             SetupTokenState::NotValid
         );
         assert!(!format!("{second:?}").contains(&second.token));
-    }
-}
-
-impl super::Services {
-    /// What a setup link is now (the setup page, before any account exists).
-    pub fn setup_link_state(&self, token: &str) -> Result<SetupTokenState, StoreError> {
-        check(&self.store, self.clock.as_ref(), token)
     }
 }
