@@ -11,8 +11,8 @@ use std::process::Command;
 use crate::backups::{backup_now, restore, run};
 use crate::kit::{init_data_dir, require_tool, Server};
 use crate::visitor::{
-    form_id, invite_path_in, location, send_form_link, set_up_owner, shown_link, sign_in,
-    totp_next, Visitor, OWNER_EMAIL, OWNER_PASSWORD,
+    form_id, invited_client, send_form_link, set_up_owner, shown_link, sign_in, totp_next, Visitor,
+    OWNER_EMAIL, OWNER_PASSWORD,
 };
 
 /// A new identity file from `age-keygen`; returns its path and public key.
@@ -127,21 +127,8 @@ fn restore_voids_every_link_issued_before_the_backup_and_the_owner_is_told() {
     let mut owner = owner.visitor;
 
     // A client with an invitation they have not used yet, and a form link for them.
-    let new = owner.get("/clients/new");
-    let created = owner.post(
-        "/clients",
-        &new.body,
-        &[
-            ("legal_name", "Avery Quinn"),
-            ("email", "avery@example.org"),
-        ],
-    );
-    assert_eq!(created.status, 303, "{}", created.body);
-    let client_path = location(&created).to_owned();
-    let client_id = client_path.trim_start_matches("/clients/").to_owned();
-    let detail = owner.get(&client_path);
-    let invited = owner.post(&format!("{client_path}/invite"), &detail.body, &[]);
-    let invite = invite_path_in(&invited.body);
+    let (client_id, invite) = invited_client(&mut owner, "Avery Quinn", "avery@example.org", &[]);
+    let client_path = format!("/clients/{client_id}");
     let form_link = send_form_link(
         &mut owner,
         &client_id,

@@ -300,6 +300,27 @@ pub fn client_with_portal<'a>(
     client_with_portal_as(owner, server, name, email, &[])
 }
 
+/// The owner adds a client (with more `fields` in the new-client form) and invites them:
+/// the client's id and the unused invitation path.
+pub fn invited_client(
+    owner: &mut Visitor<'_>,
+    name: &str,
+    email: &str,
+    fields: &[(&str, &str)],
+) -> (String, String) {
+    let new = owner.get("/clients/new");
+    let mut all = vec![("legal_name", name), ("email", email)];
+    all.extend_from_slice(fields);
+    let created = owner.post("/clients", &new.body, &all);
+    assert_eq!(created.status, 303, "{}", created.body);
+    let client_id = location(&created)
+        .trim_start_matches("/clients/")
+        .to_owned();
+    let detail = owner.get(&format!("/clients/{client_id}"));
+    let invited = owner.post(&format!("/clients/{client_id}/invite"), &detail.body, &[]);
+    (client_id, invite_path_in(&invited.body))
+}
+
 /// Like [`client_with_portal`], with more `fields` in the new-client form.
 pub fn client_with_portal_as<'a>(
     owner: &mut Visitor<'_>,
@@ -308,16 +329,7 @@ pub fn client_with_portal_as<'a>(
     email: &str,
     fields: &[(&str, &str)],
 ) -> (String, Visitor<'a>) {
-    let new = owner.get("/clients/new");
-    let mut all = vec![("legal_name", name), ("email", email)];
-    all.extend_from_slice(fields);
-    let created = owner.post("/clients", &new.body, &all);
-    assert_eq!(created.status, 303, "{}", created.body);
-    let client_path = location(&created).to_owned();
-    let client_id = client_path.trim_start_matches("/clients/").to_owned();
-    let detail = owner.get(&client_path);
-    let invited = owner.post(&format!("{client_path}/invite"), &detail.body, &[]);
-    let invite = invite_path_in(&invited.body);
+    let (client_id, invite) = invited_client(owner, name, email, fields);
     let mut client = Visitor::new(server);
     let form = client.get(&invite);
     let joined = client.post(
