@@ -202,7 +202,11 @@ fn open_for_business(b: &Business, store: Store) -> Result<Option<String>, Store
         Ok(n) => tracing::info!(chunks = n, "removed pieces of uploads that never finished"),
         Err(e) => tracing::warn!(error = %e, "could not sweep unfinished uploads"),
     }
-    b.vault.fill(Vault { services });
+    if !b.vault.fill(Vault { services }) {
+        // Another unlock got there first and opened the store in use: this one issues
+        // nothing (the unlock page lets one attempt through at a time, so this is a guard).
+        return Ok(None);
+    }
     if setup::owner_exists(&store)? {
         return Ok(None);
     }

@@ -144,6 +144,8 @@ fn a_server_unlocked_on_the_web_page_starts_sending_mail() {
     assert!(server.setup_link().is_none(), "sealed at start");
     let unlocked = server.post_form("/unlock", &[("passphrase", PASS)]);
     assert_eq!(unlocked.status, 200, "{}", unlocked.body);
+    // The setup link is printed as the store opens; the console is read on its own thread.
+    server.wait_for_stdout("/setup/");
     // The owner's address confirmation goes out: the mail job started on the unlock.
     crate::visitor::set_up_owner(&server);
     let path = crate::mail_kit::confirmation_path(&sink, crate::visitor::OWNER_EMAIL);
