@@ -43,12 +43,7 @@ fn sign_in_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        csrf,
-        cookie: new_cookie,
-        ..
-    } = Ctx::of(req)?;
+    let (state, _, csrf, new_cookie) = Ctx::of(req)?.parts();
     let mut p = form_page(
         &state,
         "Sign in",
@@ -147,12 +142,7 @@ fn code_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        csrf,
-        cookie: c,
-        ..
-    } = Ctx::of(req)?;
+    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let mut p = form_page(
         &state,
         "Sign-in code",
@@ -209,12 +199,7 @@ fn enroll_page(
     s: &super::session::AnySession,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        services,
-        csrf,
-        cookie: c,
-    } = Ctx::of(req)?;
+    let (state, services, csrf, c) = Ctx::of(req)?.parts();
     let (svg, secret) = services.enrollment(&s.account, &state.practice_name())?;
     let mut p = form_page(
         &state,
@@ -315,12 +300,7 @@ fn reauth_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        csrf,
-        cookie: c,
-        ..
-    } = Ctx::of(req)?;
+    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let mut p = form_page(
         &state,
         "Confirm it is you",

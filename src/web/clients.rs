@@ -86,12 +86,7 @@ fn client_form_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        csrf,
-        cookie: c,
-        ..
-    } = Ctx::of(req)?;
+    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let mut fields = client_fields(form);
     let status = super::disk_full::status_for(error.as_ref(), status);
     let general = field_errors(&mut fields, error)?;

@@ -119,12 +119,7 @@ fn form_view(
     errors: &[(String, String)],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        csrf,
-        cookie: c,
-        ..
-    } = Ctx::of(req)?;
+    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let fields = open
         .form
         .fields

@@ -144,12 +144,7 @@ fn form_view(
     id: FormId,
     link_shown: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        services,
-        csrf,
-        ..
-    } = Ctx::of(req)?;
+    let (state, services, csrf, _) = Ctx::of(req)?.parts();
     let actor = s.actor();
     let def = services.form(&actor, id)?;
     s.require(&services, Action::ManageForms, Target::Practice)?;

@@ -137,12 +137,7 @@ pub fn signed_in_form(
     error: Option<crate::domain::ServiceError>,
     status: StatusCode,
 ) -> Result<HttpResponse, super::error::AppError> {
-    let Ctx {
-        state,
-        csrf,
-        cookie,
-        ..
-    } = Ctx::of(req)?;
+    let (state, _, csrf, cookie) = Ctx::of(req)?.parts();
     let status = super::disk_full::status_for(error.as_ref(), status);
     let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
@@ -170,12 +165,7 @@ pub fn panel(
     notice: Option<String>,
     sections: Vec<Section>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        csrf,
-        cookie: c,
-        ..
-    } = Ctx::of(req)?;
+    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let body = alcove_frontend::render_panel(PanelPage {
         chrome: chrome(Some(&state)),
         nav: Some(nav(&s.0, &csrf, current)),

@@ -216,12 +216,7 @@ fn thread_page(
     status: StatusCode,
     draft: Option<Draft>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        services,
-        csrf,
-        cookie: c,
-    } = Ctx::of(req)?;
+    let (state, services, csrf, c) = Ctx::of(req)?.parts();
     let actor = s.actor();
     let model = services.thread_page(&actor, id, from)?;
     let view = &model.view;

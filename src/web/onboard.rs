@@ -60,12 +60,7 @@ fn setup_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        services,
-        csrf,
-        cookie: c,
-    } = Ctx::of(req)?;
+    let (state, services, csrf, c) = Ctx::of(req)?.parts();
     let expires = match services.setup_link_state(token)? {
         SetupTokenState::Valid { expires_at } => super::render::human_time(expires_at),
         SetupTokenState::NotValid => {
@@ -165,12 +160,7 @@ fn invite_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        services,
-        csrf,
-        cookie: c,
-    } = Ctx::of(req)?;
+    let (state, services, csrf, c) = Ctx::of(req)?.parts();
     let (kind, name) = match services.check_invite(token)? {
         InviteState::Valid { kind, name, .. } => (kind, name),
         InviteState::NotValid => {

@@ -74,6 +74,19 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// State, services, form token and pre-session cookie, for a page builder that takes
+    /// them apart in one line.
+    pub fn parts(
+        self,
+    ) -> (
+        web::Data<AppState>,
+        Services,
+        String,
+        Option<Cookie<'static>>,
+    ) {
+        (self.state, self.services, self.csrf, self.cookie)
+    }
+
     pub fn of(req: &HttpRequest) -> Result<Self, AppError> {
         let (state, services) = services(req)?;
         let (csrf, cookie) = form_token(req, &services);

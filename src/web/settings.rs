@@ -145,12 +145,7 @@ fn auto_reply_page(
     notice: Option<String>,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        csrf,
-        cookie: c,
-        ..
-    } = Ctx::of(req)?;
+    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let mut fields = vec![
         Field::new("crisis_notice", "Crisis notice", FieldKind::LongText).value(&values.crisis_notice)
             .help("Sent automatically in reply to a client's message, at most once per conversation every 12 hours."),
