@@ -73,7 +73,7 @@ fn appointment_page(
         submit: view::FORM_SUBMIT,
         intro: Vec::new(),
     };
-    signed_in_form(req, s, text, view::form_fields(draft), e, status)
+    signed_in_form(&Ctx::of(req)?, s, text, view::form_fields(draft), e, status)
 }
 
 /// `GET /clients/{id}/appointments/new`.

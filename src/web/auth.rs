@@ -37,19 +37,24 @@ fn sign_in_fields(email: &str) -> Vec<Field> {
 }
 
 fn sign_in_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     status: StatusCode,
     email: &str,
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, _, csrf, new_cookie) = Ctx::of(req)?.parts();
+    let Ctx {
+        state,
+        csrf,
+        cookie,
+        ..
+    } = ctx;
     let mut p = form_page(
-        &state,
+        state,
         "Sign in",
         "Sign in",
         "/signin",
-        &csrf,
+        csrf,
         sign_in_fields(email),
         "Sign in",
     );
@@ -65,7 +70,7 @@ fn sign_in_page(
         "</form><p class=\"help\">Forgot your password, or never received an invitation? \
          Please contact your practice; they can send you a new link.</p>",
     );
-    Ok(page(status, body, new_cookie))
+    Ok(page(status, body, cookie.clone()))
 }
 
 /// `GET /`: the sign-in page (or the unlock page while sealed, or home when signed in).
@@ -81,7 +86,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         };
         return Ok(see_other(to, &[]));
     }
-    sign_in_page(&req, StatusCode::OK, "", None, None)
+    sign_in_page(&Ctx::of(&req)?, StatusCode::OK, "", None, None)
 }
 
 #[derive(Deserialize)]
@@ -90,23 +95,21 @@ pub struct SignedOutQuery {
 }
 
 /// `GET /signed-out`: the sign-in page with a note saying why.
-pub async fn signed_out(
-    req: HttpRequest,
-    q: web::Query<SignedOutQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn signed_out(q: web::Query<SignedOutQuery>, ctx: Ctx) -> Result<HttpResponse, AppError> {
     let note = match q.why.as_deref() {
         Some("idle") => "You were signed out because the portal was not used for a while. This keeps your information safe on shared devices. Please sign in again.",
         _ => "You are signed out.",
     };
-    sign_in_page(&req, StatusCode::OK, "", Some(note.to_owned()), None)
+    sign_in_page(&ctx, StatusCode::OK, "", Some(note.to_owned()), None)
 }
 
 /// `POST /signin`: the password step.
 pub async fn sign_in(
     req: HttpRequest,
     form: Checked<SignInForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
+    let services = &ctx.services;
     let form = form.0;
     match services
         .sign_in_password(client_ip(&req), &form.email, form.password)
@@ -130,7 +133,7 @@ pub async fn sign_in(
                 SignInError::Locked { .. } | SignInError::Busy => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNAUTHORIZED,
             };
-            let mut resp = sign_in_page(&req, status, &form.email, None, Some(e.to_string()))?;
+            let mut resp = sign_in_page(&ctx, status, &form.email, None, Some(e.to_string()))?;
             let _ = resp.add_removal_cookie(&removal(SESSION_COOKIE));
             Ok(resp)
         }
@@ -138,17 +141,16 @@ pub async fn sign_in(
 }
 
 fn code_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let mut p = form_page(
-        &state,
+        &ctx.state,
         "Sign-in code",
         "Enter your sign-in code",
         "/signin/code",
-        &csrf,
+        &ctx.csrf,
         vec![
             Field::new("code", "Code from your authenticator app", FieldKind::Code).help(
                 "Six digits. If you lost your phone, enter one of your recovery codes instead.",
@@ -161,14 +163,18 @@ fn code_page(
         href: "/".into(),
         label: "Start again".into(),
     }];
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    Ok(page(
+        status,
+        alcove_frontend::render_form(p),
+        ctx.cookie.clone(),
+    ))
 }
 
 /// `GET /signin/code`.
-pub async fn code_form(req: HttpRequest, s: MaybeSession) -> Result<HttpResponse, AppError> {
+pub async fn code_form(s: MaybeSession, ctx: Ctx) -> Result<HttpResponse, AppError> {
     match s.0 {
         Some(s) if s.session.stage == SessionStage::AwaitingTotp => {
-            code_page(&req, StatusCode::OK, None)
+            code_page(&ctx, StatusCode::OK, None)
         }
         _ => Ok(see_other("/", &[])),
     }
@@ -178,35 +184,43 @@ pub async fn code_form(req: HttpRequest, s: MaybeSession) -> Result<HttpResponse
 pub async fn code_submit(
     req: HttpRequest,
     form: Checked<CodeForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(see_other("/", &[]));
     };
-    match services.sign_in_code(client_ip(&req), &token, &form.0.code) {
+    match ctx
+        .services
+        .sign_in_code(client_ip(&req), &token, &form.0.code)
+    {
         Ok(fresh) => Ok(see_other("/home", &[cookie(SESSION_COOKIE, fresh.0)])),
         Err(SignInError::Expired) => Ok(see_other("/", &[removal(SESSION_COOKIE)])),
         Err(SignInError::Service(e)) => Err(e.into()),
         Err(e @ SignInError::Locked { .. }) => {
-            code_page(&req, StatusCode::TOO_MANY_REQUESTS, Some(e.to_string()))
+            code_page(&ctx, StatusCode::TOO_MANY_REQUESTS, Some(e.to_string()))
         }
-        Err(e) => code_page(&req, StatusCode::UNAUTHORIZED, Some(e.to_string())),
+        Err(e) => code_page(&ctx, StatusCode::UNAUTHORIZED, Some(e.to_string())),
     }
 }
 
 fn enroll_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &super::session::AnySession,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services, csrf, c) = Ctx::of(req)?.parts();
+    let Ctx {
+        state,
+        services,
+        csrf,
+        cookie,
+    } = ctx;
     let (svg, secret) = services.enrollment(&s.account, &state.practice_name())?;
     let mut p = form_page(
-        &state,
+        state,
         "Set up sign-in codes",
         "Set up your second sign-in step",
         "/mfa/setup",
-        &csrf,
+        csrf,
         vec![Field::new(
             "code",
             "The six-digit code the app shows",
@@ -226,13 +240,17 @@ fn enroll_page(
     } else {
         StatusCode::OK
     };
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    Ok(page(
+        status,
+        alcove_frontend::render_form(p),
+        cookie.clone(),
+    ))
 }
 
 /// `GET /mfa/setup`: QR code and secret for the authenticator app.
-pub async fn enroll_form(req: HttpRequest, s: MaybeSession) -> Result<HttpResponse, AppError> {
+pub async fn enroll_form(s: MaybeSession, ctx: Ctx) -> Result<HttpResponse, AppError> {
     match s.0 {
-        Some(s) if may_enroll(&s) => enroll_page(&req, &s, None),
+        Some(s) if may_enroll(&s) => enroll_page(&ctx, &s, None),
         Some(_) => Ok(see_other("/home", &[])),
         None => Ok(see_other("/", &[])),
     }
@@ -250,17 +268,18 @@ pub async fn enroll_submit(
     req: HttpRequest,
     s: MaybeSession,
     form: Checked<CodeForm>,
-    Ctx {
-        state, services, ..
-    }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let Some(s) = s.0.filter(may_enroll) else {
         return Ok(see_other("/", &[]));
     };
-    match services.confirm_enrollment(client_ip(&req), &s.token, s.account.id, &form.0.code) {
+    match ctx
+        .services
+        .confirm_enrollment(client_ip(&req), &s.token, s.account.id, &form.0.code)
+    {
         Ok(codes) => {
             let body = alcove_frontend::render_panel(PanelPage {
-                chrome: chrome(Some(&state)),
+                chrome: chrome(Some(&ctx.state)),
                 nav: None,
                 title: "Recovery codes".into(),
                 heading: "Sign-in codes are on".into(),
@@ -278,7 +297,7 @@ pub async fn enroll_submit(
             Ok(page(StatusCode::OK, body, None))
         }
         Err(SignInError::Service(e)) => Err(e.into()),
-        Err(e) => enroll_page(&req, &s, Some(e.to_string())),
+        Err(e) => enroll_page(&ctx, &s, Some(e.to_string())),
     }
 }
 
@@ -295,18 +314,17 @@ pub async fn sign_out(
 }
 
 fn reauth_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let mut p = form_page(
-        &state,
+        &ctx.state,
         "Confirm it is you",
         "Confirm it is you",
         "/reauth",
-        &csrf,
+        &ctx.csrf,
         vec![
             Field::new(
                 "password",
@@ -319,15 +337,19 @@ fn reauth_page(
         ],
         "Confirm",
     );
-    p.nav = Some(nav(&s.0, &csrf, ""));
+    p.nav = Some(nav(&s.0, &ctx.csrf, ""));
     p.intro = vec!["This action changes who can reach the practice's data, so please confirm your password and a sign-in code. You will not be asked again for five minutes.".into()];
     p.error = error;
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    Ok(page(
+        status,
+        alcove_frontend::render_form(p),
+        ctx.cookie.clone(),
+    ))
 }
 
 /// `GET /reauth`.
-pub async fn reauth_form(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    reauth_page(&req, &s, StatusCode::OK, None)
+pub async fn reauth_form(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    reauth_page(&ctx, &s, StatusCode::OK, None)
 }
 
 /// `POST /reauth`.
@@ -335,10 +357,11 @@ pub async fn reauth_submit(
     req: HttpRequest,
     s: SignedIn,
     form: Checked<ReauthForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
-    match services
+    match ctx
+        .services
         .reauthenticate(
             client_ip(&req),
             &s.0.token,
@@ -350,6 +373,6 @@ pub async fn reauth_submit(
     {
         Ok(()) => Ok(see_other("/team", &[])),
         Err(SignInError::Service(e)) => Err(e.into()),
-        Err(e) => reauth_page(&req, &s, StatusCode::UNAUTHORIZED, Some(e.to_string())),
+        Err(e) => reauth_page(&ctx, &s, StatusCode::UNAUTHORIZED, Some(e.to_string())),
     }
 }

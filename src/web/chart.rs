@@ -208,7 +208,7 @@ pub async fn submission(
         ));
     }
     panel(
-        &req,
+        &Ctx::of(&req)?,
         &s,
         "/clients",
         "Submission",

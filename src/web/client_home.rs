@@ -1,7 +1,7 @@
 //! The client's home: what waits for them (new messages, forms to fill in, upcoming
 //! appointments), and "nothing here yet" only when nothing does.
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use alcove_frontend::{Cell, Section, TableSpec};
 
 use super::error::AppError;
@@ -11,8 +11,8 @@ use super::session::{Ctx, SignedIn};
 use crate::domain::client_home::ClientOverview;
 
 /// `GET /home` for a client.
-pub(super) fn client_home(req: &HttpRequest, s: &SignedIn) -> Result<HttpResponse, AppError> {
-    let Ctx { services, .. } = Ctx::of(req)?;
+pub(super) fn client_home(ctx: &Ctx, s: &SignedIn) -> Result<HttpResponse, AppError> {
+    let services = &ctx.services;
     let home = services.client_overview(&s.actor())?;
     let mut sections = vec![intro(&home)];
     sections.extend(unread_section(&home));
@@ -29,7 +29,7 @@ pub(super) fn client_home(req: &HttpRequest, s: &SignedIn) -> Result<HttpRespons
         });
     }
     panel(
-        req,
+        ctx,
         s,
         "/home",
         "Home",

@@ -47,7 +47,7 @@ pub async fn clients(
     };
     let empty = table.rows.is_empty();
     panel(
-        &req,
+        &Ctx::of(&req)?,
         &s,
         "/clients",
         "Clients",
@@ -155,13 +155,13 @@ pub async fn create_client(
 }
 
 pub(super) fn client_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     id: AccountId,
     notice: Option<String>,
     invite_link: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx { services, csrf, .. } = Ctx::of(req)?;
+    let Ctx { services, csrf, .. } = ctx;
     let chart = services.client_chart(&s.actor(), id)?;
     let detail = &chart.detail;
     let p = &detail.profile;
@@ -271,15 +271,15 @@ pub(super) fn client_page(
     if chart.alerts {
         sections.insert(
             1,
-            super::email::client_alerts_section(&services, detail, &csrf),
+            super::email::client_alerts_section(services, detail, csrf),
         );
     }
-    sections.extend(super::chart::chart_sections(&services, &chart, &csrf));
+    sections.extend(super::chart::chart_sections(services, &chart, csrf));
     if chart.legal_hold {
-        sections.push(super::retention::hold_section(detail, &csrf));
+        sections.push(super::retention::hold_section(detail, csrf));
     }
     panel(
-        req,
+        ctx,
         s,
         "/clients",
         "Client",
@@ -296,7 +296,7 @@ pub async fn client(
     id: web::Path<AccountId>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    client_page(&req, &s, id, None, None)
+    client_page(&Ctx::of(&req)?, &s, id, None, None)
 }
 
 /// `POST /clients/{id}/invite`: a new invitation link, shown once.
@@ -312,7 +312,7 @@ pub async fn invite_client(
     let id = id.into_inner();
     let token = match services.invite_client(&s.actor(), id) {
         Err(crate::domain::ServiceError::Invalid { message, .. }) => {
-            let mut page = client_page(&req, &s, id, Some(message), None)?;
+            let mut page = client_page(&Ctx::of(&req)?, &s, id, Some(message), None)?;
             *page.status_mut() = actix_web::http::StatusCode::CONFLICT;
             return Ok(page);
         }
@@ -320,7 +320,7 @@ pub async fn invite_client(
     };
     let link = format!("{}/invite/{token}", state.origin);
     client_page(
-        &req,
+        &Ctx::of(&req)?,
         &s,
         id,
         Some("A new invitation link was created.".into()),
@@ -339,7 +339,7 @@ pub async fn revoke_invites(
     let id = id.into_inner();
     let n = services.revoke_client_invites(&s.actor(), id)?;
     client_page(
-        &req,
+        &Ctx::of(&req)?,
         &s,
         id,
         Some(format!("Open invitations cancelled: {n}.")),
@@ -358,7 +358,7 @@ pub async fn require_mfa(
     let id = id.into_inner();
     services.require_client_mfa(&s.actor(), id)?;
     client_page(
-        &req,
+        &Ctx::of(&req)?,
         &s,
         id,
         Some("This client will set up sign-in codes at their next sign-in.".into()),

@@ -3,7 +3,7 @@
 //! reads nothing from the store (which cannot record the read while the disk is full).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use alcove_frontend::{Field, FieldKind};
 
 use super::error::AppError;
@@ -39,7 +39,7 @@ pub fn status_for(error: Option<&ServiceError>, status: StatusCode) -> StatusCod
 
 /// The form again, filled with what was typed, under the plain explanation.
 fn draft_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     current: &str,
     action: &str,
@@ -61,47 +61,45 @@ fn draft_page(
             "If you run this portal: free up space on the server's disk. The portal starts saving again by itself, without a restart.".into(),
         ],
     };
-    signed_in_form(req, s, text, fields, None, STATUS)
+    signed_in_form(ctx, s, text, fields, None, STATUS)
 }
 
 /// A reply that met a full disk, ready to send again.
 pub fn reply_draft(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     id: ThreadId,
     text: &str,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx { services, .. } = Ctx::of(req)?;
     let fields = vec![
         Field::new("body", "Your message", FieldKind::LongText)
             .value(text)
             .optional(),
-        file_field(&services),
+        file_field(&ctx.services),
     ];
-    draft_page(req, s, "/messages", &format!("/messages/{id}"), fields)
+    draft_page(ctx, s, "/messages", &format!("/messages/{id}"), fields)
 }
 
 /// An internal note that met a full disk.
 pub fn note_draft(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     id: ThreadId,
     text: &str,
 ) -> Result<HttpResponse, AppError> {
     let fields =
         vec![Field::new("note", "Note for the practice team", FieldKind::LongText).value(text)];
-    draft_page(req, s, "/messages", &format!("/messages/{id}/note"), fields)
+    draft_page(ctx, s, "/messages", &format!("/messages/{id}/note"), fields)
 }
 
 /// A new conversation that met a full disk. The practice's choice of client is kept as
 /// it was: the client list cannot be read (and its reading recorded) right now.
 pub fn new_thread_draft(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     choose_client: bool,
     f: &NewThreadForm,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx { services, .. } = Ctx::of(req)?;
     let mut fields = Vec::new();
     if choose_client {
         let chosen = vec![(f.client.clone(), "The client you chose".to_owned())];
@@ -109,8 +107,8 @@ pub fn new_thread_draft(
     }
     fields.push(Field::new("subject", "Subject", FieldKind::Text).value(&f.subject));
     fields.push(Field::new("body", "Message", FieldKind::LongText).value(&f.body));
-    fields.push(file_field(&services));
-    draft_page(req, s, "/messages", "/messages", fields)
+    fields.push(file_field(&ctx.services));
+    draft_page(ctx, s, "/messages", "/messages", fields)
 }
 
 /// The practice home's section about a disk that filled up, for whoever runs the practice.

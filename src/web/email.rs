@@ -73,7 +73,7 @@ fn settings_page(
             .push("Email is not set up on this portal yet, so no alerts are sent at all.".into());
     }
     let mut resp = panel(
-        req,
+        &Ctx::of(req)?,
         s,
         "/settings/email",
         "Email alerts",
@@ -200,7 +200,8 @@ pub async fn resend_client(
     match services.resend_client_confirmation(&s.actor(), id) {
         Ok(()) => Ok(see_other(&format!("/clients/{id}"), &[])),
         Err(ServiceError::Invalid { field, message }) => {
-            let mut page = super::clients::client_page(&req, &s, id, Some(message), None)?;
+            let mut page =
+                super::clients::client_page(&Ctx::of(&req)?, &s, id, Some(message), None)?;
             if field == "resend" {
                 *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             }

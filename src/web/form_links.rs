@@ -181,7 +181,7 @@ pub async fn submit(
     }: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let max = services.limits().attachment_max_bytes;
-    let posted = read_post(&req, payload, max, |_, name| {
+    let posted = read_post(&req, &services, payload, max, |_, name| {
         services.begin_form_upload(&token, name)
     })
     .await?;
@@ -278,7 +278,7 @@ fn link_page(
         submit: "Create link",
         intro: vec!["You get a link to give the client (by the portal, a text message or in person). It works for 7 days without an account.".into()],
     };
-    signed_in_form(req, s, text, fields, e, status)
+    signed_in_form(&Ctx::of(req)?, s, text, fields, e, status)
 }
 
 /// `GET /clients/{id}/form-links/new`.
@@ -321,7 +321,7 @@ pub async fn create_link(
         );
     };
     let token = services.create_link(&s.actor(), form, Some(client), f.0.single_use != "no")?;
-    panel(&req, &s, "/clients", "Form link", "Form link created", None, vec![Section {
+    panel(&Ctx::of(&req)?, &s, "/clients", "Form link", "Form link created", None, vec![Section {
         paragraphs: vec!["Copy this link and give it to the client; it is shown only now and works for 7 days:".into()],
         link_box: Some(format!("{}/f/{token}", state.origin)),
         actions: vec![link(&format!("/clients/{client}"), "Back to the client", true)],

@@ -49,7 +49,7 @@ pub async fn list(
             ]
         })
         .collect();
-    panel(&req, &s, "/forms", "Forms", "Forms", None, vec![Section {
+    panel(&Ctx::of(&req)?, &s, "/forms", "Forms", "Forms", None, vec![Section {
         paragraphs: vec!["Send a form to a client from the client's page. A public intake link lets someone who is not a client yet fill in a form; it creates a new client record for you to review.".into()],
         table: Some(TableSpec {
             caption: "Forms".into(),
@@ -86,7 +86,7 @@ fn new_form_page(
         submit: "Create form",
         intro: Vec::new(),
     };
-    signed_in_form(req, s, text, fields, e, status)
+    signed_in_form(&Ctx::of(req)?, s, text, fields, e, status)
 }
 
 /// `GET /forms/new`.
@@ -227,7 +227,15 @@ fn form_view(
     }
     sections.push(public);
     let _ = state;
-    panel(req, s, "/forms", "Form", &def.name, None, sections)
+    panel(
+        &Ctx::of(req)?,
+        s,
+        "/forms",
+        "Form",
+        &def.name,
+        None,
+        sections,
+    )
 }
 
 #[derive(Deserialize)]
@@ -288,7 +296,7 @@ fn field_page(
         submit: "Save question",
         intro: Vec::new(),
     };
-    signed_in_form(req, s, text, fields, e, status)
+    signed_in_form(&Ctx::of(req)?, s, text, fields, e, status)
 }
 
 /// `GET /forms/{form}/fields/new`.

@@ -1,7 +1,7 @@
 //! `GET /home`: the client's home, or the practice's start page with the sections the
 //! policy allows (mail problems, backups, posture, team and settings).
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use alcove_frontend::home::{self as home_view, PracticeHomeView, TeamState};
 use alcove_frontend::Section;
 
@@ -11,32 +11,27 @@ use super::session::{Ctx, SignedIn};
 use crate::domain::menu::Home;
 
 /// `GET /home`: the client's home, or the practice's start page.
-pub async fn home(
-    req: HttpRequest,
-    s: SignedIn,
-    Ctx {
-        state, services, ..
-    }: Ctx,
-) -> Result<HttpResponse, AppError> {
+pub async fn home(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
     let actor = s.actor();
     if crate::domain::menu::menu(&actor).home == Home::Client {
-        return super::client_home::client_home(&req, &s);
+        return super::client_home::client_home(&ctx, &s);
     }
-    let sections = match practice_sections(&services, &actor, &state.data_dir, &state.config) {
-        Ok(rest) => super::disk_full::home_section(&services, &actor)
+    let (state, services) = (&ctx.state, &ctx.services);
+    let sections = match practice_sections(services, &actor, &state.data_dir, &state.config) {
+        Ok(rest) => super::disk_full::home_section(services, &actor)
             .into_iter()
             .chain(rest)
             .collect(),
         // While the disk is full the other sections cannot be read (each reading is
         // recorded): the home says what is wrong rather than failing.
-        Err(AppError::DiskFull) => match super::disk_full::home_section(&services, &actor) {
+        Err(AppError::DiskFull) => match super::disk_full::home_section(services, &actor) {
             Some(disk) => vec![disk],
             None => return Err(AppError::DiskFull),
         },
         Err(e) => return Err(e),
     };
     panel(
-        &req,
+        &ctx,
         &s,
         "/home",
         home_view::HOME_TITLE,

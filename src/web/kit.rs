@@ -3,7 +3,7 @@
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use alcove_frontend::menu::MenuView;
 use alcove_frontend::{ActionSpec, Field, FormPage, FormSpec, Nav, PanelPage, Section};
 
@@ -130,34 +130,37 @@ pub struct FormText<'a> {
 /// A signed-in page with one form: each error next to its field (or above the form), the
 /// navigation, and the form token.
 pub fn signed_in_form(
-    req: &actix_web::HttpRequest,
-    s: &super::session::SignedIn,
+    ctx: &Ctx,
+    s: &SignedIn,
     text: FormText<'_>,
     mut fields: Vec<Field>,
     error: Option<crate::domain::ServiceError>,
     status: StatusCode,
 ) -> Result<HttpResponse, super::error::AppError> {
-    let (state, _, csrf, cookie) = Ctx::of(req)?.parts();
     let status = super::disk_full::status_for(error.as_ref(), status);
     let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
-        &state,
+        &ctx.state,
         text.title,
         text.heading,
         text.action,
-        &csrf,
+        &ctx.csrf,
         fields,
         text.submit,
     );
-    p.nav = Some(nav(&s.0, &csrf, text.current));
+    p.nav = Some(nav(&s.0, &ctx.csrf, text.current));
     p.intro = text.intro;
     p.error = general;
-    Ok(page(status, alcove_frontend::render_form(p), cookie))
+    Ok(page(
+        status,
+        alcove_frontend::render_form(p),
+        ctx.cookie.clone(),
+    ))
 }
 
 /// A signed-in page of sections, with the navigation.
 pub fn panel(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     current: &str,
     title: &str,
@@ -165,16 +168,15 @@ pub fn panel(
     notice: Option<String>,
     sections: Vec<Section>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let body = alcove_frontend::render_panel(PanelPage {
-        chrome: chrome(Some(&state)),
-        nav: Some(nav(&s.0, &csrf, current)),
+        chrome: chrome(Some(&ctx.state)),
+        nav: Some(nav(&s.0, &ctx.csrf, current)),
         title: title.to_owned(),
         heading: heading.to_owned(),
         notice,
         sections,
     });
-    Ok(page(StatusCode::OK, body, c))
+    Ok(page(StatusCode::OK, body, ctx.cookie.clone()))
 }
 
 pub fn status_word(status: AccountStatus) -> &'static str {

@@ -30,12 +30,8 @@ csrf_form!(NewThreadForm {
 csrf_form!(NoteForm { note: String });
 
 /// `GET /messages`: the inbox, unread first.
-pub async fn inbox(
-    req: HttpRequest,
-    s: SignedIn,
-    Ctx { services, .. }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    let inbox = services.inbox(&s.actor())?;
+pub async fn inbox(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    let inbox = ctx.services.inbox(&s.actor())?;
     let view = InboxView {
         client_column: inbox.client_column,
         rows: inbox
@@ -52,7 +48,7 @@ pub async fn inbox(
             .collect(),
     };
     panel(
-        &req,
+        &ctx,
         &s,
         "/messages",
         INBOX_TITLE,
@@ -63,13 +59,13 @@ pub async fn inbox(
 }
 
 fn new_thread_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     form: &NewThreadForm,
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx { services, .. } = Ctx::of(req)?;
+    let services = &ctx.services;
     let compose = services.compose(&s.actor())?;
     let recipients = compose.recipients.map(|list| {
         list.into_iter()
@@ -81,7 +77,7 @@ fn new_thread_page(
         client: form.client.clone(),
         subject: form.subject.clone(),
         body: form.body.clone(),
-        file: file_field(&services),
+        file: file_field(services),
     });
     let text = FormText {
         current: "/messages",
@@ -91,18 +87,18 @@ fn new_thread_page(
         submit: form.submit,
         intro: form.intro,
     };
-    signed_in_form(req, s, text, form.fields, error, status)
+    signed_in_form(ctx, s, text, form.fields, error, status)
 }
 
 /// `GET /messages/new`.
 pub async fn new_thread(
-    req: HttpRequest,
     s: SignedIn,
     q: web::Query<ComposeQuery>,
-    Ctx {
-        state, services, ..
-    }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
+    let Ctx {
+        state, services, ..
+    } = &ctx;
     services.writer(&s.actor())?;
     let client = q.client.clone().unwrap_or_default();
     // Starting from a template: its text, filled in for the chosen client.
@@ -135,7 +131,7 @@ pub async fn new_thread(
         subject,
         body,
     };
-    new_thread_page(&req, &s, &form, StatusCode::OK, None)
+    new_thread_page(&ctx, &s, &form, StatusCode::OK, None)
 }
 
 #[derive(Deserialize)]
@@ -149,13 +145,15 @@ pub async fn create_thread(
     req: HttpRequest,
     s: SignedIn,
     payload: web::Payload,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
+    let services = &ctx.services;
     let actor = s.actor();
     let own = services.writer(&actor)?.own_client();
     let choose = || ServiceError::invalid("client", "Please choose a client.");
     let posted = read_post(
         &req,
+        services,
         payload,
         services.limits().attachment_max_bytes,
         |fields, name| {
@@ -187,10 +185,10 @@ pub async fn create_thread(
     match result {
         Ok(id) => Ok(see_other(&format!("/messages/{id}"), &[])),
         Err(e @ ServiceError::Invalid { .. }) => {
-            new_thread_page(&req, &s, &f, StatusCode::BAD_REQUEST, Some(e))
+            new_thread_page(&ctx, &s, &f, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) if disk_full::is_disk_full(&e) => {
-            disk_full::new_thread_draft(&req, &s, own.is_none(), &f)
+            disk_full::new_thread_draft(&ctx, &s, own.is_none(), &f)
         }
         Err(e) => Err(e.into()),
     }
@@ -209,14 +207,19 @@ pub struct ThreadQuery {
 }
 
 fn thread_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     id: ThreadId,
     from: Option<u64>,
     status: StatusCode,
     draft: Option<Draft>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services, csrf, c) = Ctx::of(req)?.parts();
+    let Ctx {
+        state,
+        services,
+        csrf,
+        cookie,
+    } = ctx;
     let actor = s.actor();
     let model = services.thread_page(&actor, id, from)?;
     let view = &model.view;
@@ -243,7 +246,7 @@ fn thread_page(
                 .collect(),
         })
         .collect();
-    let mut reply = thread::reply_fields(file_field(&services));
+    let mut reply = thread::reply_fields(file_field(services));
     let mut note = thread::note_fields();
     if let Some(d) = draft {
         let fields = if d.note { &mut note } else { &mut reply };
@@ -253,8 +256,8 @@ fn thread_page(
         }
     }
     let page_view = thread::conversation_page(ConversationView {
-        chrome: chrome(Some(&state)),
-        nav: Some(nav(&s.0, &csrf, "/messages")),
+        chrome: chrome(Some(state)),
+        nav: Some(nav(&s.0, csrf, "/messages")),
         path: format!("/messages/{id}"),
         subject: view.thread.subject.clone(),
         with: model.with().map(str::to_owned),
@@ -262,32 +265,27 @@ fn thread_page(
         messages,
         earlier_from: view.earlier_from,
         seen: view.seen_at.map(human_time),
-        csrf,
+        csrf: csrf.clone(),
         reply,
         note: view.notes_allowed.then_some(note),
         may_close: model.may_close,
     });
     let body = alcove_frontend::render_thread(page_view);
-    Ok(page(status, body, c))
+    Ok(page(status, body, cookie.clone()))
 }
 
 /// `GET /messages/{id}`.
 pub async fn thread(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<ThreadId>,
     q: web::Query<ThreadQuery>,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    thread_page(&req, &s, id.into_inner(), q.from, StatusCode::OK, None)
+    thread_page(&ctx, &s, id.into_inner(), q.from, StatusCode::OK, None)
 }
 
-fn refused(
-    req: &HttpRequest,
-    s: &SignedIn,
-    id: ThreadId,
-    draft: Draft,
-) -> Result<HttpResponse, AppError> {
-    thread_page(req, s, id, None, StatusCode::BAD_REQUEST, Some(draft))
+fn refused(ctx: &Ctx, s: &SignedIn, id: ThreadId, draft: Draft) -> Result<HttpResponse, AppError> {
+    thread_page(ctx, s, id, None, StatusCode::BAD_REQUEST, Some(draft))
 }
 
 /// `POST /messages/{id}`: a reply, with an optional file.
@@ -296,12 +294,14 @@ pub async fn reply(
     s: SignedIn,
     id: web::Path<ThreadId>,
     payload: web::Payload,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
+    let services = &ctx.services;
     let id = id.into_inner();
     let actor = s.actor();
     let posted = read_post(
         &req,
+        services,
         payload,
         services.limits().attachment_max_bytes,
         |_, name| services.begin_reply_upload(&actor, id, name),
@@ -328,11 +328,11 @@ pub async fn reply(
                 body: text,
             };
             let why = ServiceError::invalid("body", REPLY_TO_CLOSED);
-            new_thread_page(&req, &s, &form, StatusCode::CONFLICT, Some(why))
+            new_thread_page(&ctx, &s, &form, StatusCode::CONFLICT, Some(why))
         }
-        Err(e) if disk_full::is_disk_full(&e) => disk_full::reply_draft(&req, &s, id, &text),
+        Err(e) if disk_full::is_disk_full(&e) => disk_full::reply_draft(&ctx, &s, id, &text),
         Err(error @ ServiceError::Invalid { .. }) => refused(
-            &req,
+            &ctx,
             &s,
             id,
             Draft {
@@ -347,19 +347,21 @@ pub async fn reply(
 
 /// `POST /messages/{id}/note`: an internal note (practice only).
 pub async fn note(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<ThreadId>,
     form: Checked<NoteForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let text = form.0.note;
-    match services.write_message(&s.actor(), id, &text, MessageKind::InternalNote, None) {
+    match ctx
+        .services
+        .write_message(&s.actor(), id, &text, MessageKind::InternalNote, None)
+    {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
-        Err(e) if disk_full::is_disk_full(&e) => disk_full::note_draft(&req, &s, id, &text),
+        Err(e) if disk_full::is_disk_full(&e) => disk_full::note_draft(&ctx, &s, id, &text),
         Err(error @ ServiceError::Invalid { .. }) => refused(
-            &req,
+            &ctx,
             &s,
             id,
             Draft {

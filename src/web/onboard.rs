@@ -23,16 +23,11 @@ csrf_form!(OwnerSetupForm {
 });
 csrf_form!(PasswordForm { password: Zeroizing<String>, confirm: Zeroizing<String> });
 
-fn link_gone(
-    req: &HttpRequest,
-    heading: &str,
-    paragraphs: &[&str],
-) -> Result<HttpResponse, AppError> {
-    let Ctx { state, .. } = Ctx::of(req)?;
-    Ok(page(
+fn link_gone(ctx: &Ctx, heading: &str, paragraphs: &[&str]) -> HttpResponse {
+    page(
         StatusCode::NOT_FOUND,
         alcove_frontend::render_message(MessageView {
-            chrome: chrome(Some(&state)),
+            chrome: chrome(Some(&ctx.state)),
             title: "Link not valid".into(),
             heading: heading.into(),
             paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
@@ -40,7 +35,7 @@ fn link_gone(
             back_href: "/".into(),
         }),
         None,
-    ))
+    )
 }
 
 fn password_fields() -> Vec<Field> {
@@ -52,7 +47,7 @@ fn password_fields() -> Vec<Field> {
 }
 
 fn setup_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     token: &str,
     practice: &str,
     name: &str,
@@ -60,14 +55,13 @@ fn setup_page(
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services, csrf, c) = Ctx::of(req)?.parts();
-    let expires = match services.setup_link_state(token)? {
+    let expires = match ctx.services.setup_link_state(token)? {
         SetupTokenState::Valid { expires_at } => super::render::human_time(expires_at),
         SetupTokenState::NotValid => {
-            return link_gone(req, "This setup link no longer works", &[
+            return Ok(link_gone(ctx, "This setup link no longer works", &[
                 "Setup links work once, for 24 hours, and only the newest one works.",
                 "If the owner account does not exist yet, restart Alcove on your server to print a fresh link.",
-            ])
+            ]))
         }
     };
     let mut fields = vec![
@@ -86,11 +80,11 @@ fn setup_page(
     let general = field_errors(&mut fields, error)?;
     let action = format!("/setup/{token}");
     let mut p = form_page(
-        &state,
+        &ctx.state,
         "Set up",
         "Set up your practice",
         &action,
-        &csrf,
+        &ctx.csrf,
         fields,
         "Create owner account",
     );
@@ -101,15 +95,16 @@ fn setup_page(
     p.error = general.or_else(|| {
         (status != StatusCode::OK).then(|| "Please correct the marked fields.".to_owned())
     });
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    Ok(page(
+        status,
+        alcove_frontend::render_form(p),
+        ctx.cookie.clone(),
+    ))
 }
 
 /// `GET /setup/{token}`.
-pub async fn setup_form(
-    req: HttpRequest,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    setup_page(&req, &token, "", "", "", StatusCode::OK, None)
+pub async fn setup_form(token: web::Path<String>, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    setup_page(&ctx, &token, "", "", "", StatusCode::OK, None)
 }
 
 /// `POST /setup/{token}`: creates the owner, then on to the second step.
@@ -117,7 +112,7 @@ pub async fn setup_submit(
     req: HttpRequest,
     token: web::Path<String>,
     form: Checked<OwnerSetupForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
     let (practice, name, email) = (f.practice.clone(), f.name.clone(), f.email.clone());
@@ -128,21 +123,23 @@ pub async fn setup_submit(
         password: f.password,
         confirm: f.confirm,
     };
-    match services.create_owner(client_ip(&req), &token, owner).await {
+    match ctx
+        .services
+        .create_owner(client_ip(&req), &token, owner)
+        .await
+    {
         Ok(session) => {
-            if let Some(state) = req.app_data::<web::Data<super::state::AppState>>() {
-                state.set_practice_name(practice.trim());
-            }
+            ctx.state.set_practice_name(practice.trim());
             Ok(see_other(
                 "/mfa/setup",
                 &[cookie(SESSION_COOKIE, session.0)],
             ))
         }
         Err(ServiceError::NotFound) => {
-            setup_page(&req, &token, "", "", "", StatusCode::NOT_FOUND, None)
+            setup_page(&ctx, &token, "", "", "", StatusCode::NOT_FOUND, None)
         }
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Password(_))) => setup_page(
-            &req,
+            &ctx,
             &token,
             &practice,
             &name,
@@ -155,19 +152,18 @@ pub async fn setup_submit(
 }
 
 fn invite_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     token: &str,
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services, csrf, c) = Ctx::of(req)?.parts();
-    let (kind, name) = match services.check_invite(token)? {
+    let (kind, name) = match ctx.services.check_invite(token)? {
         InviteState::Valid { kind, name, .. } => (kind, name),
         InviteState::NotValid => {
-            return link_gone(req, "This link no longer works", &[
+            return Ok(link_gone(ctx, "This link no longer works", &[
                 "Links work once and only for a limited time, and a newer link replaces an older one.",
                 "Please contact your practice and ask for a new link.",
-            ])
+            ]))
         }
     };
     let mut fields = password_fields();
@@ -186,25 +182,26 @@ fn invite_page(
         ),
     };
     let mut p = form_page(
-        &state,
+        &ctx.state,
         title,
         &heading,
         &action,
-        &csrf,
+        &ctx.csrf,
         fields,
         "Save password",
     );
     p.intro = vec![intro.to_owned()];
     p.error = general;
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    Ok(page(
+        status,
+        alcove_frontend::render_form(p),
+        ctx.cookie.clone(),
+    ))
 }
 
 /// `GET /invite/{token}`.
-pub async fn invite_form(
-    req: HttpRequest,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    invite_page(&req, &token, StatusCode::OK, None)
+pub async fn invite_form(token: web::Path<String>, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    invite_page(&ctx, &token, StatusCode::OK, None)
 }
 
 /// `POST /invite/{token}`: sets the password and signs the person in.
@@ -212,17 +209,18 @@ pub async fn invite_submit(
     req: HttpRequest,
     token: web::Path<String>,
     form: Checked<PasswordForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    match services
+    match ctx
+        .services
         .accept_invite(client_ip(&req), &token, f.password, f.confirm)
         .await
     {
         Ok(session) => Ok(see_other("/", &[cookie(SESSION_COOKIE, session.0)])),
-        Err(ServiceError::NotFound) => invite_page(&req, &token, StatusCode::NOT_FOUND, None),
+        Err(ServiceError::NotFound) => invite_page(&ctx, &token, StatusCode::NOT_FOUND, None),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Password(_))) => {
-            invite_page(&req, &token, StatusCode::BAD_REQUEST, Some(e))
+            invite_page(&ctx, &token, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) => Err(e.into()),
     }

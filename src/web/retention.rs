@@ -1,7 +1,7 @@
 //! Retention pages (owner): the review list of records falling due within 30 days, the
 //! purge's clock refusal with the owner's confirmation, and a legal hold on a client's page.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use alcove_frontend::{ActionSpec, Cell, Section, TableSpec};
 
 use super::error::AppError;
@@ -14,16 +14,13 @@ use crate::ids::AccountId;
 use crate::policy::{Action, Target};
 
 /// `GET /retention`.
-pub async fn review(
-    req: HttpRequest,
-    s: SignedIn,
-    Ctx {
+pub async fn review(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    let Ctx {
         state,
         services,
         csrf,
         ..
-    }: Ctx,
-) -> Result<HttpResponse, AppError> {
+    } = &ctx;
     let policy = &state.config.retention;
     let review = services.retention_review(&s.actor(), policy)?;
     let now = review.now;
@@ -73,7 +70,7 @@ pub async fn review(
             ],
             actions: vec![ActionSpec::Post {
                 action: "/retention/clock".into(),
-                csrf,
+                csrf: csrf.clone(),
                 label: "The clock is right: let the purge run".into(),
                 primary: false,
             }],
@@ -109,7 +106,7 @@ pub async fn review(
         ..Section::default()
     });
     panel(
-        &req,
+        &ctx,
         &s,
         "/retention",
         "Retention",

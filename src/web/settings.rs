@@ -55,7 +55,7 @@ pub async fn templates(
         });
     }
     panel(
-        &req,
+        &Ctx::of(&req)?,
         &s,
         "",
         "Templates",
@@ -95,7 +95,7 @@ fn template_form(
         submit: "Save template",
         intro: Vec::new(),
     };
-    signed_in_form(req, s, text, fields, error, status)
+    signed_in_form(&Ctx::of(req)?, s, text, fields, error, status)
 }
 
 /// `GET /settings/templates/new` (owner).

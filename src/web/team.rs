@@ -85,7 +85,7 @@ pub async fn team(
         });
     }
     panel(
-        &req,
+        &Ctx::of(&req)?,
         &s,
         "/team",
         "Team",
@@ -140,7 +140,7 @@ fn team_invite_page(
         submit: "Create invitation link",
         intro: Vec::new(),
     };
-    signed_in_form(req, s, text, fields, error, status)
+    signed_in_form(&Ctx::of(req)?, s, text, fields, error, status)
 }
 
 /// `POST /team/invite`.
@@ -158,7 +158,7 @@ pub async fn team_invite(
         _ => Role::Staff,
     };
     match services.invite_team_member(&s.actor(), &f.name, &f.email, role) {
-        Ok(token) => panel(&req, &s, "/team", "Invitation", "Invitation created", None, vec![Section {
+        Ok(token) => panel(&Ctx::of(&req)?, &s, "/team", "Invitation", "Invitation created", None, vec![Section {
             paragraphs: vec!["Give this link to the new team member (it is shown only now). It works once, for 7 days. They will set a password and sign-in codes.".into()],
             link_box: Some(format!("{}/invite/{token}", state.origin)),
             actions: vec![link("/team", "Back to the team", true)],
@@ -255,7 +255,7 @@ pub async fn reset_password(
         Err(e) => return Err(e.into()),
     };
     panel(
-        &req,
+        &Ctx::of(&req)?,
         &s,
         "/team",
         "Password reset",
@@ -298,7 +298,7 @@ pub async fn audit(
             })
             .collect(),
     };
-    panel(&req, &s, "/audit", "Audit log", "Audit log", None, vec![Section {
+    panel(&Ctx::of(&req)?, &s, "/audit", "Audit log", "Audit log", None, vec![Section {
         paragraphs: vec!["Every access to client records and every security event, in a tamper-evident chain. `alcove audit verify` checks the chain on the server.".into()],
         table: Some(table),
         ..Section::default()

@@ -10,9 +10,9 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 
 use super::error::AppError;
-use super::session::{csrf_matches, Ctx};
+use super::session::csrf_matches;
 use crate::domain::attachments::{StagedFile, Upload};
-use crate::domain::ServiceError;
+use crate::domain::{ServiceError, Services};
 use alcove_frontend::{Field, FieldKind};
 
 /// Largest text field accepted (a message is at most 20 000 characters).
@@ -46,13 +46,12 @@ fn is_multipart(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
-fn check_token(req: &HttpRequest, fields: &HashMap<String, String>) -> Result<(), AppError> {
-    let Ctx { services, .. } = Ctx::of(req)?;
-    if csrf_matches(
-        req,
-        &services,
-        fields.get("csrf").map_or("", String::as_str),
-    ) {
+fn check_token(
+    req: &HttpRequest,
+    services: &Services,
+    fields: &HashMap<String, String>,
+) -> Result<(), AppError> {
+    if csrf_matches(req, services, fields.get("csrf").map_or("", String::as_str)) {
         Ok(())
     } else {
         tracing::warn!("refused a form without a valid form token");
@@ -65,6 +64,7 @@ fn check_token(req: &HttpRequest, fields: &HashMap<String, String>) -> Result<()
 /// page, any other failure ends the request.
 pub async fn read_post(
     req: &HttpRequest,
+    services: &Services,
     payload: web::Payload,
     max_file: u64,
     start: impl FnOnce(&HashMap<String, String>, &str) -> Result<Upload, ServiceError>,
@@ -73,7 +73,7 @@ pub async fn read_post(
         req,
         payload,
         max_file,
-        |fields| check_token(req, fields),
+        |fields| check_token(req, services, fields),
         start,
     )
     .await
@@ -230,7 +230,7 @@ async fn drain(
 pub const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.heic,.heif,.docx,.txt,application/pdf,image/png,image/jpeg,image/heic,text/plain,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// The optional file chooser of a message form.
-pub fn file_field(services: &crate::domain::Services) -> Field {
+pub fn file_field(services: &Services) -> Field {
     let mb = services.limits().attachment_max_bytes / (1024 * 1024);
     Field::new(
         "file",
