@@ -31,6 +31,7 @@ pub mod practice_home;
 pub mod restore;
 pub mod retention;
 pub mod second_step;
+pub mod session_seen;
 pub mod sessions;
 pub mod setup;
 pub mod signin;
@@ -113,6 +114,8 @@ pub struct Services {
     mail: notify::MailSwitch,
     /// Sign-in guesses per address and attempts per network address.
     throttle: throttle::Throttle,
+    /// When each session was last used, written to the store only now and then.
+    seen: std::sync::Arc<session_seen::SeenSessions>,
 }
 
 impl std::fmt::Debug for Services {
@@ -132,6 +135,7 @@ impl Services {
             limits: Limits::default(),
             mail: notify::MailSwitch::default(),
             throttle: throttle::Throttle::default(),
+            seen: std::sync::Arc::default(),
         }
     }
 

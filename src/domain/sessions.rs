@@ -4,6 +4,7 @@
 use time::OffsetDateTime;
 
 use super::audit::{self, AuditTarget, Event, Outcome};
+use super::session_seen::PERSIST_EVERY;
 use super::{ServiceError, Services};
 use crate::crypto::random;
 use crate::policy::{Actor, Role};
@@ -81,91 +82,115 @@ impl Services {
     }
 
     /// Looks a token up, enforces the timeouts, and marks the session as used now.
+    ///
+    /// A valid session costs one read transaction: its use is noted in memory and written
+    /// to the store at most once per `PERSIST_EVERY`. An unknown or malformed token writes
+    /// nothing. Only a session that has to end (timed out, or its account switched off) is
+    /// removed in a write transaction, which re-reads it first.
     pub fn resolve_session(&self, token: &str) -> Result<Resolved, ServiceError> {
         if token.len() != 43 {
             return Ok(Resolved::Invalid);
         }
         let index = self.session_index(token);
         let now = self.now();
-        let resolved = match self.store.write(|tx| {
-            let Some(mut session) = sessions::get(tx, &index)? else {
-                return Ok::<_, StoreError>(Resolved::Invalid);
+        let found = self.store.read(|tx| {
+            let Some(session) = tx.get::<Session>(&index)? else {
+                return Ok::<_, StoreError>(None);
             };
-            let Some(account) = accounts::get_for_update(tx, session.account)? else {
-                sessions::remove(tx, &index)?;
-                return Ok(Resolved::Invalid);
-            };
-            if account.status != AccountStatus::Active && account.status != AccountStatus::Invited {
-                sessions::remove(tx, &index)?;
-                return Ok(Resolved::Invalid);
-            }
-            let idle = now - session.last_seen > self.idle_limit(account.role);
-            let too_old = now - session.created_at > self.timeouts.absolute;
-            if idle || too_old {
-                sessions::remove(tx, &index)?;
-                let actor = Actor::account(account.id, account.role, None);
-                let why = if idle {
-                    Event::SessionIdleTimeout
-                } else {
-                    Event::SessionAbsoluteTimeout
-                };
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    why,
-                    AuditTarget::new().account(account.id),
-                    Outcome::Ok,
-                )?;
-                return Ok(Resolved::TimedOut);
-            }
-            session.last_seen = now;
-            sessions::put(tx, &index, &session)?;
-            Ok(Resolved::Valid {
-                session,
-                account: Box::new(account),
-            })
-        }) {
-            // A full disk: the person may still read and be told that nothing is saved.
-            Err(StoreError::DiskFull) => self.resolve_without_writing(&index, now)?,
-            other => other?,
+            let account = accounts::get(tx, session.account)?;
+            Ok(Some((session, account)))
+        })?;
+        let Some((mut session, account)) = found else {
+            return Ok(Resolved::Invalid);
         };
-        Ok(resolved)
+        let Some(account) = account.filter(may_hold_session) else {
+            self.end_refused_session(&index, None)?;
+            return Ok(Resolved::Invalid);
+        };
+        let stored_last_seen = session.last_seen;
+        session.last_seen = self.seen.last_seen(&index, stored_last_seen);
+        if let Some(why) = self.verdict(&session, account.role, now) {
+            let actor = Actor::account(account.id, account.role, None);
+            let target = AuditTarget::new().account(account.id);
+            self.end_refused_session(&index, Some((actor, target, why, now)))?;
+            return Ok(Resolved::TimedOut);
+        }
+        let forget_after = self
+            .idle_limit(Role::Client)
+            .max(self.idle_limit(Role::Staff));
+        self.seen.touch(&index, now, forget_after);
+        if now - stored_last_seen >= PERSIST_EVERY {
+            self.persist_last_seen(&index, now)?;
+        }
+        session.last_seen = now;
+        Ok(Resolved::Valid {
+            session,
+            account: Box::new(account),
+        })
     }
 
-    /// `resolve_session` when nothing can be written (the disk is full): the same checks,
-    /// without marking the session used; one past its time is refused, and removed later.
-    fn resolve_without_writing(
+    /// Why `session` must end now, if it must: idle too long for its role, or older than
+    /// the absolute limit.
+    fn verdict(&self, session: &Session, role: Role, now: OffsetDateTime) -> Option<Event> {
+        if now - session.last_seen > self.idle_limit(role) {
+            Some(Event::SessionIdleTimeout)
+        } else if now - session.created_at > self.timeouts.absolute {
+            Some(Event::SessionAbsoluteTimeout)
+        } else {
+            None
+        }
+    }
+
+    /// Removes a session that may no longer be used, with the timeout's audit event when
+    /// there is one. Re-reads inside the write: when another request removed it first,
+    /// nothing is written again. A full disk leaves it in place, refused all the same, to
+    /// be removed by a later request.
+    fn end_refused_session(
         &self,
         index: &[u8; 32],
-        now: OffsetDateTime,
-    ) -> Result<Resolved, ServiceError> {
-        self.store.read(|tx| {
-            let Some(session) = tx.get::<Session>(index)? else {
-                return Ok(Resolved::Invalid);
-            };
-            let Some(account) = accounts::get(tx, session.account)? else {
-                return Ok(Resolved::Invalid);
-            };
-            if account.status != AccountStatus::Active && account.status != AccountStatus::Invited {
-                return Ok(Resolved::Invalid);
+        timeout: Option<(Actor, AuditTarget, Event, OffsetDateTime)>,
+    ) -> Result<(), ServiceError> {
+        self.seen.forget(index);
+        let removed = self.store.write(|tx| {
+            if !sessions::remove(tx, index)? {
+                return Ok::<_, StoreError>(());
             }
-            let idle = now - session.last_seen > self.idle_limit(account.role);
-            let too_old = now - session.created_at > self.timeouts.absolute;
-            if idle || too_old {
-                return Ok(Resolved::TimedOut);
+            if let Some((actor, target, why, now)) = &timeout {
+                audit::record(tx, *now, actor, *why, target.clone(), Outcome::Ok)?;
             }
-            Ok(Resolved::Valid {
-                session,
-                account: Box::new(account),
-            })
-        })
+            Ok(())
+        });
+        match removed {
+            Err(StoreError::DiskFull) => Ok(()),
+            other => Ok(other?),
+        }
+    }
+
+    /// Brings the stored `last_seen` up to `now`. Never brings back a session that ended
+    /// meanwhile (signed out in another tab): it writes only what it re-read.
+    fn persist_last_seen(&self, index: &[u8; 32], now: OffsetDateTime) -> Result<(), ServiceError> {
+        let written = self.store.write(|tx| {
+            let Some(mut session) = sessions::get(tx, index)? else {
+                return Ok::<_, StoreError>(());
+            };
+            if session.last_seen < now {
+                session.last_seen = now;
+                sessions::put(tx, index, &session)?;
+            }
+            Ok(())
+        });
+        match written {
+            // The person may still read; the use is kept in memory.
+            Err(StoreError::DiskFull) => Ok(()),
+            other => Ok(other?),
+        }
     }
 
     /// Ends a session on the server.
     pub fn sign_out(&self, actor: &Actor, token: &str) -> Result<(), ServiceError> {
         let index = self.session_index(token);
         let now = self.now();
+        self.seen.forget(&index);
         self.store.write(|tx| {
             if sessions::remove(tx, &index)? {
                 audit::record(
@@ -190,7 +215,9 @@ impl Services {
 
     /// Removes a session without an audit event (a half-finished sign-in being replaced).
     pub(super) fn drop_session(&self, tx: &WriteTx<'_>, token: &str) -> Result<(), StoreError> {
-        sessions::remove(tx, &self.session_index(token)).map(|_| ())
+        let index = self.session_index(token);
+        self.seen.forget(&index);
+        sessions::remove(tx, &index).map(|_| ())
     }
 
     /// True when the session proved password and second step within the last 5 minutes.
@@ -201,128 +228,15 @@ impl Services {
     }
 }
 
+/// Only an active account, or an invited one finishing its first sign-in, holds a session.
+fn may_hold_session(account: &Account) -> bool {
+    matches!(
+        account.status,
+        AccountStatus::Active | AccountStatus::Invited
+    )
+}
+
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // tests start their manual clocks at the real time
-mod tests {
-    use super::*;
-    use crate::clock::{Clock, ManualClock};
-    use crate::domain::testing::services_at;
-
-    use crate::policy::AccountId;
-
-    use time::Duration;
-
-    fn world(role: Role) -> (tempfile::TempDir, Services, ManualClock, Account) {
-        let (dir, services, clock) = services_at(OffsetDateTime::now_utc());
-        let account = Account {
-            id: AccountId::generate(),
-            role,
-            name: "n".into(),
-            email: "e@example.org".into(),
-            status: AccountStatus::Active,
-            password_hash: None,
-            totp: None,
-            recovery_codes: vec![],
-            failed_logins: vec![],
-            created_at: clock.now(),
-            email_confirmed_at: None,
-            email_alerts: true,
-        };
-        services
-            .store
-            .write(|tx| accounts::put(tx, &account))
-            .unwrap();
-        (dir, services, clock, account)
-    }
-
-    fn start(services: &Services, account: &Account) -> SessionToken {
-        let now = services.now();
-        services
-            .store
-            .write(|tx| services.start_session(tx, account, SessionStage::Full, now, true))
-            .unwrap()
-    }
-
-    #[test]
-    fn practice_session_ends_after_15_idle_minutes() {
-        let (_d, services, clock, account) = world(Role::Owner);
-        let token = start(&services, &account);
-        clock.advance(Duration::minutes(14));
-        assert!(matches!(
-            services.resolve_session(&token.0).unwrap(),
-            Resolved::Valid { .. }
-        ));
-        clock.advance(Duration::minutes(14));
-        assert!(
-            matches!(
-                services.resolve_session(&token.0).unwrap(),
-                Resolved::Valid { .. }
-            ),
-            "use resets the idle clock"
-        );
-        clock.advance(Duration::minutes(15) + Duration::seconds(1));
-        assert!(matches!(
-            services.resolve_session(&token.0).unwrap(),
-            Resolved::TimedOut
-        ));
-        assert!(
-            matches!(
-                services.resolve_session(&token.0).unwrap(),
-                Resolved::Invalid
-            ),
-            "gone for good"
-        );
-    }
-
-    #[test]
-    fn client_session_idles_30_minutes_and_no_session_outlives_12_hours() {
-        let (_d, services, clock, account) = world(Role::Client);
-        let token = start(&services, &account);
-        clock.advance(Duration::minutes(29));
-        assert!(matches!(
-            services.resolve_session(&token.0).unwrap(),
-            Resolved::Valid { .. }
-        ));
-        for _ in 0..25 {
-            clock.advance(Duration::minutes(29));
-            if !matches!(
-                services.resolve_session(&token.0).unwrap(),
-                Resolved::Valid { .. }
-            ) {
-                break;
-            }
-        }
-        assert!(clock.now() - account.created_at <= Duration::hours(12) + Duration::minutes(30));
-        assert!(!matches!(
-            services.resolve_session(&token.0).unwrap(),
-            Resolved::Valid { .. }
-        ));
-    }
-
-    #[test]
-    fn session_of_a_disabled_account_is_refused() {
-        let (_d, services, _clock, mut account) = world(Role::Staff);
-        let token = start(&services, &account);
-        account.status = AccountStatus::Disabled;
-        services
-            .store
-            .write(|tx| accounts::put(tx, &account))
-            .unwrap();
-        assert!(matches!(
-            services.resolve_session(&token.0).unwrap(),
-            Resolved::Invalid
-        ));
-    }
-
-    #[test]
-    fn reauthentication_counts_for_five_minutes() {
-        let (_d, services, clock, account) = world(Role::Owner);
-        let token = start(&services, &account);
-        let Resolved::Valid { session, .. } = services.resolve_session(&token.0).unwrap() else {
-            panic!("valid")
-        };
-        assert!(services.recently_reauthenticated(&session));
-        clock.advance(Duration::minutes(5) + Duration::seconds(1));
-        assert!(!services.recently_reauthenticated(&session));
-    }
-}
+#[path = "sessions_tests.rs"]
+mod tests;

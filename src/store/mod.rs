@@ -260,6 +260,12 @@ impl Store {
         self.inner.health.disk_full_refusals()
     }
 
+    /// How many write transactions committed since the store was opened (each one a flush
+    /// to disk): what the request path's tests and benchmarks count.
+    pub fn commits(&self) -> u64 {
+        self.inner.health.commits()
+    }
+
     /// Records what a failed redb call means for the store, and passes the error on.
     fn failed(&self, error: StoreError) -> StoreError {
         health::take_noted();
