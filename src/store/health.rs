@@ -44,8 +44,6 @@ pub(super) struct Health {
     needs_reopen: AtomicBool,
     /// Writes refused because the disk was full, since the store was opened.
     disk_full_refusals: AtomicU64,
-    /// Write transactions committed since the store was opened.
-    commits: AtomicU64,
     last_probe: parking_lot::Mutex<Option<Instant>>,
     /// When reopening last failed: the next attempt waits `RETRY_EVERY` after it.
     last_reopen_failure: parking_lot::Mutex<Option<Instant>>,
@@ -115,15 +113,9 @@ impl Health {
 
     /// A transaction committed: the disk took it.
     pub fn wrote(&self) {
-        self.commits.fetch_add(1, Ordering::Relaxed);
         if self.condition.load(Ordering::Acquire) == FAILED && !self.needs_reopen() {
             self.condition.store(OK, Ordering::Release);
         }
-    }
-
-    /// Write transactions committed since the store was opened.
-    pub fn commits(&self) -> u64 {
-        self.commits.load(Ordering::Relaxed)
     }
 
     /// May a write go to redb? Not while the disk is known to be full, unless there is
