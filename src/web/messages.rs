@@ -31,7 +31,10 @@ csrf_form!(NoteForm { note: String });
 
 /// `GET /messages`: the inbox, unread first.
 pub async fn inbox(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
-    let inbox = ctx.services.inbox(&s.actor())?;
+    let actor = s.actor();
+    let inbox = ctx
+        .blocking(move |services| services.inbox(&actor))
+        .await??;
     let view = InboxView {
         client_column: inbox.client_column,
         rows: inbox
@@ -206,7 +209,7 @@ pub struct ThreadQuery {
     from: Option<u64>,
 }
 
-fn thread_page(
+async fn thread_page(
     ctx: &Ctx,
     s: &SignedIn,
     id: ThreadId,
@@ -221,7 +224,9 @@ fn thread_page(
         cookie,
     } = ctx;
     let actor = s.actor();
-    let model = services.thread_page(&actor, id, from)?;
+    let model = ctx
+        .blocking(move |services| services.thread_page(&actor, id, from))
+        .await??;
     let view = &model.view;
     let messages = view
         .messages
@@ -281,11 +286,16 @@ pub async fn thread(
     q: web::Query<ThreadQuery>,
     ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    thread_page(&ctx, &s, id.into_inner(), q.from, StatusCode::OK, None)
+    thread_page(&ctx, &s, id.into_inner(), q.from, StatusCode::OK, None).await
 }
 
-fn refused(ctx: &Ctx, s: &SignedIn, id: ThreadId, draft: Draft) -> Result<HttpResponse, AppError> {
-    thread_page(ctx, s, id, None, StatusCode::BAD_REQUEST, Some(draft))
+async fn refused(
+    ctx: &Ctx,
+    s: &SignedIn,
+    id: ThreadId,
+    draft: Draft,
+) -> Result<HttpResponse, AppError> {
+    thread_page(ctx, s, id, None, StatusCode::BAD_REQUEST, Some(draft)).await
 }
 
 /// `POST /messages/{id}`: a reply, with an optional file.
@@ -310,7 +320,13 @@ pub async fn reply(
     let text = posted.field("body").to_owned();
     let result = match posted.file_error {
         Some(e) => Err(e),
-        None => services.write_message(&actor, id, &text, MessageKind::Message, posted.file),
+        None => {
+            let (actor, body, file) = (actor.clone(), text.clone(), posted.file);
+            ctx.blocking(move |services| {
+                services.write_message(&actor, id, &body, MessageKind::Message, file)
+            })
+            .await?
+        }
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
@@ -331,16 +347,19 @@ pub async fn reply(
             new_thread_page(&ctx, &s, &form, StatusCode::CONFLICT, Some(why))
         }
         Err(e) if disk_full::is_disk_full(&e) => disk_full::reply_draft(&ctx, &s, id, &text),
-        Err(error @ ServiceError::Invalid { .. }) => refused(
-            &ctx,
-            &s,
-            id,
-            Draft {
-                note: false,
-                text,
-                error,
-            },
-        ),
+        Err(error @ ServiceError::Invalid { .. }) => {
+            refused(
+                &ctx,
+                &s,
+                id,
+                Draft {
+                    note: false,
+                    text,
+                    error,
+                },
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -354,22 +373,28 @@ pub async fn note(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let text = form.0.note;
-    match ctx
-        .services
-        .write_message(&s.actor(), id, &text, MessageKind::InternalNote, None)
-    {
+    let (actor, note) = (s.actor(), text.clone());
+    let written = ctx
+        .blocking(move |services| {
+            services.write_message(&actor, id, &note, MessageKind::InternalNote, None)
+        })
+        .await?;
+    match written {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
         Err(e) if disk_full::is_disk_full(&e) => disk_full::note_draft(&ctx, &s, id, &text),
-        Err(error @ ServiceError::Invalid { .. }) => refused(
-            &ctx,
-            &s,
-            id,
-            Draft {
-                note: true,
-                text,
-                error,
-            },
-        ),
+        Err(error @ ServiceError::Invalid { .. }) => {
+            refused(
+                &ctx,
+                &s,
+                id,
+                Draft {
+                    note: true,
+                    text,
+                    error,
+                },
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }

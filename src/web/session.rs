@@ -87,6 +87,17 @@ impl Ctx {
         (self.state, self.services, self.csrf, self.cookie)
     }
 
+    /// Runs `f` (a service call) on the blocking pool: a write waits for its flush to disk
+    /// there, shared with the writes of other requests (group commit), while the actix
+    /// worker goes on serving others.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Services) -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let services = self.services.clone();
+        Ok(web::block(move || f(&services)).await?)
+    }
+
     pub fn of(req: &HttpRequest) -> Result<Self, AppError> {
         let (state, services) = services(req)?;
         let (csrf, cookie) = form_token(req, &services);
