@@ -120,7 +120,7 @@ impl Store {
         }
         // Owner-only from the start, whatever the umask.
         crate::fsutil::create_private_new(path, b"")?;
-        let db = redb::Database::create(path).map_err(StoreError::db)?;
+        let db = super::open_db(path).map_err(StoreError::db)?;
         let counts = load(&db, rows)?;
         drop(db);
         Ok((Self::open(path, sealer)?, counts))

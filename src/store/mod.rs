@@ -42,6 +42,16 @@ use crate::crypto::{BlindIndexer, Sealer};
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "alcove.redb";
 
+/// redb's page cache. Its default (1 GiB) would let the cache alone pass the memory bound
+/// of a small box; 32 MiB holds the hot pages of a group practice's store (sessions,
+/// accounts, recent messages and the audit tail).
+pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Opens (or creates) the redb file with the store's settings.
+fn open_db(path: &Path) -> std::result::Result<redb::Database, redb::DatabaseError> {
+    redb::Builder::new().set_cache_size(CACHE_BYTES).create(path)
+}
+
 /// The sealed store. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -147,7 +157,7 @@ impl Store {
     }
 
     fn open_raw(path: &Path, sealer: Sealer) -> Result<Self> {
-        let db = redb::Database::create(path).map_err(StoreError::db)?;
+        let db = open_db(path).map_err(StoreError::db)?;
         Self::from_db(db, sealer, path)
     }
 
@@ -325,7 +335,7 @@ impl Store {
         }
         // Close first: the file lock must be released before the file is opened again.
         *db = None;
-        let opened = redb::Database::create(&self.inner.path).map_err(StoreError::db);
+        let opened = open_db(&self.inner.path).map_err(StoreError::db);
         health::take_noted();
         match opened {
             Ok(fresh) => {
