@@ -124,15 +124,23 @@ fn chunk_key(id: AttachmentId, index: u32) -> [u8; 20] {
     key
 }
 
+/// Writes the record that claims an upload's chunks; the upload is no longer unfinished.
 pub fn put(tx: &WriteTx<'_>, attachment: &Attachment) -> Result<()> {
-    tx.put(&attachment.id.0, attachment)
+    tx.put(&attachment.id.0, attachment)?;
+    tx.remove_bytes(tables::UPLOADS, &attachment.id.0)?;
+    Ok(())
 }
 
 pub fn get(tx: &ReadTx<'_>, id: AttachmentId) -> Result<Option<Attachment>> {
     tx.get(&id.0)
 }
 
+/// Writes chunk `index`; the first one also notes the upload as unfinished until its
+/// record is written.
 pub fn put_chunk(tx: &WriteTx<'_>, id: AttachmentId, index: u32, plain: &[u8]) -> Result<()> {
+    if index == 0 {
+        tx.put_bytes(tables::UPLOADS, &id.0, b"")?;
+    }
     tx.put_bytes(tables::ATTACHMENT_CHUNKS, &chunk_key(id, index), plain)
 }
 
@@ -142,12 +150,32 @@ pub fn chunk(tx: &ReadTx<'_>, id: AttachmentId, index: u32) -> Result<Option<Zer
 
 /// Removes an attachment's chunks (a refused or abandoned upload).
 pub fn remove_chunks(tx: &WriteTx<'_>, id: AttachmentId) -> Result<u64> {
+    tx.remove_bytes(tables::UPLOADS, &id.0)?;
     tx.remove_prefix(tables::ATTACHMENT_CHUNKS, &id.0)
 }
 
-/// Removes chunks that no attachment record claims: uploads cut off by a crash or a
-/// restart before their message was written. Returns how many chunks went.
+/// Removes the chunks of uploads cut off by a crash or a restart before their message
+/// was written. Reads only the unfinished uploads, never the chunks of finished ones.
+/// Returns how many chunks went.
 pub fn remove_orphan_chunks(tx: &WriteTx<'_>) -> Result<u64> {
+    let mut removed = 0;
+    for key in tx.keys(tables::UPLOADS)? {
+        let Ok(id) = <[u8; 16]>::try_from(key.as_slice()) else {
+            tx.remove_bytes(tables::UPLOADS, &key)?;
+            continue;
+        };
+        if tx.get::<Attachment>(&id)?.is_none() {
+            removed += remove_chunks(tx, AttachmentId(id))?;
+        } else {
+            tx.remove_bytes(tables::UPLOADS, &id)?;
+        }
+    }
+    Ok(removed)
+}
+
+/// Removes chunks that no attachment record claims, reading every chunk key: once, when
+/// a store from before the table of unfinished uploads is upgraded.
+pub(super) fn remove_unclaimed_chunks(tx: &WriteTx<'_>) -> Result<u64> {
     let mut removed = 0;
     let mut checked: Option<[u8; 16]> = None;
     for key in tx.keys(tables::ATTACHMENT_CHUNKS)? {
@@ -163,4 +191,98 @@ pub fn remove_orphan_chunks(tx: &WriteTx<'_>) -> Result<u64> {
         }
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{Keyring, Sealer};
+    use crate::store::{Store, DB_FILE};
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::create(&dir.path().join(DB_FILE), Sealer::new(Keyring::generate())).unwrap();
+        (dir, store)
+    }
+
+    fn record(id: AttachmentId, chunks: u32) -> Attachment {
+        Attachment {
+            id,
+            thread: ThreadId::generate(),
+            client: AccountId::generate(),
+            message: 1,
+            name: "scan.pdf".into(),
+            kind: FileKind::Pdf,
+            size: 3,
+            sha256: String::new(),
+            chunks,
+            uploaded_by: AccountId::generate(),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn chunks_of(store: &Store, id: AttachmentId, n: u32) -> usize {
+        store
+            .read(|tx| {
+                (0..n)
+                    .map(|i| chunk(tx, id, i).map(|c| usize::from(c.is_some())))
+                    .sum::<Result<usize>>()
+            })
+            .unwrap()
+    }
+
+    fn unfinished(store: &Store) -> usize {
+        store
+            .write(|tx| tx.keys(tables::UPLOADS).map(|k| k.len()))
+            .unwrap()
+    }
+
+    fn upload(store: &Store, id: AttachmentId, n: u32) {
+        for i in 0..n {
+            store.write(|tx| put_chunk(tx, id, i, b"%PDF")).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_sweep_removes_cut_off_uploads_and_leaves_claimed_ones() {
+        let (_d, store) = store();
+        let (kept, cut) = (AttachmentId::generate(), AttachmentId::generate());
+        upload(&store, kept, 3);
+        upload(&store, cut, 4);
+        assert_eq!(unfinished(&store), 2);
+        store.write(|tx| put(tx, &record(kept, 3))).unwrap();
+        assert_eq!(unfinished(&store), 1, "a claimed upload is finished");
+        let removed = store.write(remove_orphan_chunks).unwrap();
+        assert_eq!(removed, 4);
+        assert_eq!(chunks_of(&store, cut, 4), 0);
+        assert_eq!(chunks_of(&store, kept, 3), 3);
+        assert_eq!(unfinished(&store), 0);
+        assert_eq!(store.write(remove_orphan_chunks).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_refused_upload_leaves_no_note_behind() {
+        let (_d, store) = store();
+        let id = AttachmentId::generate();
+        upload(&store, id, 2);
+        assert_eq!(store.write(|tx| remove_chunks(tx, id)).unwrap(), 2);
+        assert_eq!(unfinished(&store), 0);
+    }
+
+    #[test]
+    fn the_upgrade_sweeps_chunks_of_a_store_without_notes() {
+        let (_d, store) = store();
+        let (kept, cut) = (AttachmentId::generate(), AttachmentId::generate());
+        upload(&store, kept, 2);
+        upload(&store, cut, 2);
+        store.write(|tx| put(tx, &record(kept, 2))).unwrap();
+        // As a store written before the table of unfinished uploads: no notes at all.
+        store
+            .write(|tx| tx.remove_bytes(tables::UPLOADS, &cut.0).map(|_| ()))
+            .unwrap();
+        assert_eq!(store.write(remove_orphan_chunks).unwrap(), 0, "not noted");
+        assert_eq!(store.write(remove_unclaimed_chunks).unwrap(), 2);
+        assert_eq!(chunks_of(&store, kept, 2), 2);
+    }
 }

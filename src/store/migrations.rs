@@ -52,7 +52,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "create the form, link, submission, appointment and preference tables with the built-in forms",
         apply: create_form_tables,
     },
+    Migration {
+        name: "create the table of unfinished uploads, sweeping the orphan chunks once",
+        apply: create_upload_table,
+    },
 ];
+
+fn create_upload_table(tx: &WriteTx<'_>) -> Result<()> {
+    tx.ensure_table(tables::UPLOADS)?;
+    super::attachments::remove_unclaimed_chunks(tx).map(|_| ())
+}
 
 fn create_form_tables(tx: &WriteTx<'_>) -> Result<()> {
     for table in [
@@ -182,16 +191,7 @@ pub(super) fn apply(
 
 /// Undoes the last migration (keep in step with the last entry of `MIGRATIONS`).
 fn undo_last(tx: &WriteTx<'_>) -> Result<()> {
-    for table in [
-        tables::FORMS,
-        tables::FORM_LINKS,
-        tables::SUBMISSIONS,
-        tables::APPOINTMENTS,
-        tables::PREFERENCES,
-    ] {
-        tx.drop_table(table)?;
-    }
-    Ok(())
+    tx.drop_table(tables::UPLOADS)
 }
 
 /// The test hook behind `Store::rewind_schema_for_tests`.
@@ -219,10 +219,18 @@ mod tests {
         let path = tmp.path().join("s.redb");
         let store = Store::create(&path, Sealer::new(Keyring::generate())).unwrap();
         rewind(&store, SCHEMA_VERSION - 1).unwrap();
+        // A chunk no upload claims, as a crash before the table of unfinished uploads
+        // left it: the last migration sweeps it.
+        let orphan = crate::ids::AttachmentId::generate();
+        let key = [orphan.0.as_slice(), &0u32.to_be_bytes()].concat();
+        store
+            .write(|tx| tx.put_bytes(tables::ATTACHMENT_CHUNKS, &key, b"%PDF"))
+            .unwrap();
+        let chunks = || store.read(|tx| tx.count(tables::ATTACHMENT_CHUNKS)).unwrap();
         let err = apply(&store, |_, _| Err(StoreError::Db("injected".into()))).unwrap_err();
         assert!(matches!(err, StoreError::Db(_)));
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION - 1);
-        assert_eq!(store.read(|tx| tx.count(tables::FORMS)).unwrap(), 0);
+        assert_eq!(chunks(), 1, "nothing of the failed upgrade is kept");
         let mut from = None;
         apply(&store, |_, v| {
             from = Some(v);
@@ -231,6 +239,7 @@ mod tests {
         .unwrap();
         assert_eq!(from, Some(SCHEMA_VERSION - 1));
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION);
-        assert!(store.read(|tx| tx.count(tables::FORMS)).unwrap() > 0);
+        assert_eq!(chunks(), 0, "the orphan chunk was swept");
+        assert_eq!(store.read(|tx| tx.count(tables::UPLOADS)).unwrap(), 0);
     }
 }

@@ -49,7 +49,9 @@ pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Opens (or creates) the redb file with the store's settings.
 fn open_db(path: &Path) -> std::result::Result<redb::Database, redb::DatabaseError> {
-    redb::Builder::new().set_cache_size(CACHE_BYTES).create(path)
+    redb::Builder::new()
+        .set_cache_size(CACHE_BYTES)
+        .create(path)
 }
 
 /// The sealed store. Cheap to clone.

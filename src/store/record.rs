@@ -131,6 +131,13 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Removes one row of a byte table; true if it was there.
+    pub fn remove_bytes(&self, table: Table, key: &[u8]) -> Result<bool> {
+        let mut t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
+        let removed = t.remove(key).map_err(StoreError::db)?;
+        Ok(removed.is_some())
+    }
+
     /// Removes every row of `table` whose key starts with `prefix`; returns how many.
     pub fn remove_prefix(&self, table: Table, prefix: &[u8]) -> Result<u64> {
         let mut t = self.txn.open_table(table.def()).map_err(StoreError::db)?;

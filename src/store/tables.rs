@@ -46,6 +46,9 @@ pub const ATTACHMENTS: Table = Table("attachments");
 /// Attachment contents in sealed chunks, keyed by attachment id and chunk number
 /// (big-endian u32).
 pub const ATTACHMENT_CHUNKS: Table = Table("attachment_chunks");
+/// Uploads whose chunks are being written and no message or submission claims yet, keyed
+/// by attachment id: what the start-up sweep reads instead of every chunk.
+pub const UPLOADS: Table = Table("uploads");
 
 /// Email alerts waiting to be sent, keyed by creation time and a random suffix.
 pub const OUTBOX: Table = Table("outbox");
@@ -87,6 +90,7 @@ pub const ALL: &[Table] = &[
     TEMPLATES,
     ATTACHMENTS,
     ATTACHMENT_CHUNKS,
+    UPLOADS,
     OUTBOX,
     EMAIL_CONFIRMATIONS,
     BACKUPS,

@@ -98,7 +98,7 @@ fn a_newer_binary_backs_up_an_older_store_then_migrates_it() {
         .get("/home")
         .body
         .contains(&format!("(data schema {current})")));
-    // What the last migration adds is back: the built-in forms.
+    // The migrated store serves what it held: the built-in forms, the upgrade's event.
     assert!(owner.get("/forms").body.contains("Intake"));
     assert!(owner.get("/audit").body.contains("store.upgrade"));
     server.stop();
