@@ -295,6 +295,14 @@ impl Server {
         self.halt();
     }
 
+    /// Kills the process with SIGKILL (as a power cut would end it, minus the disk) and
+    /// waits for it to end.
+    pub fn kill_hard(&self) {
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
     /// Like [`Server::stop`], for a server that visitors still borrow (a test world's).
     pub fn halt(&self) {
         terminate(&mut self.child.lock().unwrap_or_else(|e| e.into_inner()));

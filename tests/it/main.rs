@@ -26,6 +26,7 @@ mod backups;
 mod browser;
 mod client_home;
 mod conversations;
+mod crash;
 mod disk_full;
 mod doctor;
 mod drill_reminder;

@@ -78,6 +78,18 @@ impl<'a> Visitor<'a> {
         self.post_raw(path, &all)
     }
 
+    /// POSTs exactly `fields`; `None` when the connection failed (the server is gone).
+    pub fn try_post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Option<Reply> {
+        let url = self.server.url(path);
+        let mut req = self.agent.post(&url).header("Origin", &self.server.origin);
+        if !self.cookies.is_empty() {
+            req = req.header("Cookie", &self.cookie_header());
+        }
+        let reply = Reply::from(req.send_form(fields.iter().copied()).ok()?);
+        self.absorb(&reply);
+        Some(reply)
+    }
+
     /// POSTs exactly `fields` (no token added).
     pub fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let url = self.server.url(path);
