@@ -200,9 +200,7 @@ pub(super) fn rewind(store: &Store, version: u32) -> Result<()> {
         if version + 1 == SCHEMA_VERSION {
             undo_last(tx)?;
         } else if version < SCHEMA_VERSION {
-            return Err(StoreError::Db(
-                "the test hook only rewinds one migration".into(),
-            ));
+            return Err(StoreError::RewindTooFar(version));
         }
         tx.put(SchemaVersion::KEY, &SchemaVersion { version })
     })
@@ -219,8 +217,9 @@ mod tests {
         let path = tmp.path().join("s.redb");
         let store = Store::create(&path, Sealer::new(Keyring::generate())).unwrap();
         rewind(&store, SCHEMA_VERSION - 1).unwrap();
-        let err = apply(&store, |_, _| Err(StoreError::Db("injected".into()))).unwrap_err();
-        assert!(matches!(err, StoreError::Db(_)));
+        let injected = || StoreError::Format { table: "injected" };
+        let err = apply(&store, |_, _| Err(injected())).unwrap_err();
+        assert!(matches!(err, StoreError::Format { table: "injected" }));
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION - 1);
         assert_eq!(store.read(|tx| tx.count(tables::FORMS)).unwrap(), 0);
         let mut from = None;
