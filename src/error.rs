@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use crate::config::ConfigError;
 use crate::crypto::UnlockError;
 use crate::datadir::{InitError, OpenError};
+use crate::mail::MailError;
 use crate::store::StoreError;
 use crate::tls::TlsError;
 
@@ -15,6 +16,8 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Init(#[from] InitError),
+    #[error("configuration error: {0}")]
+    Mail(#[from] MailError),
     #[error(transparent)]
     Open(#[from] OpenError),
     #[error("could not use the passphrase file: {0}")]
@@ -39,6 +42,9 @@ pub enum Error {
     Admin(String),
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
+    /// A service refused or failed (recording a restore in the restored store).
+    #[error(transparent)]
+    Service(#[from] crate::domain::ServiceError),
     #[error("could not read the recovery key: {0}")]
     RecoveryKey(#[source] UnlockError),
 }

@@ -136,9 +136,7 @@ fn acme_tls(dir: &Path, config: &Config, clock: &SharedClock) -> Result<ServedTl
 /// `[tls] mode = "files"`: checks the pair now, then watches it for replacements.
 fn files_tls(config: &Config) -> Result<ServedTls, Error> {
     let (Some(cert), Some(key)) = (&config.tls.cert_file, &config.tls.key_file) else {
-        return Err(Error::Config(crate::config::ConfigError::Invalid(
-            "`tls.mode = \"files\"` needs `tls.cert_file` and `tls.key_file`".into(),
-        )));
+        return Err(Error::Config(crate::config::Rule::FilesNeedBoth.into()));
     };
     // Watch from before the read: a change in between is then seen at the first look.
     let watch = tls::files::Watch::new(cert, key);
@@ -321,8 +319,7 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
         println!("{line}");
     }
 
-    let mailer = crate::mail::Mailer::from_config(&config.smtp, &config.public_host(bound))
-        .map_err(|e| Error::Config(crate::config::ConfigError::Invalid(e.to_string())))?;
+    let mailer = crate::mail::Mailer::from_config(&config.smtp, &config.public_host(bound))?;
     match &mailer {
         Some(_) => println!("Email alerts go out through the configured mail server."),
         None => {

@@ -23,8 +23,8 @@ pub struct S3Target {
     runtime: tokio::runtime::Runtime,
 }
 
-fn fail(what: &str, e: impl std::fmt::Display) -> BackupError {
-    BackupError::Refused(format!("object storage: could not {what}: {e}"))
+fn fail(what: &'static str, source: object_store::Error) -> BackupError {
+    BackupError::ObjectStorage { what, source }
 }
 
 impl S3Target {
@@ -44,7 +44,7 @@ impl S3Target {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| fail("start", e))?;
+            .map_err(BackupError::ObjectStorageRuntime)?;
         Ok(Self {
             store,
             label: format!("s3://{}/{}", config.bucket, prefix),

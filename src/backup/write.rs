@@ -164,7 +164,7 @@ fn write_to(
         .map(|r| r as &dyn age::Recipient)
         .collect();
     let encryptor = age::Encryptor::with_recipients(recipients.iter().copied())
-        .map_err(|e| BackupError::Refused(format!("The backup has no usable recipient ({e}).")))?;
+        .map_err(BackupError::NoRecipient)?;
     let age_writer = encryptor.wrap_output(hashing)?;
     let mut tar = tar::Builder::new(age_writer);
     let mtime = now.unix_timestamp().max(0) as u64;
@@ -211,8 +211,7 @@ fn write_to(
         }),
         recipients: recipient_names,
     };
-    let json = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| BackupError::Refused(format!("manifest: {e}")))?;
+    let json = serde_json::to_vec_pretty(&manifest).map_err(BackupError::Manifest)?;
     entry(&mut tar, "manifest.json", &json, mtime)?;
     let age_writer = tar.into_inner()?;
     let mut hashing = age_writer.finish()?;

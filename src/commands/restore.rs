@@ -10,6 +10,7 @@ use indicatif::ProgressBar;
 use super::rebuild::{rebuild, RestoreReport};
 use crate::backup::{open_backup, BackupError};
 use crate::crypto::RecoveryIdentity;
+use crate::domain::ServiceError;
 use crate::error::Error;
 use crate::policy::Actor;
 use crate::store::Store;
@@ -37,21 +38,14 @@ pub fn restore(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let plain = |e: crate::domain::ServiceError| BackupError::Refused(e.to_string());
         // Sessions from the old computer end, and links issued before the backup die.
-        voided = Some(
-            services
-                .settle_restore(&Actor::LocalAdmin, &name)
-                .map_err(plain)?,
-        );
-        services
-            .record_restore_test(
-                &Actor::LocalAdmin,
-                true,
-                started.elapsed().as_millis() as u64,
-                &format!("restored from {name}"),
-            )
-            .map_err(plain)
+        voided = Some(services.settle_restore(&Actor::LocalAdmin, &name)?);
+        services.record_restore_test(
+            &Actor::LocalAdmin,
+            true,
+            started.elapsed().as_millis() as u64,
+            &format!("restored from {name}"),
+        )
     });
     progress.finish_and_clear();
     let (report, aside) = result?;
@@ -99,9 +93,10 @@ fn is_empty_dir(dir: &Path) -> std::io::Result<bool> {
 
 /// Restores `file` into `target`: refuses a non-empty target unless `force` (the old
 /// contents are then moved aside, never deleted), decrypts and checks everything in a
-/// staging folder beside the target, and moves it into place only when all is well. The
-/// backup's `alcove.toml` comes with it, unless `keep_config` keeps the target's own file.
-/// Returns the report and, with `force`, where the old contents went.
+/// staging folder beside the target, lets `note` record the restore in the staged store,
+/// and moves it into place only when all is well. The backup's `alcove.toml` comes with
+/// it, unless `keep_config` keeps the target's own file. Returns the report and, with
+/// `force`, where the old contents went.
 pub fn restore_into(
     file: &Path,
     identity: &RecoveryIdentity,
@@ -109,20 +104,37 @@ pub fn restore_into(
     force: bool,
     keep_config: bool,
     progress: &ProgressBar,
-    note: impl FnOnce(&Store) -> Result<(), BackupError>,
-) -> Result<(RestoreReport, Option<PathBuf>), BackupError> {
+    note: impl FnOnce(&Store) -> Result<(), ServiceError>,
+) -> Result<(RestoreReport, Option<PathBuf>), Error> {
+    let staged = stage(file, identity, target, force, keep_config, progress)?;
+    note(&staged.store)?;
+    let moved_aside = staged.move_into(target)?;
+    Ok(moved_aside)
+}
+
+/// A restore rebuilt and checked in its staging folder, not yet in place.
+struct Staged {
+    store: Store,
+    report: RestoreReport,
+    staging: tempfile::TempDir,
+    parent: PathBuf,
+    occupied: bool,
+}
+
+fn stage(
+    file: &Path,
+    identity: &RecoveryIdentity,
+    target: &Path,
+    force: bool,
+    keep_config: bool,
+    progress: &ProgressBar,
+) -> Result<Staged, BackupError> {
     let occupied = target.exists() && !is_empty_dir(target)?;
     if occupied && !force {
-        return Err(BackupError::Refused(format!(
-            "{} is not empty; choose a new folder, or add --force to move its contents aside",
-            target.display()
-        )));
+        return Err(BackupError::TargetNotEmpty(target.to_owned()));
     }
     if occupied && crate::admin::socket::server_answers(target) {
-        return Err(BackupError::Refused(format!(
-            "a server is running on {}; stop it first",
-            target.display()
-        )));
+        return Err(BackupError::ServerRunning(target.to_owned()));
     }
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -147,30 +159,48 @@ pub fn restore_into(
             &bytes,
         )?;
     }
-    note(&store)?;
-    drop(store);
-    // Everything is checked: move it into place.
-    let moved_aside = if target.exists() {
-        if occupied {
-            let aside = parent.join(format!(
-                "{}.replaced-{}",
-                target
-                    .file_name()
-                    .map_or_else(|| "data".into(), |n| n.to_string_lossy().into_owned()),
-                crate::clock::Clock::now(&crate::clock::SystemClock).unix_timestamp()
-            ));
-            std::fs::rename(target, &aside)?;
-            Some(aside)
+    Ok(Staged {
+        store,
+        report,
+        staging,
+        parent,
+        occupied,
+    })
+}
+
+impl Staged {
+    /// Everything is checked: moves the staged folder into place.
+    fn move_into(self, target: &Path) -> Result<(RestoreReport, Option<PathBuf>), BackupError> {
+        let Staged {
+            store,
+            report,
+            staging,
+            parent,
+            occupied,
+        } = self;
+        drop(store);
+        let moved_aside = if target.exists() {
+            if occupied {
+                let aside = parent.join(format!(
+                    "{}.replaced-{}",
+                    target
+                        .file_name()
+                        .map_or_else(|| "data".into(), |n| n.to_string_lossy().into_owned()),
+                    crate::clock::Clock::now(&crate::clock::SystemClock).unix_timestamp()
+                ));
+                std::fs::rename(target, &aside)?;
+                Some(aside)
+            } else {
+                std::fs::remove_dir(target)?;
+                None
+            }
         } else {
-            std::fs::remove_dir(target)?;
             None
-        }
-    } else {
-        None
-    };
-    let staged = staging.keep();
-    std::fs::rename(&staged, target)?;
-    std::fs::set_permissions(target, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-    crate::fsutil::sync_dir(&parent)?;
-    Ok((report, moved_aside))
+        };
+        let staged = staging.keep();
+        std::fs::rename(&staged, target)?;
+        std::fs::set_permissions(target, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+        crate::fsutil::sync_dir(&parent)?;
+        Ok((report, moved_aside))
+    }
 }

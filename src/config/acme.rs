@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::ConfigError;
+use super::{ConfigError, Rule};
 
 /// Let's Encrypt's production directory.
 pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
@@ -72,25 +72,18 @@ fn dns_name_ok(name: &str) -> bool {
 impl AcmeConfig {
     /// Checks the settings for `tls.mode = "acme"`; `http_listen` is needed for HTTP-01.
     pub(super) fn validate(&self, http_listen: bool) -> Result<(), ConfigError> {
-        let bad = |msg: String| Err(ConfigError::Invalid(msg));
         if self.domains.is_empty() {
-            return bad(
-                "`tls.mode = \"acme\"` needs `tls.acme.domains`, the names the certificate covers (for example [\"portal.example.org\"])".into(),
-            );
+            return Err(Rule::AcmeDomains.into());
         }
         for d in &self.domains {
             if !dns_name_ok(d) {
-                return bad(format!(
-                    "`tls.acme.domains` holds {d:?}, which is not a DNS name (no wildcards, IP addresses or ports)"
-                ));
+                return Err(ConfigError::AcmeDomain(d.clone()));
             }
         }
         if let Some(email) = &self.email {
             let ok = email.parse::<lettre::Address>().is_ok();
             if !ok {
-                return bad(format!(
-                    "`tls.acme.email` = {email:?} is not an email address"
-                ));
+                return Err(ConfigError::AcmeEmail(email.clone()));
             }
         }
         let url_ok = self
@@ -102,27 +95,22 @@ impl AcmeConfig {
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control());
         if !url_ok {
-            return bad(format!(
-                "`tls.acme.directory` = {:?} is not an https:// URL of an ACME directory",
-                self.directory
-            ));
+            return Err(ConfigError::AcmeDirectory(self.directory.clone()));
         }
         if let Some(ca) = &self.ca_file {
             use rustls::pki_types::pem::PemObject as _;
-            if rustls::pki_types::CertificateDer::from_pem_file(ca).is_err() {
-                return bad(format!(
-                    "`tls.acme.ca_file` = {} cannot be read as a PEM certificate",
-                    ca.display()
-                ));
+            if let Err(source) = rustls::pki_types::CertificateDer::from_pem_file(ca) {
+                return Err(ConfigError::AcmeCaFile {
+                    path: ca.clone(),
+                    source,
+                });
             }
         }
         if self.challenge == AcmeChallenge::Http01 && !http_listen {
-            return bad(
-                "`tls.acme.challenge = \"http-01\"` needs `http_listen` (the plain-HTTP port the directory reaches as port 80); set it, or use \"tls-alpn-01\"".into(),
-            );
+            return Err(Rule::AcmeHttpListen.into());
         }
         if self.retry_seconds == 0 {
-            return bad("`tls.acme.retry_seconds` must be at least 1".into());
+            return Err(Rule::AcmeRetry.into());
         }
         Ok(())
     }

@@ -87,9 +87,9 @@ fn default_region() -> String {
 
 impl S3Config {
     /// Plain `http://` only to this machine (a test server or a local gateway).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), super::Rule> {
         if self.bucket.is_empty() {
-            return Err("`backup.s3.bucket` is empty".into());
+            return Err(super::Rule::S3Bucket);
         }
         if let Some(endpoint) = &self.endpoint {
             let lower = endpoint.to_ascii_lowercase();
@@ -97,10 +97,7 @@ impl S3Config {
                 .iter()
                 .any(|p| lower.starts_with(p));
             if lower.starts_with("http://") && !local {
-                return Err(
-                    "`backup.s3.endpoint` must use https:// (plain http:// only for this machine)"
-                        .into(),
-                );
+                return Err(super::Rule::S3Https);
             }
         }
         Ok(())

@@ -11,12 +11,14 @@ use serde::{Deserialize, Serialize};
 
 mod acme;
 pub mod backup;
+mod error;
 mod secret;
 mod smtp;
 mod tls_modes;
 
 pub use acme::{AcmeChallenge, AcmeConfig, LETS_ENCRYPT};
 pub use backup::BackupConfig;
+pub use error::{ConfigError, Rule};
 pub use secret::Secret;
 pub use smtp::{SmtpConfig, SmtpSecurity};
 
@@ -101,17 +103,18 @@ impl Default for RetentionConfig {
 }
 
 /// Parses a cron expression from the key `key`, refusing one that never fires.
-pub fn schedule(key: &str, text: &str) -> Result<cron::Schedule, ConfigError> {
+pub fn schedule(key: &'static str, text: &str) -> Result<cron::Schedule, ConfigError> {
     use std::str::FromStr as _;
-    let schedule = cron::Schedule::from_str(text).map_err(|e| {
-        ConfigError::Invalid(format!(
-            "`{key}` = {text:?} is not a cron expression (sec min hour day-of-month month day-of-week): {e}"
-        ))
+    let schedule = cron::Schedule::from_str(text).map_err(|source| ConfigError::NotCron {
+        key,
+        text: text.to_owned(),
+        source,
     })?;
     if schedule.upcoming(chrono::Utc).next().is_none() {
-        return Err(ConfigError::Invalid(format!(
-            "`{key}` = {text:?} never fires"
-        )));
+        return Err(ConfigError::NeverFires {
+            key,
+            text: text.to_owned(),
+        });
     }
     Ok(schedule)
 }
@@ -123,18 +126,14 @@ impl BackupConfig {
         schedule("backup.drill_schedule", &self.drill_schedule)?;
         for r in &self.recipients {
             if r.parse::<age::x25519::Recipient>().is_err() {
-                return Err(ConfigError::Invalid(format!(
-                    "`backup.recipients` holds {r:?}, which is not an age recipient (age1…)"
-                )));
+                return Err(ConfigError::NotRecipient(r.clone()));
             }
         }
         if let Some(s3) = &self.s3 {
-            s3.validate().map_err(ConfigError::Invalid)?;
+            s3.validate()?;
         }
         if self.keep.daily == 0 {
-            return Err(ConfigError::Invalid(
-                "`backup.keep.daily` must be at least 1".into(),
-            ));
+            return Err(Rule::KeepDaily.into());
         }
         Ok(())
     }
@@ -261,14 +260,6 @@ pub struct FlagOverrides {
     pub http_listen: Option<SocketAddr>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("configuration error: {0}")]
-    Invalid(String),
-    #[error("configuration error: `hostname` {0:?} is not a DNS name or an IP address")]
-    BadHostname(String),
-}
-
 impl Config {
     /// Loads file < environment < flags. `file` defaults to `DATA_DIR/alcove.toml`; a
     /// missing default file is fine, a missing file named with `--config` is an error.
@@ -287,12 +278,7 @@ impl Config {
         env: Env,
     ) -> Result<Self, ConfigError> {
         let path: PathBuf = match file {
-            Some(f) if !f.exists() => {
-                return Err(ConfigError::Invalid(format!(
-                    "the config file {} does not exist",
-                    f.display()
-                )))
-            }
+            Some(f) if !f.exists() => return Err(ConfigError::MissingFile(f.to_owned())),
             Some(f) => f.to_owned(),
             None => data_dir.join(CONFIG_FILE),
         };
@@ -301,7 +287,7 @@ impl Config {
             .merge(env.ignore(CLI_ENV).split("__"))
             .merge(Serialized::globals(flags))
             .extract()
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            .map_err(|e| ConfigError::Read(Box::new(e)))?;
         config.validate()?;
         if config.tls.mode == TlsMode::Acme && config.hostname.is_none() {
             config.hostname = config.tls.acme.domains.first().cloned();
@@ -313,37 +299,25 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         let s = &self.session;
         if s.practice_idle_minutes == 0 || s.client_idle_minutes == 0 || s.absolute_hours == 0 {
-            return Err(ConfigError::Invalid(
-                "`session.practice_idle_minutes`, `session.client_idle_minutes` and `session.absolute_hours` must be at least 1".into(),
-            ));
+            return Err(Rule::SessionMinimum.into());
         }
         self.smtp.validate()?;
         match self.tls.mode {
             TlsMode::Acme => self.tls.acme.validate(self.http_listen.is_some())?,
-            _ if self.tls.acme != AcmeConfig::default() => {
-                return Err(ConfigError::Invalid(
-                    "`tls.acme` is set but `tls.mode` is not \"acme\"; set `tls.mode = \"acme\"` or remove `[tls.acme]`".into(),
-                ))
-            }
+            _ if self.tls.acme != AcmeConfig::default() => return Err(Rule::AcmeWithoutMode.into()),
             _ => {}
         }
         self.backup.validate()?;
         tls_modes::validate(self)?;
         schedule("retention.schedule", &self.retention.schedule)?;
         if self.retention.audit_years < 6 {
-            return Err(ConfigError::Invalid(
-                "`retention.audit_years` must be at least 6".into(),
-            ));
+            return Err(Rule::AuditYears.into());
         }
         if self.retention.adult_years == 0 || self.retention.age_of_majority == 0 {
-            return Err(ConfigError::Invalid(
-                "`retention.adult_years` and `retention.age_of_majority` must be at least 1".into(),
-            ));
+            return Err(Rule::RetentionMinimum.into());
         }
         if !(1..=1024).contains(&self.attachments.max_megabytes) {
-            return Err(ConfigError::Invalid(
-                "`attachments.max_megabytes` must be between 1 and 1024".into(),
-            ));
+            return Err(Rule::AttachmentSize.into());
         }
         if let Some(host) = &self.hostname {
             let ok = !host.is_empty()

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, Secret};
+use super::{ConfigError, Rule, Secret};
 
 /// The mail server used for PHI-free email alerts. Without `host`, no email is sent.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -69,27 +69,17 @@ impl SmtpConfig {
         };
         let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1");
         if self.security == SmtpSecurity::None && !loopback {
-            return Err(ConfigError::Invalid(
-                "`smtp.security = \"none\"` is only allowed for a mail server on this machine (`smtp.host` localhost, 127.0.0.1 or ::1); use \"starttls\" or \"tls\"".into(),
-            ));
+            return Err(Rule::SmtpPlainRemote.into());
         }
         if self.username.is_some() != self.password.is_some() {
-            return Err(ConfigError::Invalid(
-                "`smtp.username` and `smtp.password` go together: set both or neither".into(),
-            ));
+            return Err(Rule::SmtpCredentials.into());
         }
         match &self.from {
             Some(from) if from.parse::<lettre::message::Mailbox>().is_ok() => {}
-            _ => {
-                return Err(ConfigError::Invalid(
-                    "`smtp.from` must be a sender address such as `Portal <portal@example.org>` when `smtp.host` is set".into(),
-                ))
-            }
+            _ => return Err(Rule::SmtpFrom.into()),
         }
         if self.retry_seconds == 0 {
-            return Err(ConfigError::Invalid(
-                "`smtp.retry_seconds` must be at least 1".into(),
-            ));
+            return Err(Rule::SmtpRetry.into());
         }
         Ok(())
     }

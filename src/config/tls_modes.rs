@@ -1,11 +1,7 @@
 //! The settings each `tls.mode` needs, checked when the configuration loads (before any
 //! file is made), so a wrong combination stops the start with a sentence naming the key.
 
-use super::{Config, ConfigError, TlsMode};
-
-fn invalid(text: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid(text.into())
-}
+use super::{Config, ConfigError, Rule, TlsMode};
 
 /// Refuses settings that do not fit `tls.mode`: files without both paths, paths without
 /// files mode, and a proxy mode that would be reachable from other computers.
@@ -17,40 +13,23 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
             ("tls.key_file", &tls.key_file),
         ] {
             match value {
-                None => {
-                    return Err(invalid(format!(
-                        "`tls.mode = \"files\"` needs `{key}`: the path of the PEM file"
-                    )))
-                }
-                Some(p) if p.as_os_str().is_empty() => {
-                    return Err(invalid(format!(
-                        "`{key}` is empty; give the path of the PEM file"
-                    )))
-                }
+                None => return Err(ConfigError::FilesNeed(key)),
+                Some(p) if p.as_os_str().is_empty() => return Err(ConfigError::EmptyPath(key)),
                 Some(_) => {}
             }
         }
     } else if tls.cert_file.is_some() || tls.key_file.is_some() {
-        return Err(invalid(
-            "`tls.cert_file` and `tls.key_file` are used only with `tls.mode = \"files\"`; set that mode or remove them",
-        ));
+        return Err(Rule::FilesWithoutMode.into());
     }
     if tls.mode == TlsMode::Proxy {
         if !config.listen.ip().is_loopback() {
-            return Err(invalid(format!(
-                "`listen` = {} is refused with `tls.mode = \"proxy\"`: without TLS the server must listen on a loopback address (127.0.0.1 or ::1) that only the reverse proxy on this computer reaches",
-                config.listen
-            )));
+            return Err(ConfigError::ProxyListen(config.listen));
         }
         if config.http_listen.is_some() {
-            return Err(invalid(
-                "`http_listen` (--http-listen) cannot be used with `tls.mode = \"proxy\"`: the reverse proxy answers plain HTTP and redirects it; remove the setting",
-            ));
+            return Err(Rule::ProxyHttpListen.into());
         }
         if config.hostname.is_none() {
-            return Err(invalid(
-                "`tls.mode = \"proxy\"` needs `hostname`: the name browsers use to reach the reverse proxy (links point at https://hostname/)",
-            ));
+            return Err(Rule::ProxyHostname.into());
         }
     }
     Ok(())

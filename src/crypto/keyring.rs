@@ -82,7 +82,9 @@ pub enum KeyringError {
     #[error("could not read or write the keyring file: {0}")]
     Io(#[from] std::io::Error),
     #[error("the keyring file is not a valid age file: {0}")]
-    NotAge(String),
+    NotAge(#[source] age::DecryptError),
+    #[error("could not encrypt the keyring: {0}")]
+    Encrypt(#[source] age::EncryptError),
     #[error("the keyring cannot be opened with this key (it was made for another data directory or the key is wrong)")]
     WrongKey,
     #[error("the keyring file's contents are damaged or of an unknown format")]
@@ -193,7 +195,7 @@ impl Keyring {
             serde_json::to_vec_pretty(&self.to_file()).map_err(|_| KeyringError::Malformed)?,
         );
         let encryptor = age::Encryptor::with_recipients(recipients.iter().copied())
-            .map_err(|e| KeyringError::NotAge(e.to_string()))?;
+            .map_err(KeyringError::Encrypt)?;
         let mut out = Vec::new();
         let mut writer = encryptor.wrap_output(&mut out)?;
         writer.write_all(&json)?;
@@ -203,15 +205,14 @@ impl Keyring {
 
     /// Decrypts an age-encrypted keyring with `identity`.
     pub fn decrypt(bytes: &[u8], identity: &dyn age::Identity) -> Result<Self, KeyringError> {
-        let decryptor =
-            age::Decryptor::new(bytes).map_err(|e| KeyringError::NotAge(e.to_string()))?;
+        let decryptor = age::Decryptor::new(bytes).map_err(KeyringError::NotAge)?;
         let mut reader = decryptor
             .decrypt(std::iter::once(identity))
             .map_err(|e| match e {
                 age::DecryptError::NoMatchingKeys | age::DecryptError::DecryptionFailed => {
                     KeyringError::WrongKey
                 }
-                other => KeyringError::NotAge(other.to_string()),
+                other => KeyringError::NotAge(other),
             })?;
         let mut json = Zeroizing::new(Vec::new());
         reader

@@ -214,25 +214,21 @@ impl Services {
         plan: &BackupPlan,
         progress: &ProgressBar,
     ) -> Result<BackupOutcome, ServiceError> {
-        let recovery =
-            crate::crypto::unlock::read_recovery_recipient(&plan.data_dir).map_err(|e| {
-                backup::BackupError::Refused(format!(
-                "No backup was taken: the recovery key's public half ({}) cannot be read ({e}).",
-                crate::crypto::unlock::RECOVERY_RECIPIENT_FILE
-            ))
-            })?;
+        let recovery = crate::crypto::unlock::read_recovery_recipient(&plan.data_dir)
+            .map_err(backup::BackupError::RecoveryRecipient)?;
         let mut recipients = vec![recovery];
         recipients.extend(plan.extra_recipients.iter().cloned());
         let targets = plan.targets();
-        let config = match &plan.config_file {
-            Some(f) => Some(std::fs::read(f).map_err(|e| {
-                backup::BackupError::Refused(format!(
-                    "No backup was taken: the configuration file {} cannot be read ({e}).",
-                    f.display()
-                ))
-            })?),
-            None => None,
-        };
+        let config =
+            match &plan.config_file {
+                Some(f) => Some(std::fs::read(f).map_err(|source| {
+                    backup::BackupError::ConfigUnreadable {
+                        path: f.clone(),
+                        source,
+                    }
+                })?),
+                None => None,
+            };
         let written = backup::write_backup(
             &self.store,
             &recipients,
@@ -377,10 +373,11 @@ impl Services {
                 if !gone.contains(t) {
                     continue;
                 }
-                std::fs::remove_file(dir.join(name)).map_err(|e| {
-                    backup::BackupError::Refused(format!(
-                        "An old backup ({name}) could not be removed by rotation: {e}."
-                    ))
+                std::fs::remove_file(dir.join(name)).map_err(|source| {
+                    backup::BackupError::NotRemoved {
+                        name: name.clone(),
+                        source,
+                    }
                 })?;
                 removed += 1;
                 self.forget_copy(actor, name, &dir.display().to_string())?;

@@ -33,8 +33,18 @@ impl std::fmt::Debug for Mailer {
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
-    #[error("mail configuration: {0}")]
-    Config(String),
+    #[error("mail configuration: `smtp.from` is not an email address")]
+    From(#[source] lettre::address::AddressError),
+    #[error("mail configuration: could not read `smtp.ca_file` {}: {source}", path.display())]
+    ReadCa {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("mail configuration: `smtp.ca_file` is not a PEM certificate")]
+    CaNotPem(#[source] lettre::transport::smtp::Error),
+    #[error("mail configuration: TLS set-up for mail: {0}")]
+    Tls(#[source] lettre::transport::smtp::Error),
     /// A category a person can act on; never an address or a server reply with one.
     #[error("{0}")]
     Send(&'static str),
@@ -52,26 +62,20 @@ impl Mailer {
             .as_deref()
             .unwrap_or_default()
             .parse()
-            .map_err(|_| MailError::Config("`smtp.from` is not an email address".into()))?;
+            .map_err(MailError::From)?;
         let tls = match config.security {
             SmtpSecurity::None => Tls::None,
             security => {
                 let mut params = TlsParameters::builder(host.clone());
                 if let Some(file) = &config.ca_file {
-                    let pem = std::fs::read(file).map_err(|e| {
-                        MailError::Config(format!(
-                            "could not read `smtp.ca_file` {}: {e}",
-                            file.display()
-                        ))
+                    let pem = std::fs::read(file).map_err(|source| MailError::ReadCa {
+                        path: file.clone(),
+                        source,
                     })?;
-                    let cert = Certificate::from_pem(&pem).map_err(|_| {
-                        MailError::Config("`smtp.ca_file` is not a PEM certificate".into())
-                    })?;
+                    let cert = Certificate::from_pem(&pem).map_err(MailError::CaNotPem)?;
                     params = params.add_root_certificate(cert);
                 }
-                let params = params
-                    .build_rustls()
-                    .map_err(|e| MailError::Config(format!("TLS set-up for mail: {e}")))?;
+                let params = params.build_rustls().map_err(MailError::Tls)?;
                 if security == SmtpSecurity::Tls {
                     Tls::Wrapper(params)
                 } else {

@@ -6,8 +6,9 @@ use crate::crypto::SealError;
 pub enum StoreError {
     #[error("the database is already in use by another Alcove process")]
     InUse,
+    /// redb's own error, for what the variants below do not tell apart.
     #[error("database error: {0}")]
-    Db(String),
+    Db(#[source] redb::Error),
     #[error("a value in table `{table}` did not open: {source}")]
     Sealed {
         table: &'static str,
@@ -25,6 +26,10 @@ pub enum StoreError {
     /// An earlier write failed and the database waits to be reopened.
     #[error("the database is reopening after a failed write")]
     Unavailable,
+    /// The test hook was asked to go back more than the one migration it can undo.
+    #[doc(hidden)]
+    #[error("the test hook only rewinds one migration, not to schema {0}")]
+    RewindTooFar(u32),
 }
 
 impl StoreError {
@@ -33,7 +38,7 @@ impl StoreError {
             redb::Error::DatabaseAlreadyOpen => StoreError::InUse,
             redb::Error::Io(io) => StoreError::from_io(io),
             redb::Error::PreviousIo | redb::Error::DatabaseClosed => StoreError::Unavailable,
-            other => StoreError::Db(other.to_string()),
+            other => StoreError::Db(other),
         };
         super::health::note(&error);
         error

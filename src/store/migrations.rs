@@ -200,9 +200,7 @@ pub(super) fn rewind(store: &Store, version: u32) -> Result<()> {
         if version + 1 == SCHEMA_VERSION {
             undo_last(tx)?;
         } else if version < SCHEMA_VERSION {
-            return Err(StoreError::Db(
-                "the test hook only rewinds one migration".into(),
-            ));
+            return Err(StoreError::RewindTooFar(version));
         }
         tx.put(SchemaVersion::KEY, &SchemaVersion { version })
     })
@@ -227,8 +225,9 @@ mod tests {
             .write(|tx| tx.put_bytes(tables::ATTACHMENT_CHUNKS, &key, b"%PDF"))
             .unwrap();
         let chunks = || store.read(|tx| tx.count(tables::ATTACHMENT_CHUNKS)).unwrap();
-        let err = apply(&store, |_, _| Err(StoreError::Db("injected".into()))).unwrap_err();
-        assert!(matches!(err, StoreError::Db(_)));
+        let injected = || StoreError::Format { table: "injected" };
+        let err = apply(&store, |_, _| Err(injected())).unwrap_err();
+        assert!(matches!(err, StoreError::Format { table: "injected" }));
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION - 1);
         assert_eq!(chunks(), 1, "nothing of the failed upgrade is kept");
         let mut from = None;

@@ -416,7 +416,7 @@ mod tests {
                     name: "half".into(),
                 },
             )?;
-            Err(StoreError::Db("simulated failure".into()))
+            Err(StoreError::Format { table: "simulated" })
         });
         assert!(result.is_err());
         let profile = store.read(practice::load).unwrap();

@@ -15,6 +15,7 @@ use instant_acme::{
 use time::{Duration, OffsetDateTime};
 
 use super::acme_challenge::AcmeChallenges;
+use super::acme_failure::Failure;
 use super::acme_files::{self, Issued, Status, StoredAccount};
 use super::self_signed::CertBundle;
 use super::SwappableResolver;
@@ -64,10 +65,6 @@ pub enum Challenge {
     /// On the HTTPS listener.
     TlsAlpn01,
 }
-
-/// Why an attempt failed, in words for the owner (no secrets: the directory's own words).
-#[derive(Debug)]
-struct Failure(String);
 
 /// The certificate stored by an earlier run, when it is still good to serve.
 pub fn stored(data_dir: &Path, config: &AcmeSettings, now: OffsetDateTime) -> Option<CertBundle> {
@@ -139,7 +136,7 @@ impl Acme {
                     }
                     Err(e) => self.failed(
                         &mut issued,
-                        Failure(e.to_string()),
+                        Failure::NotServed(e),
                         &mut failures,
                         &mut next,
                         &mut untold,
@@ -174,11 +171,11 @@ impl Acme {
                 *issued = None;
             }
         }
-        tracing::warn!(cause = %failure.0, retry = %human(*next), "ACME issuance failed");
+        tracing::warn!(cause = %failure, retry = %human(*next), "ACME issuance failed");
         self.record(issued, Some(&failure), *next);
         // One email per run of failures, not one per retry.
         if *failures == 1 {
-            *untold = Some(Err(failure.0));
+            *untold = Some(Err(failure.to_string()));
         }
     }
 
@@ -218,12 +215,12 @@ impl Acme {
             (Some(i), Some(f)) => format!(
                 "the certificate from {dir} (valid until {}) could not be renewed: {}; retrying at {}",
                 human(i.not_after),
-                f.0,
+                f,
                 human(next)
             ),
             (None, Some(f)) => format!(
                 "serving a self-signed certificate because {}; retrying at {}",
-                f.0,
+                f,
                 human(next)
             ),
         };
@@ -241,11 +238,9 @@ impl Acme {
 
     async fn account(&self) -> Result<Account, Failure> {
         let dir = &self.config.directory;
-        let unreachable = |e: instant_acme::Error| {
-            Failure(format!(
-                "the ACME directory at {dir} could not be reached ({})",
-                causes(&e)
-            ))
+        let unreachable = |source| Failure::Unreachable {
+            dir: dir.clone(),
+            source,
         };
         let builder = || match &self.config.ca_file {
             Some(ca) => Account::builder_with_root(ca),
@@ -273,17 +268,17 @@ impl Acme {
             )
             .await
             .map_err(|e| match e {
-                instant_acme::Error::Api(p) => Failure(format!(
-                    "the ACME directory at {dir} refused to open an account ({p})"
-                )),
+                source @ instant_acme::Error::Api(_) => Failure::AccountRefused {
+                    dir: dir.clone(),
+                    source,
+                },
                 e => unreachable(e),
             })?;
         let stored = StoredAccount {
             directory: dir.clone(),
             credentials,
         };
-        acme_files::save_account(&self.data_dir, &stored)
-            .map_err(|e| Failure(format!("the ACME account could not be saved ({e})")))?;
+        acme_files::save_account(&self.data_dir, &stored).map_err(Failure::AccountNotSaved)?;
         Ok(account)
     }
 
@@ -291,11 +286,10 @@ impl Acme {
     async fn issue(&self, book: &AcmeChallenges) -> Result<(CertBundle, Issued), Failure> {
         let account = self.account().await?;
         let dir = &self.config.directory;
-        let refused = |what: &str, e: instant_acme::Error| {
-            Failure(format!(
-                "the ACME directory at {dir} refused to {what} ({})",
-                causes(&e)
-            ))
+        let refused = |what, source| Failure::Refused {
+            dir: dir.clone(),
+            what,
+            source,
         };
         let identifiers: Vec<Identifier> = self
             .config
@@ -317,26 +311,29 @@ impl Acme {
             match authz.status {
                 AuthorizationStatus::Pending => {}
                 AuthorizationStatus::Valid => continue,
-                other => {
-                    return Err(Failure(format!(
-                    "the ACME directory at {dir} holds an authorization for {} that is {other:?}",
-                    authz.identifier()
-                )))
+                status => {
+                    return Err(Failure::Authorization {
+                        dir: dir.clone(),
+                        name: authz.identifier().to_string(),
+                        status,
+                    })
                 }
             }
             let name = authz.identifier().to_string();
-            let mut challenge = authz.challenge(kind.clone()).ok_or_else(|| {
-                Failure(format!(
-                    "the ACME directory at {dir} offers no {} challenge for {name} (`tls.acme.challenge`)",
-                    challenge_name(self.config.challenge)
-                ))
-            })?;
+            let mut challenge =
+                authz
+                    .challenge(kind.clone())
+                    .ok_or_else(|| Failure::NoChallenge {
+                        dir: dir.clone(),
+                        challenge: self.config.challenge,
+                        name: name.clone(),
+                    })?;
             let key_auth = challenge.key_authorization();
             match self.config.challenge {
                 Challenge::Http01 => book.put_http(&challenge.token, key_auth.as_str()),
                 Challenge::TlsAlpn01 => book
                     .put_alpn(&name, key_auth.digest().as_ref())
-                    .map_err(|e| Failure(e.to_string()))?,
+                    .map_err(Failure::ChallengeCertificate)?,
             }
             challenge
                 .set_ready()
@@ -352,22 +349,15 @@ impl Acme {
             .await
             .map_err(|e| refused("report on the order", e))?;
         if status != OrderStatus::Ready {
-            let why = order
-                .state()
-                .error
-                .as_ref()
-                .map_or_else(|| format!("{status:?}"), ToString::to_string);
-            return Err(Failure(format!(
-                "the ACME directory at {dir} could not check the {} challenge for {} ({why}); check that it reaches this server on {}",
-                challenge_name(self.config.challenge),
-                self.config.domains.join(", "),
-                match self.config.challenge {
-                    Challenge::Http01 => "port 80 (`http_listen`)",
-                    Challenge::TlsAlpn01 => "port 443 (`listen`)",
-                }
-            )));
+            return Err(Failure::NotChecked {
+                dir: dir.clone(),
+                challenge: self.config.challenge,
+                domains: self.config.domains.clone(),
+                status,
+                problem: order.state().error.clone().map(Box::new),
+            });
         }
-        let generate = |e: rcgen::Error| Failure(format!("could not make a key ({e})"));
+        let generate = Failure::Key;
         let key_pair = rcgen::KeyPair::generate().map_err(generate)?;
         let params =
             rcgen::CertificateParams::new(self.config.domains.clone()).map_err(generate)?;
@@ -380,11 +370,8 @@ impl Acme {
             .poll_certificate(&polling)
             .await
             .map_err(|e| refused("hand out the certificate", e))?;
-        let (not_before, not_after) = acme_files::validity(&chain).ok_or_else(|| {
-            Failure(format!(
-                "the ACME directory at {dir} sent a certificate that cannot be read"
-            ))
-        })?;
+        let (not_before, not_after) =
+            acme_files::validity(&chain).ok_or_else(|| Failure::Unreadable { dir: dir.clone() })?;
         let info = Issued {
             domains: self.config.domains.clone(),
             directory: dir.clone(),
@@ -393,7 +380,7 @@ impl Acme {
         };
         let bundle =
             acme_files::save_issued(&self.data_dir, chain, key_pair.serialize_pem(), &info)
-                .map_err(|e| Failure(format!("the new certificate could not be saved ({e})")))?;
+                .map_err(Failure::NotSaved)?;
         Ok((bundle, info))
     }
 }
@@ -412,13 +399,6 @@ pub(crate) fn causes(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     text
-}
-
-fn challenge_name(c: Challenge) -> &'static str {
-    match c {
-        Challenge::Http01 => "http-01",
-        Challenge::TlsAlpn01 => "tls-alpn-01",
-    }
 }
 
 /// The doctor's TLS line in ACME mode, from the status file; `None` outside ACME mode.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::sign::CertifiedKey;
 
 use super::TlsError;
@@ -53,14 +53,12 @@ impl AcmeChallenges {
     /// Makes the self-signed challenge certificate for `name` carrying the SHA-256 digest of
     /// the key authorization in the critical acmeIdentifier extension.
     pub fn put_alpn(&self, name: &str, key_auth_digest: &[u8]) -> Result<(), TlsError> {
-        let generate = |e: rcgen::Error| TlsError::Generate(e.to_string());
-        let key_pair = rcgen::KeyPair::generate().map_err(generate)?;
-        let mut params = rcgen::CertificateParams::new(vec![name.to_owned()]).map_err(generate)?;
+        let key_pair = rcgen::KeyPair::generate()?;
+        let mut params = rcgen::CertificateParams::new(vec![name.to_owned()])?;
         params.custom_extensions =
             vec![rcgen::CustomExtension::new_acme_identifier(key_auth_digest)];
-        let cert = params.self_signed(&key_pair).map_err(generate)?;
-        let key = PrivateKeyDer::try_from(key_pair.serialize_der())
-            .map_err(|e| TlsError::Generate(e.to_string()))?;
+        let cert = params.self_signed(&key_pair)?;
+        let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
         let signing = rustls::crypto::ring::sign::any_supported_type(&key)?;
         let certified = CertifiedKey::new(vec![CertificateDer::from(cert.der().to_vec())], signing);
         lock(&self.alpn).insert(name.to_ascii_lowercase(), Arc::new(certified));

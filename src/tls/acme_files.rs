@@ -75,7 +75,7 @@ pub fn load_account(data_dir: &Path, directory: &str) -> Option<StoredAccount> {
 
 pub fn save_account(data_dir: &Path, account: &StoredAccount) -> Result<(), TlsError> {
     fsutil::ensure_private_dir(&dir(data_dir))?;
-    let json = serde_json::to_vec(account).map_err(|e| TlsError::Generate(e.to_string()))?;
+    let json = serde_json::to_vec(account)?;
     fsutil::write_private_atomic(&dir(data_dir).join(ACCOUNT_FILE), &json)?;
     Ok(())
 }
@@ -133,7 +133,7 @@ pub fn save_issued(
     let cert_path = d.join(CERT_FILE);
     let bundle = CertBundle::from_parts(cert_pem, key_pem, cert_path.clone());
     bundle.certified_key()?.keys_match()?;
-    let json = serde_json::to_vec_pretty(info).map_err(|e| TlsError::Generate(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(info)?;
     // The info last: a crash before it leaves files `load_issued` does not accept.
     fsutil::write_private_atomic(&d.join(KEY_FILE), bundle.key_pem().as_bytes())?;
     fsutil::write_private_atomic(&cert_path, bundle.cert_pem.as_bytes())?;
@@ -143,7 +143,7 @@ pub fn save_issued(
 
 pub fn save_status(data_dir: &Path, status: &Status) -> Result<(), TlsError> {
     fsutil::ensure_private_dir(&dir(data_dir))?;
-    let json = serde_json::to_vec_pretty(status).map_err(|e| TlsError::Generate(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(status)?;
     fsutil::write_private_atomic(&dir(data_dir).join(STATUS_FILE), &json)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod acme;
 pub mod acme_challenge;
+mod acme_failure;
 mod acme_files;
 pub mod files;
 mod resolver;
@@ -23,7 +24,11 @@ const RENEWAL_CHECK: Duration = Duration::from_secs(6 * 3600);
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("could not create the self-signed certificate: {0}")]
-    Generate(String),
+    Generate(#[from] rcgen::Error),
+    /// A file of the TLS folder's own (certificate info, ACME account or status) could not
+    /// be written as JSON.
+    #[error("could not write the certificate files: {0}")]
+    Json(#[from] serde_json::Error),
     #[error(
         "the certificate or key in {0} is damaged; delete the folder and restart to make a new one"
     )]

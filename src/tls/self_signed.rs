@@ -108,18 +108,15 @@ pub fn load_or_create(
         return Ok(bundle);
     }
     fsutil::create_private_dir(&dir)?;
-    let key_pair = rcgen::KeyPair::generate().map_err(|e| TlsError::Generate(e.to_string()))?;
-    let mut params = rcgen::CertificateParams::new(names.to_vec())
-        .map_err(|e| TlsError::Generate(e.to_string()))?;
+    let key_pair = rcgen::KeyPair::generate()?;
+    let mut params = rcgen::CertificateParams::new(names.to_vec())?;
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "Alcove self-signed certificate");
     params.not_before = now - BACKDATE;
     let not_after = now - BACKDATE + LIFETIME;
     params.not_after = not_after;
-    let cert = params
-        .self_signed(&key_pair)
-        .map_err(|e| TlsError::Generate(e.to_string()))?;
+    let cert = params.self_signed(&key_pair)?;
     let bundle = CertBundle {
         cert_pem: cert.pem(),
         key_pem: zeroize::Zeroizing::new(key_pair.serialize_pem()),
@@ -129,8 +126,7 @@ pub fn load_or_create(
         names: names.to_vec(),
         not_after,
     };
-    let info_json =
-        serde_json::to_vec_pretty(&info).map_err(|e| TlsError::Generate(e.to_string()))?;
+    let info_json = serde_json::to_vec_pretty(&info)?;
     // The key first, the info last: a crash in between leaves files that `load_current`
     // does not accept, so the next start makes a fresh pair.
     fsutil::write_private_atomic(&dir.join(KEY_FILE), bundle.key_pem.as_bytes())?;
