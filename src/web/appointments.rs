@@ -3,7 +3,7 @@
 //! `pages/appointments.rs`; the checks in `domain/appointments.rs`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use alcove_frontend::appointments::{self as view, AppointmentDraft, AppointmentRow};
 use alcove_frontend::Section;
 
@@ -58,7 +58,7 @@ pub fn chart_section(zone: &Zone, client: AccountId, appointments: &[Appointment
 }
 
 fn appointment_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     client: AccountId,
     draft: &AppointmentDraft<'_>,
@@ -73,24 +73,23 @@ fn appointment_page(
         submit: view::FORM_SUBMIT,
         intro: Vec::new(),
     };
-    signed_in_form(&Ctx::of(req)?, s, text, view::form_fields(draft), e, status)
+    signed_in_form(ctx, s, text, view::form_fields(draft), e, status)
 }
 
 /// `GET /clients/{id}/appointments/new`.
 pub async fn new_appointment(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let client = id.into_inner();
     s.require(
-        &services,
+        &ctx.services,
         Action::ManageAppointments,
         Target::Client(client),
     )?;
     appointment_page(
-        &req,
+        &ctx,
         &s,
         client,
         &AppointmentDraft::NEW,
@@ -101,11 +100,10 @@ pub async fn new_appointment(
 
 /// `POST /clients/{id}/appointments`.
 pub async fn add_appointment(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
     f: Checked<AppointmentForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let client = id.into_inner();
     let form = NewAppointment {
@@ -115,10 +113,10 @@ pub async fn add_appointment(
         setting: &f.0.setting,
         note: &f.0.note,
     };
-    match services.add_appointment(&s.actor(), client, form) {
+    match ctx.services.add_appointment(&s.actor(), client, form) {
         Ok(_) => Ok(see_other(&format!("/clients/{client}"), &[])),
         Err(e) if e.keeps_draft() => appointment_page(
-            &req,
+            &ctx,
             &s,
             client,
             &f.0.draft(),

@@ -3,6 +3,9 @@
 
 mod app;
 pub mod appointments;
+pub mod chart;
+pub mod client;
+pub mod clients;
 pub mod home;
 pub mod inbox;
 pub mod menu;
