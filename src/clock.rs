@@ -25,13 +25,26 @@ pub enum Zone {
     Machine,
     /// A fixed offset from UTC (tests; a zone without daylight saving).
     Fixed(time::UtcOffset),
+    /// A zone of the IANA time zone database (`time_zone = "Europe/Berlin"`), with its
+    /// daylight-saving rules, whatever this computer's zone is.
+    Named(chrono_tz::Tz),
 }
 
 impl Zone {
+    /// The zone an IANA name (`Europe/Berlin`, `America/New_York`, `UTC`) names, or `None`
+    /// when it names none.
+    pub fn named(name: &str) -> Option<Zone> {
+        name.parse::<chrono_tz::Tz>().ok().map(Zone::Named)
+    }
+
     /// `t` as a wall-clock time in this zone.
     pub fn wall_time(self, t: OffsetDateTime) -> Option<NaiveDateTime> {
         match self {
             Zone::Machine => chrono::Local
+                .timestamp_opt(t.unix_timestamp(), 0)
+                .single()
+                .map(|l| l.naive_local()),
+            Zone::Named(tz) => tz
                 .timestamp_opt(t.unix_timestamp(), 0)
                 .single()
                 .map(|l| l.naive_local()),
@@ -53,6 +66,7 @@ impl Zone {
                     .earliest()?
                     .timestamp(),
             ),
+            Zone::Named(tz) => Some(tz.from_local_datetime(&wall).earliest()?.timestamp()),
             Zone::Fixed(offset) => {
                 Some(wall.and_utc().timestamp() - i64::from(offset.whole_seconds()))
             }
@@ -123,6 +137,22 @@ pub type SharedClock = Arc<dyn Clock>;
 /// clock this many days ahead of the real one. Release builds never read it.
 pub const TEST_CLOCK_AHEAD_ENV: &str = "ALCOVE_TEST_CLOCK_AHEAD_DAYS";
 
+/// A clock in the practice's zone `zone` (`time_zone` in the configuration).
+pub struct InZone {
+    pub clock: SharedClock,
+    pub zone: Zone,
+}
+
+impl Clock for InZone {
+    fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    fn zone(&self) -> Zone {
+        self.zone
+    }
+}
+
 /// The real clock moved by a fixed amount: a server whose clock is wrong, for tests.
 #[derive(Debug, Clone, Copy)]
 pub struct AheadClock(pub time::Duration);
@@ -133,20 +163,25 @@ impl Clock for AheadClock {
     }
 }
 
-/// The clock the server's services and jobs run on: the system clock, or in a debug build
-/// with `ALCOVE_TEST_CLOCK_AHEAD_DAYS` set, one that many days ahead (TLS keeps the real one).
-pub fn server_clock() -> SharedClock {
+/// The clock the server's services and jobs run on, in the practice's zone `zone`: the
+/// system clock, or in a debug build with `ALCOVE_TEST_CLOCK_AHEAD_DAYS` set, one that many
+/// days ahead (TLS keeps the real one).
+pub fn server_clock(zone: Zone) -> SharedClock {
+    let clock: SharedClock = Arc::new(SystemClock);
     #[cfg(debug_assertions)]
-    if let Some(days) = std::env::var(TEST_CLOCK_AHEAD_ENV)
+    let clock: SharedClock = match std::env::var(TEST_CLOCK_AHEAD_ENV)
         .ok()
         .and_then(|d| d.trim().parse::<i64>().ok())
     {
-        eprintln!(
-            "debug build: the services' clock runs {days} days ahead ({TEST_CLOCK_AHEAD_ENV})"
-        );
-        return Arc::new(AheadClock(time::Duration::days(days)));
-    }
-    Arc::new(SystemClock)
+        Some(days) => {
+            eprintln!(
+                "debug build: the services' clock runs {days} days ahead ({TEST_CLOCK_AHEAD_ENV})"
+            );
+            Arc::new(AheadClock(time::Duration::days(days)))
+        }
+        None => clock,
+    };
+    Arc::new(InZone { clock, zone })
 }
 
 /// Formats a time for people: `2026-11-24 19:40 UTC`.
@@ -170,6 +205,54 @@ mod tests {
         let wall = zone.wall_time(t).unwrap();
         assert_eq!(zone.timestamp_of(wall), Some(t.unix_timestamp()));
         assert_eq!(Zone::Fixed(offset!(+9:30)).human(t), "2026-11-25 05:10");
+    }
+
+    fn wall(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn a_named_zone_follows_its_daylight_saving_rules() {
+        let berlin = Zone::named("Europe/Berlin").unwrap();
+        // Summer (UTC+2) and winter (UTC+1), both ways.
+        let summer = datetime!(2026-07-01 12:30 UTC);
+        assert_eq!(berlin.human(summer), "2026-07-01 14:30");
+        assert_eq!(
+            berlin.timestamp_of(wall("2026-07-01 14:30")),
+            Some(summer.unix_timestamp())
+        );
+        let winter = datetime!(2026-12-01 13:30 UTC);
+        assert_eq!(berlin.human(winter), "2026-12-01 14:30");
+        assert_eq!(
+            berlin.timestamp_of(wall("2026-12-01 14:30")),
+            Some(winter.unix_timestamp())
+        );
+        // 29 March 2026, 02:00 → 03:00: 02:30 does not exist.
+        assert_eq!(berlin.timestamp_of(wall("2026-03-29 02:30")), None);
+        // 25 October 2026, 03:00 → 02:00: 02:30 comes twice, the earlier (UTC+2) is taken.
+        assert_eq!(
+            berlin.timestamp_of(wall("2026-10-25 02:30")),
+            Some(datetime!(2026-10-25 00:30 UTC).unix_timestamp())
+        );
+        let new_york = Zone::named("America/New_York").unwrap();
+        assert_eq!(new_york.human(summer), "2026-07-01 08:30");
+        assert_eq!(new_york.human(winter), "2026-12-01 08:30");
+    }
+
+    #[test]
+    fn only_a_time_zone_name_names_a_zone() {
+        assert!(Zone::named("Europe/Berlin").is_some());
+        assert!(Zone::named("UTC").is_some());
+        for bad in ["Europe/Berln", "", "+02:00", "Berlin", "europe/berlin "] {
+            assert_eq!(Zone::named(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_server_clock_carries_the_practice_zone() {
+        let berlin = Zone::named("Europe/Berlin").unwrap();
+        assert_eq!(server_clock(berlin).zone(), berlin);
+        assert_eq!(server_clock(Zone::Machine).zone(), Zone::Machine);
     }
 
     #[test]

@@ -328,8 +328,9 @@ pub fn run(opts: ServeOptions) -> Result<(), Error> {
     }
     let mailer = mailer.map(Arc::new);
     let vault = VaultCell::default();
-    // The services' clock; in debug builds a test may set it ahead (TLS keeps the real one).
-    let services_clock = crate::clock::server_clock();
+    // The services' clock, in the practice's zone; in debug builds a test may set it ahead
+    // (TLS keeps the real one).
+    let services_clock = crate::clock::server_clock(config.zone());
     let business = Business {
         vault: vault.clone(),
         config: config.clone(),

@@ -60,9 +60,13 @@ pub fn run(
         }
     };
     // Alerts this queues (a failed backup) go out when the server next runs.
+    let clock = crate::clock::InZone {
+        clock: std::sync::Arc::new(crate::clock::SystemClock),
+        zone: config.zone(),
+    };
     let services = crate::domain::Services::new(
         store,
-        std::sync::Arc::new(crate::clock::SystemClock),
+        std::sync::Arc::new(clock),
         crate::domain::SessionTimeouts::default(),
     )
     .with_mail(crate::domain::notify::MailSwitch {

@@ -13,10 +13,13 @@ use crate::crypto::RecoveryIdentity;
 use crate::domain::ServiceError;
 use crate::error::Error;
 use crate::policy::Actor;
+use crate::store::backups::VoidedLinks;
 use crate::store::Store;
 
-/// Restores `file` into `target` (see `restore_into`), recording the restore in the
-/// restored store's audit log.
+/// Restores `file` into `target`: refuses a non-empty target unless `force` (the old
+/// contents are then moved aside, never deleted), decrypts and checks everything in a
+/// staging folder beside the target (see [`stage`]), records the restore in the staged
+/// store's audit log, and moves it into place only when all is well.
 pub fn restore(
     file: &Path,
     identity_file: &Path,
@@ -27,28 +30,14 @@ pub fn restore(
     let started = Instant::now();
     let id = super::identity(identity_file)?;
     let progress = super::bar(file, "Restoring");
-    let mut voided = None;
-    let result = restore_into(file, &id, target, force, keep_config, &progress, |store| {
-        let services = crate::domain::Services::new(
-            store.clone(),
-            std::sync::Arc::new(crate::clock::SystemClock),
-            crate::domain::SessionTimeouts::default(),
-        );
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // Sessions from the old computer end, and links issued before the backup die.
-        voided = Some(services.settle_restore(&Actor::LocalAdmin, &name)?);
-        services.record_restore_test(
-            &Actor::LocalAdmin,
-            true,
-            started.elapsed().as_millis() as u64,
-            &format!("restored from {name}"),
-        )
-    });
+    let result = stage(file, &id, target, force, keep_config, &progress)
+        .map_err(Error::from)
+        .and_then(|staged| {
+            let voided = record(&staged.store, file, started)?;
+            Ok((staged.move_into(target)?, voided))
+        });
     progress.finish_and_clear();
-    let (report, aside) = result?;
+    let ((report, aside), voided) = result?;
     let mut text = format!(
         "Restored into {} in {:.1} s.\n{report}",
         target.display(),
@@ -60,10 +49,10 @@ pub fn restore(
             aside.display()
         ));
     }
-    if let Some(v) = voided.filter(|v| v.total() > 0) {
+    if voided.total() > 0 {
         text.push_str(&format!(
             "Links issued before the backup were voided, so none withdrawn since can work again: {} invitation(s), {} password-reset link(s), {} email-confirmation link(s), {} form link(s). Send new ones from the portal.\n",
-            v.invitations, v.password_resets, v.email_confirmations, v.form_links
+            voided.invitations, voided.password_resets, voided.email_confirmations, voided.form_links
         ));
     }
     let config = target.join(crate::config::CONFIG_FILE);
@@ -91,25 +80,26 @@ fn is_empty_dir(dir: &Path) -> std::io::Result<bool> {
     Ok(std::fs::read_dir(dir)?.next().is_none())
 }
 
-/// Restores `file` into `target`: refuses a non-empty target unless `force` (the old
-/// contents are then moved aside, never deleted), decrypts and checks everything in a
-/// staging folder beside the target, lets `note` record the restore in the staged store,
-/// and moves it into place only when all is well. The backup's `alcove.toml` comes with
-/// it, unless `keep_config` keeps the target's own file. Returns the report and, with
-/// `force`, where the old contents went.
-pub fn restore_into(
-    file: &Path,
-    identity: &RecoveryIdentity,
-    target: &Path,
-    force: bool,
-    keep_config: bool,
-    progress: &ProgressBar,
-    note: impl FnOnce(&Store) -> Result<(), ServiceError>,
-) -> Result<(RestoreReport, Option<PathBuf>), Error> {
-    let staged = stage(file, identity, target, force, keep_config, progress)?;
-    note(&staged.store)?;
-    let moved_aside = staged.move_into(target)?;
-    Ok(moved_aside)
+/// Records the restore of `file` in the staged store: sessions from the old computer end,
+/// links issued before the backup die, and the restore test is noted.
+fn record(store: &Store, file: &Path, started: Instant) -> Result<VoidedLinks, ServiceError> {
+    let services = crate::domain::Services::new(
+        store.clone(),
+        std::sync::Arc::new(crate::clock::SystemClock),
+        crate::domain::SessionTimeouts::default(),
+    );
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let voided = services.settle_restore(&Actor::LocalAdmin, &name)?;
+    services.record_restore_test(
+        &Actor::LocalAdmin,
+        true,
+        started.elapsed().as_millis() as u64,
+        &format!("restored from {name}"),
+    )?;
+    Ok(voided)
 }
 
 /// A restore rebuilt and checked in its staging folder, not yet in place.
@@ -121,6 +111,9 @@ struct Staged {
     occupied: bool,
 }
 
+/// Rebuilds `file` in a staging folder beside `target` and checks it. A non-empty target
+/// is refused unless `force`. The backup's `alcove.toml` comes with it, unless
+/// `keep_config` keeps the target's own file.
 fn stage(
     file: &Path,
     identity: &RecoveryIdentity,

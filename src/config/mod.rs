@@ -9,6 +9,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Zone;
+
 mod acme;
 pub mod backup;
 mod error;
@@ -51,6 +53,10 @@ pub struct Config {
     pub hostname: Option<String>,
     /// Log verbosity: error, warn, info, debug or trace.
     pub log_level: LogLevel,
+    /// The practice's time zone, an IANA name such as `Europe/Berlin`: appointments are
+    /// entered and shown in it, and the schedules run by its clock. This computer's zone
+    /// when unset.
+    pub time_zone: Option<String>,
     pub tls: TlsConfig,
     pub session: SessionConfig,
     pub attachments: AttachmentConfig,
@@ -190,6 +196,7 @@ impl Default for Config {
             http_listen: None,
             hostname: None,
             log_level: LogLevel::Info,
+            time_zone: None,
             tls: TlsConfig::default(),
             session: SessionConfig::default(),
             attachments: AttachmentConfig::default(),
@@ -319,6 +326,11 @@ impl Config {
         if !(1..=1024).contains(&self.attachments.max_megabytes) {
             return Err(Rule::AttachmentSize.into());
         }
+        if let Some(name) = &self.time_zone {
+            if Zone::named(name).is_none() {
+                return Err(ConfigError::TimeZone(name.clone()));
+            }
+        }
         if let Some(host) = &self.hostname {
             let ok = !host.is_empty()
                 && host.len() <= 253
@@ -337,6 +349,15 @@ impl Config {
         Ok(())
     }
 
+    /// The practice's time zone: `time_zone` (checked when the configuration was loaded), or
+    /// this computer's.
+    pub fn zone(&self) -> Zone {
+        self.time_zone
+            .as_deref()
+            .and_then(Zone::named)
+            .unwrap_or_default()
+    }
+
     /// The host part of links this server hands out.
     pub fn public_host(&self, bound: SocketAddr) -> String {
         match &self.hostname {
@@ -352,120 +373,4 @@ impl Config {
 }
 
 #[cfg(test)]
-#[allow(clippy::result_large_err)] // figment's Jail returns figment's own error type
-mod tests {
-    use super::*;
-
-    fn load(dir: &Path, flags: &FlagOverrides, env_prefix: &str) -> Result<Config, ConfigError> {
-        Config::load_from(dir, None, flags, Env::prefixed(env_prefix))
-    }
-
-    #[test]
-    fn defaults_apply_without_a_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let c = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap();
-        assert_eq!(c, Config::default());
-        assert_eq!(c.listen.to_string(), "127.0.0.1:8443");
-    }
-
-    #[test]
-    fn file_then_env_then_flags() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(CONFIG_FILE),
-            "listen = \"127.0.0.1:9000\"\nhostname = \"portal.example.org\"\nlog_level = \"warn\"\n",
-        )
-        .unwrap();
-        let c = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap();
-        assert_eq!(c.listen.port(), 9000);
-        assert_eq!(c.hostname.as_deref(), Some("portal.example.org"));
-
-        figment::Jail::expect_with(|jail| {
-            jail.set_env("ALCOVE_TEST_A_LISTEN", "127.0.0.1:9100");
-            jail.set_env("ALCOVE_TEST_A_LOG_LEVEL", "debug");
-            let c = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_A_").unwrap();
-            assert_eq!(c.listen.port(), 9100);
-            assert_eq!(c.log_level, LogLevel::Debug);
-            let flags = FlagOverrides {
-                listen: Some("127.0.0.1:9200".parse().unwrap()),
-                http_listen: None,
-            };
-            let c = load(dir.path(), &flags, "ALCOVE_TEST_A_").unwrap();
-            assert_eq!(c.listen.port(), 9200);
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn unknown_key_in_file_is_an_error_naming_the_key() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(CONFIG_FILE), "lissen = \"127.0.0.1:1\"\n").unwrap();
-        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("lissen"), "{err}");
-    }
-
-    #[test]
-    fn unknown_environment_key_is_an_error_naming_it() {
-        figment::Jail::expect_with(|jail| {
-            let dir = tempfile::tempdir().unwrap();
-            jail.set_env("ALCOVE_TEST_B_LISEN", "x");
-            let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_B_")
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("lisen"), "{err}");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn unsupported_tls_mode_and_bad_hostname_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(CONFIG_FILE), "[tls]\nmode = \"acne\"\n").unwrap();
-        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
-        assert!(err.to_string().contains("acne"), "{err}");
-        std::fs::write(dir.path().join(CONFIG_FILE), "[tls]\nmode = \"acme\"\n").unwrap();
-        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
-        assert!(err.to_string().contains("tls.acme.domains"), "{err}");
-        std::fs::write(
-            dir.path().join(CONFIG_FILE),
-            "[tls.acme]\ndomains = [\"portal.example.org\"]\n",
-        )
-        .unwrap();
-        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
-        assert!(err.to_string().contains("tls.mode"), "{err}");
-        std::fs::write(
-            dir.path().join(CONFIG_FILE),
-            "[tls]\nmode = \"acme\"\n[tls.acme]\ndomains = [\"portal.example.org\"]\nchallenge = \"dns-01\"\n",
-        )
-        .unwrap();
-        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
-        assert!(err.to_string().contains("challenge"), "{err}");
-        std::fs::write(dir.path().join(CONFIG_FILE), "hostname = \"https://x\"\n").unwrap();
-        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_NONE_").unwrap_err();
-        assert!(matches!(err, ConfigError::BadHostname(_)));
-    }
-
-    #[test]
-    fn mail_settings_are_checked_and_the_password_never_prints() {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |text: &str| std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
-        write(
-            "[smtp]\nhost = \"mail.example.org\"\nsecurity = \"none\"\nfrom = \"a@example.org\"\n",
-        );
-        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_M_")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("smtp.security"), "{err}");
-        write("[smtp]\nhost = \"mail.example.org\"\n");
-        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_M_")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("smtp.from"), "{err}");
-        write("[smtp]\nhost = \"mail.example.org\"\nfrom = \"Portal <p@example.org>\"\nusername = \"p\"\npassword = \"hunter2-secret\"\n");
-        let config = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_M_").unwrap();
-        assert_eq!(config.smtp.port(), 587);
-        assert!(!format!("{config:?}").contains("hunter2"));
-    }
-}
+mod tests;

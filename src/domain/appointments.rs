@@ -189,11 +189,8 @@ mod tests {
     use crate::store::accounts::{Account, AccountStatus};
     use crate::store::outbox::Notification;
 
-    #[test]
-    fn an_appointment_is_entered_and_shown_in_the_clocks_zone() {
-        use time::macros::{datetime, offset};
-        let zone = Zone::Fixed(offset!(-5));
-        let (_dir, services, _clock) = services_in_zone(datetime!(2026-11-20 12:00 UTC), zone);
+    /// The owner and an active client, written to the store.
+    fn owner_and_client(services: &Services) -> (Actor, AccountId) {
         let mut client = Account::invited(Role::Client, "Kai", "k@example.org", services.now());
         client.status = AccountStatus::Active;
         let owner = Account::invited(Role::Owner, "Dana", "d@example.org", services.now());
@@ -204,20 +201,61 @@ mod tests {
                 accounts::put(tx, &client)
             })
             .unwrap();
-        let owner = Actor::account(owner.id, Role::Owner, None);
-        let form = NewAppointment {
-            date: "2026-11-24",
-            time: "14:30",
+        (Actor::account(owner.id, Role::Owner, None), client.id)
+    }
+
+    fn at<'a>(date: &'a str, time: &'a str) -> NewAppointment<'a> {
+        NewAppointment {
+            date,
+            time,
             minutes: "50",
             setting: "telehealth",
             note: "",
-        };
-        services.add_appointment(&owner, client.id, form).unwrap();
-        let shown = services.upcoming_appointments(&owner, client.id).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_appointment_is_entered_and_shown_in_the_clocks_zone() {
+        use time::macros::{datetime, offset};
+        let zone = Zone::Fixed(offset!(-5));
+        let (_dir, services, _clock) = services_in_zone(datetime!(2026-11-20 12:00 UTC), zone);
+        let (owner, client) = owner_and_client(&services);
+        services
+            .add_appointment(&owner, client, at("2026-11-24", "14:30"))
+            .unwrap();
+        let shown = services.upcoming_appointments(&owner, client).unwrap();
         assert_eq!(shown[0].starts_at, datetime!(2026-11-24 19:30 UTC));
         assert_eq!(
             services.zone().human(shown[0].starts_at),
             "2026-11-24 14:30"
+        );
+    }
+
+    #[test]
+    fn in_a_named_zone_a_time_skipped_by_the_clock_change_is_refused_and_a_repeated_one_is_the_first(
+    ) {
+        use time::macros::datetime;
+        let berlin = Zone::named("Europe/Berlin").unwrap();
+        let (_dir, services, _clock) = services_in_zone(datetime!(2026-03-01 12:00 UTC), berlin);
+        let (owner, client) = owner_and_client(&services);
+        // 29 March 2026: Berlin's clocks go from 02:00 to 03:00.
+        let err = services
+            .add_appointment(&owner, client, at("2026-03-29", "02:30"))
+            .unwrap_err();
+        assert!(
+            matches!(err, ServiceError::Invalid { field: "time", .. }),
+            "{err}"
+        );
+        // 25 October 2026: 02:30 comes twice; the first (summer time, UTC+2) is meant.
+        services
+            .add_appointment(&owner, client, at("2026-10-25", "02:30"))
+            .unwrap();
+        let shown = services.upcoming_appointments(&owner, client).unwrap();
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].starts_at, datetime!(2026-10-25 00:30 UTC));
+        assert_eq!(
+            services.zone().human(shown[0].starts_at),
+            "2026-10-25 02:30"
         );
     }
 

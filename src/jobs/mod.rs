@@ -49,6 +49,12 @@ fn next_after(schedule: &cron::Schedule, zone: Zone, t: OffsetDateTime) -> Optio
                 .earliest()?;
             schedule.after(&start).next()?.timestamp()
         }
+        Zone::Named(tz) => {
+            let start = tz
+                .timestamp_opt(t.unix_timestamp(), t.nanosecond())
+                .single()?;
+            schedule.after(&start).next()?.timestamp()
+        }
         Zone::Fixed(offset) => {
             let tz = FixedOffset::east_opt(offset.whole_seconds())?;
             let start = tz
@@ -188,6 +194,27 @@ mod tests {
         assert_eq!(
             next_after(&nine, Zone::Fixed(offset!(+2)), at),
             Some(datetime!(2026-03-03 07:00 UTC))
+        );
+    }
+
+    #[test]
+    fn a_schedule_in_a_named_zone_follows_its_daylight_saving() {
+        let nine = schedule("test", "0 0 9 * * *").unwrap();
+        let berlin = Zone::named("Europe/Berlin").unwrap();
+        // Summer time (UTC+2): 09:00 in Berlin is 07:00 UTC.
+        assert_eq!(
+            next_after(&nine, berlin, datetime!(2026-07-01 00:00 UTC)),
+            Some(datetime!(2026-07-01 07:00 UTC))
+        );
+        // Winter time (UTC+1): 08:00 UTC.
+        assert_eq!(
+            next_after(&nine, berlin, datetime!(2026-12-01 00:00 UTC)),
+            Some(datetime!(2026-12-01 08:00 UTC))
+        );
+        // Across the spring change (29 March 2026): the day before at +1, the day of at +2.
+        assert_eq!(
+            next_after(&nine, berlin, datetime!(2026-03-28 09:00 UTC)),
+            Some(datetime!(2026-03-29 07:00 UTC))
         );
     }
 

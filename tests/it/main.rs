@@ -49,6 +49,7 @@ mod retention;
 mod sealed;
 mod serve;
 mod throttle;
+mod time_zone;
 mod tls;
 mod tls_files;
 mod untrusted_input;
