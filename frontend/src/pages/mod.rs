@@ -3,10 +3,15 @@
 
 mod app;
 pub mod appointments;
+pub mod audit;
+pub mod client_home;
+pub mod email;
 pub mod home;
 pub mod inbox;
 pub mod menu;
 mod message;
+pub mod settings;
+pub mod team;
 pub mod thread;
 mod unlock;
 
