@@ -10,7 +10,10 @@ mod pages;
 mod views;
 mod views_app;
 
-pub use pages::{appointments, chart, client, clients, home, inbox, menu, thread};
+pub use pages::{
+    appointments, audit, chart, client, client_home, clients, email, home, inbox, menu, settings,
+    team, thread,
+};
 pub use pages::{
     render_form, render_message, render_panel, render_thread, render_unlock, render_unlocked,
 };

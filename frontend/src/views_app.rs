@@ -167,6 +167,27 @@ pub enum ActionSpec {
     },
 }
 
+impl ActionSpec {
+    /// A link styled as a button.
+    pub fn link(href: &str, label: &str, primary: bool) -> Self {
+        ActionSpec::Link {
+            href: href.to_owned(),
+            label: label.to_owned(),
+            primary,
+        }
+    }
+
+    /// A button posting only the form token to `action`.
+    pub fn post(action: &str, csrf: &str, label: &str, primary: bool) -> Self {
+        ActionSpec::Post {
+            action: action.to_owned(),
+            csrf: csrf.to_owned(),
+            label: label.to_owned(),
+            primary,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Section {
     pub heading: Option<String>,

@@ -1,10 +1,11 @@
 //! Email alert pages: one's own alert settings, confirming an address from the emailed
 //! link, the practice recording a client's choice, and the owner's dashboard note when
-//! alerts fail.
+//! alerts fail. The wording is in the frontend's `pages/email.rs`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::{ActionSpec, MessageView, Section};
+use alcove_frontend::email::{self as view, ClientAlertsView, MailProblemsView, OwnAlertsView};
+use alcove_frontend::{MessageView, Section};
 
 use super::error::AppError;
 use super::kit::{form_page, page, panel, see_other};
@@ -17,81 +18,35 @@ use crate::ids::AccountId;
 use crate::policy::Actor;
 
 fn settings_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     status: StatusCode,
     notice: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx { services, csrf, .. } = Ctx::of(req)?;
-    let settings = services.email_settings(&s.actor())?;
-    let mut paragraphs = vec![format!(
-        "Alerts go to {}. They never say who wrote or what about: only that a secure message is waiting.",
-        settings.address
-    )];
-    let mut actions = Vec::new();
-    if !settings.reads_messages {
-        paragraphs = vec!["Message alerts go to people who read messages; your role does not, so none are sent to you.".into()];
-    } else {
-        paragraphs.push(
-            if settings.confirmed {
-                "This address is confirmed."
-            } else {
-                "This address is not confirmed yet, so no alerts are sent to it. Use the link in the confirmation email, or ask for a new one here."
-            }
-            .into(),
-        );
-        paragraphs.push(
-            if settings.alerts {
-                "Alerts are on."
-            } else {
-                "Alerts are off: you check the portal yourself."
-            }
-            .into(),
-        );
-        actions.push(ActionSpec::Post {
-            action: "/settings/email".into(),
-            csrf: csrf.clone(),
-            label: if settings.alerts {
-                "Turn alerts off"
-            } else {
-                "Turn alerts on"
-            }
-            .into(),
-            primary: !settings.alerts,
-        });
-        if !settings.confirmed && settings.mail_enabled {
-            actions.push(ActionSpec::Post {
-                action: "/settings/email/confirm".into(),
-                csrf,
-                label: "Send a confirmation link".into(),
-                primary: false,
-            });
-        }
-    }
-    if !settings.mail_enabled {
-        paragraphs
-            .push("Email is not set up on this portal yet, so no alerts are sent at all.".into());
-    }
+    let settings = ctx.services.email_settings(&s.actor())?;
+    let own = OwnAlertsView {
+        address: settings.address,
+        reads_messages: settings.reads_messages,
+        confirmed: settings.confirmed,
+        alerts: settings.alerts,
+        mail_enabled: settings.mail_enabled,
+    };
     let mut resp = panel(
-        &Ctx::of(req)?,
+        ctx,
         s,
-        "/settings/email",
-        "Email alerts",
-        "Email alerts",
+        view::SETTINGS_HREF,
+        view::SETTINGS_TITLE,
+        view::SETTINGS_TITLE,
         notice.map(str::to_owned),
-        vec![Section {
-            paragraphs,
-            actions,
-            ..Section::default()
-        }],
+        vec![view::own_alerts_section(&own, &ctx.csrf)],
     )?;
     *resp.status_mut() = status;
     Ok(resp)
 }
 
 /// `GET /settings/email`.
-pub async fn settings(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    settings_page(&req, &s, StatusCode::OK, None)
+pub async fn settings(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    settings_page(&ctx, &s, StatusCode::OK, None)
 }
 
 /// `POST /settings/email`: turns one's alerts off or on.
@@ -102,25 +57,19 @@ pub async fn toggle_own(
 ) -> Result<HttpResponse, AppError> {
     let now_on = services.email_settings(&s.actor())?.alerts;
     services.set_own_email_alerts(&s.actor(), !now_on)?;
-    Ok(see_other("/settings/email", &[]))
+    Ok(see_other(view::SETTINGS_HREF, &[]))
 }
 
 /// `POST /settings/email/confirm`: a new confirmation link to one's own address.
 pub async fn resend_own(
-    req: HttpRequest,
     s: SignedIn,
     _f: Checked<TokenOnly>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    match services.resend_own_confirmation(&s.actor()) {
-        Ok(()) => settings_page(
-            &req,
-            &s,
-            StatusCode::OK,
-            Some("A confirmation link is on its way. It works for 7 days."),
-        ),
+    match ctx.services.resend_own_confirmation(&s.actor()) {
+        Ok(()) => settings_page(&ctx, &s, StatusCode::OK, Some(view::CONFIRMATION_SENT)),
         Err(ServiceError::Invalid { message, .. }) => {
-            settings_page(&req, &s, StatusCode::BAD_REQUEST, Some(&message))
+            settings_page(&ctx, &s, StatusCode::BAD_REQUEST, Some(&message))
         }
         Err(e) => Err(e.into()),
     }
@@ -129,49 +78,16 @@ pub async fn resend_own(
 /// The client page's section about email alerts, for those who may change them.
 pub fn client_alerts_section(services: &Services, detail: &ClientDetail, csrf: &str) -> Section {
     let id = detail.id;
-    let csrf = csrf.to_owned();
-    let mut paragraphs = vec![
-        if detail.email_confirmed {
-            "The client's email address is confirmed."
-        } else {
-            "The client's email address is not confirmed yet: no alerts go to it until the client uses the confirmation link."
-        }
-        .to_owned(),
-        if detail.email_alerts {
-            "Email alerts: on (a short note that a secure message is waiting, nothing more)."
-        } else {
-            "Email alerts: off — the client declined them."
-        }
-        .to_owned(),
-    ];
-    if !services.mail_enabled() {
-        paragraphs.push("Email is not set up on this portal yet, so no alerts are sent.".into());
-    }
-    let mut actions = vec![ActionSpec::Post {
-        action: format!("/clients/{id}/email-alerts"),
-        csrf: csrf.clone(),
-        label: if detail.email_alerts {
-            "Record that the client declines email alerts"
-        } else {
-            "Turn email alerts back on"
-        }
-        .into(),
-        primary: false,
-    }];
-    if !detail.email_confirmed && services.mail_enabled() {
-        actions.push(ActionSpec::Post {
-            action: format!("/clients/{id}/confirm-email"),
-            csrf,
-            label: "Send the confirmation link again".into(),
-            primary: false,
-        });
-    }
-    Section {
-        heading: Some("Email alerts".into()),
-        paragraphs,
-        actions,
-        ..Section::default()
-    }
+    view::client_alerts_section(
+        &ClientAlertsView {
+            confirmed: detail.email_confirmed,
+            alerts: detail.email_alerts,
+            mail_enabled: services.mail_enabled(),
+            toggle: format!("/clients/{id}/email-alerts"),
+            resend: format!("/clients/{id}/confirm-email"),
+        },
+        csrf,
+    )
 }
 
 /// `POST /clients/{id}/email-alerts`: switches a client's alerts off or back on.
@@ -190,18 +106,16 @@ pub async fn toggle_client(
 
 /// `POST /clients/{id}/confirm-email`: a new confirmation link to the client.
 pub async fn resend_client(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
     _f: Checked<TokenOnly>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    match services.resend_client_confirmation(&s.actor(), id) {
+    match ctx.services.resend_client_confirmation(&s.actor(), id) {
         Ok(()) => Ok(see_other(&format!("/clients/{id}"), &[])),
         Err(ServiceError::Invalid { field, message }) => {
-            let mut page =
-                super::clients::client_page(&Ctx::of(&req)?, &s, id, Some(message), None)?;
+            let mut page = super::clients::client_page(&ctx, &s, id, Some(message), None)?;
             if field == "resend" {
                 *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             }
@@ -211,66 +125,41 @@ pub async fn resend_client(
     }
 }
 
-fn confirm_message(
-    req: &HttpRequest,
-    status: StatusCode,
-    heading: &str,
-    paragraphs: &[&str],
-) -> Result<HttpResponse, AppError> {
-    let Ctx { state, .. } = Ctx::of(req)?;
-    Ok(page(
-        status,
-        alcove_frontend::render_message(MessageView {
-            chrome: chrome(Some(&state)),
-            title: "Email address".into(),
-            heading: heading.into(),
-            paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
-            reference: None,
-            back_href: "/".into(),
-        }),
-        None,
-    ))
+fn message_page(status: StatusCode, message: MessageView) -> HttpResponse {
+    page(status, alcove_frontend::render_message(message), None)
 }
 
-fn link_gone(req: &HttpRequest) -> Result<HttpResponse, AppError> {
-    confirm_message(
-        req,
+fn link_gone(ctx: &Ctx) -> HttpResponse {
+    message_page(
         StatusCode::NOT_FOUND,
-        "This link no longer works",
-        &[
-            "Confirmation links work once and for 7 days, and only for the address they were sent to.",
-            "Sign in and ask for a new link under “Email alerts”, or contact your practice.",
-        ],
+        view::link_gone(chrome(Some(&ctx.state))),
     )
 }
 
 /// `GET /confirm-email/{token}`: a button, so that mail scanners following links confirm
 /// nothing.
-pub async fn confirm_form(
-    req: HttpRequest,
-    token: web::Path<String>,
-    Ctx {
-        state,
-        services,
-        csrf,
-        cookie: c,
-        ..
-    }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    if !matches!(services.check_confirmation(&token)?, ConfirmState::Valid) {
-        return link_gone(&req);
+pub async fn confirm_form(token: web::Path<String>, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    if !matches!(
+        ctx.services.check_confirmation(&token)?,
+        ConfirmState::Valid
+    ) {
+        return Ok(link_gone(&ctx));
     }
     let mut p = form_page(
-        &state,
-        "Confirm your email address",
-        "Confirm your email address",
+        &ctx.state,
+        view::CONFIRM_TITLE,
+        view::CONFIRM_TITLE,
         &format!("/confirm-email/{token}"),
-        &csrf,
+        &ctx.csrf,
         vec![],
-        "Confirm this address",
+        view::CONFIRM_SUBMIT,
     );
-    p.intro = vec!["Confirming lets the portal send you short alerts when a secure message is waiting. The alerts never say who wrote or what about.".into()];
-    Ok(page(StatusCode::OK, alcove_frontend::render_form(p), c))
+    p.intro = vec![view::CONFIRM_INTRO.into()];
+    Ok(page(
+        StatusCode::OK,
+        alcove_frontend::render_form(p),
+        ctx.cookie.clone(),
+    ))
 }
 
 /// `POST /confirm-email/{token}`.
@@ -278,23 +167,19 @@ pub async fn confirm(
     req: HttpRequest,
     token: web::Path<String>,
     _f: Checked<TokenOnly>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let actor = Actor::Anonymous {
         ip: client_ip(&req),
     };
-    match services.confirm_email(&token, &actor)? {
-        ConfirmState::Valid => confirm_message(
-            &req,
+    let services = &ctx.services;
+    Ok(match services.confirm_email(&token, &actor)? {
+        ConfirmState::Valid => message_page(
             StatusCode::OK,
-            "Thank you — your address is confirmed",
-            &[&format!(
-                "You will get a short email when a secure message is waiting (confirmed {}).",
-                human_time(services.now())
-            )],
+            view::confirmed(chrome(Some(&ctx.state)), &human_time(services.now())),
         ),
-        ConfirmState::Expired | ConfirmState::Unknown => link_gone(&req),
-    }
+        ConfirmState::Expired | ConfirmState::Unknown => link_gone(&ctx),
+    })
 }
 
 /// The owner's dashboard note when alerts are failing or were given up.
@@ -302,29 +187,12 @@ pub fn mail_problem_section(
     services: &Services,
     actor: &Actor,
 ) -> Result<Option<Section>, AppError> {
-    let Some(p) = services.mail_problems(actor)? else {
-        return Ok(None);
-    };
-    let mut paragraphs = Vec::new();
-    if p.retrying > 0 {
-        paragraphs.push(format!(
-            "{} email alert(s) could not be sent yet{}: {}. They are retried automatically; messages in the portal are not affected.",
-            p.retrying,
-            p.since
-                .map(|t| format!(" (waiting since {})", human_time(t)))
-                .unwrap_or_default(),
-            p.reason.unwrap_or_else(|| "unknown problem".into()),
-        ));
-    }
-    if p.given_up > 0 {
-        paragraphs.push(format!(
-            "{} email alert(s) were given up after 3 days of failures. Check the [smtp] settings in alcove.toml.",
-            p.given_up
-        ));
-    }
-    Ok(Some(Section {
-        heading: Some("Email alerts are failing".into()),
-        paragraphs,
-        ..Section::default()
+    Ok(services.mail_problems(actor)?.map(|p| {
+        view::mail_problem_section(MailProblemsView {
+            retrying: p.retrying,
+            since: p.since.map(human_time),
+            reason: p.reason,
+            given_up: p.given_up,
+        })
     }))
 }

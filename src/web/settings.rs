@@ -1,15 +1,15 @@
-//! The owner's practice settings: automatic replies and message templates.
+//! The owner's practice settings: automatic replies and message templates. The wording is
+//! in the frontend's `pages/settings.rs`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::{ActionSpec, Field, FieldKind, Section};
+use actix_web::{web, HttpResponse};
+use alcove_frontend::settings::{self as view, AutoReplyDraft, TemplateRow};
 
 use super::error::AppError;
-use super::kit::{
-    field_errors, form_page, link, nav, page, panel, see_other, signed_in_form, FormText,
-};
+use super::kit::{field_errors, form_page, nav, page, panel, see_other, signed_in_form, FormText};
 use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::ServiceError;
+use crate::store::practice::AutoReply;
 
 csrf_form!(TemplateForm {
     name: String,
@@ -22,99 +22,77 @@ csrf_form!(AutoReplyForm {
     away_until: String
 });
 
-/// `GET /settings/templates` (owner): the practice's message templates.
-pub async fn templates(
-    req: HttpRequest,
-    s: SignedIn,
-    Ctx { services, csrf, .. }: Ctx,
-) -> Result<HttpResponse, AppError> {
+fn require_owner(ctx: &Ctx, s: &SignedIn) -> Result<(), AppError> {
     s.require(
-        &services,
+        &ctx.services,
         crate::policy::Action::ManagePractice,
         crate::policy::Target::Practice,
-    )?;
-    let mut sections = vec![Section {
-        paragraphs: vec![format!(
-            "Templates may use {}. They are filled in when you start a message from a client's page.",
-            crate::domain::templates::PLACEHOLDERS.join(", ")
-        )],
-        actions: vec![link("/settings/templates/new", "Add a template", true)],
-        ..Section::default()
-    }];
-    for t in services.templates(&s.actor())? {
-        sections.push(Section {
-            heading: Some(t.name),
-            paragraphs: vec![t.body],
-            actions: vec![ActionSpec::Post {
-                action: format!("/settings/templates/{}/delete", t.id),
-                csrf: csrf.clone(),
-                label: "Remove".into(),
-                primary: false,
-            }],
-            ..Section::default()
-        });
-    }
+    )
+}
+
+/// `GET /settings/templates` (owner): the practice's message templates.
+pub async fn templates(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    require_owner(&ctx, &s)?;
+    let rows = ctx
+        .services
+        .templates(&s.actor())?
+        .into_iter()
+        .map(|t| TemplateRow {
+            remove: format!("/settings/templates/{}/delete", t.id),
+            name: t.name,
+            body: t.body,
+        })
+        .collect();
+    let sections =
+        view::templates_sections(crate::domain::templates::PLACEHOLDERS, rows, &ctx.csrf);
     panel(
-        &Ctx::of(&req)?,
+        &ctx,
         &s,
         "",
-        "Templates",
-        "Message templates",
+        view::TEMPLATES_TITLE,
+        view::TEMPLATES_HEADING,
         None,
         sections,
     )
 }
 
 fn template_form(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     name: &str,
     body: &str,
     status: StatusCode,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx { services, .. } = Ctx::of(req)?;
-    s.require(
-        &services,
-        crate::policy::Action::ManagePractice,
-        crate::policy::Target::Practice,
-    )?;
-    let fields = vec![
-        Field::new("name", "Name", FieldKind::Text)
-            .value(name)
-            .autocomplete("off"),
-        Field::new("body", "Text", FieldKind::LongText)
-            .value(body)
-            .help("You may use {client_first_name}, {practice_name} and {appointment_time}."),
-    ];
+    require_owner(ctx, s)?;
     let text = FormText {
         current: "",
-        title: "Add a template",
-        heading: "Add a template",
-        action: "/settings/templates",
-        submit: "Save template",
+        title: view::TEMPLATE_FORM_TITLE,
+        heading: view::TEMPLATE_FORM_TITLE,
+        action: view::TEMPLATES_HREF,
+        submit: view::TEMPLATE_FORM_SUBMIT,
         intro: Vec::new(),
     };
-    signed_in_form(&Ctx::of(req)?, s, text, fields, error, status)
+    let fields = view::template_fields(name, body);
+    signed_in_form(ctx, s, text, fields, error, status)
 }
 
 /// `GET /settings/templates/new` (owner).
-pub async fn new_template(req: HttpRequest, s: SignedIn) -> Result<HttpResponse, AppError> {
-    template_form(&req, &s, "", "", StatusCode::OK, None)
+pub async fn new_template(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    template_form(&ctx, &s, "", "", StatusCode::OK, None)
 }
 
 /// `POST /settings/templates` (owner).
 pub async fn add_template(
-    req: HttpRequest,
     s: SignedIn,
     form: Checked<TemplateForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    match services.add_template(&s.actor(), &f.name, &f.body) {
-        Ok(()) => Ok(see_other("/settings/templates", &[])),
+    match ctx.services.add_template(&s.actor(), &f.name, &f.body) {
+        Ok(()) => Ok(see_other(view::TEMPLATES_HREF, &[])),
         Err(e) if e.keeps_draft() => {
-            template_form(&req, &s, &f.name, &f.body, StatusCode::BAD_REQUEST, Some(e))
+            template_form(&ctx, &s, &f.name, &f.body, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) => Err(e.into()),
     }
@@ -125,86 +103,77 @@ pub async fn remove_template(
     s: SignedIn,
     id: web::Path<crate::ids::TemplateId>,
     _f: Checked<TokenOnly>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    s.require(
-        &services,
-        crate::policy::Action::ManagePractice,
-        crate::policy::Target::Practice,
-    )?;
-    let id = id.into_inner();
-    services.remove_template(&s.actor(), id)?;
-    Ok(see_other("/settings/templates", &[]))
+    require_owner(&ctx, &s)?;
+    ctx.services.remove_template(&s.actor(), id.into_inner())?;
+    Ok(see_other(view::TEMPLATES_HREF, &[]))
 }
 
 fn auto_reply_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
-    values: &crate::store::practice::AutoReply,
+    values: &AutoReply,
     status: StatusCode,
     notice: Option<String>,
     error: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, _, csrf, c) = Ctx::of(req)?.parts();
-    let mut fields = vec![
-        Field::new("crisis_notice", "Crisis notice", FieldKind::LongText).value(&values.crisis_notice)
-            .help("Sent automatically in reply to a client's message, at most once per conversation every 12 hours."),
-        Field::new("away_message", "Away message", FieldKind::LongText).value(&values.away_message).optional()
-            .help("Added to the automatic reply on the days below, for example \"I am away until 3 March and will answer when I am back.\""),
-        Field::new("away_from", "First day away", FieldKind::Date).value(&values.away_from).optional(),
-        Field::new("away_until", "Last day away", FieldKind::Date).value(&values.away_until).optional(),
-    ];
+    let mut fields = view::auto_reply_fields(&AutoReplyDraft {
+        crisis_notice: &values.crisis_notice,
+        away_message: &values.away_message,
+        away_from: &values.away_from,
+        away_until: &values.away_until,
+    });
     let general = field_errors(&mut fields, error)?;
     let mut p = form_page(
-        &state,
-        "Automatic replies",
-        "Automatic replies",
-        "/settings/auto-reply",
-        &csrf,
+        &ctx.state,
+        view::AUTO_REPLY_TITLE,
+        view::AUTO_REPLY_TITLE,
+        view::AUTO_REPLY_ACTION,
+        &ctx.csrf,
         fields,
-        "Save",
+        view::AUTO_REPLY_SUBMIT,
     );
-    p.nav = Some(nav(&s.0, &csrf, ""));
+    p.nav = Some(nav(&s.0, &ctx.csrf, ""));
     p.notice = notice;
     p.error = general;
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    Ok(page(
+        status,
+        alcove_frontend::render_form(p),
+        ctx.cookie.clone(),
+    ))
 }
 
 /// `GET /settings/auto-reply` (owner).
-pub async fn auto_reply_form(
-    req: HttpRequest,
-    s: SignedIn,
-    Ctx { services, .. }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    let values = services.auto_reply_settings(&s.actor())?;
-    auto_reply_page(&req, &s, &values, StatusCode::OK, None, None)
+pub async fn auto_reply_form(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    let values = ctx.services.auto_reply_settings(&s.actor())?;
+    auto_reply_page(&ctx, &s, &values, StatusCode::OK, None, None)
 }
 
 /// `POST /settings/auto-reply` (owner).
 pub async fn auto_reply_save(
-    req: HttpRequest,
     s: SignedIn,
     form: Checked<AutoReplyForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let f = form.0;
-    let values = crate::store::practice::AutoReply {
+    let values = AutoReply {
         crisis_notice: f.crisis_notice,
         away_message: f.away_message,
         away_from: f.away_from,
         away_until: f.away_until,
     };
-    match services.save_auto_reply(&s.actor(), values.clone()) {
+    match ctx.services.save_auto_reply(&s.actor(), values.clone()) {
         Ok(()) => auto_reply_page(
-            &req,
+            &ctx,
             &s,
             &values,
             StatusCode::OK,
-            Some("Saved.".into()),
+            Some(view::AUTO_REPLY_SAVED.into()),
             None,
         ),
         Err(e @ ServiceError::Invalid { .. }) => {
-            auto_reply_page(&req, &s, &values, StatusCode::BAD_REQUEST, None, Some(e))
+            auto_reply_page(&ctx, &s, &values, StatusCode::BAD_REQUEST, None, Some(e))
         }
         Err(e) => Err(e.into()),
     }

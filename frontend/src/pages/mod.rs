@@ -3,13 +3,18 @@
 
 mod app;
 pub mod appointments;
+pub mod audit;
 pub mod chart;
 pub mod client;
+pub mod client_home;
 pub mod clients;
+pub mod email;
 pub mod home;
 pub mod inbox;
 pub mod menu;
 mod message;
+pub mod settings;
+pub mod team;
 pub mod thread;
 mod unlock;
 
