@@ -7,7 +7,7 @@ use crate::views_app::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
 
 /// A select of `yes` and `no`, worded `yes` and `no` (the builder's "Required", the sent
 /// link's "The link works").
-fn yes_no(name: &str, label: &str, yes: &str, no: &str, value: &str) -> Field {
+pub(crate) fn yes_no(name: &str, label: &str, yes: &str, no: &str, value: &str) -> Field {
     Field::new(
         name,
         label,
