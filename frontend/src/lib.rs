@@ -11,8 +11,8 @@ mod views;
 mod views_app;
 
 pub use pages::{
-    appointments, audit, chart, client, client_home, clients, email, home, inbox, menu, settings,
-    team, thread,
+    appointments, audit, chart, client, client_home, clients, email, form_links, forms, home,
+    inbox, menu, settings, team, thread,
 };
 pub use pages::{
     render_form, render_message, render_panel, render_thread, render_unlock, render_unlocked,

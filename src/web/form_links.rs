@@ -1,14 +1,15 @@
 //! Form links: sending one to a client (`/clients/{id}/form-links`), and filling a form
 //! from a secure link without an account: the form, its checks with every typed value
 //! kept, and a calm page for a link that is unknown, used, expired or revoked (which never
-//! says whose it was).
+//! says whose it was). The wording is in the frontend's `pages/form_links.rs`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::{Field, FieldKind, MessageView, Section};
+use alcove_frontend::form_links::{self as view, Answer, LinkGone, Question, Refill};
+use alcove_frontend::Field;
 
 use super::error::AppError;
-use super::kit::{form_page, link, page, panel, signed_in_form, FormText};
+use super::kit::{form_page, page, panel, signed_in_form, FormText};
 use super::render::chrome;
 use super::session::{client_ip, csrf_form, Checked, Ctx, SignedIn};
 use super::upload::read_post;
@@ -38,88 +39,60 @@ pub fn answers_of(pairs: Vec<(String, String)>) -> Answers {
 
 /// The view of one form field with what was typed.
 pub fn field_for(def: &FieldDef, answers: &Answers, error: Option<&String>) -> Field {
-    let given: Vec<String> = answers
-        .iter()
-        .filter(|(k, _)| k == &def.key)
-        .flat_map(|(_, v)| v.iter().cloned())
-        .collect();
-    let first = given.first().cloned().unwrap_or_default();
-    let kind = match def.kind {
-        FieldType::ShortText | FieldType::Signature => FieldKind::Text,
-        FieldType::LongText => FieldKind::LongText,
-        FieldType::Email => FieldKind::Email,
-        FieldType::Phone => FieldKind::Tel,
-        FieldType::Date => FieldKind::Date,
-        FieldType::SingleChoice | FieldType::MultipleChoice => FieldKind::Choice {
-            options: def.options.clone(),
-            multiple: def.kind == FieldType::MultipleChoice,
-            selected: given.clone(),
-        },
-        FieldType::Checkbox | FieldType::Consent => FieldKind::Check {
-            checked: first == "yes",
-        },
-        FieldType::File => FieldKind::File {
+    let answer = match def.kind {
+        FieldType::ShortText => Answer::ShortText,
+        FieldType::LongText => Answer::LongText,
+        FieldType::Email => Answer::Email,
+        FieldType::Phone => Answer::Phone,
+        FieldType::Date => Answer::Date,
+        FieldType::Signature => Answer::Signature,
+        FieldType::SingleChoice => Answer::SingleChoice,
+        FieldType::MultipleChoice => Answer::MultipleChoice,
+        FieldType::Checkbox => Answer::Checkbox,
+        FieldType::Consent => Answer::Consent,
+        FieldType::File => Answer::File {
             accept: super::upload::ACCEPT,
         },
     };
-    let mut field = Field::new(&def.key, &def.label, kind).value(&first);
-    field.required = def.required || def.kind == FieldType::Consent;
-    if !def.help.is_empty() {
-        field = field.help(&def.help);
-    }
-    if def.kind == FieldType::Signature {
-        field = field.autocomplete("name");
-    }
-    field.error = error.cloned();
-    field
+    view::fill_field(Question {
+        key: &def.key,
+        label: &def.label,
+        answer,
+        required: def.required,
+        help: &def.help,
+        options: &def.options,
+        given: answers
+            .iter()
+            .filter(|(k, _)| k == &def.key)
+            .flat_map(|(_, v)| v.iter().cloned())
+            .collect(),
+        error: error.cloned(),
+    })
 }
 
-fn gone(req: &HttpRequest, problem: LinkProblem) -> Result<HttpResponse, AppError> {
-    let Ctx { state, .. } = Ctx::of(req)?;
-    let (heading, why) = match problem {
-        LinkProblem::Used => (
-            "This form was already sent",
-            "This link works once, and it has been used.",
-        ),
-        LinkProblem::Expired => (
-            "This link has expired",
-            "Form links work for a limited time.",
-        ),
-        LinkProblem::Revoked => (
-            "This link was withdrawn",
-            "The practice has withdrawn this link.",
-        ),
-        LinkProblem::Unknown => (
-            "This link does not work",
-            "It may be mistyped or incomplete.",
-        ),
+fn gone(ctx: &Ctx, problem: LinkProblem) -> Result<HttpResponse, AppError> {
+    let why = match problem {
+        LinkProblem::Used => LinkGone::Used,
+        LinkProblem::Expired => LinkGone::Expired,
+        LinkProblem::Revoked => LinkGone::Revoked,
+        LinkProblem::Unknown => LinkGone::Unknown,
     };
+    let body = view::gone_message(chrome(Some(&ctx.state)), why);
     Ok(page(
         StatusCode::NOT_FOUND,
-        alcove_frontend::render_message(MessageView {
-            chrome: chrome(Some(&state)),
-            title: "Form link".into(),
-            heading: heading.into(),
-            paragraphs: vec![
-                why.into(),
-                "Please contact the practice and ask for a new link. Nothing you may have typed was kept.".into(),
-            ],
-            reference: None,
-            back_href: "/".into(),
-        }),
+        alcove_frontend::render_message(body),
         None,
     ))
 }
 
-fn form_view(
-    req: &HttpRequest,
+fn fill_page(
+    ctx: &Ctx,
     token: &str,
     open: &OpenForm,
     answers: &Answers,
     errors: &[(String, String)],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (state, _, csrf, c) = Ctx::of(req)?.parts();
     let fields = open
         .form
         .fields
@@ -132,42 +105,40 @@ fn form_view(
             )
         })
         .collect();
+    let refill = if status == super::disk_full::STATUS {
+        Some(Refill::DiskFull {
+            heading: super::disk_full::HEADING.into(),
+        })
+    } else {
+        (!errors.is_empty()).then_some(Refill::Answers)
+    };
+    let risk = open
+        .consent
+        .then(|| ctx.state.config.forms.email_risk_notice.clone());
+    let text = view::fill_text(open.form.intro.clone(), risk, refill);
     let mut p = form_page(
-        &state,
+        &ctx.state,
         &open.name,
         &open.name,
         &format!("/f/{token}"),
-        &csrf,
+        &ctx.csrf,
         fields,
-        "Send securely",
+        view::FILL_SUBMIT,
     );
-    p.intro = vec![open.form.intro.clone()];
-    if open.consent {
-        p.intro.push(state.config.forms.email_risk_notice.clone());
-    }
-    if status == super::disk_full::STATUS {
-        p.error = Some(format!(
-            "{}. Please try again in a few minutes.",
-            super::disk_full::HEADING
-        ));
-    } else if !errors.is_empty() {
-        p.error = Some("Some answers need another look; see the notes next to them. Everything you typed is still here.".into());
-    }
-    p.intro.push(
-        "No account is needed. What you send is encrypted and seen only by the practice.".into(),
-    );
-    Ok(page(status, alcove_frontend::render_form(p), c))
+    p.intro = text.intro;
+    p.error = text.error;
+    Ok(page(
+        status,
+        alcove_frontend::render_form(p),
+        ctx.cookie.clone(),
+    ))
 }
 
 /// `GET /f/{token}`.
-pub async fn show(
-    req: HttpRequest,
-    token: web::Path<String>,
-    Ctx { services, .. }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    match services.open_link(&token)? {
-        Ok(open) => form_view(&req, &token, &open, &Vec::new(), &[], StatusCode::OK),
-        Err(problem) => gone(&req, problem),
+pub async fn show(token: web::Path<String>, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    match ctx.services.open_link(&token)? {
+        Ok(open) => fill_page(&ctx, &token, &open, &Vec::new(), &[], StatusCode::OK),
+        Err(problem) => gone(&ctx, problem),
     }
 }
 
@@ -176,12 +147,11 @@ pub async fn submit(
     req: HttpRequest,
     token: web::Path<String>,
     payload: web::Payload,
-    Ctx {
-        state, services, ..
-    }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
+    let services = &ctx.services;
     let max = services.limits().attachment_max_bytes;
-    let posted = read_post(&req, &services, payload, max, |_, name| {
+    let posted = read_post(&req, services, payload, max, |_, name| {
         services.begin_form_upload(&token, name)
     })
     .await?;
@@ -191,7 +161,7 @@ pub async fn submit(
     };
     let result = match posted.file_error {
         // The file was refused: say so next to the file question, keep the rest.
-        Some(crate::domain::ServiceError::Invalid { message, .. }) => {
+        Some(ServiceError::Invalid { message, .. }) => {
             let key = services
                 .open_link(&token)?
                 .ok()
@@ -208,123 +178,99 @@ pub async fn submit(
         Some(other) => Err(SubmitError::Service(other)),
         None => services.submit_with_file(&token, &answers, posted.file, &actor),
     };
+    // Shown again with what was typed: the refused answers, or (the server's disk is
+    // full, nothing was saved) none.
+    let again = |errors: &[(String, String)], status| -> Result<HttpResponse, AppError> {
+        match services.open_link(&token)? {
+            Ok(open) => fill_page(&ctx, &token, &open, &answers, errors, status),
+            Err(problem) => gone(&ctx, problem),
+        }
+    };
     match result {
         Ok(_) => Ok(page(
             StatusCode::OK,
-            alcove_frontend::render_message(MessageView {
-                chrome: chrome(Some(&state)),
-                title: "Form received".into(),
-                heading: "Thank you — your form was received".into(),
-                paragraphs: vec!["It was sent securely and stored encrypted. The practice will see it in your record. You can close this page.".into()],
-                reference: None,
-                back_href: "/".into(),
-            }),
+            alcove_frontend::render_message(view::received_message(chrome(Some(&ctx.state)))),
             None,
         )),
-        Err(SubmitError::Link(problem)) => gone(&req, problem),
-        Err(SubmitError::Fields(errors)) => match services.open_link(&token)? {
-            Ok(open) => form_view(&req, &token, &open, &answers, &errors, StatusCode::BAD_REQUEST),
-            Err(problem) => gone(&req, problem),
-        },
-        // The server's disk is full: nothing was saved, and the answers come back.
+        Err(SubmitError::Link(problem)) => gone(&ctx, problem),
+        Err(SubmitError::Fields(errors)) => again(&errors, StatusCode::BAD_REQUEST),
         Err(SubmitError::Service(e)) if super::disk_full::is_disk_full(&e) => {
-            match services.open_link(&token)? {
-                Ok(open) => form_view(
-                    &req,
-                    &token,
-                    &open,
-                    &answers,
-                    &[],
-                    super::disk_full::STATUS,
-                ),
-                Err(problem) => gone(&req, problem),
-            }
+            again(&[], super::disk_full::STATUS)
         }
         Err(SubmitError::Service(e)) => Err(e.into()),
     }
 }
 
 fn link_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     client: AccountId,
     f: &LinkForm,
     status: StatusCode,
     e: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx { services, .. } = Ctx::of(req)?;
-    let forms: Vec<(String, String)> = services
+    let forms: Vec<(String, String)> = ctx
+        .services
         .forms(&s.actor())?
         .into_iter()
         .map(|f| (f.id.to_string(), f.name))
         .collect();
-    let fields = vec![
-        Field::new("form", "Form", FieldKind::Select(forms)).value(&f.form),
-        Field::new(
-            "single_use",
-            "The link works",
-            FieldKind::Select(vec![
-                ("yes".into(), "Once".into()),
-                ("no".into(), "Until it expires (7 days)".into()),
-            ]),
-        )
-        .value(&f.single_use),
-    ];
     let text = FormText {
         current: "/clients",
-        title: "Send a form",
-        heading: "Send a form",
+        title: view::SEND_TITLE,
+        heading: view::SEND_TITLE,
         action: &format!("/clients/{client}/form-links"),
-        submit: "Create link",
-        intro: vec!["You get a link to give the client (by the portal, a text message or in person). It works for 7 days without an account.".into()],
+        submit: view::SEND_SUBMIT,
+        intro: vec![view::SEND_INTRO.into()],
     };
-    signed_in_form(&Ctx::of(req)?, s, text, fields, e, status)
+    let fields = view::send_fields(forms, &f.form, &f.single_use);
+    signed_in_form(ctx, s, text, fields, e, status)
 }
 
 /// `GET /clients/{id}/form-links/new`.
 pub async fn new_link(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let client = id.into_inner();
-    s.require(&services, Action::SendFormLink, Target::Client(client))?;
+    s.require(&ctx.services, Action::SendFormLink, Target::Client(client))?;
     let empty = LinkForm {
         csrf: String::new(),
         form: String::new(),
         single_use: "yes".into(),
     };
-    link_page(&req, &s, client, &empty, StatusCode::OK, None)
+    link_page(&ctx, &s, client, &empty, StatusCode::OK, None)
 }
 
 /// `POST /clients/{id}/form-links`: the link, shown once.
 pub async fn create_link(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<AccountId>,
     f: Checked<LinkForm>,
-    Ctx {
-        state, services, ..
-    }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let client = id.into_inner();
-    s.require(&services, Action::SendFormLink, Target::Client(client))?;
+    s.require(&ctx.services, Action::SendFormLink, Target::Client(client))?;
     let Some(form) = FormId::parse(&f.0.form) else {
-        return link_page(
-            &req,
-            &s,
-            client,
-            &f.0,
-            StatusCode::BAD_REQUEST,
-            Some(ServiceError::invalid("form", "Please choose a form.")),
-        );
+        let e = ServiceError::invalid("form", view::CHOOSE_A_FORM);
+        return link_page(&ctx, &s, client, &f.0, StatusCode::BAD_REQUEST, Some(e));
     };
-    let token = services.create_link(&s.actor(), form, Some(client), f.0.single_use != "no")?;
-    panel(&Ctx::of(&req)?, &s, "/clients", "Form link", "Form link created", None, vec![Section {
-        paragraphs: vec!["Copy this link and give it to the client; it is shown only now and works for 7 days:".into()],
-        link_box: Some(format!("{}/f/{token}", state.origin)),
-        actions: vec![link(&format!("/clients/{client}"), "Back to the client", true)],
-        ..Section::default()
-    }])
+    let single_use = f.0.single_use != "no";
+    let token = ctx
+        .services
+        .create_link(&s.actor(), form, Some(client), single_use)?;
+    let section = view::created_section(
+        format!("{}/f/{token}", ctx.state.origin),
+        format!("/clients/{client}"),
+    );
+    panel(
+        &ctx,
+        &s,
+        "/clients",
+        view::CREATED_TITLE,
+        view::CREATED_HEADING,
+        None,
+        vec![section],
+    )
 }

@@ -1,16 +1,20 @@
 //! The form builder (owner and clinicians): the list of forms, one form's fields with
-//! add, edit, move and remove, and its public intake links.
+//! add, edit, move and remove, and its public intake links. The wording is in the
+//! frontend's `pages/forms.rs`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use alcove_frontend::{ActionSpec, Cell, Field, FieldKind, Section, TableSpec};
+use alcove_frontend::forms::{
+    self as view, FormRow, FormView, PublicLinkRow, PublicLinks, QuestionDraft, QuestionRow,
+};
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::kit::{link, panel, see_other, signed_in_form, FormText};
+use super::kit::{panel, see_other, signed_in_form, FormText};
 use super::render::human_time;
 use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::form_builder::{Change, FieldInput};
+use crate::domain::forms::LinkState;
 use crate::domain::ServiceError;
 use crate::ids::{FormId, FormLinkId};
 use crate::policy::{Action, Target};
@@ -29,209 +33,128 @@ csrf_form!(FieldForm {
 });
 
 /// `GET /forms`.
-pub async fn list(
-    req: HttpRequest,
-    s: SignedIn,
-    Ctx { services, .. }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    s.require(&services, Action::ManageForms, Target::Practice)?;
-    let forms = services.forms(&s.actor())?;
-    let rows = forms
-        .iter()
-        .map(|f| {
-            vec![
-                Cell::Link {
-                    href: format!("/forms/{}", f.id),
-                    label: f.name.clone(),
-                },
-                Cell::Text(format!("version {}", f.current().version)),
-                Cell::Text(f.current().fields.len().to_string()),
-            ]
+pub async fn list(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    s.require(&ctx.services, Action::ManageForms, Target::Practice)?;
+    let rows = ctx
+        .services
+        .forms(&s.actor())?
+        .into_iter()
+        .map(|f| FormRow {
+            href: format!("/forms/{}", f.id),
+            version: f.current().version,
+            fields: f.current().fields.len(),
+            name: f.name,
         })
         .collect();
-    panel(&Ctx::of(&req)?, &s, "/forms", "Forms", "Forms", None, vec![Section {
-        paragraphs: vec!["Send a form to a client from the client's page. A public intake link lets someone who is not a client yet fill in a form; it creates a new client record for you to review.".into()],
-        table: Some(TableSpec {
-            caption: "Forms".into(),
-            headers: vec!["Form".into(), "Current".into(), "Fields".into()],
-            rows,
-        }),
-        actions: vec![link("/forms/new", "Create a form", true)],
-        ..Section::default()
-    }])
+    panel(
+        &ctx,
+        &s,
+        "/forms",
+        view::LIST_TITLE,
+        view::LIST_TITLE,
+        None,
+        vec![view::list_section(rows)],
+    )
 }
 
 fn new_form_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
-    f: &NewFormForm,
+    (name, intro): (&str, &str),
     status: StatusCode,
     e: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = vec![
-        Field::new("name", "Form name", FieldKind::Text).value(&f.name),
-        Field::new(
-            "intro",
-            "Text shown above the questions",
-            FieldKind::LongText,
-        )
-        .value(&f.intro)
-        .optional(),
-    ];
     let text = FormText {
         current: "/forms",
-        title: "New form",
-        heading: "Create a form",
+        title: view::NEW_TITLE,
+        heading: view::NEW_HEADING,
         action: "/forms",
-        submit: "Create form",
+        submit: view::NEW_SUBMIT,
         intro: Vec::new(),
     };
-    signed_in_form(&Ctx::of(req)?, s, text, fields, e, status)
+    let fields = view::new_form_fields(name, intro);
+    signed_in_form(ctx, s, text, fields, e, status)
 }
 
 /// `GET /forms/new`.
-pub async fn new_form(
-    req: HttpRequest,
-    s: SignedIn,
-    Ctx { services, .. }: Ctx,
-) -> Result<HttpResponse, AppError> {
-    s.require(&services, Action::ManageForms, Target::Practice)?;
-    let empty = NewFormForm {
-        csrf: String::new(),
-        name: String::new(),
-        intro: String::new(),
-    };
-    new_form_page(&req, &s, &empty, StatusCode::OK, None)
+pub async fn new_form(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    s.require(&ctx.services, Action::ManageForms, Target::Practice)?;
+    new_form_page(&ctx, &s, ("", ""), StatusCode::OK, None)
 }
 
 /// `POST /forms`.
 pub async fn create(
-    req: HttpRequest,
     s: SignedIn,
     form: Checked<NewFormForm>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    match services.create_form(&s.actor(), &form.0.name, &form.0.intro) {
+    let NewFormForm { name, intro, .. } = &form.0;
+    match ctx.services.create_form(&s.actor(), name, intro) {
         Ok(id) => Ok(see_other(&format!("/forms/{id}"), &[])),
         Err(e) if e.keeps_draft() => {
-            new_form_page(&req, &s, &form.0, StatusCode::BAD_REQUEST, Some(e))
+            new_form_page(&ctx, &s, (name, intro), StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) => Err(e.into()),
     }
 }
 
-fn post(action: String, csrf: &str, label: &str) -> ActionSpec {
-    ActionSpec::Post {
-        action,
-        csrf: csrf.to_owned(),
-        label: label.into(),
-        primary: false,
-    }
-}
-
 /// `GET /forms/{form}`: its fields and public links.
-pub async fn show(
-    req: HttpRequest,
-    s: SignedIn,
-    id: web::Path<FormId>,
-) -> Result<HttpResponse, AppError> {
-    form_view(&req, &s, id.into_inner(), None)
+pub async fn show(s: SignedIn, id: web::Path<FormId>, ctx: Ctx) -> Result<HttpResponse, AppError> {
+    form_page(&ctx, &s, id.into_inner(), None)
 }
 
-fn form_view(
-    req: &HttpRequest,
+fn form_page(
+    ctx: &Ctx,
     s: &SignedIn,
     id: FormId,
-    link_shown: Option<String>,
+    new_link: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (state, services, csrf, _) = Ctx::of(req)?.parts();
+    let services = &ctx.services;
     let actor = s.actor();
     let def = services.form(&actor, id)?;
-    s.require(&services, Action::ManageForms, Target::Practice)?;
-    let current = def.current();
-    let mut sections = vec![Section {
-        paragraphs: vec![
-            format!("Version {}. Changing a form that has answers makes a new version; earlier answers keep the version they answered.", current.version),
-            current.intro.clone(),
-        ],
-        actions: vec![link(&format!("/forms/{id}/fields/new"), "Add a question", true)],
-        ..Section::default()
-    }];
-    for (i, f) in current.fields.iter().enumerate() {
-        let mut paragraphs = vec![format!(
-            "{}{}",
-            f.kind.label(),
-            if f.required {
-                ", required"
-            } else {
-                ", optional"
-            }
-        )];
-        if !f.options.is_empty() {
-            paragraphs.push(format!("Answers: {}", f.options.join(" · ")));
-        }
-        if !f.help.is_empty() {
-            paragraphs.push(format!("Help: {}", f.help));
-        }
-        sections.push(Section {
-            heading: Some(format!("{}. {}", i + 1, f.label)),
-            paragraphs,
-            actions: vec![
-                link(&format!("/forms/{id}/fields/{i}"), "Edit", false),
-                post(format!("/forms/{id}/fields/{i}/up"), &csrf, "Move up"),
-                post(format!("/forms/{id}/fields/{i}/down"), &csrf, "Move down"),
-                post(format!("/forms/{id}/fields/{i}/remove"), &csrf, "Remove"),
-            ],
-            ..Section::default()
-        });
-    }
+    s.require(services, Action::ManageForms, Target::Practice)?;
     let links = services.links(&actor, None)?;
     let now = services.now();
-    let rows: Vec<Vec<Cell>> = links
-        .iter()
+    let links = links
+        .into_iter()
         .filter(|(l, _)| l.form == id)
-        .map(|(l, st)| {
-            vec![
-                Cell::Text(human_time(l.created_at)),
-                Cell::Text(human_time(l.expires_at)),
-                Cell::Text(st.word().into()),
-                Cell::Text(l.uses.to_string()),
-            ]
+        .map(|(l, st)| PublicLinkRow {
+            created: human_time(l.created_at),
+            expires: human_time(l.expires_at),
+            state: st.word().into(),
+            answers: l.uses,
+            revoke_action: (st == LinkState::Open && l.expires_at > now)
+                .then(|| format!("/form-links/{}/revoke", l.id)),
         })
         .collect();
-    let mut public = Section {
-        heading: Some("Public intake links".into()),
-        paragraphs: vec!["Anyone with a public link can fill in this form once within 7 days; each answer creates a new client record for you to review.".into()],
-        actions: vec![post(format!("/forms/{id}/public-link"), &csrf, "Create a public link")],
-        table: (!rows.is_empty()).then(|| TableSpec {
-            caption: "Public links of this form".into(),
-            headers: vec!["Created".into(), "Expires".into(), "State".into(), "Answers".into()],
-            rows,
-        }),
-        ..Section::default()
+    let current = def.current();
+    let questions = current
+        .fields
+        .iter()
+        .map(|f| QuestionRow {
+            label: f.label.clone(),
+            kind: f.kind.label().into(),
+            required: f.required,
+            options: f.options.clone(),
+            help: f.help.clone(),
+        })
+        .collect();
+    let view = FormView {
+        href: format!("/forms/{id}"),
+        version: current.version,
+        intro: current.intro.clone(),
+        questions,
+        public: PublicLinks {
+            rows: links,
+            new_link,
+        },
     };
-    for (l, st) in links.iter().filter(|(l, _)| l.form == id) {
-        if st.word() == "open" && l.expires_at > now {
-            public.actions.push(post(
-                format!("/form-links/{}/revoke", l.id),
-                &csrf,
-                &format!("Withdraw the link of {}", human_time(l.created_at)),
-            ));
-        }
-    }
-    if let Some(url) = link_shown {
-        public
-            .paragraphs
-            .push("Copy this link now; it is shown only once:".into());
-        public.link_box = Some(url);
-    }
-    sections.push(public);
-    let _ = state;
+    let sections = view::form_sections(&ctx.csrf, view);
     panel(
-        &Ctx::of(req)?,
+        ctx,
         s,
         "/forms",
-        "Form",
+        view::FORM_TITLE,
         &def.name,
         None,
         sections,
@@ -245,11 +168,11 @@ pub struct FieldPath {
 }
 
 fn field_page(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     form: FormId,
     n: Option<usize>,
-    f: &FieldForm,
+    draft: QuestionDraft,
     status: StatusCode,
     e: Option<ServiceError>,
 ) -> Result<HttpResponse, AppError> {
@@ -257,103 +180,61 @@ fn field_page(
         .iter()
         .map(|t| (t.name().to_owned(), t.label().to_owned()))
         .collect();
-    let fields = vec![
-        Field::new("label", "Question", FieldKind::LongText).value(&f.label),
-        Field::new("kind", "Type of answer", FieldKind::Select(types)).value(&f.kind),
-        Field::new(
-            "required",
-            "Required",
-            FieldKind::Select(vec![
-                ("yes".into(), "Yes".into()),
-                ("no".into(), "No, optional".into()),
-            ]),
-        )
-        .value(&f.required),
-        Field::new("help", "Help text", FieldKind::Text)
-            .value(&f.help)
-            .optional(),
-        Field::new(
-            "options",
-            "Answers to choose from (for choice questions), one per line",
-            FieldKind::LongText,
-        )
-        .value(&f.options)
-        .optional(),
-    ];
     let action = match n {
         Some(i) => format!("/forms/{form}/fields/{i}"),
         None => format!("/forms/{form}/fields"),
     };
     let text = FormText {
         current: "/forms",
-        title: "Question",
-        heading: if n.is_some() {
-            "Edit a question"
-        } else {
-            "Add a question"
-        },
+        title: view::QUESTION_TITLE,
+        heading: view::question_heading(n.is_some()),
         action: &action,
-        submit: "Save question",
+        submit: view::QUESTION_SUBMIT,
         intro: Vec::new(),
     };
-    signed_in_form(&Ctx::of(req)?, s, text, fields, e, status)
+    let fields = view::question_fields(draft, types);
+    signed_in_form(ctx, s, text, fields, e, status)
 }
 
 /// `GET /forms/{form}/fields/new`.
 pub async fn new_field(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<FormId>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    s.require(&services, Action::ManageForms, Target::Practice)?;
+    s.require(&ctx.services, Action::ManageForms, Target::Practice)?;
     let form = id.into_inner();
-    services.form(&s.actor(), form)?;
-    let empty = FieldForm {
-        csrf: String::new(),
-        label: String::new(),
-        kind: "short_text".into(),
-        required: "yes".into(),
-        help: String::new(),
-        options: String::new(),
-    };
-    field_page(&req, &s, form, None, &empty, StatusCode::OK, None)
+    ctx.services.form(&s.actor(), form)?;
+    let draft = QuestionDraft::default();
+    field_page(&ctx, &s, form, None, draft, StatusCode::OK, None)
 }
 
 /// `GET /forms/{form}/fields/{n}`.
 pub async fn edit_field(
-    req: HttpRequest,
     s: SignedIn,
     p: web::Path<FieldPath>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    s.require(&services, Action::ManageForms, Target::Practice)?;
-    let form = p.form;
-    let def = services.form(&s.actor(), form)?;
+    s.require(&ctx.services, Action::ManageForms, Target::Practice)?;
+    let def = ctx.services.form(&s.actor(), p.form)?;
     let f = def.current().fields.get(p.n).ok_or(AppError::NotFound)?;
-    let filled = FieldForm {
-        csrf: String::new(),
+    let draft = QuestionDraft {
         label: f.label.clone(),
         kind: f.kind.name().into(),
-        required: if f.required {
-            "yes".into()
-        } else {
-            "no".into()
-        },
+        required: if f.required { "yes" } else { "no" }.into(),
         help: f.help.clone(),
         options: f.options.join("\n"),
     };
-    field_page(&req, &s, form, Some(p.n), &filled, StatusCode::OK, None)
+    field_page(&ctx, &s, p.form, Some(p.n), draft, StatusCode::OK, None)
 }
 
 fn change(
-    req: &HttpRequest,
+    ctx: &Ctx,
     s: &SignedIn,
     form: FormId,
     n: Option<usize>,
-    f: &FieldForm,
+    f: FieldForm,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx { services, .. } = Ctx::of(req)?;
     let input = FieldInput {
         label: &f.label,
         kind: &f.kind,
@@ -365,10 +246,25 @@ fn change(
         Some(i) => Change::Edit(i, input),
         None => Change::Add(input),
     };
-    match services.change_form(&s.actor(), form, what) {
+    match ctx.services.change_form(&s.actor(), form, what) {
         Ok(_) => Ok(see_other(&format!("/forms/{form}"), &[])),
         Err(e @ ServiceError::Invalid { .. }) => {
-            field_page(req, s, form, n, f, StatusCode::BAD_REQUEST, Some(e))
+            let FieldForm {
+                label,
+                kind,
+                required,
+                help,
+                options,
+                ..
+            } = f;
+            let draft = QuestionDraft {
+                label,
+                kind,
+                required,
+                help,
+                options,
+            };
+            field_page(ctx, s, form, n, draft, StatusCode::BAD_REQUEST, Some(e))
         }
         Err(e) => Err(e.into()),
     }
@@ -376,79 +272,60 @@ fn change(
 
 /// `POST /forms/{form}/fields`.
 pub async fn add_field(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<FormId>,
     f: Checked<FieldForm>,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    change(&req, &s, id.into_inner(), None, &f.0)
+    change(&ctx, &s, id.into_inner(), None, f.0)
 }
 
 /// `POST /forms/{form}/fields/{n}`.
 pub async fn save_field(
-    req: HttpRequest,
     s: SignedIn,
     p: web::Path<FieldPath>,
     f: Checked<FieldForm>,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    change(&req, &s, p.form, Some(p.n), &f.0)
+    change(&ctx, &s, p.form, Some(p.n), f.0)
 }
 
-async fn simple(
-    req: HttpRequest,
-    s: SignedIn,
-    p: web::Path<FieldPath>,
-    make: fn(usize) -> Change<'static>,
-) -> Result<HttpResponse, AppError> {
-    let Ctx { services, .. } = Ctx::of(&req)?;
-    let form = p.form;
-    services.change_form(&s.actor(), form, make(p.n))?;
-    Ok(see_other(&format!("/forms/{form}"), &[]))
+/// The buttons that move or remove one question: `POST /forms/{form}/fields/{n}/…`.
+macro_rules! field_button {
+    ($($(#[$doc:meta])* $name:ident => $change:path;)*) => {$(
+        $(#[$doc])*
+        pub async fn $name(
+            s: SignedIn,
+            p: web::Path<FieldPath>,
+            _f: Checked<TokenOnly>,
+            ctx: Ctx,
+        ) -> Result<HttpResponse, AppError> {
+            ctx.services.change_form(&s.actor(), p.form, $change(p.n))?;
+            Ok(see_other(&format!("/forms/{}", p.form), &[]))
+        }
+    )*};
 }
 
-/// `POST /forms/{form}/fields/{n}/up`.
-pub async fn up(
-    req: HttpRequest,
-    s: SignedIn,
-    p: web::Path<FieldPath>,
-    _f: Checked<TokenOnly>,
-) -> Result<HttpResponse, AppError> {
-    simple(req, s, p, Change::Up).await
-}
-
-/// `POST /forms/{form}/fields/{n}/down`.
-pub async fn down(
-    req: HttpRequest,
-    s: SignedIn,
-    p: web::Path<FieldPath>,
-    _f: Checked<TokenOnly>,
-) -> Result<HttpResponse, AppError> {
-    simple(req, s, p, Change::Down).await
-}
-
-/// `POST /forms/{form}/fields/{n}/remove`.
-pub async fn remove(
-    req: HttpRequest,
-    s: SignedIn,
-    p: web::Path<FieldPath>,
-    _f: Checked<TokenOnly>,
-) -> Result<HttpResponse, AppError> {
-    simple(req, s, p, Change::Remove).await
+field_button! {
+    /// `POST /forms/{form}/fields/{n}/up`.
+    up => Change::Up;
+    /// `POST /forms/{form}/fields/{n}/down`.
+    down => Change::Down;
+    /// `POST /forms/{form}/fields/{n}/remove`.
+    remove => Change::Remove;
 }
 
 /// `POST /forms/{form}/public-link`: a public intake link, shown once.
 pub async fn public_link(
-    req: HttpRequest,
     s: SignedIn,
     id: web::Path<FormId>,
     _f: Checked<TokenOnly>,
-    Ctx {
-        state, services, ..
-    }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
     let form = id.into_inner();
-    let token = services.create_link(&s.actor(), form, None, true)?;
-    form_view(&req, &s, form, Some(format!("{}/f/{token}", state.origin)))
+    let token = ctx.services.create_link(&s.actor(), form, None, true)?;
+    let url = format!("{}/f/{token}", ctx.state.origin);
+    form_page(&ctx, &s, form, Some(url))
 }
 
 /// `POST /form-links/{link}/revoke`.
@@ -457,9 +334,9 @@ pub async fn revoke(
     s: SignedIn,
     link: web::Path<FormLinkId>,
     _f: Checked<TokenOnly>,
-    Ctx { services, .. }: Ctx,
+    ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    services.revoke_link(&s.actor(), link.into_inner())?;
+    ctx.services.revoke_link(&s.actor(), link.into_inner())?;
     let back = req
         .headers()
         .get(actix_web::http::header::REFERER)

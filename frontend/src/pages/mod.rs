@@ -9,6 +9,8 @@ pub mod client;
 pub mod client_home;
 pub mod clients;
 pub mod email;
+pub mod form_links;
+pub mod forms;
 pub mod home;
 pub mod inbox;
 pub mod menu;
