@@ -224,7 +224,11 @@ mod tests {
         store
             .write(|tx| tx.put_bytes(tables::ATTACHMENT_CHUNKS, &key, b"%PDF"))
             .unwrap();
-        let chunks = || store.read(|tx| tx.count(tables::ATTACHMENT_CHUNKS)).unwrap();
+        let chunks = || {
+            store
+                .read(|tx| tx.count(tables::ATTACHMENT_CHUNKS))
+                .unwrap()
+        };
         let injected = || StoreError::Format { table: "injected" };
         let err = apply(&store, |_, _| Err(injected())).unwrap_err();
         assert!(matches!(err, StoreError::Format { table: "injected" }));

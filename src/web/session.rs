@@ -74,19 +74,6 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// State, services, form token and pre-session cookie, for a page builder that takes
-    /// them apart in one line.
-    pub fn parts(
-        self,
-    ) -> (
-        web::Data<AppState>,
-        Services,
-        String,
-        Option<Cookie<'static>>,
-    ) {
-        (self.state, self.services, self.csrf, self.cookie)
-    }
-
     /// Runs `f` (a service call) on the blocking pool: a write waits for its flush to disk
     /// there, shared with the writes of other requests (group commit), while the actix
     /// worker goes on serving others.
