@@ -217,12 +217,7 @@ async fn thread_page(
     status: StatusCode,
     draft: Option<Draft>,
 ) -> Result<HttpResponse, AppError> {
-    let Ctx {
-        state,
-        services,
-        csrf,
-        cookie,
-    } = ctx;
+    let (state, csrf) = (&ctx.state, &ctx.csrf);
     let actor = s.actor();
     let model = ctx
         .blocking(move |services| services.thread_page(&actor, id, from))
@@ -251,7 +246,7 @@ async fn thread_page(
                 .collect(),
         })
         .collect();
-    let mut reply = thread::reply_fields(file_field(services));
+    let mut reply = thread::reply_fields(file_field(&ctx.services));
     let mut note = thread::note_fields();
     if let Some(d) = draft {
         let fields = if d.note { &mut note } else { &mut reply };
@@ -276,7 +271,7 @@ async fn thread_page(
         may_close: model.may_close,
     });
     let body = alcove_frontend::render_thread(page_view);
-    Ok(page(status, body, cookie.clone()))
+    Ok(page(status, body, ctx.cookie.clone()))
 }
 
 /// `GET /messages/{id}`.
@@ -289,12 +284,16 @@ pub async fn thread(
     thread_page(&ctx, &s, id.into_inner(), q.from, StatusCode::OK, None).await
 }
 
+/// The conversation again, with the refused reply (or note) kept in its field.
 async fn refused(
     ctx: &Ctx,
     s: &SignedIn,
     id: ThreadId,
-    draft: Draft,
+    note: bool,
+    text: String,
+    error: ServiceError,
 ) -> Result<HttpResponse, AppError> {
+    let draft = Draft { note, text, error };
     thread_page(ctx, s, id, None, StatusCode::BAD_REQUEST, Some(draft)).await
 }
 
@@ -348,17 +347,7 @@ pub async fn reply(
         }
         Err(e) if disk_full::is_disk_full(&e) => disk_full::reply_draft(&ctx, &s, id, &text),
         Err(error @ ServiceError::Invalid { .. }) => {
-            refused(
-                &ctx,
-                &s,
-                id,
-                Draft {
-                    note: false,
-                    text,
-                    error,
-                },
-            )
-            .await
+            refused(&ctx, &s, id, false, text, error).await
         }
         Err(e) => Err(e.into()),
     }
@@ -382,19 +371,7 @@ pub async fn note(
     match written {
         Ok(_) => Ok(see_other(&format!("/messages/{id}"), &[])),
         Err(e) if disk_full::is_disk_full(&e) => disk_full::note_draft(&ctx, &s, id, &text),
-        Err(error @ ServiceError::Invalid { .. }) => {
-            refused(
-                &ctx,
-                &s,
-                id,
-                Draft {
-                    note: true,
-                    text,
-                    error,
-                },
-            )
-            .await
-        }
+        Err(error @ ServiceError::Invalid { .. }) => refused(&ctx, &s, id, true, text, error).await,
         Err(e) => Err(e.into()),
     }
 }
