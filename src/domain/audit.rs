@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 pub use super::audit_event::{AuditTarget, Event};
 use crate::policy::Actor;
+pub use crate::store::audit::AuditFilter;
 use crate::store::audit::{self, AuditEvent};
 use crate::store::{Store, StoreError, WriteTx};
 
@@ -141,18 +142,33 @@ pub fn verify(store: &Store) -> Result<ChainState, StoreError> {
 }
 
 impl crate::domain::Services {
-    /// The latest `limit` events, newest first, for the owner's audit page.
-    pub fn recent_audit(
+    /// A page of the audit log, newest first, narrowed to a client or an account by their
+    /// indexes: it reads the page and an index lookup, never the whole log.
+    pub fn audit_page(
         &self,
         actor: &Actor,
-        limit: usize,
-    ) -> Result<Vec<AuditEvent>, crate::domain::ServiceError> {
+        filter: AuditFilter,
+        before: Option<u64>,
+    ) -> Result<AuditPage, crate::domain::ServiceError> {
         use crate::policy::{Action, Target};
         self.authorize(actor, Action::ViewAudit, Target::Practice)?;
         self.audit_read(actor, Action::ViewAudit, Target::Practice)?;
-        let rows = self.store.read(audit::all)?;
-        Ok(rows.into_iter().rev().take(limit).map(|(_, e)| e).collect())
+        let (events, next) = self
+            .store
+            .read(|tx| audit::page(tx, filter, before, AUDIT_PAGE))?;
+        Ok(AuditPage { events, next })
     }
+}
+
+/// Events on one page of the audit log.
+pub const AUDIT_PAGE: usize = 50;
+
+/// One page of the audit log.
+pub struct AuditPage {
+    /// Newest first.
+    pub events: Vec<AuditEvent>,
+    /// The `before` of the next (older) page, when there may be one.
+    pub next: Option<u64>,
 }
 
 impl super::Services {
@@ -223,7 +239,10 @@ mod tests {
                 )
             })
             .unwrap();
-        let shown = services.recent_audit(&actor, 10).unwrap();
+        let shown = services
+            .audit_page(&actor, AuditFilter::default(), None)
+            .unwrap()
+            .events;
         let rows: Vec<_> = shown
             .iter()
             .map(|e| (e.action.as_str(), e.target.as_str()))

@@ -53,6 +53,7 @@ impl Services {
         }
         thread.count += 1;
         thread.last_auto_reply_at = Some(now);
+        thread.note_message(thread.count, false);
         let message = Message {
             number: thread.count,
             kind: MessageKind::Message,

@@ -10,7 +10,7 @@ use crate::ids::ThreadId;
 use crate::policy::Actor;
 use crate::store::appointments::Appointment;
 use crate::store::forms::{FormDef, FormLink};
-use crate::store::messages::{self, MessageKind};
+use crate::store::messages::{self, InboxOf};
 
 /// A conversation with messages the client has not read.
 pub struct UnreadThread {
@@ -51,23 +51,25 @@ impl Services {
         let me = actor.account_id().ok_or(ServiceError::Forbidden)?;
         let now = self.now();
         let (mut unread, mut forms, mut upcoming) = self.store.read(|tx| {
+            // The client's own inbox order puts unread conversations first.
+            let (threads, _) =
+                messages::inbox_page(tx, InboxOf::Client(me), None, super::inbox::INBOX_PAGE)?;
             let mut unread = Vec::new();
-            for t in messages::all_threads(tx)? {
-                if t.client != me || t.client_read >= t.count {
-                    continue;
-                }
-                let new = messages::messages(tx, t.id, t.client_read + 1, t.count)?
-                    .iter()
-                    .filter(|m| m.kind == MessageKind::Message && !m.from_client)
-                    .count() as u64;
-                if new > 0 {
-                    unread.push(UnreadThread {
-                        id: t.id,
-                        subject: t.subject,
-                        unread: new,
-                        last_message_at: t.last_message_at,
-                    });
-                }
+            for t in threads.into_iter().take_while(|t| t.unread_by_client()) {
+                let new = messages::unread_count(
+                    tx,
+                    t.id,
+                    t.client_read,
+                    t.last_to_client,
+                    false,
+                    super::inbox::UNREAD_CAP,
+                )?;
+                unread.push(UnreadThread {
+                    id: t.id,
+                    subject: t.subject,
+                    unread: new,
+                    last_message_at: t.last_message_at,
+                });
             }
             let mut forms = Vec::new();
             for (_, link) in tx.all::<FormLink>()? {

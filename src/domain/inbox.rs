@@ -8,7 +8,7 @@ use super::messages::{client_name_in, is_client, ThreadView};
 use super::{ServiceError, Services};
 use crate::ids::{AccountId, ThreadId};
 use crate::policy::{self, Action, Actor, Decision, Target};
-use crate::store::messages::{self, Message, MessageKind};
+use crate::store::messages::{self, InboxOf, Message};
 use crate::store::StoreError;
 
 /// One line of an inbox.
@@ -24,10 +24,16 @@ pub struct ThreadSummary {
 
 /// The inbox page.
 pub struct Inbox {
-    /// Unread first, then the latest.
+    /// Unread first, then the latest; at most [`INBOX_PAGE`].
     pub threads: Vec<ThreadSummary>,
     /// Whom each thread is with: shown to the practice, which sees every client's.
     pub client_column: bool,
+    /// Where the next page starts, when there is one (for `InboxQuery::after`).
+    pub next: Option<String>,
+    /// The client the practice's inbox is narrowed to, with their name.
+    pub about: Option<(AccountId, String)>,
+    /// This is the first page (no "back to the newest" link).
+    pub first_page: bool,
 }
 
 /// Who starts a conversation, and so with whom.
@@ -85,32 +91,37 @@ impl ThreadPage {
     }
 }
 
-/// The threads a scope sees, with their unread counts from the reader's side.
+/// Conversations on one inbox page.
+pub const INBOX_PAGE: usize = 50;
+
+/// An unread count stops at this many ("100 or more new").
+pub const UNREAD_CAP: u64 = 100;
+
+/// Which inbox page: after a row a previous page returned, about one client.
+#[derive(Clone, Debug, Default)]
+pub struct InboxQuery {
+    /// Only the conversations with this client (the practice's inbox).
+    pub client: Option<AccountId>,
+    /// The `next` of the page before (opaque).
+    pub after: Option<String>,
+}
+
+/// One page of the threads a reader sees, with their unread counts from the reader's side.
 fn summaries(
     tx: &crate::store::ReadTx<'_>,
-    scope: Target,
-    client: bool,
-) -> Result<Vec<ThreadSummary>, StoreError> {
-    let mut out = Vec::new();
-    for t in messages::all_threads(tx)? {
-        if let Target::Client(me) = scope {
-            if t.client != me {
-                continue;
-            }
-        }
-        let read_upto = if client {
-            t.client_read
+    of: InboxOf,
+    after: Option<&[u8]>,
+) -> Result<(Vec<ThreadSummary>, Option<Vec<u8>>), StoreError> {
+    let (threads, next) = messages::inbox_page(tx, of, after, INBOX_PAGE)?;
+    let client = matches!(of, InboxOf::Client(_));
+    let mut out = Vec::with_capacity(threads.len());
+    for t in threads {
+        let (read, last) = if client {
+            (t.client_read, t.last_to_client)
         } else {
-            t.practice_read
+            (t.practice_read, t.last_from_client)
         };
-        let unread = if read_upto >= t.count {
-            0
-        } else {
-            messages::messages(tx, t.id, read_upto + 1, t.count)?
-                .iter()
-                .filter(|m| m.kind == MessageKind::Message && m.from_client != client)
-                .count() as u64
-        };
+        let unread = messages::unread_count(tx, t.id, read, last, !client, UNREAD_CAP)?;
         out.push(ThreadSummary {
             id: t.id,
             client_name: client_name_in(tx, t.client)?,
@@ -120,7 +131,7 @@ fn summaries(
             closed: t.closed,
         });
     }
-    Ok(out)
+    Ok((out, next))
 }
 
 impl Services {
@@ -132,19 +143,35 @@ impl Services {
         }
     }
 
-    /// The inbox: every thread for the practice, one's own for a client; unread first.
-    pub fn inbox(&self, actor: &Actor) -> Result<Inbox, ServiceError> {
+    /// A page of the inbox: the practice's (every client's, or one client's), a client's
+    /// own; unread first, then by last activity. Reads the page, never the whole store.
+    pub fn inbox(&self, actor: &Actor, query: &InboxQuery) -> Result<Inbox, ServiceError> {
         let scope = Self::thread_scope(actor);
-        let client = matches!(scope, Target::Client(_));
-        self.authorize(actor, Action::ListThreads, scope)?;
-        self.audit_read(actor, Action::ListThreads, scope)?;
-        let mut threads = self.store.read(|tx| summaries(tx, scope, client))?;
-        threads.sort_by(|a, b| {
-            (b.unread > 0, b.last_message_at).cmp(&(a.unread > 0, a.last_message_at))
-        });
+        let (of, target) = match (scope, query.client) {
+            (Target::Client(me), _) => (InboxOf::Client(me), scope),
+            (_, Some(c)) => (InboxOf::PracticeAbout(c), Target::Client(c)),
+            _ => (InboxOf::Practice, Target::Practice),
+        };
+        self.authorize(actor, Action::ListThreads, target)?;
+        self.audit_read(actor, Action::ListThreads, target)?;
+        let after = query.after.as_deref().and_then(|a| hex::decode(a).ok());
+        let (threads, next, about) = self.store.read(|tx| {
+            let (threads, next) = summaries(tx, of, after.as_deref())?;
+            let about = match of {
+                InboxOf::PracticeAbout(c) => Some((c, client_name_in(tx, c)?)),
+                _ => None,
+            };
+            if about.as_ref().is_some_and(|(_, name)| name.is_empty()) {
+                return Err(ServiceError::NotFound);
+            }
+            Ok::<_, ServiceError>((threads, next, about))
+        })?;
         Ok(Inbox {
             threads,
-            client_column: !client,
+            client_column: !matches!(of, InboxOf::Client(_)),
+            next: next.map(hex::encode),
+            about,
+            first_page: after.is_none(),
         })
     }
 

@@ -135,6 +135,8 @@ impl Services {
             practice_read: 0,
             practice_read_at: None,
             last_auto_reply_at: None,
+            last_from_client: 0,
+            last_to_client: 0,
         };
         let id = thread.id;
         // One transaction for the thread and its first message: a failure keeps neither.
@@ -223,6 +225,7 @@ impl Services {
             // The client sees this time and the order it gives: a note must not move it.
             if kind == MessageKind::Message {
                 thread.last_message_at = now;
+                thread.note_message(thread.count, from_client);
             }
             let mut attachments = Vec::new();
             if let Some(file) = &file {

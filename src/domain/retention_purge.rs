@@ -214,12 +214,12 @@ fn purge_client(
 ) -> Result<Counts, ServiceError> {
     let client = account.id;
     let mut counts = Counts::default();
-    for (key, thread) in tx.all::<Thread>()? {
+    for (_, thread) in tx.all::<Thread>()? {
         if thread.client != client {
             continue;
         }
         counts.messages += tx.remove_prefix(tables::MESSAGES, &thread.id.0)?;
-        tx.remove::<Thread>(&key)?;
+        crate::store::messages::remove_thread(tx, &thread)?;
         counts.threads += 1;
     }
     for (key, a) in tx.all::<Attachment>()? {

@@ -42,6 +42,35 @@ pub struct Thread {
     /// When the last automatic reply went into this thread.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub last_auto_reply_at: Option<OffsetDateTime>,
+    /// The number of the client's latest message (0: none), so that "unread by the
+    /// practice" is `last_from_client > practice_read` without reading the messages.
+    #[serde(default)]
+    pub last_from_client: u64,
+    /// The number of the practice's latest message to the client, automatic replies
+    /// included (0: none).
+    #[serde(default)]
+    pub last_to_client: u64,
+}
+
+impl Thread {
+    /// The client wrote something the practice has not read yet.
+    pub fn unread_by_practice(&self) -> bool {
+        self.last_from_client > self.practice_read
+    }
+
+    /// The practice wrote something the client has not read yet.
+    pub fn unread_by_client(&self) -> bool {
+        self.last_to_client > self.client_read
+    }
+
+    /// Notes that `number`, a message (not a note), went into the thread from one side.
+    pub fn note_message(&mut self, number: u64, from_client: bool) {
+        if from_client {
+            self.last_from_client = number;
+        } else {
+            self.last_to_client = number;
+        }
+    }
 }
 
 impl std::fmt::Debug for Thread {
@@ -104,12 +133,123 @@ pub fn thread_for_update(tx: &WriteTx<'_>, id: ThreadId) -> Result<Option<Thread
     tx.get(&id.0)
 }
 
+/// Stores a thread and moves its rows in the inboxes' order to match.
 pub fn put_thread(tx: &WriteTx<'_>, thread: &Thread) -> Result<()> {
-    tx.put(&thread.id.0, thread)
+    if let Some(old) = tx.get::<Thread>(&thread.id.0)? {
+        for key in order_keys(&old) {
+            tx.remove_bytes(tables::THREAD_ORDER, &key)?;
+        }
+    }
+    tx.put(&thread.id.0, thread)?;
+    for key in order_keys(thread) {
+        tx.put_index(tables::THREAD_ORDER, &key)?;
+    }
+    Ok(())
+}
+
+/// Removes a thread's record and its rows in the inboxes' order (its messages are the
+/// caller's: `remove_prefix` of `MESSAGES`).
+pub fn remove_thread(tx: &WriteTx<'_>, thread: &Thread) -> Result<()> {
+    for key in order_keys(thread) {
+        tx.remove_bytes(tables::THREAD_ORDER, &key)?;
+    }
+    tx.remove::<Thread>(&thread.id.0)?;
+    Ok(())
 }
 
 pub fn all_threads(tx: &ReadTx<'_>) -> Result<Vec<Thread>> {
     Ok(tx.all::<Thread>()?.into_iter().map(|(_, t)| t).collect())
+}
+
+/// Whose inbox: the order differs by who reads (unread is from the reader's side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxOf {
+    /// The practice's, every client's conversations.
+    Practice,
+    /// The practice's conversations with one client.
+    PracticeAbout(AccountId),
+    /// A client's own.
+    Client(AccountId),
+}
+
+impl InboxOf {
+    fn prefix(self) -> Vec<u8> {
+        match self {
+            InboxOf::Practice => vec![1],
+            InboxOf::PracticeAbout(c) => [&[2][..], &c.0].concat(),
+            InboxOf::Client(c) => [&[3][..], &c.0].concat(),
+        }
+    }
+}
+
+/// A thread's three rows in the inboxes' order: the prefix of [`InboxOf`], then 0 when the
+/// reader has something unread (so those come first), the last activity newest first, the
+/// thread id. The keys hold no content; like the outbox's and the audit log's, they show
+/// when a conversation last moved.
+fn order_keys(t: &Thread) -> [Vec<u8>; 3] {
+    let newest_first =
+        u64::MAX - u64::try_from(t.last_message_at.unix_timestamp_nanos()).unwrap_or_default();
+    let row = |of: InboxOf, unread: bool| {
+        let mut key = of.prefix();
+        key.push(u8::from(!unread));
+        key.extend_from_slice(&newest_first.to_be_bytes());
+        key.extend_from_slice(&t.id.0);
+        key
+    };
+    [
+        row(InboxOf::Practice, t.unread_by_practice()),
+        row(InboxOf::PracticeAbout(t.client), t.unread_by_practice()),
+        row(InboxOf::Client(t.client), t.unread_by_client()),
+    ]
+}
+
+/// One page of an inbox: up to `limit` threads after the row `after` (a key a previous
+/// page returned), with the key to go on from when more follow.
+pub fn inbox_page(
+    tx: &ReadTx<'_>,
+    of: InboxOf,
+    after: Option<&[u8]>,
+    limit: usize,
+) -> Result<(Vec<Thread>, Option<Vec<u8>>)> {
+    let mut keys = tx.index_keys(tables::THREAD_ORDER, &of.prefix(), after, false, limit + 1)?;
+    let more = keys.len() > limit;
+    keys.truncate(limit);
+    let mut threads = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&key[key.len() - 16..]);
+        if let Some(t) = get_thread(tx, ThreadId(id))? {
+            threads.push(t);
+        }
+    }
+    let next = if more { keys.pop() } else { None };
+    Ok((threads, next))
+}
+
+/// How many of the messages after `read` (to `last`, the latest from the other side) are
+/// the other side's, counting at most `cap`: a page shows "cap or more" instead of
+/// reading a long unread backlog.
+pub fn unread_count(
+    tx: &ReadTx<'_>,
+    thread: ThreadId,
+    read: u64,
+    last: u64,
+    from_client: bool,
+    cap: u64,
+) -> Result<u64> {
+    if last <= read {
+        return Ok(0);
+    }
+    let first = (read + 1).max(last.saturating_sub(cap - 1));
+    let counted = messages(tx, thread, first, last)?
+        .iter()
+        .filter(|m| m.kind == MessageKind::Message && m.from_client == from_client)
+        .count() as u64;
+    Ok(if first > read + 1 {
+        counted.max(cap)
+    } else {
+        counted
+    })
 }
 
 /// One message of a thread.

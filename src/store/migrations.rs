@@ -56,7 +56,58 @@ const MIGRATIONS: &[Migration] = &[
         name: "create the table of unfinished uploads, sweeping the orphan chunks once",
         apply: create_upload_table,
     },
+    Migration {
+        name: "index conversations for the inboxes and audit events by client, account and time",
+        apply: create_indexes,
+    },
 ];
+
+/// Rows read at a time while an upgrade walks a large table.
+const BATCH: usize = 4096;
+
+fn create_indexes(tx: &WriteTx<'_>) -> Result<()> {
+    use super::audit::AuditEvent;
+    use super::messages::{self, Message, MessageKind, Thread};
+    for table in [
+        tables::THREAD_ORDER,
+        tables::AUDIT_BY_CLIENT,
+        tables::AUDIT_BY_ACCOUNT,
+        tables::AUDIT_BY_TIME,
+    ] {
+        tx.ensure_table(table)?;
+    }
+    let mut start = Vec::new();
+    loop {
+        let rows = tx.rows_from::<Thread>(&start, BATCH)?;
+        for (_, mut thread) in rows.iter().cloned() {
+            for number in 1..=thread.count {
+                let key = [&thread.id.0[..], &number.to_be_bytes()].concat();
+                if let Some(m) = tx.get::<Message>(&key)? {
+                    if m.kind == MessageKind::Message {
+                        thread.note_message(m.number, m.from_client);
+                    }
+                }
+            }
+            messages::put_thread(tx, &thread)?;
+        }
+        match rows.last() {
+            Some((key, _)) if rows.len() == BATCH => start = [&key[..], &[0]].concat(),
+            _ => break,
+        }
+    }
+    let mut start = Vec::new();
+    loop {
+        let rows = tx.rows_from::<AuditEvent>(&start, BATCH)?;
+        for (_, event) in &rows {
+            super::audit::index(tx, event)?;
+        }
+        match rows.last() {
+            Some((key, _)) if rows.len() == BATCH => start = [&key[..], &[0]].concat(),
+            _ => break,
+        }
+    }
+    Ok(())
+}
 
 fn create_upload_table(tx: &WriteTx<'_>) -> Result<()> {
     tx.ensure_table(tables::UPLOADS)?;
@@ -191,7 +242,15 @@ pub(super) fn apply(
 
 /// Undoes the last migration (keep in step with the last entry of `MIGRATIONS`).
 fn undo_last(tx: &WriteTx<'_>) -> Result<()> {
-    tx.drop_table(tables::UPLOADS)
+    for table in [
+        tables::THREAD_ORDER,
+        tables::AUDIT_BY_CLIENT,
+        tables::AUDIT_BY_ACCOUNT,
+        tables::AUDIT_BY_TIME,
+    ] {
+        tx.drop_table(table)?;
+    }
+    Ok(())
 }
 
 /// The test hook behind `Store::rewind_schema_for_tests`.
@@ -213,27 +272,84 @@ mod tests {
 
     #[test]
     fn a_failing_step_after_the_migrations_keeps_the_old_version_and_tables() {
+        use crate::ids::{AccountId, ThreadId};
+        use crate::store::audit::{self, AuditEvent, AuditFilter};
+        use crate::store::messages::{self, InboxOf, Message, MessageKind, Thread};
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("s.redb");
         let store = Store::create(&path, Sealer::new(Keyring::generate())).unwrap();
+        let client = AccountId::generate();
+        let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let thread = Thread {
+            id: ThreadId::generate(),
+            client,
+            subject: "Scheduling".into(),
+            closed: false,
+            created_at: now,
+            last_message_at: now,
+            count: 1,
+            client_read: 1,
+            client_read_at: None,
+            practice_read: 0,
+            practice_read_at: None,
+            last_auto_reply_at: None,
+            last_from_client: 0,
+            last_to_client: 0,
+        };
+        let message = Message {
+            number: 1,
+            kind: MessageKind::Message,
+            author: client,
+            author_name: "Casey".into(),
+            from_client: true,
+            automatic: false,
+            body: "Can we move Tuesday?".into(),
+            sent_at: now,
+            attachments: Vec::new(),
+        };
+        let event = AuditEvent {
+            seq: 1,
+            at: "2024-10-04T10:00:00Z".into(),
+            actor: format!("account:{client}"),
+            role: "client".into(),
+            action: "thread.start".into(),
+            target: format!("client:{client} thread:{}", thread.id),
+            ip: String::new(),
+            outcome: "ok".into(),
+            prev: String::new(),
+            hash: String::new(),
+        };
         rewind(&store, SCHEMA_VERSION - 1).unwrap();
-        // A chunk no upload claims, as a crash before the table of unfinished uploads
-        // left it: the last migration sweeps it.
-        let orphan = crate::ids::AttachmentId::generate();
-        let key = [orphan.0.as_slice(), &0u32.to_be_bytes()].concat();
+        // Written as a store of the version before kept them: no index rows.
         store
-            .write(|tx| tx.put_bytes(tables::ATTACHMENT_CHUNKS, &key, b"%PDF"))
+            .write(|tx| {
+                tx.put(&thread.id.0, &thread)?;
+                messages::put_message(tx, thread.id, &message)?;
+                tx.put(&audit::key(1), &event)
+            })
             .unwrap();
-        let chunks = || {
+        let inbox = || {
             store
-                .read(|tx| tx.count(tables::ATTACHMENT_CHUNKS))
+                .read(|tx| messages::inbox_page(tx, InboxOf::Practice, None, 50))
                 .unwrap()
+                .0
+        };
+        let about_client = || {
+            let filter = AuditFilter {
+                client: Some(client),
+                account: None,
+            };
+            store
+                .read(|tx| audit::page(tx, filter, None, 50))
+                .unwrap()
+                .0
         };
         let injected = || StoreError::Format { table: "injected" };
         let err = apply(&store, |_, _| Err(injected())).unwrap_err();
         assert!(matches!(err, StoreError::Format { table: "injected" }));
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION - 1);
-        assert_eq!(chunks(), 1, "nothing of the failed upgrade is kept");
+        assert!(inbox().is_empty(), "nothing of the failed upgrade is kept");
+        assert!(about_client().is_empty());
         let mut from = None;
         apply(&store, |_, v| {
             from = Some(v);
@@ -242,7 +358,12 @@ mod tests {
         .unwrap();
         assert_eq!(from, Some(SCHEMA_VERSION - 1));
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION);
-        assert_eq!(chunks(), 0, "the orphan chunk was swept");
-        assert_eq!(store.read(|tx| tx.count(tables::UPLOADS)).unwrap(), 0);
+        let listed = inbox();
+        assert_eq!(listed.len(), 1);
+        assert!(
+            listed[0].unread_by_practice(),
+            "the upgrade read the messages"
+        );
+        assert_eq!(about_client(), vec![event]);
     }
 }

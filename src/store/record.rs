@@ -123,6 +123,23 @@ impl WriteTx<'_> {
         Ok(out)
     }
 
+    /// Up to `limit` rows of `R`'s table from the key `start` on, in key order: a large
+    /// table read a batch at a time.
+    pub fn rows_from<R: Record>(&self, start: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, R)>> {
+        let table = self
+            .txn
+            .open_table(R::TABLE.def())
+            .map_err(StoreError::db)?;
+        let mut out = Vec::new();
+        for row in table.range(start..).map_err(StoreError::db)?.take(limit) {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let key = k.value().to_vec();
+            let record = decode(self.sealer, &key, v.value())?;
+            out.push((key, record));
+        }
+        Ok(out)
+    }
+
     /// Seals raw bytes (not a JSON record) into `table`: attachment chunks.
     pub fn put_bytes(&self, table: Table, key: &[u8], plain: &[u8]) -> Result<()> {
         let sealed = self.sealer.seal(table.0, key, plain);
@@ -136,6 +153,12 @@ impl WriteTx<'_> {
         let mut t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
         let removed = t.remove(key).map_err(StoreError::db)?;
         Ok(removed.is_some())
+    }
+
+    /// Adds an index row: the key is the whole entry and the value an empty sealed value,
+    /// so a row cannot be planted or moved to another key without the store's key.
+    pub fn put_index(&self, table: Table, key: &[u8]) -> Result<()> {
+        self.put_bytes(table, key, &[])
     }
 
     /// Removes every row of `table` whose key starts with `prefix`; returns how many.
@@ -270,6 +293,81 @@ impl ReadTx<'_> {
         Ok(out)
     }
 
+    /// Up to `limit` keys of the index `table` that start with `prefix`, each checked
+    /// against its sealed value: in key order after `after`, or (`descending`) in reverse
+    /// key order before it. Reads the page and a lookup, never the whole index.
+    pub fn index_keys(
+        &self,
+        table: Table,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        descending: bool,
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>> {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let Some(t) = self.table(table)? else {
+            return Ok(Vec::new());
+        };
+        let end = prefix_end(prefix);
+        let after = after.filter(|a| a.starts_with(prefix));
+        let range = match (descending, after, end.as_deref()) {
+            (false, Some(a), _) => t.range::<&[u8]>((Excluded(a), Unbounded)),
+            (false, None, _) => t.range::<&[u8]>((Included(prefix), Unbounded)),
+            (true, Some(a), _) => t.range::<&[u8]>((Included(prefix), Excluded(a))),
+            (true, None, Some(e)) => t.range::<&[u8]>((Included(prefix), Excluded(e))),
+            (true, None, None) => t.range::<&[u8]>((Included(prefix), Unbounded)),
+        }
+        .map_err(StoreError::db)?;
+        let rows: Box<dyn Iterator<Item = _>> = if descending {
+            Box::new(range.rev())
+        } else {
+            Box::new(range)
+        };
+        let mut out = Vec::new();
+        for row in rows {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let key = k.value();
+            if !key.starts_with(prefix) || out.len() == limit {
+                break;
+            }
+            self.sealer
+                .open(table.0, key, v.value())
+                .map_err(|source| StoreError::Sealed {
+                    table: table.0,
+                    source,
+                })?;
+            out.push(key.to_vec());
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` rows of `R`'s table with keys before `before` (all rows without it),
+    /// greatest key first.
+    pub fn rows_before<R: Record>(
+        &self,
+        before: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, R)>> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let Some(table) = self.table(R::TABLE)? else {
+            return Ok(Vec::new());
+        };
+        let upper = before.map_or(Unbounded, Excluded);
+        let mut out = Vec::new();
+        for row in table
+            .range::<&[u8]>((Unbounded, upper))
+            .map_err(StoreError::db)?
+            .rev()
+            .take(limit)
+        {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let key = k.value().to_vec();
+            let record = decode(self.sealer, &key, v.value())?;
+            out.push((key, record));
+        }
+        Ok(out)
+    }
+
     /// How many rows a table holds.
     pub fn count(&self, table: Table) -> Result<u64> {
         use redb::ReadableTableMetadata as _;
@@ -278,4 +376,16 @@ impl ReadTx<'_> {
             None => Ok(0),
         }
     }
+}
+
+/// The first key after every key that starts with `prefix` (`None`: no such key).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }

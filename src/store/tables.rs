@@ -35,11 +35,22 @@ pub const SESSIONS: Table = Table("sessions");
 pub const INVITES: Table = Table("invites");
 /// The audit log: a hash chain keyed by sequence number (big-endian u64).
 pub const AUDIT: Table = Table("audit");
+/// Audit events about a client: index rows keyed by client id and sequence number.
+pub const AUDIT_BY_CLIENT: Table = Table("audit_by_client");
+/// Audit events by the account that acted: index rows keyed by account id and sequence.
+pub const AUDIT_BY_ACCOUNT: Table = Table("audit_by_account");
+/// Audit events by time: index rows keyed by Unix time (seconds, big-endian, offset so
+/// that it sorts) and sequence number, for a date range when the clock once jumped.
+pub const AUDIT_BY_TIME: Table = Table("audit_by_time");
 
 /// Message threads, keyed by thread id.
 pub const THREADS: Table = Table("threads");
 /// Messages, keyed by thread id and message number (big-endian u64).
 pub const MESSAGES: Table = Table("messages");
+/// The inboxes' order: index rows (empty sealed values) keyed by who looks (the practice,
+/// the practice about one client, a client), unread first, the last activity (newest
+/// first) and the thread id. See `messages::order_keys`.
+pub const THREAD_ORDER: Table = Table("thread_order");
 
 /// Attachment descriptions (name, type, size, digest), keyed by attachment id.
 pub const ATTACHMENTS: Table = Table("attachments");
@@ -85,8 +96,12 @@ pub const ALL: &[Table] = &[
     SESSIONS,
     INVITES,
     AUDIT,
+    AUDIT_BY_CLIENT,
+    AUDIT_BY_ACCOUNT,
+    AUDIT_BY_TIME,
     THREADS,
     MESSAGES,
+    THREAD_ORDER,
     TEMPLATES,
     ATTACHMENTS,
     ATTACHMENT_CHUNKS,

@@ -17,6 +17,7 @@ use super::kit::{field_errors, nav, page, panel, see_other, signed_in_form, Form
 use super::render::{chrome, human_size, human_time};
 use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use super::upload::{file_field, read_post, Posted};
+use crate::domain::inbox::{InboxQuery, UNREAD_CAP};
 use crate::domain::ServiceError;
 use crate::ids::ThreadId;
 use crate::policy::AccountId;
@@ -29,14 +30,35 @@ csrf_form!(NewThreadForm {
 });
 csrf_form!(NoteForm { note: String });
 
-/// `GET /messages`: the inbox, unread first.
-pub async fn inbox(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
+/// `GET /messages?client=…&after=…`: a page of the inbox, unread first.
+#[derive(Deserialize)]
+pub struct InboxParams {
+    client: Option<String>,
+    after: Option<String>,
+}
+
+/// `GET /messages`: the inbox, unread first, a page at a time.
+pub async fn inbox(
+    s: SignedIn,
+    ctx: Ctx,
+    params: web::Query<InboxParams>,
+) -> Result<HttpResponse, AppError> {
     let actor = s.actor();
+    let params = params.into_inner();
+    let client = match params.client.as_deref().filter(|c| !c.is_empty()) {
+        Some(text) => Some(AccountId::parse(text).ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let query = InboxQuery {
+        client,
+        after: params.after,
+    };
     let inbox = ctx
-        .blocking(move |services| services.inbox(&actor))
+        .blocking(move |services| services.inbox(&actor, &query))
         .await??;
+    let about = inbox.about.map(|(id, name)| (id.to_string(), name));
     let view = InboxView {
-        client_column: inbox.client_column,
+        client_column: inbox.client_column && about.is_none(),
         rows: inbox
             .threads
             .into_iter()
@@ -46,9 +68,13 @@ pub async fn inbox(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
                 closed: t.closed,
                 client: t.client_name,
                 unread: t.unread,
+                unread_capped: t.unread >= UNREAD_CAP,
                 last_message: human_time(t.last_message_at),
             })
             .collect(),
+        next: inbox.next,
+        older: !inbox.first_page,
+        about,
     };
     panel(
         &ctx,

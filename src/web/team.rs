@@ -3,12 +3,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use alcove_frontend::audit::{self as audit_view, AuditRow};
+use alcove_frontend::audit::{self as audit_view, AuditRow, AuditView};
 use alcove_frontend::team::{self as view, InviteDraft, MemberActions, MemberRow};
+
+use serde::Deserialize;
 
 use super::error::AppError;
 use super::kit::{panel, see_other, signed_in_form, status_word, FormText};
 use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
+use crate::domain::audit::AuditFilter;
 use crate::domain::ServiceError;
 use crate::ids::AccountId;
 use crate::policy::Role;
@@ -205,11 +208,36 @@ pub async fn reset_password(
     )
 }
 
-/// `GET /audit`: the latest audit events (owner).
-pub async fn audit(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
-    let rows = ctx
-        .services
-        .recent_audit(&s.actor(), 200)?
+/// `GET /audit?client=…&account=…&before=…`: which page of the audit log.
+#[derive(Deserialize)]
+pub struct AuditParams {
+    client: Option<String>,
+    account: Option<String>,
+    before: Option<u64>,
+}
+
+/// `GET /audit`: the audit log, newest first, a page at a time (owner).
+pub async fn audit(
+    s: SignedIn,
+    ctx: Ctx,
+    params: web::Query<AuditParams>,
+) -> Result<HttpResponse, AppError> {
+    let params = params.into_inner();
+    let id = |text: Option<String>| match text.filter(|t| !t.is_empty()) {
+        Some(t) => AccountId::parse(&t).map(Some).ok_or(AppError::NotFound),
+        None => Ok(None),
+    };
+    let filter = AuditFilter {
+        client: id(params.client)?,
+        account: id(params.account)?,
+    };
+    let actor = s.actor();
+    let before = params.before;
+    let page = ctx
+        .blocking(move |services| services.audit_page(&actor, filter, before))
+        .await??;
+    let rows = page
+        .events
         .into_iter()
         .map(|e| AuditRow {
             seq: e.seq,
@@ -221,6 +249,13 @@ pub async fn audit(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
             ip: e.ip,
         })
         .collect();
+    let view = AuditView {
+        rows,
+        client: filter.client.map(|c| c.to_string()),
+        account: filter.account.map(|a| a.to_string()),
+        next: page.next,
+        older: before.is_some(),
+    };
     panel(
         &ctx,
         &s,
@@ -228,6 +263,6 @@ pub async fn audit(s: SignedIn, ctx: Ctx) -> Result<HttpResponse, AppError> {
         audit_view::AUDIT_TITLE,
         audit_view::AUDIT_TITLE,
         None,
-        vec![audit_view::audit_section(rows)],
+        vec![audit_view::audit_section(view)],
     )
 }

@@ -2,7 +2,7 @@
 //! the client posts), and the practice's internal notes leave no trace of their timing on
 //! the client's side.
 
-use crate::visitor::Visitor;
+use crate::visitor::{whole_audit_log, Visitor};
 use crate::world::World;
 
 const LATE: &str = "LATE-reply-2c7e-after-close";
@@ -117,6 +117,7 @@ fn replies_racing_a_close_are_either_refused_or_stored_never_acknowledged_and_lo
     let mut owner = world.owner();
     let mut client = world.visitor("Jordan Ellis");
     let thread = world.thread("Racing");
+    let client_id = world.client_id("Jordan Ellis");
     let page = client.get(&thread).body;
     let view = owner.get(&thread).body;
     let cookies = client.cookies.clone();
@@ -170,7 +171,7 @@ fn replies_racing_a_close_are_either_refused_or_stored_never_acknowledged_and_lo
         }
     }
     // In the audit log (newest first), no reply into this conversation follows its close.
-    let audit = owner.get("/audit").body;
+    let audit = whole_audit_log(&mut owner, &format!("/audit?client={client_id}"));
     let id = thread.trim_start_matches("/messages/");
     let close_at = audit
         .find("<td>thread.close</td>")

@@ -33,6 +33,7 @@ mod drill_reminder;
 mod file_modes;
 mod forms;
 mod headers;
+mod inbox_pages;
 mod init;
 mod install_from_deb;
 mod installs;

@@ -353,6 +353,28 @@ pub fn client_with_portal_as<'a>(
     (client_id, client)
 }
 
+/// The address of the link labelled `label` in `page`, unescaped.
+pub fn link_labelled(page: &str, label: &str) -> Option<String> {
+    let end = page.find(&format!("\">{label}</a>"))?;
+    let start = page[..end].rfind("href=\"")? + 6;
+    let href = page[start..end].split('"').next()?;
+    Some(href.replace("&amp;", "&"))
+}
+
+/// Every page of the audit log from `first` (`/audit`, perhaps with a filter), newest
+/// first, as one text.
+pub fn whole_audit_log(v: &mut Visitor<'_>, first: &str) -> String {
+    let mut all = String::new();
+    let mut next = Some(first.to_owned());
+    while let Some(path) = next {
+        let page = v.get(&path);
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        next = link_labelled(&page.body, "Older events");
+        all.push_str(&page.body);
+    }
+    all
+}
+
 /// The first quoted URL in `page` that contains `needle` (a link's `href`).
 pub fn href_with(page: &str, needle: &str) -> String {
     let at = page

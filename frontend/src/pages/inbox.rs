@@ -13,6 +13,12 @@ pub struct InboxView {
     /// Show whom each conversation is with (the practice sees every client's).
     pub client_column: bool,
     pub rows: Vec<InboxRow>,
+    /// Where the next (older) page starts, when there is one.
+    pub next: Option<String>,
+    /// This page came after "Older conversations" (it offers the way back).
+    pub older: bool,
+    /// The client the inbox is narrowed to (id, name).
+    pub about: Option<(String, String)>,
 }
 
 /// One conversation in the inbox.
@@ -23,6 +29,8 @@ pub struct InboxRow {
     pub closed: bool,
     pub client: String,
     pub unread: u64,
+    /// The count stopped counting: "this many or more".
+    pub unread_capped: bool,
     /// When the last message was sent, as shown.
     pub last_message: String,
 }
@@ -51,7 +59,9 @@ pub fn inbox_section(view: InboxView) -> Section {
             if client_column {
                 row.push(Cell::Text(t.client));
             }
-            row.push(Cell::Text(if t.unread > 0 {
+            row.push(Cell::Text(if t.unread_capped {
+                format!("{}+ new", t.unread)
+            } else if t.unread > 0 {
                 format!("{} new", t.unread)
             } else {
                 "—".into()
@@ -61,22 +71,49 @@ pub fn inbox_section(view: InboxView) -> Section {
         })
         .collect();
     let empty = rows.is_empty();
-    Section {
-        paragraphs: if empty {
-            vec!["No messages yet.".into()]
+    let mut paragraphs = Vec::new();
+    let mut actions = vec![ActionSpec::link(
+        "/messages/new",
+        "Write a new message",
+        true,
+    )];
+    let about_query = match &view.about {
+        Some((id, name)) => {
+            paragraphs.push(format!("Conversations with {name}."));
+            actions.push(ActionSpec::link("/messages", "All conversations", false));
+            format!("client={id}&")
+        }
+        None => String::new(),
+    };
+    if empty {
+        paragraphs.push(if view.older {
+            "No older conversations.".into()
         } else {
-            vec![]
-        },
+            "No messages yet.".into()
+        });
+    }
+    if let Some(next) = &view.next {
+        actions.push(ActionSpec::link(
+            &format!("/messages?{about_query}after={next}"),
+            "Older conversations",
+            false,
+        ));
+    }
+    if view.older {
+        let newest = match &view.about {
+            Some((id, _)) => format!("/messages?client={id}"),
+            None => "/messages".into(),
+        };
+        actions.push(ActionSpec::link(&newest, "Back to the newest", false));
+    }
+    Section {
+        paragraphs,
         table: (!empty).then(|| TableSpec {
             caption: "Conversations, unread first".into(),
             headers,
             rows,
         }),
-        actions: vec![ActionSpec::Link {
-            href: "/messages/new".into(),
-            label: "Write a new message".into(),
-            primary: true,
-        }],
+        actions,
         ..Section::default()
     }
 }
@@ -149,6 +186,7 @@ mod tests {
             closed,
             client: "Ada Quokka".into(),
             unread,
+            unread_capped: false,
             last_message: "today".into(),
         }
     }
@@ -166,6 +204,7 @@ mod tests {
         let practice = inbox_section(InboxView {
             client_column: true,
             rows: vec![row("Hello", true, 2)],
+            ..InboxView::default()
         });
         let table = practice.table.unwrap();
         assert_eq!(
@@ -178,10 +217,53 @@ mod tests {
         let client = inbox_section(InboxView {
             client_column: false,
             rows: vec![row("Hello", false, 0)],
+            ..InboxView::default()
         });
         let table = client.table.unwrap();
         assert_eq!(table.headers, ["Subject", "Unread", "Last message"]);
         assert!(matches!(&table.rows[0][1], Cell::Text(t) if t == "—"));
+    }
+
+    fn hrefs(s: &Section) -> Vec<(&str, &str)> {
+        s.actions
+            .iter()
+            .filter_map(|a| match a {
+                ActionSpec::Link { href, label, .. } => Some((href.as_str(), label.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_page_links_to_older_conversations_and_back_keeping_the_client() {
+        let mut capped = row("Hello", false, 100);
+        capped.unread_capped = true;
+        let s = inbox_section(InboxView {
+            client_column: false,
+            rows: vec![capped],
+            next: Some("01ab".into()),
+            older: true,
+            about: Some(("c1".into(), "Ada Quokka".into())),
+        });
+        assert_eq!(s.paragraphs, ["Conversations with Ada Quokka."]);
+        assert_eq!(
+            hrefs(&s),
+            [
+                ("/messages/new", "Write a new message"),
+                ("/messages", "All conversations"),
+                ("/messages?client=c1&after=01ab", "Older conversations"),
+                ("/messages?client=c1", "Back to the newest"),
+            ]
+        );
+        let table = s.table.unwrap();
+        assert!(matches!(&table.rows[0][1], Cell::Text(t) if t == "100+ new"));
+
+        let last = inbox_section(InboxView {
+            older: true,
+            ..InboxView::default()
+        });
+        assert_eq!(last.paragraphs, ["No older conversations."]);
+        assert_eq!(hrefs(&last)[1], ("/messages", "Back to the newest"));
     }
 
     #[test]
