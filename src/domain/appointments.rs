@@ -108,7 +108,7 @@ impl Services {
             if !is_client {
                 return Err(ServiceError::NotFound);
             }
-            tx.put(&appointment.id.0, &appointment)?;
+            crate::store::appointments::add(tx, &appointment)?;
             audit::record(
                 tx,
                 now,
@@ -138,16 +138,9 @@ impl Services {
         self.authorize(actor, action, Target::Client(client))?;
         self.audit_read(actor, action, Target::Client(client))?;
         let now = self.now();
-        let mut all: Vec<Appointment> = self
-            .store
-            .read(|tx| tx.all::<Appointment>())?
-            .into_iter()
-            .map(|(_, a)| a)
-            .filter(|a| {
-                a.client == client && a.starts_at + Duration::minutes(a.minutes.into()) > now
-            })
-            .collect();
-        all.sort_by_key(|a| a.starts_at);
+        let all = self.store.read(|tx| {
+            crate::store::appointments::upcoming(tx, client, now, super::client_chart::SECTION_ROWS)
+        })?;
         Ok(all)
     }
 

@@ -2,8 +2,6 @@
 //! event. Each optional part is `Some` only where the policy lets the actor see it, so the
 //! web layer renders what it gets and decides nothing.
 
-use time::Duration;
-
 use super::audit::{self, AuditTarget, Outcome};
 use super::clients::ClientDetail;
 use super::forms::{state_of, LinkState};
@@ -11,10 +9,10 @@ use super::{ServiceError, Services};
 use crate::ids::{AccountId, FormId};
 use crate::policy::{self, Action, Actor, Decision, Role, Target};
 use crate::store::accounts::{self, AccountStatus};
-use crate::store::appointments::Appointment;
-use crate::store::forms::{FormDef, FormLink};
+use crate::store::appointments::{self, Appointment};
+use crate::store::forms::{self, FormDef, FormLink};
 use crate::store::preferences::PreferenceHistory;
-use crate::store::submissions::Submission;
+use crate::store::submissions::{self, Submission};
 use crate::store::templates::{self, Template};
 
 /// Everything the client page shows, for one actor.
@@ -62,6 +60,10 @@ pub struct SubmissionsPart {
     pub preferences: PreferenceHistory,
 }
 
+/// Rows a chart section shows: the soonest appointments, the newest links and submissions
+/// (each read from the client's own index).
+pub const SECTION_ROWS: usize = 50;
+
 impl Services {
     /// The client page for `actor`: the record, and each part the policy allows.
     pub fn client_chart(&self, actor: &Actor, id: AccountId) -> Result<ClientChart, ServiceError> {
@@ -87,25 +89,14 @@ impl Services {
                 None
             };
             let upcoming = if appointments {
-                Some(
-                    tx.all::<Appointment>()?
-                        .into_iter()
-                        .map(|(_, a)| a)
-                        .filter(|a| {
-                            a.client == id
-                                && a.starts_at + Duration::minutes(a.minutes.into()) > now
-                        })
-                        .collect::<Vec<_>>(),
-                )
+                Some(appointments::upcoming(tx, id, now, SECTION_ROWS)?)
             } else {
                 None
             };
             let form_links = if links {
-                let links: Vec<FormLink> = tx
-                    .all::<FormLink>()?
+                let links: Vec<FormLink> = forms::client_links(tx, id, SECTION_ROWS)?
                     .into_iter()
                     .map(|(_, l)| l)
-                    .filter(|l| l.client == Some(id))
                     .collect();
                 let forms = tx.all::<FormDef>()?;
                 Some((links, forms))
@@ -113,12 +104,7 @@ impl Services {
                 None
             };
             let sent = if clinical {
-                let list: Vec<Submission> = tx
-                    .all::<Submission>()?
-                    .into_iter()
-                    .map(|(_, s)| s)
-                    .filter(|s| s.client == id)
-                    .collect();
+                let list = submissions::latest(tx, id, SECTION_ROWS)?;
                 let preferences = tx.get::<PreferenceHistory>(&id.0)?.unwrap_or_default();
                 Some((list, preferences))
             } else {

@@ -2,14 +2,14 @@
 //! their practice sent that are still open, and upcoming appointments. One snapshot, one
 //! audit event (the home's own, recorded by `client_home`). Internal notes never count.
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::forms::{state_of, LinkState};
 use super::{ServiceError, Services};
 use crate::ids::ThreadId;
 use crate::policy::Actor;
 use crate::store::appointments::Appointment;
-use crate::store::forms::{FormDef, FormLink};
+use crate::store::forms::FormDef;
 use crate::store::messages::{self, InboxOf};
 
 /// A conversation with messages the client has not read.
@@ -72,11 +72,9 @@ impl Services {
                 });
             }
             let mut forms = Vec::new();
-            for (_, link) in tx.all::<FormLink>()? {
-                if link.client != Some(me)
-                    || link.uses > 0
-                    || state_of(&link, now) != LinkState::Open
-                {
+            let rows = super::client_chart::SECTION_ROWS;
+            for (_, link) in crate::store::forms::client_links(tx, me, rows)? {
+                if link.uses > 0 || state_of(&link, now) != LinkState::Open {
                     continue;
                 }
                 if let Some(form) = tx.get::<FormDef>(&link.form.0)? {
@@ -86,14 +84,7 @@ impl Services {
                     });
                 }
             }
-            let upcoming: Vec<Appointment> = tx
-                .all::<Appointment>()?
-                .into_iter()
-                .map(|(_, a)| a)
-                .filter(|a| {
-                    a.client == me && a.starts_at + Duration::minutes(a.minutes.into()) > now
-                })
-                .collect();
+            let upcoming = crate::store::appointments::upcoming(tx, me, now, rows)?;
             Ok::<_, ServiceError>((unread, forms, upcoming))
         })?;
         unread.sort_by_key(|t| std::cmp::Reverse(t.last_message_at));

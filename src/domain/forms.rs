@@ -142,7 +142,7 @@ impl Services {
                     return Err(ServiceError::NotFound);
                 }
             }
-            tx.put(&index, &link)?;
+            crate::store::forms::add_link(tx, &index, &link)?;
             audit::record(
                 tx,
                 now,

@@ -165,7 +165,7 @@ impl Services {
                 submitted_at: now,
                 link: link.id,
             };
-            tx.put(&id.0, &submission)?;
+            crate::store::submissions::add(tx, &submission)?;
             audit::record(
                 tx,
                 now,

@@ -261,21 +261,21 @@ fn purge_client(
             tx.remove::<EmailConfirmation>(&key)?;
         }
     }
-    for (key, s) in tx.all::<Submission>()? {
+    for (_, s) in tx.all::<Submission>()? {
         if s.client == client {
-            tx.remove::<Submission>(&key)?;
+            crate::store::submissions::remove(tx, &s)?;
             counts.submissions += 1;
         }
     }
-    for (key, a) in tx.all::<Appointment>()? {
+    for (_, a) in tx.all::<Appointment>()? {
         if a.client == client {
-            tx.remove::<Appointment>(&key)?;
+            crate::store::appointments::remove(tx, &a)?;
             counts.appointments += 1;
         }
     }
     for (key, l) in tx.all::<FormLink>()? {
         if l.client == Some(client) {
-            tx.remove::<FormLink>(&key)?;
+            crate::store::forms::remove_link(tx, &key, &l)?;
         }
     }
     tx.remove::<PreferenceHistory>(&client.0)?;

@@ -19,15 +19,9 @@ impl Services {
     ) -> Result<Vec<Submission>, ServiceError> {
         self.authorize(actor, Action::ReadSubmissions, Target::Client(client))?;
         self.audit_read(actor, Action::ReadSubmissions, Target::Client(client))?;
-        let mut all: Vec<Submission> = self
-            .store
-            .read(|tx| tx.all::<Submission>())?
-            .into_iter()
-            .map(|(_, s)| s)
-            .filter(|s| s.client == client)
-            .collect();
-        all.sort_by_key(|s| std::cmp::Reverse(s.submitted_at));
-        Ok(all)
+        Ok(self.store.read(|tx| {
+            crate::store::submissions::latest(tx, client, super::client_chart::SECTION_ROWS)
+        })?)
     }
 
     /// One submission with the form version it answered.

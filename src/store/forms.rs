@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::by_client::Kind;
 use super::error::Result;
-use super::record::{Record, WriteTx};
+use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
 use crate::ids::{AccountId, FormId, FormLinkId};
 
@@ -171,6 +172,45 @@ impl Record for FormLink {
     const TABLE: Table = tables::FORM_LINKS;
 }
 
+fn link_sort(link: &FormLink) -> [u8; 8] {
+    super::by_client::newest_first(link.created_at)
+}
+
+/// Stores a new form link under `key` (the blind index of its token) and, for a client's
+/// link, notes it under the client.
+pub fn add_link(tx: &WriteTx<'_>, key: &[u8], link: &FormLink) -> Result<()> {
+    tx.put(key, link)?;
+    match link.client {
+        Some(c) => super::by_client::note(tx, c, Kind::FormLink, link_sort(link), key),
+        None => Ok(()),
+    }
+}
+
+/// Removes a form link with its note under the client.
+pub fn remove_link(tx: &WriteTx<'_>, key: &[u8], link: &FormLink) -> Result<()> {
+    tx.remove::<FormLink>(key)?;
+    match link.client {
+        Some(c) => super::by_client::forget(tx, c, Kind::FormLink, link_sort(link), key),
+        None => Ok(()),
+    }
+}
+
+/// A client's latest `limit` form links with their keys, newest first, from the client's
+/// own index.
+pub fn client_links(
+    tx: &ReadTx<'_>,
+    client: AccountId,
+    limit: usize,
+) -> Result<Vec<(Vec<u8>, FormLink)>> {
+    let mut out = Vec::new();
+    for key in super::by_client::keys(tx, client, Kind::FormLink, None, limit)? {
+        if let Some(link) = tx.get::<FormLink>(&key)? {
+            out.push((key, link));
+        }
+    }
+    Ok(out)
+}
+
 /// Revokes every form link that could still be filled at `now` (after a restore, so a link
 /// withdrawn after the backup cannot work again); returns how many.
 pub fn revoke_all_open(tx: &WriteTx<'_>, now: OffsetDateTime) -> Result<usize> {
@@ -230,12 +270,16 @@ pub(super) fn seed(tx: &WriteTx<'_>) -> Result<()> {
 }
 
 /// Withdraws every open link for `client` (the account was switched off); returns how many.
+/// Reads the client's own links, not every link.
 pub fn revoke_links_for(tx: &WriteTx<'_>, client: AccountId, now: OffsetDateTime) -> Result<usize> {
     let mut revoked = 0;
-    for (key, mut link) in tx.all::<FormLink>()? {
+    for key in super::by_client::keys_for_update(tx, client, Kind::FormLink)? {
+        let Some(mut link) = tx.get::<FormLink>(&key)? else {
+            continue;
+        };
         let open =
             !link.revoked && link.expires_at > now && !(link.single_use && link.used_at.is_some());
-        if link.client == Some(client) && open {
+        if open {
             link.revoked = true;
             tx.put(&key, &link)?;
             revoked += 1;

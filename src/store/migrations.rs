@@ -65,15 +65,50 @@ const MIGRATIONS: &[Migration] = &[
 /// Rows read at a time while an upgrade walks a large table.
 const BATCH: usize = 4096;
 
+/// The index tables schema 10 adds.
+const INDEXES: [Table; 5] = [
+    tables::THREAD_ORDER,
+    tables::AUDIT_BY_CLIENT,
+    tables::AUDIT_BY_ACCOUNT,
+    tables::AUDIT_BY_TIME,
+    tables::CLIENT_ITEMS,
+];
+
+/// Notes every appointment, client form link and submission under its client.
+fn index_client_items(tx: &WriteTx<'_>) -> Result<()> {
+    use super::appointments::Appointment;
+    use super::forms::FormLink;
+    use super::submissions::Submission;
+    // The records are rewritten as they are, which notes them (the same bytes sealed anew).
+    walk::<Appointment>(tx, |tx, _, a| super::appointments::add(tx, &a))?;
+    walk::<FormLink>(tx, |tx, key, l| super::forms::add_link(tx, key, &l))?;
+    walk::<Submission>(tx, |tx, _, s| super::submissions::add(tx, &s))
+}
+
+/// Hands every row of `R`'s table to `each`, a batch at a time.
+fn walk<R: Record>(
+    tx: &WriteTx<'_>,
+    mut each: impl FnMut(&WriteTx<'_>, &[u8], R) -> Result<()>,
+) -> Result<()> {
+    let mut start = Vec::new();
+    loop {
+        let rows = tx.rows_from::<R>(&start, BATCH)?;
+        let full = rows.len() == BATCH;
+        let last = rows.last().map(|(k, _)| k.clone());
+        for (key, record) in rows {
+            each(tx, &key, record)?;
+        }
+        match last {
+            Some(key) if full => start = [&key[..], &[0]].concat(),
+            _ => return Ok(()),
+        }
+    }
+}
+
 fn create_indexes(tx: &WriteTx<'_>) -> Result<()> {
     use super::audit::AuditEvent;
     use super::messages::{self, Message, MessageKind, Thread};
-    for table in [
-        tables::THREAD_ORDER,
-        tables::AUDIT_BY_CLIENT,
-        tables::AUDIT_BY_ACCOUNT,
-        tables::AUDIT_BY_TIME,
-    ] {
+    for table in INDEXES {
         tx.ensure_table(table)?;
     }
     let mut start = Vec::new();
@@ -95,6 +130,7 @@ fn create_indexes(tx: &WriteTx<'_>) -> Result<()> {
             _ => break,
         }
     }
+    index_client_items(tx)?;
     let mut start = Vec::new();
     loop {
         let rows = tx.rows_from::<AuditEvent>(&start, BATCH)?;
@@ -242,12 +278,7 @@ pub(super) fn apply(
 
 /// Undoes the last migration (keep in step with the last entry of `MIGRATIONS`).
 fn undo_last(tx: &WriteTx<'_>) -> Result<()> {
-    for table in [
-        tables::THREAD_ORDER,
-        tables::AUDIT_BY_CLIENT,
-        tables::AUDIT_BY_ACCOUNT,
-        tables::AUDIT_BY_TIME,
-    ] {
+    for table in INDEXES {
         tx.drop_table(table)?;
     }
     Ok(())

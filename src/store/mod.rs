@@ -10,6 +10,7 @@ pub mod appointments;
 pub mod attachments;
 pub mod audit;
 pub mod backups;
+pub mod by_client;
 pub mod dump;
 mod error;
 pub mod forms;

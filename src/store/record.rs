@@ -177,6 +177,19 @@ impl WriteTx<'_> {
         Ok(keys.len() as u64)
     }
 
+    /// The keys of `table` that start with `prefix`, in order (values stay sealed).
+    pub fn keys_with_prefix(&self, table: Table, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
+        let keys = t
+            .range(prefix..)
+            .map_err(StoreError::db)?
+            .map(|row| row.map(|(k, _)| k.value().to_vec()))
+            .take_while(|k| k.as_ref().map_or(true, |k| k.starts_with(prefix)))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(StoreError::db)?;
+        Ok(keys)
+    }
+
     /// Every key of `table` (values stay sealed and unread).
     pub fn keys(&self, table: Table) -> Result<Vec<Vec<u8>>> {
         let t = self.txn.open_table(table.def()).map_err(StoreError::db)?;

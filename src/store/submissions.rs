@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::record::Record;
+use super::by_client::{self, Kind};
+use super::error::Result;
+use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
 use crate::ids::{AccountId, FormId, FormLinkId, SubmissionId};
 
@@ -43,4 +45,31 @@ impl std::fmt::Debug for Submission {
 
 impl Record for Submission {
     const TABLE: Table = tables::SUBMISSIONS;
+}
+
+fn sort(s: &Submission) -> [u8; 8] {
+    by_client::newest_first(s.submitted_at)
+}
+
+/// Stores a new submission and notes it under its client.
+pub fn add(tx: &WriteTx<'_>, s: &Submission) -> Result<()> {
+    tx.put(&s.id.0, s)?;
+    by_client::note(tx, s.client, Kind::Submission, sort(s), &s.id.0)
+}
+
+/// Removes a submission with its note under the client.
+pub fn remove(tx: &WriteTx<'_>, s: &Submission) -> Result<()> {
+    tx.remove::<Submission>(&s.id.0)?;
+    by_client::forget(tx, s.client, Kind::Submission, sort(s), &s.id.0)
+}
+
+/// A client's latest `limit` submissions, newest first, from the client's own index.
+pub fn latest(tx: &ReadTx<'_>, client: AccountId, limit: usize) -> Result<Vec<Submission>> {
+    let mut out = Vec::new();
+    for key in by_client::keys(tx, client, Kind::Submission, None, limit)? {
+        if let Some(s) = tx.get::<Submission>(&key)? {
+            out.push(s);
+        }
+    }
+    Ok(out)
 }

@@ -75,10 +75,13 @@ pub const JOBS: Table = Table("jobs");
 pub const FORMS: Table = Table("forms");
 /// Secure form links, keyed by the blind index of the token.
 pub const FORM_LINKS: Table = Table("form_links");
-/// Form submissions, keyed by client id and submission id.
+/// Form submissions, keyed by submission id.
 pub const SUBMISSIONS: Table = Table("submissions");
-/// Appointments, keyed by client id and appointment id.
+/// Appointments, keyed by appointment id.
 pub const APPOINTMENTS: Table = Table("appointments");
+/// What each client has, for the chart's sections: index rows keyed by client id, kind
+/// (appointment, form link, submission), a sort key and the record's key. See `by_client`.
+pub const CLIENT_ITEMS: Table = Table("client_items");
 /// Each client's communication preferences and their history, keyed by client id.
 pub const PREFERENCES: Table = Table("preferences");
 
@@ -114,5 +117,6 @@ pub const ALL: &[Table] = &[
     FORM_LINKS,
     SUBMISSIONS,
     APPOINTMENTS,
+    CLIENT_ITEMS,
     PREFERENCES,
 ];
