@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod appointments;
 pub mod attachments;
 pub mod audit;
+mod audit_batch;
 pub mod audit_event;
 pub mod auto_reply;
 pub mod backup;
@@ -116,6 +117,8 @@ pub struct Services {
     throttle: throttle::Throttle,
     /// When each session was last used, written to the store only now and then.
     seen: std::sync::Arc<session_seen::SeenSessions>,
+    /// Read-audit events waiting to share a write.
+    reads: std::sync::Arc<audit_batch::AuditBatch>,
 }
 
 impl std::fmt::Debug for Services {
@@ -136,6 +139,7 @@ impl Services {
             mail: notify::MailSwitch::default(),
             throttle: throttle::Throttle::default(),
             seen: std::sync::Arc::default(),
+            reads: std::sync::Arc::default(),
         }
     }
 
@@ -211,14 +215,9 @@ impl Services {
         action: Action,
         target: Target,
     ) -> Result<(), ServiceError> {
-        audit::record_now(
-            &self.store,
-            self.now(),
-            actor,
-            action,
-            target,
-            audit::Outcome::Ok,
-        )?;
+        // Shares a write with the reads recorded at the same moment.
+        self.reads
+            .record(&self.store, self.now(), actor, action.into(), target.into())?;
         Ok(())
     }
 }

@@ -247,6 +247,12 @@ impl Store {
         }
     }
 
+    /// The error a write gets when the store cannot take it now (a full disk, a failed
+    /// flush waiting for the reopen).
+    pub fn refusal(&self) -> StoreError {
+        self.inner.health.refusal()
+    }
+
     /// Runs `f` against one consistent snapshot.
     pub fn read<T, E: From<StoreError>>(
         &self,
