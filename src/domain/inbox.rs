@@ -115,6 +115,8 @@ fn summaries(
     let (threads, next) = messages::inbox_page(tx, of, after, INBOX_PAGE)?;
     let client = matches!(of, InboxOf::Client(_));
     let mut out = Vec::with_capacity(threads.len());
+    // A page often holds several conversations with one client: open each name once.
+    let mut names: Vec<(AccountId, String)> = Vec::new();
     for t in threads {
         let (read, last) = if client {
             (t.client_read, t.last_to_client)
@@ -124,7 +126,14 @@ fn summaries(
         let unread = messages::unread_count(tx, t.id, read, last, !client, UNREAD_CAP)?;
         out.push(ThreadSummary {
             id: t.id,
-            client_name: client_name_in(tx, t.client)?,
+            client_name: match names.iter().find(|(id, _)| *id == t.client) {
+                Some((_, name)) => name.clone(),
+                None => {
+                    let name = client_name_in(tx, t.client)?;
+                    names.push((t.client, name.clone()));
+                    name
+                }
+            },
             subject: t.subject,
             unread,
             last_message_at: t.last_message_at,

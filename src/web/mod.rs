@@ -70,6 +70,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Runs the HTTPS server (and the HTTP redirect, when given) until a shutdown signal.
 /// Without a resolver (`[tls] mode = "proxy"`) the main listener speaks plain HTTP. Serves
 /// HTTP only: `serve` starts the admin socket and the background jobs.
+/// Threads of each worker's blocking pool (where service calls run).
+const BLOCKING_THREADS: usize = 16;
+
 pub async fn run(
     state: AppState,
     https: TcpListener,
@@ -91,7 +94,11 @@ pub async fn run(
             .wrap(from_fn(origin::check_origin))
             .wrap(from_fn(frame::frame))
             .configure(configure)
-    });
+    })
+    // Service calls run on the blocking pool: a few threads per worker keep the
+    // machine's two cores busy without dozens of threads (and their memory) waiting on
+    // the store's one writer.
+    .worker_max_blocking_threads(BLOCKING_THREADS);
     let https_server = match tls {
         Some(tls) => https_server.listen_rustls_0_23(https, tls)?,
         None => https_server.listen(https)?,
