@@ -350,15 +350,31 @@ mod tests {
             prev: String::new(),
             hash: String::new(),
         };
+        let appointment = crate::store::appointments::Appointment {
+            id: crate::ids::AppointmentId::generate(),
+            client,
+            starts_at: now + time::Duration::days(2),
+            minutes: 50,
+            setting: crate::store::appointments::Setting::Telehealth,
+            note: String::new(),
+            reminded: false,
+        };
         rewind(&store, SCHEMA_VERSION - 1).unwrap();
         // Written as a store of the version before kept them: no index rows.
         store
             .write(|tx| {
                 tx.put(&thread.id.0, &thread)?;
                 messages::put_message(tx, thread.id, &message)?;
+                tx.put(&appointment.id.0, &appointment)?;
                 tx.put(&audit::key(1), &event)
             })
             .unwrap();
+        let upcoming = || {
+            store
+                .read(|tx| crate::store::appointments::upcoming(tx, client, now, 50))
+                .unwrap()
+                .len()
+        };
         let inbox = || {
             store
                 .read(|tx| messages::inbox_page(tx, InboxOf::Practice, None, 50))
@@ -381,6 +397,7 @@ mod tests {
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION - 1);
         assert!(inbox().is_empty(), "nothing of the failed upgrade is kept");
         assert!(about_client().is_empty());
+        assert_eq!(upcoming(), 0);
         let mut from = None;
         apply(&store, |_, v| {
             from = Some(v);
@@ -396,5 +413,6 @@ mod tests {
             "the upgrade read the messages"
         );
         assert_eq!(about_client(), vec![event]);
+        assert_eq!(upcoming(), 1, "the appointment is noted under its client");
     }
 }
