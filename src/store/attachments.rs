@@ -12,8 +12,11 @@ use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
 use crate::ids::{AccountId, AttachmentId, ThreadId};
 
-/// Bytes per sealed chunk.
-pub const CHUNK: usize = 256 * 1024;
+/// Bytes per chunk before sealing: the sealed chunk (45 bytes more), its key and redb's
+/// page header fit in one 256 KiB page. At exactly 256 KiB each chunk took a 512 KiB page
+/// and the store file grew to 2.4 times the files it held; now 1.16 times (measured with
+/// 2,000 chunks). Chunks written at the old size still read: nothing assumes a size.
+pub const CHUNK: usize = 256 * 1024 - 512;
 
 /// The kinds of file Alcove accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,6 +207,24 @@ mod tests {
         let store =
             Store::create(&dir.path().join(DB_FILE), Sealer::new(Keyring::generate())).unwrap();
         (dir, store)
+    }
+
+    #[test]
+    fn a_chunk_written_on_its_own_takes_one_page_so_the_file_stays_near_the_data() {
+        let (dir, store) = store();
+        let id = AttachmentId::generate();
+        let chunk = vec![0x5a; CHUNK];
+        const N: u32 = 160;
+        for index in 0..N {
+            // One write per chunk, as an upload does.
+            store.write(|tx| put_chunk(tx, id, index, &chunk)).unwrap();
+        }
+        drop(store);
+        let file = std::fs::metadata(dir.path().join(DB_FILE)).unwrap().len();
+        let ratio = file as f64 / (u64::from(N) * CHUNK as u64) as f64;
+        // Here 1.8 x (redb's fixed part weighs on 40 MiB); a sealed chunk over a page
+        // takes two, 2.7 x and more. 2,000 chunks of this size come to 1.16 x.
+        assert!(ratio < 2.2, "store file {ratio:.2} x the chunks");
     }
 
     fn record(id: AttachmentId, chunks: u32) -> Attachment {
