@@ -152,7 +152,20 @@ impl crate::domain::Services {
     ) -> Result<AuditPage, crate::domain::ServiceError> {
         use crate::policy::{Action, Target};
         self.authorize(actor, Action::ViewAudit, Target::Practice)?;
-        self.audit_read(actor, Action::ViewAudit, Target::Practice)?;
+        let mut target = AuditTarget::practice();
+        if let Some(c) = filter.client {
+            target = target.field("about", c);
+        }
+        if let Some(a) = filter.account {
+            target = target.field("by", a);
+        }
+        self.reads.record(
+            &self.store,
+            self.now(),
+            actor,
+            Action::ViewAudit.into(),
+            target,
+        )?;
         let (events, next) = self
             .store
             .read(|tx| audit::page(tx, filter, before, AUDIT_PAGE))?;

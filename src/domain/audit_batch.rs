@@ -7,6 +7,8 @@
 //! meanwhile wait for the next batch, which one of them writes. Nobody returns before the
 //! batch holding their event is on disk, and a batch that fails fails every caller in it.
 
+use std::sync::Arc;
+
 use parking_lot::{Condvar, Mutex};
 use time::OffsetDateTime;
 
@@ -15,25 +17,23 @@ use super::audit_event::Event;
 use crate::policy::Actor;
 use crate::store::{Store, StoreError};
 
-/// One queued event.
+/// How one caller's batch ended: unset until it is written, then whether it is on disk.
+type Slot = Arc<std::sync::OnceLock<bool>>;
+
+/// One queued event, with the slot its caller waits on.
 struct Entry {
     at: OffsetDateTime,
     actor: Actor,
     event: Event,
     target: AuditTarget,
+    slot: Slot,
 }
 
 #[derive(Default)]
 struct Queue {
     waiting: Vec<Entry>,
-    /// The ticket the next queued event gets (tickets start at 1).
-    next: u64,
-    /// Every ticket up to this one was written (or failed).
-    done: u64,
     /// A batch is being written.
     writing: bool,
-    /// Ticket ranges whose batch failed (rare: a full disk, a failed flush).
-    failed: Vec<(u64, u64)>,
 }
 
 #[derive(Default)]
@@ -42,6 +42,24 @@ pub struct AuditBatch {
     written: Condvar,
     /// Batches written, for tests.
     batches: std::sync::atomic::AtomicU64,
+}
+
+/// Ends a batch however its write ends, a panic included: every caller in it learns the
+/// outcome (a batch that did not finish failed), and the next batch may start.
+struct Writing<'a> {
+    owner: &'a AuditBatch,
+    slots: Vec<Slot>,
+    durable: bool,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        for slot in &self.slots {
+            let _ = slot.set(self.durable);
+        }
+        self.owner.queue.lock().writing = false;
+        self.owner.written.notify_all();
+    }
 }
 
 impl AuditBatch {
@@ -54,20 +72,22 @@ impl AuditBatch {
         event: Event,
         target: AuditTarget,
     ) -> Result<(), StoreError> {
+        let slot = Slot::default();
         let mut q = self.queue.lock();
-        q.next = q.next.max(q.done + 1);
-        let ticket = q.next;
-        q.next += 1;
         q.waiting.push(Entry {
             at,
             actor: actor.clone(),
             event,
             target,
+            slot: slot.clone(),
         });
         loop {
-            if q.done >= ticket {
-                let lost = q.failed.iter().any(|&(a, b)| (a..=b).contains(&ticket));
-                return if lost { Err(store.refusal()) } else { Ok(()) };
+            if let Some(&durable) = slot.get() {
+                return if durable {
+                    Ok(())
+                } else {
+                    Err(store.refusal())
+                };
             }
             if q.writing {
                 self.written.wait(&mut q);
@@ -75,8 +95,12 @@ impl AuditBatch {
             }
             q.writing = true;
             let batch = std::mem::take(&mut q.waiting);
-            let (first, last) = (q.done + 1, q.next - 1);
             drop(q);
+            let mut writing = Writing {
+                owner: self,
+                slots: batch.iter().map(|e| e.slot.clone()).collect(),
+                durable: false,
+            };
             let result = store.write(|tx| {
                 for e in &batch {
                     audit::record(tx, e.at, &e.actor, e.event, &e.target, Outcome::Ok)?;
@@ -85,21 +109,10 @@ impl AuditBatch {
             });
             self.batches
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            q = self.queue.lock();
-            q.writing = false;
-            q.done = last;
-            if result.is_err() {
-                q.failed.push((first, last));
-            }
-            // Callers look as soon as their batch is done; old failures need not stay.
-            if q.failed.len() > 1024 {
-                q.failed.drain(..512);
-            }
-            drop(q);
-            self.written.notify_all();
-            if ticket <= last {
-                return result;
-            }
+            writing.durable = result.is_ok();
+            drop(writing);
+            // This caller wrote the batch: a failure comes with its own cause.
+            result?;
             q = self.queue.lock();
         }
     }

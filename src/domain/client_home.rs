@@ -56,14 +56,7 @@ impl Services {
                 messages::inbox_page(tx, InboxOf::Client(me), None, super::inbox::INBOX_PAGE)?;
             let mut unread = Vec::new();
             for t in threads.into_iter().take_while(|t| t.unread_by_client()) {
-                let new = messages::unread_count(
-                    tx,
-                    t.id,
-                    t.client_read,
-                    t.last_to_client,
-                    false,
-                    super::inbox::UNREAD_CAP,
-                )?;
+                let new = t.unread_for(true);
                 unread.push(UnreadThread {
                     id: t.id,
                     subject: t.subject,

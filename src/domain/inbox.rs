@@ -94,9 +94,6 @@ impl ThreadPage {
 /// Conversations on one inbox page.
 pub const INBOX_PAGE: usize = 50;
 
-/// An unread count stops at this many ("100 or more new").
-pub const UNREAD_CAP: u64 = 100;
-
 /// Which inbox page: after a row a previous page returned, about one client.
 #[derive(Clone, Debug, Default)]
 pub struct InboxQuery {
@@ -118,12 +115,7 @@ fn summaries(
     // A page often holds several conversations with one client: open each name once.
     let mut names: Vec<(AccountId, String)> = Vec::new();
     for t in threads {
-        let (read, last) = if client {
-            (t.client_read, t.last_to_client)
-        } else {
-            (t.practice_read, t.last_from_client)
-        };
-        let unread = messages::unread_count(tx, t.id, read, last, !client, UNREAD_CAP)?;
+        let unread = t.unread_for(client);
         out.push(ThreadSummary {
             id: t.id,
             client_name: match names.iter().find(|(id, _)| *id == t.client) {

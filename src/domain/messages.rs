@@ -137,6 +137,10 @@ impl Services {
             last_auto_reply_at: None,
             last_from_client: 0,
             last_to_client: 0,
+            client_sent: 0,
+            client_sent_read: 0,
+            practice_sent: 0,
+            practice_sent_read: 0,
         };
         let id = thread.id;
         // One transaction for the thread and its first message: a failure keeps neither.
@@ -260,7 +264,9 @@ impl Services {
             if from_client {
                 thread.client_read = thread.count;
                 thread.client_read_at = Some(now);
+                thread.read_by_client(thread.count);
             } else {
+                thread.read_by_practice(thread.count);
                 // The client's "Seen" receipt shows this time: a note by a practice member
                 // who had already read everything leaves it as it was.
                 let caught_up = thread.practice_read + 1 >= thread.count;
@@ -328,6 +334,11 @@ impl Services {
             } else if !client && t.practice_read < end {
                 t.practice_read = end;
                 t.practice_read_at = Some(now);
+            }
+            if client {
+                t.read_by_client(end);
+            } else {
+                t.read_by_practice(end);
             }
             messages::put_thread(tx, &t)?;
             audit::record(

@@ -49,6 +49,11 @@ fn sort(a: &Appointment) -> [u8; 8] {
 /// Stores a new appointment and notes it under its client.
 pub fn add(tx: &WriteTx<'_>, a: &Appointment) -> Result<()> {
     tx.put(&a.id.0, a)?;
+    note(tx, a)
+}
+
+/// Notes a stored appointment under its client.
+pub(super) fn note(tx: &WriteTx<'_>, a: &Appointment) -> Result<()> {
     by_client::note(tx, a.client, Kind::Appointment, sort(a), &a.id.0)
 }
 

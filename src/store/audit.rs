@@ -77,11 +77,16 @@ fn index_keys(event: &AuditEvent) -> Vec<(Table, Vec<u8>)> {
     out
 }
 
-/// The clients a stored target names (`client:<id>` parts).
+/// The people a stored target is about: `client:<id>` parts (their records) and
+/// `account:<id>` parts (their account: switched off, a reset link, an alert), so that
+/// "events about this client" holds both.
 fn clients_in(target: &str) -> impl Iterator<Item = AccountId> + '_ {
     target
         .split(' ')
-        .filter_map(|part| part.strip_prefix("client:"))
+        .filter_map(|part| {
+            part.strip_prefix("client:")
+                .or_else(|| part.strip_prefix("account:"))
+        })
         .filter_map(AccountId::parse)
 }
 
@@ -104,7 +109,7 @@ pub fn time_key(seconds: i64) -> [u8; 8] {
 /// What a page of the audit log is narrowed to.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AuditFilter {
-    /// Events about this client.
+    /// Events about this client (their records or their account).
     pub client: Option<AccountId>,
     /// Events this account did.
     pub account: Option<AccountId>,
@@ -303,6 +308,15 @@ mod tests {
         }
         assert_eq!(every, (1..=40).rev().map(|i| 3 * i).collect::<Vec<_>>());
 
+        // An event about Casey's account (switched off, a reset link) is about Casey.
+        store
+            .write(|tx| {
+                let mut e = event(121, ann, None, "2026-03-01T10:00:00Z");
+                e.target = format!("account:{casey}");
+                append(tx, &e)
+            })
+            .unwrap();
+        assert_eq!(seqs(&page(about_casey, None))[..2], [121, 120]);
         let casey_by_bo = AuditFilter {
             client: Some(casey),
             account: Some(bo),
@@ -330,12 +344,15 @@ mod tests {
                 None => break,
             }
         }
-        assert_eq!(kept, (21..=40).rev().map(|i| 3 * i).collect::<Vec<_>>());
+        let expected: Vec<u64> = std::iter::once(121)
+            .chain((21..=40).rev().map(|i| 3 * i))
+            .collect();
+        assert_eq!(kept, expected);
         let rows = store.read(|tx| tx.count(tables::AUDIT_BY_CLIENT)).unwrap();
-        assert_eq!(rows, 20 + 8, "Casey's 20 kept events and Dana's 8");
+        assert_eq!(rows, 21 + 8, "Casey's 21 kept events and Dana's 8");
         assert_eq!(
             store.read(|tx| tx.count(tables::AUDIT_BY_TIME)).unwrap(),
-            60
+            61
         );
     }
 }

@@ -180,6 +180,11 @@ fn link_sort(link: &FormLink) -> [u8; 8] {
 /// link, notes it under the client.
 pub fn add_link(tx: &WriteTx<'_>, key: &[u8], link: &FormLink) -> Result<()> {
     tx.put(key, link)?;
+    note_link(tx, key, link)
+}
+
+/// Notes a stored client's link under the client (a public link has none).
+pub(super) fn note_link(tx: &WriteTx<'_>, key: &[u8], link: &FormLink) -> Result<()> {
     match link.client {
         Some(c) => super::by_client::note(tx, c, Kind::FormLink, link_sort(link), key),
         None => Ok(()),

@@ -50,6 +50,18 @@ pub struct Thread {
     /// included (0: none).
     #[serde(default)]
     pub last_to_client: u64,
+    /// Messages the client sent, and how many of them the practice has read: the
+    /// practice's unread count without reading a message (internal notes never count).
+    #[serde(default)]
+    pub client_sent: u64,
+    #[serde(default)]
+    pub client_sent_read: u64,
+    /// Messages the practice sent the client (automatic replies included), and how many
+    /// of them the client has read.
+    #[serde(default)]
+    pub practice_sent: u64,
+    #[serde(default)]
+    pub practice_sent_read: u64,
 }
 
 impl Thread {
@@ -67,8 +79,35 @@ impl Thread {
     pub fn note_message(&mut self, number: u64, from_client: bool) {
         if from_client {
             self.last_from_client = number;
+            self.client_sent += 1;
         } else {
             self.last_to_client = number;
+            self.practice_sent += 1;
+        }
+    }
+
+    /// The client has read up to message `end`: once that reaches the practice's latest
+    /// message, every one of them counts as read. (Reading an older page leaves the
+    /// count as it was: it may say more is new, never less.)
+    pub fn read_by_client(&mut self, end: u64) {
+        if end >= self.last_to_client {
+            self.practice_sent_read = self.practice_sent;
+        }
+    }
+
+    /// The practice has read up to message `end` (as `read_by_client`).
+    pub fn read_by_practice(&mut self, end: u64) {
+        if end >= self.last_from_client {
+            self.client_sent_read = self.client_sent;
+        }
+    }
+
+    /// How many of the other side's messages the reader has not read.
+    pub fn unread_for(&self, client: bool) -> u64 {
+        if client {
+            self.practice_sent.saturating_sub(self.practice_sent_read)
+        } else {
+            self.client_sent.saturating_sub(self.client_sent_read)
         }
     }
 }
@@ -224,32 +263,6 @@ pub fn inbox_page(
     }
     let next = if more { keys.pop() } else { None };
     Ok((threads, next))
-}
-
-/// How many of the messages after `read` (to `last`, the latest from the other side) are
-/// the other side's, counting at most `cap`: a page shows "cap or more" instead of
-/// reading a long unread backlog.
-pub fn unread_count(
-    tx: &ReadTx<'_>,
-    thread: ThreadId,
-    read: u64,
-    last: u64,
-    from_client: bool,
-    cap: u64,
-) -> Result<u64> {
-    if last <= read {
-        return Ok(0);
-    }
-    let first = (read + 1).max(last.saturating_sub(cap - 1));
-    let counted = messages(tx, thread, first, last)?
-        .iter()
-        .filter(|m| m.kind == MessageKind::Message && m.from_client == from_client)
-        .count() as u64;
-    Ok(if first > read + 1 {
-        counted.max(cap)
-    } else {
-        counted
-    })
 }
 
 /// One message of a thread.

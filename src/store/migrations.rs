@@ -79,10 +79,9 @@ fn index_client_items(tx: &WriteTx<'_>) -> Result<()> {
     use super::appointments::Appointment;
     use super::forms::FormLink;
     use super::submissions::Submission;
-    // The records are rewritten as they are, which notes them (the same bytes sealed anew).
-    walk::<Appointment>(tx, |tx, _, a| super::appointments::add(tx, &a))?;
-    walk::<FormLink>(tx, |tx, key, l| super::forms::add_link(tx, key, &l))?;
-    walk::<Submission>(tx, |tx, _, s| super::submissions::add(tx, &s))
+    walk::<Appointment>(tx, |tx, _, a| super::appointments::note(tx, &a))?;
+    walk::<FormLink>(tx, |tx, key, l| super::forms::note_link(tx, key, &l))?;
+    walk::<Submission>(tx, |tx, _, s| super::submissions::note(tx, &s))
 }
 
 /// Hands every row of `R`'s table to `each`, a batch at a time.
@@ -120,6 +119,12 @@ fn create_indexes(tx: &WriteTx<'_>) -> Result<()> {
                 if let Some(m) = tx.get::<Message>(&key)? {
                     if m.kind == MessageKind::Message {
                         thread.note_message(m.number, m.from_client);
+                        // Read by the other side if its read mark is at or past it.
+                        if m.from_client && m.number <= thread.practice_read {
+                            thread.client_sent_read += 1;
+                        } else if !m.from_client && m.number <= thread.client_read {
+                            thread.practice_sent_read += 1;
+                        }
                     }
                 }
             }
@@ -326,6 +331,10 @@ mod tests {
             last_auto_reply_at: None,
             last_from_client: 0,
             last_to_client: 0,
+            client_sent: 0,
+            client_sent_read: 0,
+            practice_sent: 0,
+            practice_sent_read: 0,
         };
         let message = Message {
             number: 1,
@@ -412,6 +421,8 @@ mod tests {
             listed[0].unread_by_practice(),
             "the upgrade read the messages"
         );
+        assert_eq!(listed[0].unread_for(false), 1);
+        assert_eq!(listed[0].unread_for(true), 0);
         assert_eq!(about_client(), vec![event]);
         assert_eq!(upcoming(), 1, "the appointment is noted under its client");
     }

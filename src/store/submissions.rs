@@ -54,6 +54,11 @@ fn sort(s: &Submission) -> [u8; 8] {
 /// Stores a new submission and notes it under its client.
 pub fn add(tx: &WriteTx<'_>, s: &Submission) -> Result<()> {
     tx.put(&s.id.0, s)?;
+    note(tx, s)
+}
+
+/// Notes a stored submission under its client.
+pub(super) fn note(tx: &WriteTx<'_>, s: &Submission) -> Result<()> {
     by_client::note(tx, s.client, Kind::Submission, sort(s), &s.id.0)
 }
 

@@ -17,7 +17,7 @@ use super::kit::{field_errors, nav, page, panel, see_other, signed_in_form, Form
 use super::render::{chrome, human_size, human_time};
 use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use super::upload::{file_field, read_post, Posted};
-use crate::domain::inbox::{InboxQuery, UNREAD_CAP};
+use crate::domain::inbox::InboxQuery;
 use crate::domain::ServiceError;
 use crate::ids::ThreadId;
 use crate::policy::AccountId;
@@ -68,7 +68,6 @@ pub async fn inbox(
                 closed: t.closed,
                 client: t.client_name,
                 unread: t.unread,
-                unread_capped: t.unread >= UNREAD_CAP,
                 last_message: human_time(t.last_message_at),
             })
             .collect(),

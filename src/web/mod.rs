@@ -67,12 +67,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.default_service(web::to(pages::not_found));
 }
 
-/// Runs the HTTPS server (and the HTTP redirect, when given) until a shutdown signal.
-/// Without a resolver (`[tls] mode = "proxy"`) the main listener speaks plain HTTP. Serves
-/// HTTP only: `serve` starts the admin socket and the background jobs.
 /// Threads of each worker's blocking pool (where service calls run).
 const BLOCKING_THREADS: usize = 16;
 
+/// Runs the HTTPS server (and the HTTP redirect, when given) until a shutdown signal.
+/// Without a resolver (`[tls] mode = "proxy"`) the main listener speaks plain HTTP. Serves
+/// HTTP only: `serve` starts the admin socket and the background jobs.
 pub async fn run(
     state: AppState,
     https: TcpListener,

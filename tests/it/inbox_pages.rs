@@ -113,6 +113,34 @@ fn the_inbox_pages_by_fifty_unread_first_and_a_filter_shows_one_clients_conversa
 }
 
 #[test]
+fn internal_notes_never_show_in_an_unread_count() {
+    let world = World::builder()
+        .client("Casey Rivera", "casey@example.org")
+        .thread("Casey Rivera", "Scheduling", "Shall we meet Monday?")
+        .start();
+    let thread = world.thread("Scheduling");
+    let mut owner = world.owner();
+    // Many notes between two messages to the client: the client has two new messages.
+    for i in 0..120 {
+        let page = owner.get(&thread);
+        let r = owner.post(
+            &format!("{thread}/note"),
+            &page.body,
+            &[("note", &format!("note {i}"))],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let page = owner.get(&thread);
+    let r = owner.post(&thread, &page.body, &[("body", "Or Tuesday?")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut client = world.visitor("Casey Rivera");
+    let inbox = client.get("/messages").body;
+    assert!(inbox.contains(">2 new<"), "{inbox}");
+    let home = client.get("/home").body;
+    assert!(!home.contains("120") && !home.contains("122"), "{home}");
+}
+
+#[test]
 fn the_audit_log_pages_and_narrows_to_one_client() {
     let world = World::builder()
         .client("Casey Rivera", "casey@example.org")

@@ -29,8 +29,6 @@ pub struct InboxRow {
     pub closed: bool,
     pub client: String,
     pub unread: u64,
-    /// The count stopped counting: "this many or more".
-    pub unread_capped: bool,
     /// When the last message was sent, as shown.
     pub last_message: String,
 }
@@ -59,9 +57,7 @@ pub fn inbox_section(view: InboxView) -> Section {
             if client_column {
                 row.push(Cell::Text(t.client));
             }
-            row.push(Cell::Text(if t.unread_capped {
-                format!("{}+ new", t.unread)
-            } else if t.unread > 0 {
+            row.push(Cell::Text(if t.unread > 0 {
                 format!("{} new", t.unread)
             } else {
                 "—".into()
@@ -186,7 +182,6 @@ mod tests {
             closed,
             client: "Ada Quokka".into(),
             unread,
-            unread_capped: false,
             last_message: "today".into(),
         }
     }
@@ -236,11 +231,9 @@ mod tests {
 
     #[test]
     fn a_page_links_to_older_conversations_and_back_keeping_the_client() {
-        let mut capped = row("Hello", false, 100);
-        capped.unread_capped = true;
         let s = inbox_section(InboxView {
             client_column: false,
-            rows: vec![capped],
+            rows: vec![row("Hello", false, 120)],
             next: Some("01ab".into()),
             older: true,
             about: Some(("c1".into(), "Ada Quokka".into())),
@@ -256,7 +249,7 @@ mod tests {
             ]
         );
         let table = s.table.unwrap();
-        assert!(matches!(&table.rows[0][1], Cell::Text(t) if t == "100+ new"));
+        assert!(matches!(&table.rows[0][1], Cell::Text(t) if t == "120 new"));
 
         let last = inbox_section(InboxView {
             older: true,
