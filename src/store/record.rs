@@ -163,14 +163,8 @@ impl WriteTx<'_> {
 
     /// Removes every row of `table` whose key starts with `prefix`; returns how many.
     pub fn remove_prefix(&self, table: Table, prefix: &[u8]) -> Result<u64> {
+        let keys = self.keys_with_prefix(table, prefix)?;
         let mut t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
-        let keys: Vec<Vec<u8>> = t
-            .range(prefix..)
-            .map_err(StoreError::db)?
-            .map(|row| row.map(|(k, _)| k.value().to_vec()))
-            .take_while(|k| k.as_ref().map_or(true, |k| k.starts_with(prefix)))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(StoreError::db)?;
         for key in &keys {
             t.remove(key.as_slice()).map_err(StoreError::db)?;
         }
