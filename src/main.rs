@@ -50,6 +50,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 cli.config.as_deref(),
                 &FlagOverrides::default(),
             )?;
+            alcove::store::set_cache_megabytes(config.store.cache_megabytes);
             logging::init(config.log_level);
             commands::init::init(
                 &cli.data_dir,
@@ -129,6 +130,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 http_listen: args.http_listen,
             };
             let config = Config::load(&cli.data_dir, cli.config.as_deref(), &flags)?;
+            alcove::store::set_cache_megabytes(config.store.cache_megabytes);
             logging::init(config.log_level);
             serve::run(ServeOptions {
                 data_dir: cli.data_dir,
@@ -146,6 +148,7 @@ fn local_admin(
     request: &Request,
 ) -> Result<(), Error> {
     let config = Config::load(dir, config_file, &FlagOverrides::default())?;
+    alcove::store::set_cache_megabytes(config.store.cache_megabytes);
     logging::init(alcove::config::LogLevel::Warn);
     let passphrase = match &local.passphrase_file {
         Some(f) => Some(Passphrase::from_file(f).map_err(Error::Passphrase)?),

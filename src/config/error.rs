@@ -61,6 +61,8 @@ pub enum Rule {
     RetentionMinimum,
     #[error("`attachments.max_megabytes` must be between 1 and 1024")]
     AttachmentSize,
+    #[error("`store.cache_megabytes` must be between 4 and 4096")]
+    CacheSize,
     #[error("`backup.keep.daily` must be at least 1")]
     KeepDaily,
     #[error("`backup.s3.bucket` is empty")]

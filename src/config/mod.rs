@@ -64,6 +64,24 @@ pub struct Config {
     pub backup: BackupConfig,
     pub retention: RetentionConfig,
     pub forms: FormsConfig,
+    pub store: StoreConfig,
+}
+
+/// The store's own settings.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// The store's page cache, in megabytes (MiB): more keeps more of a large store in
+    /// memory, less keeps the process small.
+    pub cache_megabytes: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            cache_megabytes: 32,
+        }
+    }
 }
 
 /// Secure forms.
@@ -204,6 +222,7 @@ impl Default for Config {
             backup: BackupConfig::default(),
             retention: RetentionConfig::default(),
             forms: FormsConfig::default(),
+            store: StoreConfig::default(),
         }
     }
 }
@@ -325,6 +344,9 @@ impl Config {
         }
         if !(1..=1024).contains(&self.attachments.max_megabytes) {
             return Err(Rule::AttachmentSize.into());
+        }
+        if !(4..=4096).contains(&self.store.cache_megabytes) {
+            return Err(Rule::CacheSize.into());
         }
         if let Some(name) = &self.time_zone {
             if Zone::named(name).is_none() {

@@ -144,3 +144,18 @@ fn the_time_zone_is_a_name_of_the_time_zone_database() {
         Ok(())
     });
 }
+
+#[test]
+fn the_store_cache_is_a_setting_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(Config::default().store.cache_megabytes, 32);
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("ALCOVE_TEST_C_STORE__CACHE_MEGABYTES", "16");
+        let c = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_C_").unwrap();
+        assert_eq!(c.store.cache_megabytes, 16);
+        jail.set_env("ALCOVE_TEST_C_STORE__CACHE_MEGABYTES", "2");
+        let err = load(dir.path(), &FlagOverrides::default(), "ALCOVE_TEST_C_").unwrap_err();
+        assert!(err.to_string().contains("store.cache_megabytes"), "{err}");
+        Ok(())
+    });
+}

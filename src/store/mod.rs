@@ -46,12 +46,22 @@ pub const DB_FILE: &str = "alcove.redb";
 /// redb's page cache. Its default (1 GiB) would let the cache alone pass the memory bound
 /// of a small box; 32 MiB holds the hot pages of a group practice's store (sessions,
 /// accounts, recent messages and the audit tail).
+/// `store.cache_megabytes` changes it for the process.
 pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+static CACHE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(CACHE_BYTES);
+
+/// Sets the page cache of the stores this process opens from now on (the setting
+/// `store.cache_megabytes`, read before any store is opened).
+pub fn set_cache_megabytes(megabytes: u32) {
+    let bytes = (megabytes as usize).saturating_mul(1024 * 1024);
+    CACHE.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// Opens (or creates) the redb file with the store's settings.
 fn open_db(path: &Path) -> std::result::Result<redb::Database, redb::DatabaseError> {
     redb::Builder::new()
-        .set_cache_size(CACHE_BYTES)
+        .set_cache_size(CACHE.load(std::sync::atomic::Ordering::Relaxed))
         .create(path)
 }
 
