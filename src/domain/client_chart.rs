@@ -57,12 +57,18 @@ impl FormLinksPart {
 /// What the client sent: submissions newest first, and their communication preferences.
 pub struct SubmissionsPart {
     pub list: Vec<Submission>,
+    /// More submissions exist than the list holds.
+    pub more: bool,
     pub preferences: PreferenceHistory,
 }
 
 /// Rows a chart section shows: the soonest appointments, the newest links and submissions
 /// (each read from the client's own index).
 pub const SECTION_ROWS: usize = 50;
+
+/// Submissions the chart lists: the record a clinician reads, so many more than a
+/// section's usual page (each row is a form's name and a date).
+pub const SUBMISSION_ROWS: usize = 500;
 
 impl Services {
     /// The client page for `actor`: the record, and each part the policy allows.
@@ -104,7 +110,7 @@ impl Services {
                 None
             };
             let sent = if clinical {
-                let list = submissions::latest(tx, id, SECTION_ROWS)?;
+                let list = submissions::latest(tx, id, SUBMISSION_ROWS + 1)?;
                 let preferences = tx.get::<PreferenceHistory>(&id.0)?.unwrap_or_default();
                 Some((list, preferences))
             } else {
@@ -175,7 +181,13 @@ impl Services {
             }),
             submissions: sent.map(|(mut list, preferences)| {
                 list.sort_by_key(|s| std::cmp::Reverse(s.submitted_at));
-                SubmissionsPart { list, preferences }
+                let more = list.len() > SUBMISSION_ROWS;
+                list.truncate(SUBMISSION_ROWS);
+                SubmissionsPart {
+                    list,
+                    more,
+                    preferences,
+                }
             }),
             legal_hold: may(Action::ManageRetention, client),
             detail,

@@ -20,7 +20,7 @@ impl Services {
         self.authorize(actor, Action::ReadSubmissions, Target::Client(client))?;
         self.audit_read(actor, Action::ReadSubmissions, Target::Client(client))?;
         Ok(self.store.read(|tx| {
-            crate::store::submissions::latest(tx, client, super::client_chart::SECTION_ROWS)
+            crate::store::submissions::latest(tx, client, super::client_chart::SUBMISSION_ROWS)
         })?)
     }
 

@@ -78,3 +78,55 @@ pub fn latest(tx: &ReadTx<'_>, client: AccountId, limit: usize) -> Result<Vec<Su
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{Keyring, Sealer};
+    use crate::ids::{FormId, FormLinkId, SubmissionId};
+    use crate::store::Store;
+
+    #[test]
+    fn a_clients_latest_submissions_come_from_their_own_index_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::create(&dir.path().join("s.redb"), Sealer::new(Keyring::generate())).unwrap();
+        let (casey, dana) = (AccountId::generate(), AccountId::generate());
+        let at = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let made = |client, minutes: i64| Submission {
+            id: SubmissionId::generate(),
+            form: FormId::generate(),
+            form_name: format!("Form {minutes}"),
+            version: 1,
+            client,
+            answers: Vec::new(),
+            signature: None,
+            sha256: String::new(),
+            submitted_at: at + time::Duration::minutes(minutes),
+            link: FormLinkId::generate(),
+        };
+        let all: Vec<Submission> = (0..30)
+            .map(|m| made(if m % 3 == 0 { dana } else { casey }, m))
+            .collect();
+        store
+            .write(|tx| all.iter().try_for_each(|s| add(tx, s)))
+            .unwrap();
+        let names = |client, limit| -> Vec<String> {
+            store
+                .read(|tx| latest(tx, client, limit))
+                .unwrap()
+                .into_iter()
+                .map(|s| s.form_name)
+                .collect()
+        };
+        assert_eq!(names(casey, 3), ["Form 29", "Form 28", "Form 26"]);
+        assert_eq!(names(dana, 100).len(), 10);
+        assert!(names(dana, 100).iter().all(|n| {
+            let m: i64 = n.trim_start_matches("Form ").parse().unwrap();
+            m % 3 == 0
+        }));
+        // Removing one removes its row in the client's index.
+        store.write(|tx| remove(tx, &all[29])).unwrap();
+        assert_eq!(names(casey, 1), ["Form 28"]);
+    }
+}

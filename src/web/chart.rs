@@ -67,6 +67,7 @@ pub fn chart_sections(services: &Services, chart: &ClientChart, csrf: &str) -> V
                     received: human_time(sub.submitted_at),
                 })
                 .collect(),
+            sent.more,
         ));
         let history = &sent.preferences;
         if let Some(p) = history.entries.last() {

@@ -77,8 +77,10 @@ pub struct SubmissionRow {
     pub received: String,
 }
 
-/// The forms received: a table, or a line saying there are none yet.
-pub fn submissions_section(rows: Vec<SubmissionRow>) -> Section {
+/// The forms received: a table, or a line saying there are none yet. `more`: older
+/// submissions exist beyond those listed.
+pub fn submissions_section(rows: Vec<SubmissionRow>, more: bool) -> Section {
+    let shown = rows.len();
     let table = TableSpec {
         caption: "Submissions".into(),
         headers: vec!["Form".into(), "Version".into(), "Received".into()],
@@ -96,7 +98,13 @@ pub fn submissions_section(rows: Vec<SubmissionRow>) -> Section {
             })
             .collect(),
     };
-    listing(Some("Forms received"), "None yet.", table)
+    let mut section = listing(Some("Forms received"), "None yet.", table);
+    if more {
+        section.paragraphs.push(format!(
+            "Only the latest {shown} are listed here; older ones stay in the record."
+        ));
+    }
+    section
 }
 
 /// The client's latest communication preferences.
@@ -243,15 +251,22 @@ mod tests {
 
     #[test]
     fn no_submissions_says_none_yet_and_rows_show_their_version() {
-        let s = submissions_section(vec![]);
+        let s = submissions_section(vec![], false);
         assert_eq!(s.paragraphs, ["None yet."]);
         assert!(s.table.is_none());
-        let s = submissions_section(vec![SubmissionRow {
+        let one = vec![SubmissionRow {
             href: "/s/1".into(),
             form: "Intake".into(),
             version: 3,
             received: "today".into(),
-        }]);
+        }];
+        let s = submissions_section(one.clone(), false);
+        assert!(s.paragraphs.is_empty());
+        let more = submissions_section(one, true);
+        assert_eq!(
+            more.paragraphs,
+            ["Only the latest 1 are listed here; older ones stay in the record."]
+        );
         let table = s.table.expect("a table");
         assert_eq!(table.rows.len(), 1);
         assert!(matches!(&table.rows[0][1], Cell::Text(t) if t == "version 3"));
