@@ -11,6 +11,7 @@ use super::error::AppError;
 use super::render::{self, chrome};
 use super::session::{AnySession, Ctx, SignedIn};
 use super::state::AppState;
+use crate::ids::AccountId;
 use crate::store::accounts::AccountStatus;
 
 /// The navigation bar for a signed-in person: the links the services' menu offers them.
@@ -192,5 +193,14 @@ pub fn link(href: &str, label: &str, primary: bool) -> ActionSpec {
         href: href.to_owned(),
         label: label.to_owned(),
         primary,
+    }
+}
+
+/// An id given in a query string (`?client=…`): absent or empty is none, anything that is
+/// not an id is a 404, as in a path.
+pub fn query_id(text: Option<&str>) -> Result<Option<AccountId>, AppError> {
+    match text.filter(|t| !t.is_empty()) {
+        Some(t) => AccountId::parse(t).map(Some).ok_or(AppError::NotFound),
+        None => Ok(None),
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::disk_full;
 use super::error::AppError;
-use super::kit::{field_errors, nav, page, panel, see_other, signed_in_form, FormText};
+use super::kit::{field_errors, nav, page, panel, query_id, see_other, signed_in_form, FormText};
 use super::render::{chrome, human_size, human_time};
 use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use super::upload::{file_field, read_post, Posted};
@@ -45,12 +45,8 @@ pub async fn inbox(
 ) -> Result<HttpResponse, AppError> {
     let actor = s.actor();
     let params = params.into_inner();
-    let client = match params.client.as_deref().filter(|c| !c.is_empty()) {
-        Some(text) => Some(AccountId::parse(text).ok_or(AppError::NotFound)?),
-        None => None,
-    };
     let query = InboxQuery {
-        client,
+        client: query_id(params.client.as_deref())?,
         after: params.after,
     };
     let inbox = ctx

@@ -9,7 +9,7 @@ use alcove_frontend::team::{self as view, InviteDraft, MemberActions, MemberRow}
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::kit::{panel, see_other, signed_in_form, status_word, FormText};
+use super::kit::{panel, query_id, see_other, signed_in_form, status_word, FormText};
 use super::session::{csrf_form, Checked, Ctx, SignedIn, TokenOnly};
 use crate::domain::audit::AuditFilter;
 use crate::domain::ServiceError;
@@ -223,13 +223,9 @@ pub async fn audit(
     params: web::Query<AuditParams>,
 ) -> Result<HttpResponse, AppError> {
     let params = params.into_inner();
-    let id = |text: Option<String>| match text.filter(|t| !t.is_empty()) {
-        Some(t) => AccountId::parse(&t).map(Some).ok_or(AppError::NotFound),
-        None => Ok(None),
-    };
     let filter = AuditFilter {
-        client: id(params.client)?,
-        account: id(params.account)?,
+        client: query_id(params.client.as_deref())?,
+        account: query_id(params.account.as_deref())?,
     };
     let actor = s.actor();
     let before = params.before;
