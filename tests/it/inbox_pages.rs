@@ -174,7 +174,10 @@ fn the_audit_log_pages_and_narrows_to_one_client() {
     assert_eq!(owner.get("/audit?account=nope").status, 404);
     let odd = owner.get("/audit?before=not-a-number");
     assert_eq!(odd.status, 400);
-    assert!(!odd.body.contains("not-a-number"), "the calm page, not the parser's words");
+    assert!(
+        !odd.body.contains("not-a-number"),
+        "the calm page, not the parser's words"
+    );
     // The log stays the owner's: a client asking for their own events is refused.
     let mut client = world.visitor("Casey Rivera");
     assert_eq!(client.get(&format!("/audit?client={casey}")).status, 403);
