@@ -90,54 +90,62 @@ pub enum ChainState {
     Broken { position: u64, problem: String },
 }
 
-/// Walks the whole chain and reports the first event that is missing, out of order,
-/// altered or unreadable.
+/// Walks the whole chain, a batch at a time inside one snapshot, and reports the first
+/// event that is missing, out of order, altered or unreadable.
 pub fn verify(store: &Store) -> Result<ChainState, StoreError> {
-    let anchor = store.read(audit::anchor)?;
-    let rows = match store.read(audit::all) {
-        Ok(rows) => rows,
-        Err(StoreError::Sealed { .. }) | Err(StoreError::Format { .. }) => {
-            return Ok(ChainState::Broken {
-                position: 0,
-                problem: "an event cannot be opened: it was altered or moved to another position"
-                    .to_owned(),
-            })
-        }
-        Err(e) => return Err(e),
-    };
-    // After retention purged the oldest events, the chain starts at the recorded anchor.
-    let (mut expected, mut prev) = match anchor {
-        Some(a) => (a.seq, a.prev),
-        None => (1u64, GENESIS.to_owned()),
-    };
-    for (key, event) in &rows {
-        if event.seq != expected || key.as_slice() != audit::key(event.seq) {
-            return Ok(ChainState::Broken {
-                position: expected,
-                problem: format!(
+    use std::ops::ControlFlow::{Break, Continue};
+    store.read(|tx| {
+        // After retention purged the oldest events, the chain starts at the recorded anchor.
+        let (first, mut prev) = match audit::anchor(tx)? {
+            Some(a) => (a.seq, a.prev),
+            None => (1u64, GENESIS.to_owned()),
+        };
+        let mut expected = first;
+        let mut broken = None;
+        let walked = audit::walk(tx, first, |event| {
+            let problem = if event.seq != expected {
+                Some(format!(
                     "event {expected} is missing or out of order (found event {} there)",
                     event.seq
-                ),
-            });
+                ))
+            } else if event.prev != prev {
+                Some(format!(
+                    "event {expected} does not follow event {}",
+                    expected - 1
+                ))
+            } else if hash_of(event) != event.hash {
+                Some(format!("event {expected} was altered after it was written"))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                broken = Some(problem);
+                return Break(());
+            }
+            prev = event.hash.clone();
+            expected += 1;
+            Continue(())
+        });
+        match walked {
+            Ok(()) => {}
+            Err(StoreError::Sealed { .. }) | Err(StoreError::Format { .. }) => {
+                broken = Some(
+                    "an event cannot be opened: it was altered or moved to another position"
+                        .to_owned(),
+                )
+            }
+            Err(e) => return Err(e),
         }
-        if event.prev != prev {
-            return Ok(ChainState::Broken {
+        Ok(match broken {
+            Some(problem) => ChainState::Broken {
                 position: expected,
-                problem: format!("event {expected} does not follow event {}", expected - 1),
-            });
-        }
-        if hash_of(event) != event.hash {
-            return Ok(ChainState::Broken {
-                position: expected,
-                problem: format!("event {expected} was altered after it was written"),
-            });
-        }
-        prev = event.hash.clone();
-        expected += 1;
-    }
-    Ok(ChainState::Intact {
-        events: expected - 1,
-        head: prev,
+                problem,
+            },
+            None => ChainState::Intact {
+                events: expected - 1,
+                head: prev,
+            },
+        })
     })
 }
 

@@ -10,8 +10,6 @@
 //! owner reviews them. The purge waits `PURGE_GRACE` past the due date, which is at least the
 //! largest clock step it accepts, so no accepted clock error can purge a record early.
 
-use std::collections::HashMap;
-
 use time::{Date, Duration, OffsetDateTime, Time};
 
 use super::audit::{self, Event, Outcome};
@@ -19,9 +17,7 @@ use super::{ServiceError, Services};
 use crate::config::RetentionConfig;
 use crate::policy::{AccountId, Action, Actor, Role, Target};
 use crate::store::accounts::{self, Account, ClientProfile};
-use crate::store::appointments::Appointment;
-use crate::store::messages::Thread;
-use crate::store::submissions::Submission;
+use crate::store::contact::{self, Seen};
 use crate::store::StoreError;
 
 #[path = "retention_clock.rs"]
@@ -84,56 +80,17 @@ pub struct Contact {
     pub upcoming: bool,
 }
 
-/// Folds every client's messages, submissions and appointments into their contact, as of
-/// `now`. Clients with none of these are absent (their creation and sign-in count still).
-fn contacts<'a>(
-    threads: impl IntoIterator<Item = &'a Thread>,
-    submissions: impl IntoIterator<Item = &'a Submission>,
-    appointments: impl IntoIterator<Item = &'a Appointment>,
-    now: OffsetDateTime,
-) -> HashMap<AccountId, Contact> {
-    let mut out: HashMap<AccountId, Contact> = HashMap::new();
-    let mut note = |client: AccountId, at: Option<OffsetDateTime>, upcoming: bool| {
-        let c = out.entry(client).or_insert(Contact {
-            last: OffsetDateTime::UNIX_EPOCH,
-            upcoming: false,
-        });
-        if let Some(at) = at {
-            c.last = c.last.max(at);
-        }
-        c.upcoming |= upcoming;
-    };
-    for t in threads {
-        note(t.client, Some(t.last_message_at), false);
-    }
-    for s in submissions {
-        note(s.client, Some(s.submitted_at), false);
-    }
-    for a in appointments {
-        if a.starts_at <= now {
-            note(a.client, Some(a.starts_at), false);
-        } else {
-            note(a.client, None, true);
-        }
-    }
-    out
-}
-
-/// A client's contact: what their records say, their last sign-in, and the account's
-/// creation as the floor.
-fn contact_of(account: &Account, profile: &ClientProfile, found: Option<&Contact>) -> Contact {
-    let last = [
-        Some(account.created_at),
-        profile.last_sign_in,
-        found.map(|c| c.last),
-    ]
-    .into_iter()
-    .flatten()
-    .max()
-    .unwrap_or(account.created_at);
+/// A client's contact: what their records say (`store::contact`), their last sign-in, and
+/// the account's creation as the floor.
+fn contact_of(account: &Account, profile: &ClientProfile, seen: Seen) -> Contact {
+    let last = [Some(account.created_at), profile.last_sign_in, seen.last]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(account.created_at);
     Contact {
         last,
-        upcoming: found.is_some_and(|c| c.upcoming),
+        upcoming: seen.upcoming,
     }
 }
 
@@ -218,36 +175,22 @@ fn assess(
 
 impl Services {
     /// Every client not booked ahead, with the date their records fall due, soonest first.
+    /// Reads each client's account and a few index rows, never their records.
     fn all_due(&self, policy: &RetentionConfig) -> Result<Vec<Due>, ServiceError> {
         let now = self.now();
-        let (clients, found) = self.store.read(|tx| {
-            let clients: Vec<(Account, ClientProfile)> = tx
-                .all::<Account>()?
-                .into_iter()
-                .filter(|(_, a)| a.role == Role::Client)
-                .map(|(_, a)| {
-                    let p = accounts::profile(tx, a.id)?.unwrap_or_default();
-                    Ok((a, p))
-                })
-                .collect::<Result<_, StoreError>>()?;
-            let threads = tx.all::<Thread>()?;
-            let submissions = tx.all::<Submission>()?;
-            let appointments = tx.all::<Appointment>()?;
-            let found = contacts(
-                threads.iter().map(|(_, t)| t),
-                submissions.iter().map(|(_, s)| s),
-                appointments.iter().map(|(_, a)| a),
-                now,
-            );
-            Ok::<_, StoreError>((clients, found))
+        let mut out = self.store.read(|tx| {
+            let mut out = Vec::new();
+            for (_, account) in tx.all::<Account>()? {
+                if account.role != Role::Client {
+                    continue;
+                }
+                let profile = accounts::profile(tx, account.id)?.unwrap_or_default();
+                let seen = contact::seen(tx, account.id, now)?;
+                let contact = contact_of(&account, &profile, seen);
+                out.extend(assess(policy, &account, &profile, contact));
+            }
+            Ok::<_, StoreError>(out)
         })?;
-        let mut out: Vec<Due> = clients
-            .iter()
-            .filter_map(|(account, profile)| {
-                let contact = contact_of(account, profile, found.get(&account.id));
-                assess(policy, account, profile, contact)
-            })
-            .collect();
         out.sort_by_key(|d| d.due);
         Ok(out)
     }

@@ -17,6 +17,7 @@
 //! Not defended: a clock moved forward in steps each under the bound, day after day.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -63,19 +64,26 @@ pub(super) fn clock_problem(
         0
     };
     let mut newest = kept.sane_at;
-    for (_, event) in tx.from_key::<AuditEvent>(&audit::key(start))? {
-        let Some(when) = at(&event) else {
-            return Ok(Some(format!(
+    let mut problem = None;
+    audit::walk(tx, start, |event| {
+        let Some(when) = at(event) else {
+            problem = Some(format!(
                 "audit event {} has no readable time, so the clock cannot be checked. Nothing was purged",
                 event.seq
-            )));
+            ));
+            return ControlFlow::Break(());
         };
         if let Some(before) = newest {
             if when - before > MAX_STEP {
-                return Ok(Some(jumped(before, when)));
+                problem = Some(jumped(before, when));
+                return ControlFlow::Break(());
             }
         }
         newest = Some(newest.map_or(when, |n| n.max(when)));
+        ControlFlow::Continue(())
+    })?;
+    if problem.is_some() {
+        return Ok(problem);
     }
     let Some(newest) = newest else {
         return Ok(None);
@@ -159,28 +167,27 @@ impl Services {
     /// Once per store: sign-ins from before profiles kept them, read from the audit log,
     /// become each client's last sign-in (the later of the two wins).
     pub(super) fn backfill_sign_ins(&self) -> Result<(), ServiceError> {
-        let (done, events) = self.store.read(|tx| {
-            let done = state::load(tx)?.sign_ins_backfilled;
-            let events = if done { Vec::new() } else { audit::all(tx)? };
-            Ok::<_, StoreError>((done, events))
-        })?;
-        if done {
-            return Ok(());
-        }
-        let mut latest: HashMap<AccountId, OffsetDateTime> = HashMap::new();
-        for (_, e) in &events {
-            if e.outcome != "ok" || !e.action.starts_with("signin.success") {
-                continue;
+        let latest = self.store.read(|tx| {
+            let mut latest: HashMap<AccountId, OffsetDateTime> = HashMap::new();
+            if state::load(tx)?.sign_ins_backfilled {
+                return Ok::<_, StoreError>(None);
             }
-            let (Some(id), Some(when)) = (
-                e.target.strip_prefix("account:").and_then(AccountId::parse),
-                at(e),
-            ) else {
-                continue;
-            };
-            let slot = latest.entry(id).or_insert(when);
-            *slot = (*slot).max(when);
-        }
+            audit::walk(tx, 0, |e| {
+                if e.outcome != "ok" || !e.action.starts_with("signin.success") {
+                    return ControlFlow::Continue(());
+                }
+                let id = e.target.strip_prefix("account:").and_then(AccountId::parse);
+                if let (Some(id), Some(when)) = (id, at(e)) {
+                    let slot = latest.entry(id).or_insert(when);
+                    *slot = (*slot).max(when);
+                }
+                ControlFlow::Continue(())
+            })?;
+            Ok(Some(latest))
+        })?;
+        let Some(latest) = latest else {
+            return Ok(());
+        };
         self.store.write(|tx| {
             for (id, when) in &latest {
                 if let Some(mut p) = accounts::profile_for_update(tx, *id)? {

@@ -1,23 +1,25 @@
 //! The purge: every client past due (plus the grace), not held, not booked ahead and with a
 //! known date of birth leaves the store, one transaction per client that re-checks all of
 //! that against the rows as they are then; a PHI-free tombstone goes into the audit log;
-//! audit events older than the audit period go the same way, the chain re-anchored; and
-//! the file is compacted. Nothing runs while the clock check (`retention_clock.rs`) fails.
+//! audit events older than the audit period go a batch to a transaction, the chain
+//! re-anchored after each; and the file is compacted. Nothing runs while the clock check (`retention_clock.rs`) fails.
 
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::super::audit::{self, AuditTarget, Event, Outcome};
 use super::super::{ServiceError, Services};
-use super::{assess, clock, contact_of, contacts};
+use super::{assess, clock, contact_of};
 use crate::config::RetentionConfig;
 use crate::policy::{AccountId, Action, Actor, Role, Target};
 use crate::store::accounts::{self, Account, EmailEntry};
 use crate::store::appointments::Appointment;
-use crate::store::attachments::{self, Attachment};
+use crate::store::attachments;
+use crate::store::by_client::{self, Kind};
+use crate::store::contact;
 use crate::store::forms::FormLink;
 use crate::store::invites::Invite;
-use crate::store::messages::Thread;
+use crate::store::messages;
 use crate::store::outbox::{EmailConfirmation, Notification};
 use crate::store::preferences::PreferenceHistory;
 use crate::store::sessions::Session;
@@ -26,6 +28,10 @@ use crate::store::{tables, WriteTx};
 
 /// Name of the retention purge job (its status on the owner's home and in `doctor`).
 pub const JOB_PURGE: &str = "retention";
+
+/// Audit events removed per transaction by the purge: a batch takes a few milliseconds, so
+/// the writers queued behind it wait no longer than that.
+pub(super) const AUDIT_BATCH: usize = 2000;
 
 /// What one purge run removed (or why it removed nothing).
 #[derive(Debug, Default)]
@@ -81,16 +87,37 @@ impl Services {
             }
         }
         let cutoff = now - Duration::days(365 * i64::from(policy.audit_years) + 2);
-        report.audit_events = self.store.write(|tx| {
-            let events = crate::store::audit::all_write(tx)?;
-            let first_kept = events
-                .iter()
-                .find(|e| OffsetDateTime::parse(&e.at, &Rfc3339).map_or(true, |at| at >= cutoff))
-                .map(|e| e.seq);
-            let removed = match first_kept {
-                Some(seq) => crate::store::audit::purge_before(tx, seq)?,
-                None => 0,
-            };
+        report.audit_events = self.purge_old_audit(actor, cutoff, now)?;
+        if report.clients > 0 || report.audit_events > 0 {
+            self.store.compact()?;
+        }
+        Ok(report)
+    }
+
+    /// Removes audit events older than `cutoff`, oldest first and `AUDIT_BATCH` to a
+    /// transaction (each re-anchors the chain, so a crash between two leaves a chain that
+    /// verifies), so no other writer waits on more than one batch. The first event to keep
+    /// ends it: a log stamped out of order by a clock that jumped back keeps the rest.
+    fn purge_old_audit(
+        &self,
+        actor: &Actor,
+        cutoff: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, ServiceError> {
+        let old = |e: &crate::store::audit::AuditEvent| {
+            OffsetDateTime::parse(&e.at, &Rfc3339).is_ok_and(|at| at < cutoff)
+        };
+        let mut removed = 0;
+        loop {
+            let (gone, done) = self
+                .store
+                .write(|tx| crate::store::audit::purge_oldest(tx, AUDIT_BATCH, old))?;
+            removed += gone;
+            if done {
+                break;
+            }
+        }
+        self.store.write(|tx| {
             if removed > 0 {
                 audit::record(
                     tx,
@@ -101,13 +128,9 @@ impl Services {
                     Outcome::Ok,
                 )?;
             }
-            clock::mark_sane(tx, now)?;
-            Ok::<_, ServiceError>(removed)
+            clock::mark_sane(tx, now)
         })?;
-        if report.clients > 0 || report.audit_events > 0 {
-            self.store.compact()?;
-        }
-        Ok(report)
+        Ok(removed)
     }
 
     /// Purges one client if, read again inside this transaction, it is still a client, not
@@ -130,25 +153,8 @@ impl Services {
                 return Ok(None);
             }
             let profile = accounts::profile_for_update(tx, client)?.unwrap_or_default();
-            let threads = tx.all::<Thread>()?;
-            let submissions = tx.all::<Submission>()?;
-            let appointments = tx.all::<Appointment>()?;
-            let found = contacts(
-                threads
-                    .iter()
-                    .map(|(_, t)| t)
-                    .filter(|t| t.client == client),
-                submissions
-                    .iter()
-                    .map(|(_, s)| s)
-                    .filter(|s| s.client == client),
-                appointments
-                    .iter()
-                    .map(|(_, a)| a)
-                    .filter(|a| a.client == client),
-                now,
-            );
-            let contact = contact_of(&account, &profile, found.get(&client));
+            let seen = contact::seen_for_update(tx, client, now)?;
+            let contact = contact_of(&account, &profile, seen);
             let Some(due) = assess(policy, &account, &profile, contact) else {
                 return Ok(None);
             };
@@ -206,7 +212,9 @@ impl Services {
     }
 }
 
-/// Removes one client's every row.
+/// Removes one client's every row: their own conversations, files, submissions,
+/// appointments and links through their index rows; sessions, invitations and mail waiting
+/// to go from those small tables.
 fn purge_client(
     tx: &WriteTx<'_>,
     store: &crate::store::Store,
@@ -214,20 +222,13 @@ fn purge_client(
 ) -> Result<Counts, ServiceError> {
     let client = account.id;
     let mut counts = Counts::default();
-    for (_, thread) in tx.all::<Thread>()? {
-        if thread.client != client {
-            continue;
-        }
+    for thread in messages::threads_of_for_update(tx, client)? {
         counts.messages += tx.remove_prefix(tables::MESSAGES, &thread.id.0)?;
-        crate::store::messages::remove_thread(tx, &thread)?;
+        messages::remove_thread(tx, &thread)?;
         counts.threads += 1;
     }
-    for (key, a) in tx.all::<Attachment>()? {
-        if a.client != client {
-            continue;
-        }
-        attachments::remove_chunks(tx, a.id)?;
-        tx.remove::<Attachment>(&key)?;
+    for file in attachments::of_client_for_update(tx, client)? {
+        attachments::remove(tx, &file)?;
         counts.files += 1;
     }
     // The address may be indexed for another account (a public intake that reused it is
@@ -261,20 +262,20 @@ fn purge_client(
             tx.remove::<EmailConfirmation>(&key)?;
         }
     }
-    for (_, s) in tx.all::<Submission>()? {
-        if s.client == client {
+    for key in by_client::keys_for_update(tx, client, Kind::Submission)? {
+        if let Some(s) = tx.get::<Submission>(&key)? {
             crate::store::submissions::remove(tx, &s)?;
             counts.submissions += 1;
         }
     }
-    for (_, a) in tx.all::<Appointment>()? {
-        if a.client == client {
+    for key in by_client::keys_for_update(tx, client, Kind::Appointment)? {
+        if let Some(a) = tx.get::<Appointment>(&key)? {
             crate::store::appointments::remove(tx, &a)?;
             counts.appointments += 1;
         }
     }
-    for (key, l) in tx.all::<FormLink>()? {
-        if l.client == Some(client) {
+    for key in by_client::keys_for_update(tx, client, Kind::FormLink)? {
+        if let Some(l) = tx.get::<FormLink>(&key)? {
             crate::store::forms::remove_link(tx, &key, &l)?;
         }
     }

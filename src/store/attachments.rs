@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+use super::by_client::{self, Kind};
 use super::error::Result;
 use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
@@ -131,7 +132,34 @@ fn chunk_key(id: AttachmentId, index: u32) -> [u8; 20] {
 pub fn put(tx: &WriteTx<'_>, attachment: &Attachment) -> Result<()> {
     tx.put(&attachment.id.0, attachment)?;
     tx.remove_bytes(tables::UPLOADS, &attachment.id.0)?;
-    Ok(())
+    note(tx, attachment)
+}
+
+fn sort(a: &Attachment) -> [u8; 8] {
+    by_client::oldest_first(a.created_at)
+}
+
+/// Notes the file under its client (`put` does; the schema 11 upgrade for older files).
+pub(super) fn note(tx: &WriteTx<'_>, a: &Attachment) -> Result<()> {
+    by_client::note(tx, a.client, Kind::Attachment, sort(a), &a.id.0)
+}
+
+/// Removes a file: its record, its chunks and its note under the client.
+pub fn remove(tx: &WriteTx<'_>, a: &Attachment) -> Result<()> {
+    remove_chunks(tx, a.id)?;
+    tx.remove::<Attachment>(&a.id.0)?;
+    by_client::forget(tx, a.client, Kind::Attachment, sort(a), &a.id.0)
+}
+
+/// Every file of one client, inside a write (the purge): their own rows, not the table.
+pub fn of_client_for_update(tx: &WriteTx<'_>, client: AccountId) -> Result<Vec<Attachment>> {
+    let mut out = Vec::new();
+    for key in by_client::keys_for_update(tx, client, Kind::Attachment)? {
+        if let Some(a) = tx.get::<Attachment>(&key)? {
+            out.push(a);
+        }
+    }
+    Ok(out)
 }
 
 pub fn get(tx: &ReadTx<'_>, id: AttachmentId) -> Result<Option<Attachment>> {

@@ -182,18 +182,34 @@ fn unindex(tx: &WriteTx<'_>, event: &AuditEvent) -> Result<()> {
     Ok(())
 }
 
-/// Every event in sequence order, inside a write transaction.
-pub fn all_write(tx: &WriteTx<'_>) -> Result<Vec<AuditEvent>> {
-    Ok(tx
-        .all::<AuditEvent>()?
-        .into_iter()
-        .map(|(_, e)| e)
-        .collect())
-}
-
-/// Every event in sequence order, with the key it is stored under.
+/// Every event in sequence order, with the key it is stored under (tests: a real log is
+/// walked, see `walk`).
+#[cfg(test)]
 pub fn all(tx: &ReadTx<'_>) -> Result<Vec<(Vec<u8>, AuditEvent)>> {
     tx.all()
+}
+
+/// Hands every event from `first` on to `each`, in sequence order, a batch at a time
+/// (the log can hold millions: they are never all in memory), until `each` says stop.
+pub fn walk(
+    tx: &ReadTx<'_>,
+    first: u64,
+    mut each: impl FnMut(&AuditEvent) -> std::ops::ControlFlow<()>,
+) -> Result<()> {
+    const BATCH: usize = 4096;
+    let mut start = key(first).to_vec();
+    loop {
+        let rows = tx.rows_from::<AuditEvent>(&start, BATCH)?;
+        for (_, event) in &rows {
+            if each(event).is_break() {
+                return Ok(());
+            }
+        }
+        match rows.last() {
+            Some((_, last)) if rows.len() == BATCH => start = key(last.seq + 1).to_vec(),
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// Where the kept chain starts once the oldest events were purged by retention: the first
@@ -214,24 +230,37 @@ pub fn anchor(tx: &ReadTx<'_>) -> Result<Option<AuditAnchor>> {
     tx.get(ANCHOR_KEY)
 }
 
-/// Removes events `1..before` (those older than the retention period) and records the
-/// anchor the chain then starts from. Returns how many went.
-pub fn purge_before(tx: &WriteTx<'_>, before: u64) -> Result<u64> {
-    let mut removed = 0;
-    let mut prev = None;
+/// Removes the oldest events while `old` says so, at most `limit` of them, and re-anchors
+/// the chain at the first one kept. Returns how many went and whether the walk reached an
+/// event to keep or the end of the log (`false`: call again, in another transaction).
+pub fn purge_oldest(
+    tx: &WriteTx<'_>,
+    limit: usize,
+    old: impl Fn(&AuditEvent) -> bool,
+) -> Result<(u64, bool)> {
     let start = tx.get::<AuditAnchor>(ANCHOR_KEY)?.map_or(1, |a| a.seq);
-    for seq in start..before {
-        if let Some(event) = tx.get::<AuditEvent>(&key(seq))? {
-            tx.remove::<AuditEvent>(&key(seq))?;
-            unindex(tx, &event)?;
-            prev = Some(event.hash);
-            removed += 1;
+    let rows = tx.rows_from::<AuditEvent>(&key(start), limit)?;
+    let mut done = rows.len() < limit;
+    let mut removed = 0;
+    let mut last = None;
+    for (k, event) in rows {
+        if !old(&event) {
+            done = true;
+            break;
         }
+        tx.remove::<AuditEvent>(&k)?;
+        unindex(tx, &event)?;
+        removed += 1;
+        last = Some(event);
     }
-    if let Some(prev) = prev {
-        tx.put(ANCHOR_KEY, &AuditAnchor { seq: before, prev })?;
+    if let Some(last) = last {
+        let anchor = AuditAnchor {
+            seq: last.seq + 1,
+            prev: last.hash,
+        };
+        tx.put(ANCHOR_KEY, &anchor)?;
     }
-    Ok(removed)
+    Ok((removed, done))
 }
 
 #[cfg(test)]
@@ -333,7 +362,10 @@ mod tests {
         assert!(page(by_ann, None).0.iter().all(|e| e.seq % 2 == 1));
 
         // The purge of events 1..61 takes their index rows with them.
-        store.write(|tx| purge_before(tx, 61).map(|_| ())).unwrap();
+        let (gone, done) = store
+            .write(|tx| purge_oldest(tx, 100, |e| e.seq < 61))
+            .unwrap();
+        assert_eq!((gone, done), (60, true));
         let mut kept = Vec::new();
         let mut next = None;
         loop {

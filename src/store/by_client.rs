@@ -1,5 +1,5 @@
-//! What one client has, by kind — appointments, form links, submissions — so a chart
-//! section reads its own page instead of the whole table. Index rows (empty sealed values)
+//! What one client has, by kind — appointments, form links, submissions, files — so a
+//! chart section (or the purge) reads that client's own rows instead of the whole table. Index rows (empty sealed values)
 //! keyed by client id, kind, a sort key and the record's own key; the records stay where
 //! they are. The keys hold no content; they show when a record was made (or, for an
 //! appointment, when it is).
@@ -20,6 +20,8 @@ pub enum Kind {
     FormLink = 2,
     /// Newest first.
     Submission = 3,
+    /// Oldest first: files sent in conversations or uploaded with forms.
+    Attachment = 4,
 }
 
 /// Sorts as the times do.
@@ -32,7 +34,8 @@ pub fn newest_first(at: OffsetDateTime) -> [u8; 8] {
     (u64::MAX - u64::from_be_bytes(oldest_first(at))).to_be_bytes()
 }
 
-fn prefix(client: AccountId, kind: Kind) -> Vec<u8> {
+/// The rows of one client's records of one kind start with this.
+pub(super) fn prefix(client: AccountId, kind: Kind) -> Vec<u8> {
     let mut key = client.0.to_vec();
     key.push(kind as u8);
     key
@@ -40,6 +43,16 @@ fn prefix(client: AccountId, kind: Kind) -> Vec<u8> {
 
 fn row(client: AccountId, kind: Kind, sort: [u8; 8], record: &[u8]) -> Vec<u8> {
     [&prefix(client, kind)[..], &sort, record].concat()
+}
+
+/// The time a row's sort key holds, to the second (`row` is a whole index row).
+pub(super) fn time_of(row: &[u8], kind: Kind) -> Option<OffsetDateTime> {
+    let sort: [u8; 8] = row.get(17..25)?.try_into().ok()?;
+    let mut key = u64::from_be_bytes(sort);
+    if matches!(kind, Kind::FormLink | Kind::Submission) {
+        key = u64::MAX - key;
+    }
+    OffsetDateTime::from_unix_timestamp((key ^ (1 << 63)) as i64).ok()
 }
 
 /// Notes that the record stored under `record` belongs to `client`.

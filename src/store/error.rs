@@ -28,7 +28,7 @@ pub enum StoreError {
     Unavailable,
     /// The test hook was asked to go back more than the one migration it can undo.
     #[doc(hidden)]
-    #[error("the test hook only rewinds one migration, not to schema {0}")]
+    #[error("the test hook cannot undo the migrations down to schema {0}")]
     RewindTooFar(u32),
 }
 

@@ -242,6 +242,35 @@ fn order_keys(t: &Thread) -> [Vec<u8>; 3] {
     ]
 }
 
+/// The rows of `PracticeAbout(client)`; with `unread`, only those read (`false`) or with
+/// something unread by the practice (`true`).
+pub(super) fn about_prefix(client: AccountId, unread: Option<bool>) -> Vec<u8> {
+    let mut key = InboxOf::PracticeAbout(client).prefix();
+    key.extend(unread.map(|u| u8::from(!u)));
+    key
+}
+
+/// The last activity an inbox row holds (`order_keys`), to the nanosecond.
+pub(super) fn activity_of(row: &[u8], prefix_len: usize) -> Option<OffsetDateTime> {
+    let at = row.get(prefix_len + 1..prefix_len + 9)?;
+    let newest_first = u64::from_be_bytes(at.try_into().ok()?);
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(u64::MAX - newest_first)).ok()
+}
+
+/// Every conversation with one client, inside a write (the purge): read through their
+/// own rows of the inboxes' order, not the whole table.
+pub fn threads_of_for_update(tx: &WriteTx<'_>, client: AccountId) -> Result<Vec<Thread>> {
+    let mut out = Vec::new();
+    for key in tx.keys_with_prefix(tables::THREAD_ORDER, &about_prefix(client, None))? {
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&key[key.len() - 16..]);
+        if let Some(t) = thread_for_update(tx, ThreadId(id))? {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
 /// One page of an inbox: up to `limit` threads after the row `after` (a key a previous
 /// page returned), with the key to go on from when more follow.
 pub fn inbox_page(

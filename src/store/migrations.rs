@@ -60,6 +60,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "index conversations for the inboxes and audit events by client, account and time",
         apply: create_indexes,
     },
+    Migration {
+        name: "index files by client",
+        apply: index_attachments,
+    },
 ];
 
 /// Rows read at a time while an upgrade walks a large table.
@@ -148,6 +152,13 @@ fn create_indexes(tx: &WriteTx<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Notes every file under its client, so the purge (and a client's export) reads that
+/// client's files without walking every file's record.
+fn index_attachments(tx: &WriteTx<'_>) -> Result<()> {
+    use super::attachments::{self, Attachment};
+    walk::<Attachment>(tx, |tx, _, a| attachments::note(tx, &a))
 }
 
 fn create_upload_table(tx: &WriteTx<'_>) -> Result<()> {
@@ -281,21 +292,34 @@ pub(super) fn apply(
     })
 }
 
-/// Undoes the last migration (keep in step with the last entry of `MIGRATIONS`).
-fn undo_last(tx: &WriteTx<'_>) -> Result<()> {
-    for table in INDEXES {
-        tx.drop_table(table)?;
+/// Undoes migration `to - 1 -> to` (the last two have an undo: keep this in step with the
+/// end of `MIGRATIONS`); `false` for one without.
+fn undo(tx: &WriteTx<'_>, to: u32) -> Result<bool> {
+    use super::attachments::Attachment;
+    use super::by_client::{self, Kind};
+    match to {
+        11 => walk::<Attachment>(tx, |tx, _, a| {
+            let sort = by_client::oldest_first(a.created_at);
+            by_client::forget(tx, a.client, Kind::Attachment, sort, &a.id.0)
+        })?,
+        10 => {
+            for table in INDEXES {
+                tx.drop_table(table)?;
+            }
+        }
+        _ => return Ok(false),
     }
-    Ok(())
+    Ok(true)
 }
 
-/// The test hook behind `Store::rewind_schema_for_tests`.
+/// The test hook behind `Store::rewind_schema_for_tests`: undoes migrations down to
+/// `version` (a newer version is only written, to test the refusal of a newer store).
 pub(super) fn rewind(store: &Store, version: u32) -> Result<()> {
     store.write(|tx| {
-        if version + 1 == SCHEMA_VERSION {
-            undo_last(tx)?;
-        } else if version < SCHEMA_VERSION {
-            return Err(StoreError::RewindTooFar(version));
+        for to in (version + 1..=SCHEMA_VERSION).rev() {
+            if !undo(tx, to)? {
+                return Err(StoreError::RewindTooFar(version));
+            }
         }
         tx.put(SchemaVersion::KEY, &SchemaVersion { version })
     })
@@ -368,13 +392,33 @@ mod tests {
             note: String::new(),
             reminded: false,
         };
-        rewind(&store, SCHEMA_VERSION - 1).unwrap();
+        let file = crate::store::attachments::Attachment {
+            id: crate::ids::AttachmentId::generate(),
+            thread: thread.id,
+            client,
+            message: 1,
+            name: "letter.pdf".into(),
+            kind: crate::store::attachments::FileKind::Pdf,
+            size: 3,
+            sha256: String::new(),
+            chunks: 1,
+            uploaded_by: client,
+            created_at: now,
+        };
+        let files = || {
+            store
+                .write(|tx| crate::store::attachments::of_client_for_update(tx, client))
+                .unwrap()
+                .len()
+        };
+        rewind(&store, SCHEMA_VERSION - 2).unwrap();
         // Written as a store of the version before kept them: no index rows.
         store
             .write(|tx| {
                 tx.put(&thread.id.0, &thread)?;
                 messages::put_message(tx, thread.id, &message)?;
                 tx.put(&appointment.id.0, &appointment)?;
+                tx.put(&file.id.0, &file)?;
                 tx.put(&audit::key(1), &event)
             })
             .unwrap();
@@ -403,17 +447,18 @@ mod tests {
         let injected = || StoreError::Format { table: "injected" };
         let err = apply(&store, |_, _| Err(injected())).unwrap_err();
         assert!(matches!(err, StoreError::Format { table: "injected" }));
-        assert_eq!(version(&store).unwrap(), SCHEMA_VERSION - 1);
+        assert_eq!(version(&store).unwrap(), SCHEMA_VERSION - 2);
         assert!(inbox().is_empty(), "nothing of the failed upgrade is kept");
         assert!(about_client().is_empty());
         assert_eq!(upcoming(), 0);
+        assert_eq!(files(), 0);
         let mut from = None;
         apply(&store, |_, v| {
             from = Some(v);
             Ok(())
         })
         .unwrap();
-        assert_eq!(from, Some(SCHEMA_VERSION - 1));
+        assert_eq!(from, Some(SCHEMA_VERSION - 2));
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION);
         let listed = inbox();
         assert_eq!(listed.len(), 1);
@@ -425,5 +470,6 @@ mod tests {
         assert_eq!(listed[0].unread_for(true), 0);
         assert_eq!(about_client(), vec![event]);
         assert_eq!(upcoming(), 1, "the appointment is noted under its client");
+        assert_eq!(files(), 1, "the file is noted under its client");
     }
 }

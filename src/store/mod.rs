@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod audit;
 pub mod backups;
 pub mod by_client;
+pub mod contact;
 pub mod dump;
 mod error;
 pub mod forms;

@@ -285,13 +285,14 @@ impl ReadTx<'_> {
         .transpose()
     }
 
-    /// The rows of `R`'s table whose key is `start` or after it, in key order.
-    pub fn from_key<R: Record>(&self, start: &[u8]) -> Result<Vec<(Vec<u8>, R)>> {
+    /// Up to `limit` rows of `R`'s table from the key `start` on, in key order: a walk over
+    /// a large table a batch at a time, inside one snapshot.
+    pub fn rows_from<R: Record>(&self, start: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, R)>> {
         let Some(table) = self.table(R::TABLE)? else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        for row in table.range(start..).map_err(StoreError::db)? {
+        for row in table.range(start..).map_err(StoreError::db)?.take(limit) {
             let (k, v) = row.map_err(StoreError::db)?;
             let key = k.value().to_vec();
             let record = decode(self.sealer, &key, v.value())?;

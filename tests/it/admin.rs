@@ -99,12 +99,18 @@ fn user_commands_work_through_the_running_server_and_are_audited() {
     // Each command left an audit event naming the local administrator.
     server.halt();
     let store = alcove::datadir::open(data, None).unwrap();
-    let events = store.read(alcove::store::audit::all).unwrap();
-    let by_admin: Vec<&str> = events
-        .iter()
-        .filter(|(_, e)| e.actor == "local-admin")
-        .map(|(_, e)| e.action.as_str())
-        .collect();
+    let mut by_admin = Vec::new();
+    store
+        .read(|tx| {
+            alcove::store::audit::walk(tx, 0, |e| {
+                if e.actor == "local-admin" {
+                    by_admin.push(e.action.clone());
+                }
+                std::ops::ControlFlow::Continue(())
+            })
+        })
+        .unwrap();
+    let by_admin: Vec<&str> = by_admin.iter().map(String::as_str).collect();
     for action in ["password.reset_link", "mfa.reset", "audit.verify"] {
         assert!(by_admin.contains(&action), "{action} in {by_admin:?}");
     }
