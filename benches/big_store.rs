@@ -6,6 +6,12 @@
 //! The baseline of the same run is the same four pages on a store of 1/100 the size: a
 //! page that read the whole store would be 100 times slower there.
 //!
+//! Then the nightly purge on the big store, where a tenth of the clients (with their
+//! 100,000 messages) and the oldest 100,000 audit events are past their retention: a writer
+//! appends an audit event every millisecond meanwhile, and the longest it waited is the
+//! figure (target ≤ 100 ms). The compaction the scheduled job runs after a purge holds
+//! every transaction while it rewrites the file; it is timed on its own.
+//!
 //! `cargo bench --bench big_store` (SCALE=0.1 for a tenth of the store; BENCH_DIR for
 //! where the temporary store goes: it takes about 3 GB at full size).
 
@@ -17,9 +23,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alcove::clock::SystemClock;
+use alcove::config::RetentionConfig;
 use alcove::crypto::{Keyring, Sealer};
 use alcove::domain::audit::{record, AuditFilter, AuditTarget, Outcome};
 use alcove::domain::inbox::InboxQuery;
+use alcove::domain::retention::PurgeReport;
 use alcove::domain::{Services, SessionTimeouts};
 use alcove::ids::{AccountId, ThreadId};
 use alcove::policy::{Action, Actor, Role};
@@ -34,6 +42,7 @@ const BATCH: usize = 20_000;
 
 struct World {
     _dir: tempfile::TempDir,
+    store: Store,
     services: Services,
     owner: Actor,
     clients: Vec<AccountId>,
@@ -57,7 +66,9 @@ fn account(id: AccountId, role: Role, name: &str, now: OffsetDateTime) -> Accoun
     }
 }
 
-fn build(clients: usize, audit_events: usize) -> World {
+/// A store of `clients` clients (the first `expired` of them last seen nine years ago) and
+/// `audit_events` events (the first `old_events` of them nine years old).
+fn build(clients: usize, expired: usize, audit_events: usize, old_events: usize) -> World {
     let dir = match std::env::var_os("BENCH_DIR") {
         Some(d) => tempfile::tempdir_in(d).unwrap(),
         None => tempfile::tempdir().unwrap(),
@@ -69,19 +80,24 @@ fn build(clients: usize, audit_events: usize) -> World {
     .unwrap();
     let started = Instant::now();
     let now = OffsetDateTime::now_utc() - time::Duration::days(30);
+    let long_ago = now - time::Duration::days(9 * 365);
+    let when = |old: bool| if old { long_ago } else { now };
     let owner_id = AccountId::generate();
     store
         .write(|tx| accounts::put(tx, &account(owner_id, Role::Owner, "Dana Reyes", now)))
         .unwrap();
     let owner = Actor::account(owner_id, Role::Owner, None);
     let ids: Vec<AccountId> = (0..clients).map(|_| AccountId::generate()).collect();
+    let gone: std::collections::HashSet<AccountId> = ids[..expired].iter().copied().collect();
     for part in ids.chunks(BATCH / 4) {
         store
             .write(|tx| {
                 for id in part {
-                    accounts::put(tx, &account(*id, Role::Client, "Client", now))?;
+                    let at = when(gone.contains(id));
+                    accounts::put(tx, &account(*id, Role::Client, "Client", at))?;
                     let profile = ClientProfile {
                         legal_name: format!("Client {id}"),
+                        date_of_birth: "1970-01-01".into(),
                         ..ClientProfile::default()
                     };
                     accounts::put_profile(tx, *id, &profile)?;
@@ -102,7 +118,8 @@ fn build(clients: usize, audit_events: usize) -> World {
             .write(|tx| {
                 let mut made = Vec::new();
                 for (i, (client, n)) in part.iter().enumerate() {
-                    let at = now + time::Duration::seconds((b * per_batch + i) as i64);
+                    let at = when(gone.contains(client))
+                        + time::Duration::seconds((b * per_batch + i) as i64);
                     let id = ThreadId::generate();
                     for number in 1..=MESSAGES_PER_THREAD {
                         let from_client = number % 2 == 1;
@@ -169,7 +186,7 @@ fn build(clients: usize, audit_events: usize) -> World {
                     let thread = threads[k % threads.len()];
                     record(
                         tx,
-                        now + time::Duration::milliseconds(k as i64),
+                        when(k < old_events) + time::Duration::milliseconds(k as i64),
                         &owner,
                         Action::ReadThread,
                         AuditTarget::new().client(client).thread(thread),
@@ -187,9 +204,14 @@ fn build(clients: usize, audit_events: usize) -> World {
         threads.len() as u64 * MESSAGES_PER_THREAD,
         started.elapsed().as_secs_f64()
     );
-    let services = Services::new(store, Arc::new(SystemClock), SessionTimeouts::default());
+    let services = Services::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        SessionTimeouts::default(),
+    );
     World {
         _dir: dir,
+        store: store.clone(),
         services,
         owner,
         clients: ids,
@@ -256,16 +278,64 @@ fn pages(w: &World) -> Vec<(&'static str, (f64, f64))> {
     out
 }
 
+/// Runs the purge while a writer appends an audit event every millisecond; returns the
+/// purge's report and time, and the writer's waits (longest first).
+fn purge_hold(w: &World) -> (PurgeReport, Duration, Vec<(Duration, Duration)>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    w.services.confirm_purge_clock(&w.owner).unwrap();
+    let done = AtomicBool::new(false);
+    let client = *w.clients.last().unwrap();
+    let begun = Instant::now();
+    std::thread::scope(|s| {
+        let (done, begun) = (&done, &begun);
+        let writer = s.spawn(move || {
+            let mut waits = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                w.store
+                    .write(|tx| {
+                        record(
+                            tx,
+                            OffsetDateTime::now_utc(),
+                            &w.owner,
+                            Action::ReadThread,
+                            AuditTarget::new().client(client),
+                            Outcome::Ok,
+                        )
+                    })
+                    .unwrap();
+                waits.push((t.elapsed(), t - *begun));
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            waits
+        });
+        let report = w
+            .services
+            .purge_due(&Actor::System("retention"), &RetentionConfig::default())
+            .unwrap();
+        let took = begun.elapsed();
+        done.store(true, Ordering::Relaxed);
+        let mut waits = writer.join().unwrap();
+        waits.sort_by(|a, b| b.cmp(a));
+        (report, took, waits)
+    })
+}
+
 fn main() {
     let scale: f64 = std::env::var("SCALE")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
     let size = |n: f64| ((n * scale) as usize).max(100);
-    let small = build(size(100.0), size(50_000.0));
+    let small = build(size(100.0), 0, size(50_000.0), 0);
     let base = pages(&small);
     drop(small);
-    let big = build(size(10_000.0), size(5_000_000.0));
+    let big = build(
+        size(10_000.0),
+        size(1_000.0),
+        size(5_000_000.0),
+        size(100_000.0),
+    );
     let ours = pages(&big);
     println!(
         "{:<24} {:>22} {:>22} {:>8}",
@@ -278,4 +348,27 @@ fn main() {
             if *p99 < 20.0 { "" } else { "  (over 20 ms)" }
         );
     }
+    let (report, took, waits) = purge_hold(&big);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let longest: Vec<String> = waits
+        .iter()
+        .take(3)
+        .map(|(wait, at)| format!("{:.1} ms at {:.2} s", ms(*wait), at.as_secs_f64()))
+        .collect();
+    println!(
+        "purge: {} clients ({} messages), {} audit events in {:.1} s; the writer's longest waits over {} writes: {}{}",
+        report.clients,
+        report.messages,
+        report.audit_events,
+        took.as_secs_f64(),
+        waits.len(),
+        longest.join(", "),
+        if waits.first().is_some_and(|(d, _)| ms(*d) > 100.0) { "  (over 100 ms)" } else { "" }
+    );
+    let t = Instant::now();
+    big.store.compact().unwrap();
+    println!(
+        "compaction after it (holds every transaction): {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 }

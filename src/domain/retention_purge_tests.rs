@@ -515,3 +515,20 @@ fn old_audit_events_go_a_batch_at_a_time_and_the_kept_chain_verifies() {
         .target
         .contains(&format!("events:{}", report.audit_events)));
 }
+
+#[test]
+fn the_file_is_compacted_only_after_purging_files_a_quarter_of_its_size() {
+    use crate::domain::retention::purge::worth_compacting;
+    let report = |clients, file_bytes| PurgeReport {
+        clients,
+        file_bytes,
+        ..PurgeReport::default()
+    };
+    assert!(worth_compacting(&report(1, 250), 1000));
+    assert!(!worth_compacting(&report(1, 249), 1000));
+    assert!(
+        !worth_compacting(&report(40, 0), 1000),
+        "messages alone: no"
+    );
+    assert!(!worth_compacting(&report(0, 0), 0), "nothing purged: no");
+}

@@ -79,6 +79,12 @@ struct Inner {
     db: parking_lot::RwLock<Option<redb::Database>>,
     health: health::Health,
     group: group_commit::GroupCommit,
+    /// Held from the start of a write transaction to its commit (not while it waits for
+    /// the flush). redb's own lock lets a thread that writes again at once win over
+    /// writers already waiting, so a long run of small transactions (the purge) held
+    /// them off for the whole run; this lock's eventual fairness hands it to a waiter
+    /// within a millisecond or so.
+    writer: parking_lot::Mutex<()>,
     sealer: Sealer,
     index: BlindIndexer,
     path: PathBuf,
@@ -183,6 +189,7 @@ impl Store {
                 db: parking_lot::RwLock::new(Some(db)),
                 health: health::Health::default(),
                 group: group_commit::GroupCommit::default(),
+                writer: parking_lot::Mutex::new(()),
                 sealer,
                 index,
                 path: path.to_owned(),
@@ -193,6 +200,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The store file's length in bytes (0 if it cannot be read).
+    pub fn file_len(&self) -> u64 {
+        std::fs::metadata(&self.inner.path).map_or(0, |m| m.len())
     }
 
     pub fn blind_index(&self) -> &BlindIndexer {
@@ -218,6 +230,7 @@ impl Store {
         self.inner.health.admit_write(self.dir())?;
         let guard = self.usable(&depth)?;
         let db = guard.as_ref().ok_or_else(|| self.inner.health.refusal())?;
+        let turn = self.inner.writer.lock();
         let mut txn = match db.begin_write() {
             Ok(txn) => txn,
             Err(e) => return Err(self.failed(StoreError::db(e)).into()),
@@ -243,7 +256,9 @@ impl Store {
             .commit()
             .map_err(|e| self.failed(StoreError::db(e)))?;
         let seq = self.inner.group.committed();
+        drop(turn);
         let flush = || {
+            let _turn = self.inner.writer.lock();
             let txn = db
                 .begin_write()
                 .map_err(|e| self.failed(StoreError::db(e)))?;
