@@ -112,12 +112,22 @@ def stop(proc):
 
 
 def timed(cmd, **kw):
-    """Runs `cmd` (a list, or a shell string); returns (seconds, peak RSS MiB of the process)."""
+    """Runs `cmd` (a list, or a shell string); returns (seconds, peak RSS MiB of the process).
+
+    The peak is the process's own VmHWM, read every few milliseconds while it runs: the
+    `ru_maxrss` that wait4 reports would start from this Python process's size, which a
+    child spawned with vfork inherits across exec."""
     started = time.time()
     proc = subprocess.Popen(cmd, shell=isinstance(cmd, str), stdout=subprocess.DEVNULL, **kw)
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert status == 0, f"{cmd} failed ({status})"
-    return time.time() - started, usage.ru_maxrss / 1024
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, kit.status_kib(proc.pid, "VmHWM"))
+        except (OSError, RuntimeError, ValueError):
+            pass  # exiting: its memory is gone already
+        time.sleep(0.005)
+    assert proc.returncode == 0, f"{cmd} failed ({proc.returncode})"
+    return time.time() - started, peak / 1024
 
 
 def main():

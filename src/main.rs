@@ -19,6 +19,7 @@ use clap::{CommandFactory, FromArgMatches};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    alcove_alloc_tune::purge_freed_memory_at_once();
     // `alcove --version` names the data schema this build reads and writes, too.
     let version: &'static str = Box::leak(
         format!(
