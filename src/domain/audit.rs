@@ -50,9 +50,14 @@ pub fn record(
     outcome: Outcome,
 ) -> Result<(), StoreError> {
     let (event, target) = (event.into(), target.into());
+    // An empty log follows its anchor, if retention left one (the purge keeps the newest
+    // event, so only a log that never had one starts at 1).
     let (seq, prev) = match audit::last(tx)? {
         Some(last) => (last.seq + 1, last.hash),
-        None => (1, GENESIS.to_owned()),
+        None => match audit::anchor_for_update(tx)? {
+            Some(anchor) => (anchor.seq, anchor.prev),
+            None => (1, GENESIS.to_owned()),
+        },
     };
     let mut event = AuditEvent {
         seq,

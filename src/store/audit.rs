@@ -230,21 +230,29 @@ pub fn anchor(tx: &ReadTx<'_>) -> Result<Option<AuditAnchor>> {
     tx.get(ANCHOR_KEY)
 }
 
+/// The anchor, seen from a write transaction (where an empty log's next event follows).
+pub fn anchor_for_update(tx: &WriteTx<'_>) -> Result<Option<AuditAnchor>> {
+    tx.get(ANCHOR_KEY)
+}
+
 /// Removes the oldest events while `old` says so, at most `limit` of them, and re-anchors
-/// the chain at the first one kept. Returns how many went and whether the walk reached an
-/// event to keep or the end of the log (`false`: call again, in another transaction).
+/// the chain at the first one kept. The newest event always stays, however old: it is the
+/// head the next event follows and the one a verification reaches. Returns how many went
+/// and whether the walk reached an event to keep or the end of the log (`false`: call
+/// again, in another transaction).
 pub fn purge_oldest(
     tx: &WriteTx<'_>,
     limit: usize,
     old: impl Fn(&AuditEvent) -> bool,
 ) -> Result<(u64, bool)> {
     let start = tx.get::<AuditAnchor>(ANCHOR_KEY)?.map_or(1, |a| a.seq);
+    let newest = last(tx)?.map_or(0, |e| e.seq);
     let rows = tx.rows_from::<AuditEvent>(&key(start), limit)?;
     let mut done = rows.len() < limit;
     let mut removed = 0;
     let mut last = None;
     for (k, event) in rows {
-        if !old(&event) {
+        if !old(&event) || event.seq == newest {
             done = true;
             break;
         }
