@@ -23,13 +23,19 @@ extern "C" {
 }
 
 /// Makes mimalloc give freed memory back to the system at once, unless the person running
-/// Alcove chose a delay themselves (`MIMALLOC_PURGE_DELAY`, read by mimalloc at start-up).
+/// Alcove chose a delay themselves (`MIMALLOC_PURGE_DELAY`, or its older name
+/// `MIMALLOC_RESET_DELAY`, read by mimalloc at start-up). Call it first in `main`, before
+/// any other thread starts.
 pub fn purge_freed_memory_at_once() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+    if ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some())
+    {
         return;
     }
-    // SAFETY: mi_option_set only stores a number in mimalloc's option table (an atomic
-    // store); any value is valid for this option, and it may be called at any time.
+    // SAFETY: mi_option_set stores a number in mimalloc's option table (plain stores, no
+    // pointers); any value is valid for this option. Called before any other thread
+    // exists, so no allocation reads the option while it is written.
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
 }
 
@@ -47,7 +53,9 @@ mod tests {
     fn the_delay_becomes_zero() {
         // The test binary runs on the system allocator, but mimalloc's option table is
         // linked in all the same: the option is the one the header names.
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none()
+            && std::env::var_os("MIMALLOC_RESET_DELAY").is_none()
+        {
             assert_eq!(
                 purge_delay_ms(),
                 1000,
