@@ -131,11 +131,20 @@ impl Upload {
         if self.kind == FileKind::Txt && !self.text.push(bytes) {
             return Err(self.mismatch());
         }
-        self.buffer.extend_from_slice(bytes);
-        while self.buffer.len() >= CHUNK {
-            let rest = self.buffer.split_off(CHUNK);
-            let chunk = std::mem::replace(&mut self.buffer, Zeroizing::new(rest));
-            self.write_chunk(&chunk)?;
+        // One buffer of one chunk's size, filled and written in turn: it never grows past
+        // a chunk (a 64 KiB piece crossing the boundary used to double it), and no buffer
+        // is allocated per chunk.
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let (now, later) = rest.split_at(rest.len().min(CHUNK - self.buffer.len()));
+            self.buffer.extend_from_slice(now);
+            rest = later;
+            if self.buffer.len() == CHUNK {
+                let chunk = std::mem::take(&mut self.buffer);
+                self.write_chunk(&chunk)?;
+                self.buffer = chunk;
+                self.buffer.clear();
+            }
         }
         Ok(())
     }
