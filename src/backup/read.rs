@@ -28,7 +28,7 @@ pub struct Opened {
     pub config: Option<PathBuf>,
 }
 
-fn damaged(e: std::io::Error) -> BackupError {
+pub(super) fn damaged(e: std::io::Error) -> BackupError {
     BackupError::Damaged(match e.kind() {
         std::io::ErrorKind::UnexpectedEof => "it ends too early (truncated)".into(),
         _ => "part of it does not decrypt (altered or corrupted)".into(),
@@ -54,17 +54,24 @@ pub fn open_backup(
     scratch_parent: &Path,
     progress: &ProgressBar,
 ) -> Result<Opened, BackupError> {
+    unpack(decrypting(file, identity)?, scratch_parent, progress)
+}
+
+/// The decrypted bytes of a backup file (a tar).
+pub(super) fn decrypting(
+    file: &Path,
+    identity: &RecoveryIdentity,
+) -> Result<impl Read, BackupError> {
     let input = std::fs::File::open(file)?;
     let decryptor = age::Decryptor::new_buffered(std::io::BufReader::new(input))
         .map_err(|_| BackupError::NotAge)?;
-    let reader = decryptor
+    decryptor
         .decrypt(std::iter::once(identity.identity() as &dyn age::Identity))
         .map_err(|e| match e {
             age::DecryptError::NoMatchingKeys => BackupError::WrongKey,
             age::DecryptError::Io(io) => damaged(io),
             _ => BackupError::Damaged("its header does not decrypt".into()),
-        })?;
-    unpack(reader, scratch_parent, progress)
+        })
 }
 
 /// Unpacks a decrypted backup (`tar` bytes) into a new folder under `scratch_parent` and
@@ -84,19 +91,7 @@ pub fn unpack(
     let mut manifest_bytes = None;
     for item in archive.entries().map_err(damaged)? {
         let mut item = item.map_err(damaged)?;
-        let name = item
-            .path()
-            .map_err(|_| BackupError::NotAlcove("a file inside has an unreadable name".into()))?
-            .to_string_lossy()
-            .into_owned();
-        if !allowed(&name) || item.header().entry_type() != tar::EntryType::Regular {
-            return Err(BackupError::NotAlcove(format!(
-                "it holds an unexpected file ({name})"
-            )));
-        }
-        if item.size() > MAX_ENTRY || found.contains_key(&name) {
-            return Err(BackupError::NotAlcove(format!("{name} is not as expected")));
-        }
+        let name = entry_name(&item, &found)?;
         let mut digest = Sha256::new();
         let mut size = 0u64;
         let mut buf = vec![0u8; 64 * 1024];
@@ -136,8 +131,54 @@ pub fn unpack(
     // Read to the very end: age checks its last chunk there, which catches a file cut off
     // just after the archive's own end.
     std::io::copy(&mut archive.into_inner(), &mut std::io::sink()).map_err(damaged)?;
+    let manifest = checked_manifest(manifest_bytes.as_deref(), found)?;
+    let pieces = manifest
+        .files
+        .keys()
+        .filter(|k| k.starts_with("store/"))
+        .map(|k| dir.path().join(k))
+        .collect();
+    let config = manifest
+        .files
+        .contains_key(super::CONFIG_ENTRY)
+        .then(|| dir.path().join(super::CONFIG_ENTRY));
+    Ok(Opened {
+        manifest,
+        dir,
+        pieces,
+        config,
+    })
+}
+
+/// The name of an entry, if it is one a backup may hold (a regular file of bounded size,
+/// not seen before in this archive).
+pub(super) fn entry_name<R: Read>(
+    item: &tar::Entry<'_, R>,
+    found: &BTreeMap<String, FileEntry>,
+) -> Result<String, BackupError> {
+    let name = item
+        .path()
+        .map_err(|_| BackupError::NotAlcove("a file inside has an unreadable name".into()))?
+        .to_string_lossy()
+        .into_owned();
+    if !allowed(&name) || item.header().entry_type() != tar::EntryType::Regular {
+        return Err(BackupError::NotAlcove(format!(
+            "it holds an unexpected file ({name})"
+        )));
+    }
+    if item.size() > MAX_ENTRY || found.contains_key(&name) {
+        return Err(BackupError::NotAlcove(format!("{name} is not as expected")));
+    }
+    Ok(name)
+}
+
+/// The manifest, once every other file was read: its format, and every file it lists
+/// found with its size and hash (`found`: what the archive held, the manifest aside).
+pub(super) fn checked_manifest(
+    manifest_bytes: Option<&[u8]>,
+    mut found: BTreeMap<String, FileEntry>,
+) -> Result<Manifest, BackupError> {
     let manifest: Manifest = manifest_bytes
-        .as_deref()
         .and_then(|b| serde_json::from_slice(b).ok())
         .ok_or_else(|| BackupError::NotAlcove("it has no readable manifest".into()))?;
     if manifest.format != FORMAT {
@@ -165,20 +206,5 @@ pub fn unpack(
     if !manifest.files.contains_key("keyring.age") {
         return Err(BackupError::NotAlcove("it holds no keyring".into()));
     }
-    let pieces = manifest
-        .files
-        .keys()
-        .filter(|k| k.starts_with("store/"))
-        .map(|k| dir.path().join(k))
-        .collect();
-    let config = manifest
-        .files
-        .contains_key(super::CONFIG_ENTRY)
-        .then(|| dir.path().join(super::CONFIG_ENTRY));
-    Ok(Opened {
-        manifest,
-        dir,
-        pieces,
-        config,
-    })
+    Ok(manifest)
 }

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::backup::{BackupError, Opened};
+use crate::backup::{stream_backup, BackupError, Manifest, Opened};
 use crate::crypto::unlock::RECOVERY_RECIPIENT_FILE;
 use crate::crypto::{Keyring, RecoveryIdentity, Sealer, UnlockIdentity};
 use crate::datadir::KEYRING_FILE;
@@ -50,8 +50,42 @@ pub fn rebuild(
     staging: &Path,
 ) -> Result<(Store, RestoreReport), BackupError> {
     let keyring_bytes = std::fs::read(opened.dir.path().join("keyring.age"))?;
-    let keyring = Keyring::decrypt(&keyring_bytes, identity.identity()).map_err(|e| match e {
-        crate::crypto::keyring::KeyringError::WrongKey if opened.manifest.recipients.is_empty() => {
+    let keyring = open_keyring(&keyring_bytes, &opened.manifest, identity)?;
+    let mut rows = opened
+        .pieces
+        .iter()
+        .flat_map(|piece| PieceRows::open(piece));
+    let counts = Store::load_new(&staging.join(DB_FILE), &mut rows).map_err(not_restored)?;
+    settle(&opened.manifest, keyring, &counts, identity, staging)
+}
+
+/// The same as `open_backup` then `rebuild`, reading the backup once: its rows go from the
+/// decrypting file into the staging store as they come (no scratch copy), and every check
+/// is made before the caller moves anything into place. Also returns the configuration
+/// file the backup carried.
+pub fn rebuild_streaming(
+    file: &Path,
+    identity: &RecoveryIdentity,
+    staging: &Path,
+    progress: &indicatif::ProgressBar,
+) -> Result<(Store, RestoreReport, Option<Vec<u8>>), BackupError> {
+    let db = staging.join(DB_FILE);
+    let (streamed, counts) = stream_backup(file, identity, progress, |rows| {
+        Store::load_new(&db, rows).map_err(not_restored)
+    })?;
+    let keyring = open_keyring(&streamed.keyring, &streamed.manifest, identity)?;
+    let (store, report) = settle(&streamed.manifest, keyring, &counts, identity, staging)?;
+    Ok((store, report, streamed.config))
+}
+
+/// The backup's keyring, opened with the key it was restored with.
+fn open_keyring(
+    bytes: &[u8],
+    manifest: &Manifest,
+    identity: &RecoveryIdentity,
+) -> Result<Keyring, BackupError> {
+    Keyring::decrypt(bytes, identity.identity()).map_err(|e| match e {
+        crate::crypto::keyring::KeyringError::WrongKey if manifest.recipients.is_empty() => {
             BackupError::KeyringNotForKey(
                 "the backup was made by an earlier Alcove, which locked the keyring to the recovery key only; restore it with the recovery key",
             )
@@ -60,17 +94,12 @@ pub fn rebuild(
             "it should open with every key the file was made for, so the backup was altered; try another copy",
         ),
         _ => BackupError::Damaged("its keyring does not open".into()),
-    })?;
-    let mut rows = opened
-        .pieces
-        .iter()
-        .flat_map(|piece| PieceRows::open(piece));
-    let (store, counts) = Store::restore(
-        &staging.join(DB_FILE),
-        Sealer::new(keyring.clone()),
-        &mut rows,
-    )
-    .map_err(|e| match e {
+    })
+}
+
+/// What a store error while rebuilding says about the backup.
+fn not_restored(e: crate::store::StoreError) -> BackupError {
+    match e {
         crate::store::StoreError::Io(io) => {
             BackupError::Damaged(format!("its records are cut off ({io})"))
         }
@@ -81,23 +110,35 @@ pub fn rebuild(
             BackupError::Damaged("its records do not open with its keyring".into())
         }
         other => BackupError::Store(other),
-    })?;
+    }
+}
+
+/// Opens the rebuilt store with the backup's keyring (applying newer migrations), checks
+/// it against the manifest and the audit chain, and writes the new machine's keys.
+fn settle(
+    manifest: &Manifest,
+    keyring: Keyring,
+    counts: &crate::store::dump::Counts,
+    identity: &RecoveryIdentity,
+    staging: &Path,
+) -> Result<(Store, RestoreReport), BackupError> {
+    let store =
+        Store::open(&staging.join(DB_FILE), Sealer::new(keyring.clone())).map_err(not_restored)?;
     // Tables the backup had with no rows are absent from `counts`.
-    let expected: std::collections::BTreeMap<String, u64> = opened
-        .manifest
+    let expected: std::collections::BTreeMap<String, u64> = manifest
         .counts
         .iter()
         .filter(|(_, n)| **n > 0)
         .map(|(k, n)| (k.clone(), *n))
         .collect();
-    if counts != expected {
+    if *counts != expected {
         return Err(BackupError::Damaged(
             "the number of records does not match its manifest".into(),
         ));
     }
     let events = match audit::verify(&store)? {
         ChainState::Intact { events, head } => {
-            let matches = match &opened.manifest.audit_head {
+            let matches = match &manifest.audit_head {
                 Some(h) => h.seq == events && h.hash == head,
                 None => events == 0,
             };
@@ -131,9 +172,9 @@ pub fn rebuild(
     Ok((
         store,
         RestoreReport {
-            created_at: opened.manifest.created_at.clone(),
-            alcove_version: opened.manifest.alcove_version.clone(),
-            counts: opened.manifest.counts.clone(),
+            created_at: manifest.created_at.clone(),
+            alcove_version: manifest.alcove_version.clone(),
+            counts: manifest.counts.clone(),
             audit_events: events,
         },
     ))

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use indicatif::ProgressBar;
 
-use super::rebuild::{rebuild, RestoreReport};
-use crate::backup::{open_backup, BackupError};
+use super::rebuild::{rebuild_streaming, RestoreReport};
+use crate::backup::BackupError;
 use crate::crypto::RecoveryIdentity;
 use crate::domain::ServiceError;
 use crate::error::Error;
@@ -134,17 +134,17 @@ fn stage(
         _ => PathBuf::from("."),
     };
     crate::fsutil::create_private_dir(&parent)?;
-    let opened = open_backup(file, identity, &parent, progress)?;
     let staging = tempfile::Builder::new()
         .prefix(".alcove-restore-")
         .tempdir_in(&parent)?;
-    let (store, report) = rebuild(&opened, identity, staging.path())?;
+    // Read once, straight into the staging store; a failed check drops the staging folder.
+    let (store, report, carried) = rebuild_streaming(file, identity, staging.path(), progress)?;
     // The configuration: the backup's, or with `keep_config` the one already there.
     let config = if keep_config {
         let own = target.join(crate::config::CONFIG_FILE);
         own.is_file().then(|| std::fs::read(&own)).transpose()?
     } else {
-        opened.config.as_ref().map(std::fs::read).transpose()?
+        carried
     };
     if let Some(bytes) = config {
         crate::fsutil::write_private_atomic(

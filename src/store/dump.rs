@@ -112,6 +112,17 @@ impl Store {
         sealer: Sealer,
         rows: &mut dyn Iterator<Item = std::io::Result<Row>>,
     ) -> Result<(Self, Counts)> {
+        let counts = Self::load_new(path, rows)?;
+        Ok((Self::open(path, sealer)?, counts))
+    }
+
+    /// The first half of `restore`: the new database file at `path` holding the rows, not
+    /// opened (no key is needed to copy sealed rows; a streamed backup's keyring comes
+    /// after them).
+    pub fn load_new(
+        path: &Path,
+        rows: &mut dyn Iterator<Item = std::io::Result<Row>>,
+    ) -> Result<Counts> {
         if path.exists() {
             return Err(StoreError::Io(std::io::Error::new(
                 std::io::ErrorKind::AlreadyExists,
@@ -121,9 +132,7 @@ impl Store {
         // Owner-only from the start, whatever the umask.
         crate::fsutil::create_private_new(path, b"")?;
         let db = super::open_db(path).map_err(StoreError::db)?;
-        let counts = load(&db, rows)?;
-        drop(db);
-        Ok((Self::open(path, sealer)?, counts))
+        load(&db, rows)
     }
 
     /// The same as `restore`, into a database held in memory (the fuzzer's way in: the

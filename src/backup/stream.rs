@@ -1,0 +1,218 @@
+//! Reading a backup straight into the new store, for `restore`: the store's rows go from
+//! the decrypting tar into `load` as they arrive, with no scratch copy on disk; the small
+//! files (keyring, configuration, manifest) are kept in memory. Every check `unpack` makes
+//! is made here too, the manifest's last, once the whole file was read — so whatever
+//! `load` built stays in its staging folder until the caller has seen the result.
+
+use std::collections::BTreeMap;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use indicatif::ProgressBar;
+use sha2::{Digest, Sha256};
+
+use super::manifest::{FileEntry, Manifest};
+use super::read::{checked_manifest, damaged, decrypting, entry_name};
+use super::BackupError;
+use crate::crypto::RecoveryIdentity;
+use crate::store::dump::{read_row, Row};
+
+/// Largest keyring, configuration or manifest held in memory.
+const SMALL_MAX: usize = 16 * 1024 * 1024;
+
+/// What a streamed backup held besides its rows, checked against its manifest.
+pub struct Streamed {
+    pub manifest: Manifest,
+    pub keyring: Vec<u8>,
+    pub config: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Streamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streamed")
+            .field("files", &self.manifest.files.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decrypts `file` and hands its rows to `load` (which must read them to the end unless it
+/// fails), then checks every file against the manifest. A problem with the backup itself
+/// is reported as such, whatever `load` made of the rows it got.
+pub fn stream_backup<T>(
+    file: &Path,
+    identity: &RecoveryIdentity,
+    progress: &ProgressBar,
+    load: impl FnOnce(&mut dyn Iterator<Item = std::io::Result<Row>>) -> Result<T, BackupError>,
+) -> Result<(Streamed, T), BackupError> {
+    let mut archive = tar::Archive::new(decrypting(file, identity)?);
+    let mut side = Side::default();
+    let loaded = {
+        let mut rows = TarRows {
+            entries: archive.entries().map_err(damaged)?,
+            current: None,
+            side: &mut side,
+            progress,
+        };
+        let loaded = load(&mut rows);
+        // Files after the last piece (the keyring, the manifest) are read here.
+        if loaded.is_ok() {
+            for _ in rows.by_ref() {}
+        }
+        loaded
+    };
+    if let Some(problem) = side.failure.take() {
+        return Err(problem);
+    }
+    let value = loaded?;
+    // Read to the very end: age checks its last chunk there.
+    std::io::copy(&mut archive.into_inner(), &mut std::io::sink()).map_err(damaged)?;
+    let manifest = checked_manifest(side.manifest.as_deref(), side.found)?;
+    let keyring = side
+        .keyring
+        .ok_or_else(|| BackupError::NotAlcove("it holds no keyring".into()))?;
+    Ok((
+        Streamed {
+            manifest,
+            keyring,
+            config: side.config,
+        },
+        value,
+    ))
+}
+
+#[derive(Default)]
+struct Side {
+    /// Every file read, the manifest aside, with its size and hash.
+    found: BTreeMap<String, FileEntry>,
+    manifest: Option<Vec<u8>>,
+    keyring: Option<Vec<u8>>,
+    config: Option<Vec<u8>>,
+    /// Why the walk stopped, when the backup (not the loader) was at fault.
+    failure: Option<BackupError>,
+}
+
+/// Counts and hashes what is read through it, and keeps the first read error (the
+/// decryption's, as opposed to a malformed row).
+struct Hashing<R> {
+    inner: R,
+    digest: Sha256,
+    size: u64,
+    error: Option<std::io::Error>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.digest.update(&buf[..n]);
+                self.size += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                let seen = std::io::Error::new(e.kind(), e.to_string());
+                self.error.get_or_insert(e);
+                Err(seen)
+            }
+        }
+    }
+}
+
+impl<R> Hashing<R> {
+    fn new(inner: R) -> Self {
+        Hashing {
+            inner,
+            digest: Sha256::new(),
+            size: 0,
+            error: None,
+        }
+    }
+
+    fn entry(self) -> FileEntry {
+        FileEntry {
+            size: self.size,
+            sha256: hex::encode(self.digest.finalize()),
+        }
+    }
+}
+
+type Piece<'a, R> = (String, BufReader<Hashing<tar::Entry<'a, R>>>);
+
+/// The rows of every `store/` piece in turn; other files go into `side`.
+struct TarRows<'a, 's, R: Read> {
+    entries: tar::Entries<'a, R>,
+    current: Option<Piece<'a, R>>,
+    side: &'s mut Side,
+    progress: &'s ProgressBar,
+}
+
+impl<R: Read> TarRows<'_, '_, R> {
+    fn fail(&mut self, problem: BackupError) -> Option<std::io::Result<Row>> {
+        self.side.failure.get_or_insert(problem);
+        Some(Err(std::io::Error::other("the backup cannot be read")))
+    }
+}
+
+impl<R: Read> Iterator for TarRows<'_, '_, R> {
+    type Item = std::io::Result<Row>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.side.failure.is_some() {
+            return None;
+        }
+        loop {
+            if let Some((_, reader)) = &mut self.current {
+                let before = reader.get_ref().size;
+                let row = read_row(reader);
+                let after = reader.get_ref().size;
+                self.progress.inc(after - before);
+                match row {
+                    Ok(Some(row)) => return Some(Ok(row)),
+                    Ok(None) => {
+                        if let Some((name, reader)) = self.current.take() {
+                            let hashing = reader.into_inner();
+                            self.side.found.insert(name, hashing.entry());
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        let problem = match reader.get_mut().error.take() {
+                            Some(inner) => damaged(inner),
+                            None => BackupError::Damaged(format!("its records are cut off ({e})")),
+                        };
+                        return self.fail(problem);
+                    }
+                }
+            }
+            let mut item = match self.entries.next()? {
+                Ok(item) => item,
+                Err(e) => return self.fail(damaged(e)),
+            };
+            let name = match entry_name(&item, &self.side.found) {
+                Ok(name) => name,
+                Err(problem) => return self.fail(problem),
+            };
+            if name.starts_with("store/") {
+                let reader = BufReader::with_capacity(64 * 1024, Hashing::new(item));
+                self.current = Some((name, reader));
+                continue;
+            }
+            if item.size() > SMALL_MAX as u64 {
+                return self.fail(BackupError::NotAlcove(format!("{name} is not as expected")));
+            }
+            let mut hashing = Hashing::new(&mut item);
+            let mut bytes = Vec::new();
+            if let Err(e) = hashing.read_to_end(&mut bytes) {
+                return self.fail(damaged(e));
+            }
+            self.progress.inc(bytes.len() as u64);
+            let entry = hashing.entry();
+            match name.as_str() {
+                "manifest.json" => self.side.manifest = Some(bytes),
+                "keyring.age" => self.side.keyring = Some(bytes),
+                _ => self.side.config = Some(bytes),
+            }
+            // (The manifest too, so a second one is refused; its own check sets it aside.)
+            self.side.found.insert(name, entry);
+        }
+    }
+}
