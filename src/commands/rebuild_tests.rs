@@ -19,32 +19,36 @@ fn identity_file(
     RecoveryIdentity::read(&path).unwrap()
 }
 
+/// A new store in `dir` and a backup of it, encrypted to `to`, carrying `config`.
+fn backed_up(
+    dir: &std::path::Path,
+    to: &[age::x25519::Recipient],
+    config: Option<&[u8]>,
+) -> (Store, crate::backup::Written) {
+    let store = Store::create(&dir.join("a.redb"), Sealer::new(Keyring::generate())).unwrap();
+    let written = write_backup(
+        &store,
+        to,
+        config,
+        &dir.join("out"),
+        crate::clock::Clock::now(&crate::clock::SystemClock),
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    (store, written)
+}
+
 #[test]
 fn every_recipient_restores_and_an_old_style_keyring_is_named_as_the_problem() {
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        Store::create(&dir.path().join("a.redb"), Sealer::new(Keyring::generate())).unwrap();
-    let recovery = identity_file(
-        dir.path(),
-        "recovery.txt",
-        &age::x25519::Identity::generate(),
-    );
-    let extra = identity_file(dir.path(), "extra.txt", &age::x25519::Identity::generate());
-    let stranger = identity_file(
-        dir.path(),
-        "stranger.txt",
-        &age::x25519::Identity::generate(),
+    let new_id = |name| identity_file(dir.path(), name, &age::x25519::Identity::generate());
+    let (recovery, extra, stranger) = (
+        new_id("recovery.txt"),
+        new_id("extra.txt"),
+        new_id("stranger.txt"),
     );
     let hidden = ProgressBar::hidden();
-    let written = write_backup(
-        &store,
-        &[recovery.recipient(), extra.recipient()],
-        None,
-        &dir.path().join("out"),
-        crate::clock::Clock::now(&crate::clock::SystemClock),
-        &hidden,
-    )
-    .unwrap();
+    let (store, written) = backed_up(dir.path(), &[recovery.recipient(), extra.recipient()], None);
     assert_eq!(written.manifest.recipients.len(), 2);
     for id in [&recovery, &extra] {
         let opened = open_backup(&written.path, id, dir.path(), &hidden).unwrap();
@@ -131,23 +135,17 @@ fn rewritten(
 fn a_streamed_restore_checks_every_piece_against_the_manifest_and_keeps_nothing_else() {
     use super::rebuild_streaming;
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        Store::create(&dir.path().join("a.redb"), Sealer::new(Keyring::generate())).unwrap();
     let recovery = identity_file(
         dir.path(),
         "recovery.txt",
         &age::x25519::Identity::generate(),
     );
     let hidden = ProgressBar::hidden();
-    let written = write_backup(
-        &store,
+    let (_store, written) = backed_up(
+        dir.path(),
         &[recovery.recipient()],
         Some(b"[practice]\nname = \"Riverside\"\n"),
-        &dir.path().join("out"),
-        crate::clock::Clock::now(&crate::clock::SystemClock),
-        &hidden,
-    )
-    .unwrap();
+    );
 
     // As written: the same rows, and the configuration it carried.
     let staging = tempfile::tempdir_in(dir.path()).unwrap();
