@@ -167,27 +167,35 @@ impl Services {
     /// Once per store: sign-ins from before profiles kept them, read from the audit log,
     /// become each client's last sign-in (the later of the two wins).
     pub(super) fn backfill_sign_ins(&self) -> Result<(), ServiceError> {
-        let latest = self.store.read(|tx| {
-            let mut latest: HashMap<AccountId, OffsetDateTime> = HashMap::new();
-            if state::load(tx)?.sign_ins_backfilled {
-                return Ok::<_, StoreError>(None);
-            }
-            audit::walk(tx, 0, |e| {
+        if self
+            .store
+            .read(|tx| Ok::<_, StoreError>(state::load(tx)?.sign_ins_backfilled))?
+        {
+            return Ok(());
+        }
+        // A read transaction per batch: one held over millions of events made the first
+        // commit after it free every page it had pinned, holding writers for 150 ms.
+        // (Sign-ins made meanwhile set `last_sign_in` themselves.)
+        const BATCH: usize = 4096;
+        let mut latest: HashMap<AccountId, OffsetDateTime> = HashMap::new();
+        let mut next = 0;
+        loop {
+            let batch = self.store.read(|tx| audit::events_from(tx, next, BATCH))?;
+            for e in &batch {
                 if e.outcome != "ok" || !e.action.starts_with("signin.success") {
-                    return ControlFlow::Continue(());
+                    continue;
                 }
                 let id = e.target.strip_prefix("account:").and_then(AccountId::parse);
                 if let (Some(id), Some(when)) = (id, at(e)) {
                     let slot = latest.entry(id).or_insert(when);
                     *slot = (*slot).max(when);
                 }
-                ControlFlow::Continue(())
-            })?;
-            Ok(Some(latest))
-        })?;
-        let Some(latest) = latest else {
-            return Ok(());
-        };
+            }
+            match batch.last() {
+                Some(last) if batch.len() == BATCH => next = last.seq + 1,
+                _ => break,
+            }
+        }
         self.store.write(|tx| {
             for (id, when) in &latest {
                 if let Some(mut p) = accounts::profile_for_update(tx, *id)? {

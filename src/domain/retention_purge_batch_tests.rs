@@ -122,3 +122,51 @@ fn a_log_that_is_all_old_keeps_its_newest_event_and_the_chain_goes_on_from_it() 
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn sign_ins_before_the_profile_kept_them_are_found_across_read_batches() {
+    use crate::domain::audit::{self as chain, AuditTarget, Event};
+    let w = world();
+    let casey = bare(&w, "Casey", "1990-01-01");
+    let start = w.clock.now();
+    let signed_in = start + time::Duration::days(3);
+    // More events than one read batch (4,096) before the sign-in, as an old store has.
+    w.services
+        .store
+        .write(|tx| {
+            for i in 0..4200 {
+                chain::record(
+                    tx,
+                    start + time::Duration::seconds(i),
+                    &w.owner,
+                    Event::from(Action::ViewAudit),
+                    AuditTarget::practice(),
+                    Outcome::Ok,
+                )?;
+            }
+            chain::record(
+                tx,
+                signed_in,
+                &w.owner,
+                Event::SignInSuccess,
+                AuditTarget::new().account(casey),
+                Outcome::Ok,
+            )
+        })
+        .unwrap();
+    let before = w
+        .services
+        .store
+        .read(|tx| crate::store::accounts::profile(tx, casey))
+        .unwrap()
+        .unwrap();
+    assert_eq!(before.last_sign_in, None);
+    w.services.backfill_sign_ins().unwrap();
+    let after = w
+        .services
+        .store
+        .read(|tx| crate::store::accounts::profile(tx, casey))
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.last_sign_in, Some(signed_in));
+}

@@ -212,6 +212,18 @@ pub fn walk(
     }
 }
 
+/// Up to `limit` events from sequence number `first` on, in order: for a walk that takes a
+/// read transaction per batch, so that no snapshot is held for the whole log (redb keeps
+/// every page a reader may see until it ends, and the first commit after a long reader
+/// frees them all, holding other writers meanwhile).
+pub fn events_from(tx: &ReadTx<'_>, first: u64, limit: usize) -> Result<Vec<AuditEvent>> {
+    Ok(tx
+        .rows_from::<AuditEvent>(&key(first), limit)?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect())
+}
+
 /// Where the kept chain starts once the oldest events were purged by retention: the first
 /// kept sequence number and the hash it must follow.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
