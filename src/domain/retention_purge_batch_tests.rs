@@ -154,19 +154,15 @@ fn sign_ins_before_the_profile_kept_them_are_found_across_read_batches() {
             )
         })
         .unwrap();
-    let before = w
-        .services
-        .store
-        .read(|tx| crate::store::accounts::profile(tx, casey))
-        .unwrap()
-        .unwrap();
-    assert_eq!(before.last_sign_in, None);
+    let last_sign_in = || {
+        w.services
+            .store
+            .read(|tx| crate::store::accounts::profile(tx, casey))
+            .unwrap()
+            .unwrap()
+            .last_sign_in
+    };
+    assert_eq!(last_sign_in(), None);
     w.services.backfill_sign_ins().unwrap();
-    let after = w
-        .services
-        .store
-        .read(|tx| crate::store::accounts::profile(tx, casey))
-        .unwrap()
-        .unwrap();
-    assert_eq!(after.last_sign_in, Some(signed_in));
+    assert_eq!(last_sign_in(), Some(signed_in));
 }

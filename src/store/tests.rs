@@ -65,22 +65,25 @@ fn failed_write_keeps_nothing() {
     assert_ne!(profile.name, "half");
 }
 
-#[test]
-fn second_open_of_a_held_database_is_refused() {
+/// A new store in a new folder: the folder, the file's path, its keyring and the store.
+fn new_store() -> (tempfile::TempDir, std::path::PathBuf, Keyring, Store) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB_FILE);
     let ring = Keyring::generate();
-    let _held = Store::create(&path, Sealer::new(ring.clone())).unwrap();
+    let store = Store::create(&path, Sealer::new(ring.clone())).unwrap();
+    (dir, path, ring, store)
+}
+
+#[test]
+fn second_open_of_a_held_database_is_refused() {
+    let (_dir, path, ring, _held) = new_store();
     let err = Store::open(&path, Sealer::new(ring)).unwrap_err();
     assert!(matches!(err, StoreError::InUse), "{err}");
 }
 
 #[test]
 fn concurrent_writes_share_flushes_and_all_are_on_disk_after_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(DB_FILE);
-    let keyring = Keyring::generate();
-    let store = Store::create(&path, Sealer::new(keyring.clone())).unwrap();
+    let (_dir, path, keyring, store) = new_store();
     let flushes = store.commits();
     let session = |n: u32| sessions::Session {
         account: crate::ids::AccountId::generate(),
