@@ -108,7 +108,7 @@ pub fn keys(
 pub fn keys_for_update(tx: &WriteTx<'_>, client: AccountId, kind: Kind) -> Result<Vec<Vec<u8>>> {
     let prefix = prefix(client, kind);
     Ok(tx
-        .keys_with_prefix(tables::CLIENT_ITEMS, &prefix)?
+        .index_keys_for_update(tables::CLIENT_ITEMS, &prefix)?
         .into_iter()
         .map(|r| r[prefix.len() + 8..].to_vec())
         .collect())

@@ -96,7 +96,7 @@ pub fn seen(tx: &ReadTx<'_>, client: AccountId, now: OffsetDateTime) -> Result<S
 
 /// The same, inside a write, from all of the client's rows (the purge's re-check).
 pub fn seen_for_update(tx: &WriteTx<'_>, client: AccountId, now: OffsetDateTime) -> Result<Seen> {
-    let rows = |table, prefix: Vec<u8>| tx.keys_with_prefix(table, &prefix);
+    let rows = |table, prefix: Vec<u8>| tx.index_keys_for_update(table, &prefix);
     let threads = rows(tables::THREAD_ORDER, messages::about_prefix(client, None))?;
     let submissions = rows(
         tables::CLIENT_ITEMS,
@@ -120,7 +120,7 @@ mod tests {
     use crate::store::appointments::{self, Appointment, Setting};
     use crate::store::messages::Thread;
     use crate::store::submissions::{self, Submission};
-    use crate::store::Store;
+    use crate::store::{Store, StoreError};
 
     fn thread(client: AccountId, at: OffsetDateTime, unread: bool) -> Thread {
         Thread {
@@ -237,5 +237,41 @@ mod tests {
         let seen = both(&store, casey, later);
         assert!(!seen.upcoming);
         assert_eq!(seen.last, Some(datetime!(2030-06-01 12:00:01 UTC)));
+    }
+
+    #[test]
+    fn an_index_row_without_the_stores_seal_is_refused_not_counted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store =
+            Store::create(&tmp.path().join("s.redb"), Sealer::new(Keyring::generate())).unwrap();
+        let now = datetime!(2030-06-01 12:00 UTC);
+        let casey = AccountId::generate();
+        store
+            .write(|tx| appointments::add(tx, &appointment(casey, now + Duration::days(9))))
+            .unwrap();
+        assert!(both(&store, casey, now).upcoming);
+        // The same row, its sealed value replaced, as someone who can write the file but
+        // has no key could plant it: every reading refuses it rather than keep the client.
+        store
+            .write(|tx| {
+                let prefix = by_client::prefix(casey, Kind::Appointment);
+                let keys = tx.keys_with_prefix(tables::CLIENT_ITEMS, &prefix)?;
+                let mut t = tx
+                    .txn
+                    .open_table(tables::CLIENT_ITEMS.def())
+                    .map_err(StoreError::db)?;
+                for key in keys {
+                    t.insert(key.as_slice(), b"planted".as_slice())
+                        .map_err(StoreError::db)?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let full = store.write(|tx| seen_for_update(tx, casey, now));
+        assert!(matches!(full, Err(StoreError::Sealed { .. })), "{full:?}");
+        let quick = store.read(|tx| seen(tx, casey, now));
+        assert!(matches!(quick, Err(StoreError::Sealed { .. })), "{quick:?}");
+        let keys = store.write(|tx| by_client::keys_for_update(tx, casey, Kind::Appointment));
+        assert!(matches!(keys, Err(StoreError::Sealed { .. })), "{keys:?}");
     }
 }

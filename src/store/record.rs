@@ -184,6 +184,29 @@ impl WriteTx<'_> {
         Ok(keys)
     }
 
+    /// The keys of the index `table` that start with `prefix`, each checked against its
+    /// sealed value (as `ReadTx::index_keys`): a row planted without the store's key is an
+    /// error, not an entry.
+    pub fn index_keys_for_update(&self, table: Table, prefix: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
+        let mut out = Vec::new();
+        for row in t.range(prefix..).map_err(StoreError::db)? {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let key = k.value();
+            if !key.starts_with(prefix) {
+                break;
+            }
+            self.sealer
+                .open(table.0, key, v.value())
+                .map_err(|source| StoreError::Sealed {
+                    table: table.0,
+                    source,
+                })?;
+            out.push(key.to_vec());
+        }
+        Ok(out)
+    }
+
     /// Every key of `table` (values stay sealed and unread).
     pub fn keys(&self, table: Table) -> Result<Vec<Vec<u8>>> {
         let t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
