@@ -35,9 +35,9 @@ impl std::fmt::Debug for Streamed {
     }
 }
 
-/// Decrypts `file` and hands its rows to `load` (which must read them to the end unless it
-/// fails), then checks every file against the manifest. A problem with the backup itself
-/// is reported as such, whatever `load` made of the rows it got.
+/// Decrypts `file` and hands its rows to `load`, then reads the rest and checks every file
+/// against the manifest. A problem with the backup itself (damage, a newer format, a file
+/// that does not match the manifest) is reported ahead of `load`'s own error.
 pub fn stream_backup<T>(
     file: &Path,
     identity: &RecoveryIdentity,
@@ -54,19 +54,20 @@ pub fn stream_backup<T>(
             progress,
         };
         let loaded = load(&mut rows);
-        // Files after the last piece (the keyring, the manifest) are read here.
-        if loaded.is_ok() {
-            for _ in rows.by_ref() {}
-        }
+        // The rest of the file (the keyring, the manifest; after a loader's refusal, the
+        // other pieces too) is read here, so the backup's own problems are found.
+        for _ in rows.by_ref() {}
         loaded
     };
     if let Some(problem) = side.failure.take() {
         return Err(problem);
     }
-    let value = loaded?;
     // Read to the very end: age checks its last chunk there.
     std::io::copy(&mut archive.into_inner(), &mut std::io::sink()).map_err(damaged)?;
+    // A backup of a newer format, or one that does not match its manifest, says so before
+    // whatever the loader made of its rows.
     let manifest = checked_manifest(side.manifest.as_deref(), side.found)?;
+    let value = loaded?;
     let keyring = side
         .keyring
         .ok_or_else(|| BackupError::NotAlcove("it holds no keyring".into()))?;
@@ -108,6 +109,7 @@ impl<R: Read> Read for Hashing<R> {
                 self.size += n as u64;
                 Ok(n)
             }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(e),
             Err(e) => {
                 let seen = std::io::Error::new(e.kind(), e.to_string());
                 self.error.get_or_insert(e);
@@ -168,6 +170,11 @@ impl<R: Read> Iterator for TarRows<'_, '_, R> {
                 match row {
                     Ok(Some(row)) => return Some(Ok(row)),
                     Ok(None) => {
+                        // A file cut at a row boundary ends the piece "cleanly": the
+                        // decryption's own error says otherwise.
+                        if let Some(inner) = reader.get_mut().error.take() {
+                            return self.fail(damaged(inner));
+                        }
                         if let Some((name, reader)) = self.current.take() {
                             let hashing = reader.into_inner();
                             self.side.found.insert(name, hashing.entry());
@@ -177,6 +184,9 @@ impl<R: Read> Iterator for TarRows<'_, '_, R> {
                     Err(e) => {
                         let problem = match reader.get_mut().error.take() {
                             Some(inner) => damaged(inner),
+                            None if e.kind() == std::io::ErrorKind::InvalidData => {
+                                BackupError::Damaged(format!("its records are malformed ({e})"))
+                            }
                             None => BackupError::Damaged(format!("its records are cut off ({e})")),
                         };
                         return self.fail(problem);

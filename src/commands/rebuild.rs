@@ -70,8 +70,13 @@ pub fn rebuild_streaming(
     progress: &indicatif::ProgressBar,
 ) -> Result<(Store, RestoreReport, Option<Vec<u8>>), BackupError> {
     let db = staging.join(DB_FILE);
+    // Rows that do not read are the stream's to report; an I/O error here is this
+    // computer's (a full disk), not the backup's.
     let (streamed, counts) = stream_backup(file, identity, progress, |rows| {
-        Store::load_new(&db, rows).map_err(not_restored)
+        Store::load_new(&db, rows).map_err(|e| match e {
+            crate::store::StoreError::Io(io) => BackupError::Io(io),
+            other => not_restored(other),
+        })
     })?;
     let keyring = open_keyring(&streamed.keyring, &streamed.manifest, identity)?;
     let (store, report) = settle(&streamed.manifest, keyring, &counts, identity, staging)?;

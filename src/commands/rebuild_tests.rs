@@ -198,4 +198,36 @@ fn a_streamed_restore_checks_every_piece_against_the_manifest_and_keeps_nothing_
         .unwrap_err()
         .to_string();
     assert!(refused.contains("cut off"), "{refused}");
+
+    // A newer Alcove's backup: a table this one does not know, and a newer format in the
+    // manifest (read last). The format is named, not the table.
+    let newer = dir.path().join("newer.tar.age");
+    rewritten(
+        &written.path,
+        &recovery,
+        &recovery.recipient(),
+        &newer,
+        |name, bytes| {
+            if name == "store/00000.bin" {
+                let table = b"from_the_future";
+                bytes.extend_from_slice(&(table.len() as u16).to_be_bytes());
+                bytes.extend_from_slice(table);
+                for field in [&b"key"[..], &b"value"[..]] {
+                    bytes.extend_from_slice(&(field.len() as u32).to_be_bytes());
+                    bytes.extend_from_slice(field);
+                }
+            }
+            if name == "manifest.json" {
+                let mut m: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+                let format = m["format"].as_u64().unwrap();
+                m["format"] = serde_json::json!(format + 1);
+                *bytes = serde_json::to_vec(&m).unwrap();
+            }
+        },
+    );
+    let staging = tempfile::tempdir_in(dir.path()).unwrap();
+    let refused = rebuild_streaming(&newer, &recovery, staging.path(), &hidden)
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("use a newer Alcove"), "{refused}");
 }

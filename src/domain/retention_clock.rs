@@ -192,7 +192,8 @@ impl Services {
                 }
             }
             match batch.last() {
-                Some(last) if batch.len() == BATCH => next = last.seq + 1,
+                // (Sequence numbers grow with the keys they are sealed to; stop otherwise.)
+                Some(last) if batch.len() == BATCH && last.seq >= next => next = last.seq + 1,
                 _ => break,
             }
         }
