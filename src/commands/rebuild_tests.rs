@@ -158,76 +158,66 @@ fn a_streamed_restore_checks_every_piece_against_the_manifest_and_keeps_nothing_
     );
     drop(restored);
 
+    // The backup re-made by someone holding its recipient, changed by `change`.
+    let remade = |name: &str, change: &dyn Fn(&str, &mut Vec<u8>)| {
+        let out = dir.path().join(name);
+        rewritten(
+            &written.path,
+            &recovery,
+            &recovery.recipient(),
+            &out,
+            change,
+        );
+        out
+    };
+    // What a streamed restore of `file` says when it refuses it.
+    let refused_as = |file: &std::path::Path| {
+        let staging = tempfile::tempdir_in(dir.path()).unwrap();
+        rebuild_streaming(file, &recovery, staging.path(), &hidden)
+            .unwrap_err()
+            .to_string()
+    };
+
     // One byte of a sealed value changed inside a piece, the file otherwise well made:
     // the rows load, and the piece's hash refuses it once the manifest is read.
-    let altered = dir.path().join("altered.tar.age");
-    rewritten(
-        &written.path,
-        &recovery,
-        &recovery.recipient(),
-        &altered,
-        |name, bytes| {
-            if name.starts_with("store/") {
-                if let Some(last) = bytes.last_mut() {
-                    *last ^= 1;
-                }
+    let altered = remade("altered.tar.age", &|name, bytes| {
+        if name.starts_with("store/") {
+            if let Some(last) = bytes.last_mut() {
+                *last ^= 1;
             }
-        },
-    );
-    let staging = tempfile::tempdir_in(dir.path()).unwrap();
-    let refused = rebuild_streaming(&altered, &recovery, staging.path(), &hidden)
-        .unwrap_err()
-        .to_string();
+        }
+    });
+    let refused = refused_as(&altered);
     assert!(refused.contains("does not match the manifest"), "{refused}");
 
     // A piece cut in the middle of a row: named as cut off, not as a decryption failure.
-    let cut = dir.path().join("cut.tar.age");
-    rewritten(
-        &written.path,
-        &recovery,
-        &recovery.recipient(),
-        &cut,
-        |name, bytes| {
-            if name.starts_with("store/") {
-                bytes.truncate(bytes.len() - 3);
-            }
-        },
-    );
-    let staging = tempfile::tempdir_in(dir.path()).unwrap();
-    let refused = rebuild_streaming(&cut, &recovery, staging.path(), &hidden)
-        .unwrap_err()
-        .to_string();
+    let cut = remade("cut.tar.age", &|name, bytes| {
+        if name.starts_with("store/") {
+            bytes.truncate(bytes.len() - 3);
+        }
+    });
+    let refused = refused_as(&cut);
     assert!(refused.contains("cut off"), "{refused}");
 
     // A newer Alcove's backup: a table this one does not know, and a newer format in the
     // manifest (read last). The format is named, not the table.
-    let newer = dir.path().join("newer.tar.age");
-    rewritten(
-        &written.path,
-        &recovery,
-        &recovery.recipient(),
-        &newer,
-        |name, bytes| {
-            if name == "store/00000.bin" {
-                let table = b"from_the_future";
-                bytes.extend_from_slice(&(table.len() as u16).to_be_bytes());
-                bytes.extend_from_slice(table);
-                for field in [&b"key"[..], &b"value"[..]] {
-                    bytes.extend_from_slice(&(field.len() as u32).to_be_bytes());
-                    bytes.extend_from_slice(field);
-                }
+    let newer = remade("newer.tar.age", &|name, bytes| {
+        if name == "store/00000.bin" {
+            let table = b"from_the_future";
+            bytes.extend_from_slice(&(table.len() as u16).to_be_bytes());
+            bytes.extend_from_slice(table);
+            for field in [&b"key"[..], &b"value"[..]] {
+                bytes.extend_from_slice(&(field.len() as u32).to_be_bytes());
+                bytes.extend_from_slice(field);
             }
-            if name == "manifest.json" {
-                let mut m: serde_json::Value = serde_json::from_slice(bytes).unwrap();
-                let format = m["format"].as_u64().unwrap();
-                m["format"] = serde_json::json!(format + 1);
-                *bytes = serde_json::to_vec(&m).unwrap();
-            }
-        },
-    );
-    let staging = tempfile::tempdir_in(dir.path()).unwrap();
-    let refused = rebuild_streaming(&newer, &recovery, staging.path(), &hidden)
-        .unwrap_err()
-        .to_string();
+        }
+        if name == "manifest.json" {
+            let mut m: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let format = m["format"].as_u64().unwrap();
+            m["format"] = serde_json::json!(format + 1);
+            *bytes = serde_json::to_vec(&m).unwrap();
+        }
+    });
+    let refused = refused_as(&newer);
     assert!(refused.contains("use a newer Alcove"), "{refused}");
 }

@@ -196,12 +196,7 @@ impl WriteTx<'_> {
             if !key.starts_with(prefix) {
                 break;
             }
-            self.sealer
-                .open(table.0, key, v.value())
-                .map_err(|source| StoreError::Sealed {
-                    table: table.0,
-                    source,
-                })?;
+            check_seal(self.sealer, table, key, v.value())?;
             out.push(key.to_vec());
         }
         Ok(out)
@@ -361,12 +356,7 @@ impl ReadTx<'_> {
             if !key.starts_with(prefix) || out.len() == limit {
                 break;
             }
-            self.sealer
-                .open(table.0, key, v.value())
-                .map_err(|source| StoreError::Sealed {
-                    table: table.0,
-                    source,
-                })?;
+            check_seal(self.sealer, table, key, v.value())?;
             out.push(key.to_vec());
         }
         Ok(out)
@@ -419,4 +409,16 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// An index row's sealed value opens under its key: the row was written with the store's
+/// key where it stands (a planted or moved row fails).
+fn check_seal(sealer: &Sealer, table: Table, key: &[u8], value: &[u8]) -> Result<()> {
+    sealer
+        .open(table.0, key, value)
+        .map_err(|source| StoreError::Sealed {
+            table: table.0,
+            source,
+        })?;
+    Ok(())
 }
