@@ -120,15 +120,29 @@ pub fn seal_open(data: &[u8]) {
 }
 
 /// (b) The backup reader after decryption: `data` is the tar inside a backup file. Runs
-/// every check `backup verify` and `restore` run: names, types, sizes, manifest, hashes,
-/// keyring, the store rebuilt from its rows, counts and the audit chain.
+/// every check `backup verify` (unpacked into a scratch folder) and `restore` (streamed
+/// into the store) run: names, types, sizes, manifest, hashes, keyring, the store rebuilt
+/// from its rows, counts and the audit chain.
 pub fn backup_tar(data: &[u8]) {
     let f = fixture();
+    let staging = tempfile::tempdir_in(f.scratch.path()).unwrap();
+    let streamed = crate::commands::rebuild::rebuild_streaming(
+        data,
+        &f.identity,
+        staging.path(),
+        &ProgressBar::hidden(),
+    );
     let Ok(opened) = crate::backup::unpack(data, f.scratch.path(), &ProgressBar::hidden()) else {
+        assert!(streamed.is_err(), "restore took what verify refused");
         return;
     };
     let staging = tempfile::tempdir_in(f.scratch.path()).unwrap();
-    let _ = crate::commands::rebuild::rebuild(&opened, &f.identity, staging.path());
+    let verified = crate::commands::rebuild::rebuild(&opened, &f.identity, staging.path());
+    assert_eq!(
+        streamed.is_ok(),
+        verified.is_ok(),
+        "restore and verify agree on a backup"
+    );
 }
 
 /// (b) A store dump (one `store/NNNNN.bin` of a backup): rows read back, a database

@@ -20,7 +20,7 @@ pub use error::BackupError;
 pub const CONFIG_ENTRY: &str = crate::config::CONFIG_FILE;
 pub use manifest::{AuditHead, FileEntry, Manifest};
 pub use read::{open_backup, unpack, Opened};
-pub use stream::{stream_backup, Streamed};
+pub use stream::{decrypt_backup, stream_backup, Streamed};
 pub use write::{write_backup, Written};
 
 /// File name of a backup taken at `at`, to the millisecond: names sort as the times do,

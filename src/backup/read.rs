@@ -15,6 +15,8 @@ use crate::crypto::RecoveryIdentity;
 
 /// Largest single file accepted inside a backup (a snapshot piece is about 8 MiB).
 const MAX_ENTRY: u64 = 256 * 1024 * 1024;
+/// Largest keyring, configuration or manifest (held in memory by `restore`).
+const SMALL_MAX: u64 = 16 * 1024 * 1024;
 
 /// An unpacked, checked backup.
 #[derive(Debug)]
@@ -166,7 +168,12 @@ pub(super) fn entry_name<R: Read>(
             "it holds an unexpected file ({name})"
         )));
     }
-    if item.size() > MAX_ENTRY || found.contains_key(&name) {
+    let max = if name.starts_with("store/") {
+        MAX_ENTRY
+    } else {
+        SMALL_MAX
+    };
+    if item.size() > max || found.contains_key(&name) {
         return Err(BackupError::NotAlcove(format!("{name} is not as expected")));
     }
     Ok(name)

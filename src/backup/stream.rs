@@ -17,9 +17,6 @@ use super::BackupError;
 use crate::crypto::RecoveryIdentity;
 use crate::store::dump::{read_row, Row};
 
-/// Largest keyring, configuration or manifest held in memory.
-const SMALL_MAX: usize = 16 * 1024 * 1024;
-
 /// What a streamed backup held besides its rows, checked against its manifest.
 pub struct Streamed {
     pub manifest: Manifest,
@@ -35,16 +32,21 @@ impl std::fmt::Debug for Streamed {
     }
 }
 
-/// Decrypts `file` and hands its rows to `load`, then reads the rest and checks every file
-/// against the manifest. A problem with the backup itself (damage, a newer format, a file
-/// that does not match the manifest) is reported ahead of `load`'s own error.
+/// The decrypted bytes (a tar) of the backup `file`, for `stream_backup`.
+pub fn decrypt_backup(file: &Path, identity: &RecoveryIdentity) -> Result<impl Read, BackupError> {
+    decrypting(file, identity)
+}
+
+/// Hands the rows of a decrypted backup (`tar`) to `load`, then reads the rest and checks
+/// every file against the manifest. A problem with the backup itself (damage, a newer
+/// format, a file that does not match the manifest) is reported ahead of `load`'s own
+/// error.
 pub fn stream_backup<T>(
-    file: &Path,
-    identity: &RecoveryIdentity,
+    tar: impl Read,
     progress: &ProgressBar,
     load: impl FnOnce(&mut dyn Iterator<Item = std::io::Result<Row>>) -> Result<T, BackupError>,
 ) -> Result<(Streamed, T), BackupError> {
-    let mut archive = tar::Archive::new(decrypting(file, identity)?);
+    let mut archive = tar::Archive::new(tar);
     let mut side = Side::default();
     let loaded = {
         let mut rows = TarRows {
@@ -83,7 +85,7 @@ pub fn stream_backup<T>(
 
 #[derive(Default)]
 struct Side {
-    /// Every file read, the manifest aside, with its size and hash.
+    /// Every file read, with its size and hash.
     found: BTreeMap<String, FileEntry>,
     manifest: Option<Vec<u8>>,
     keyring: Option<Vec<u8>>,
@@ -206,9 +208,7 @@ impl<R: Read> Iterator for TarRows<'_, '_, R> {
                 self.current = Some((name, reader));
                 continue;
             }
-            if item.size() > SMALL_MAX as u64 {
-                return self.fail(BackupError::NotAlcove(format!("{name} is not as expected")));
-            }
+            // (At most 16 MiB: `entry_name` checked its size.)
             let mut hashing = Hashing::new(&mut item);
             let mut bytes = Vec::new();
             if let Err(e) = hashing.read_to_end(&mut bytes) {

@@ -59,12 +59,12 @@ pub fn rebuild(
     settle(&opened.manifest, keyring, &counts, identity, staging)
 }
 
-/// The same as `open_backup` then `rebuild`, reading the backup once: its rows go from the
-/// decrypting file into the staging store as they come (no scratch copy), and every check
-/// is made before the caller moves anything into place. Also returns the configuration
-/// file the backup carried.
+/// The same as `open_backup` then `rebuild`, reading the backup once: the rows of `tar`
+/// (a decrypted backup, `backup::decrypt_backup`) go into the staging store as they come
+/// (no scratch copy), and every check is made before the caller moves anything into
+/// place. Also returns the configuration file the backup carried.
 pub fn rebuild_streaming(
-    file: &Path,
+    tar: impl std::io::Read,
     identity: &RecoveryIdentity,
     staging: &Path,
     progress: &indicatif::ProgressBar,
@@ -72,7 +72,7 @@ pub fn rebuild_streaming(
     let db = staging.join(DB_FILE);
     // Rows that do not read are the stream's to report; an I/O error here is this
     // computer's (a full disk), not the backup's.
-    let (streamed, counts) = stream_backup(file, identity, progress, |rows| {
+    let (streamed, counts) = stream_backup(tar, progress, |rows| {
         Store::load_new(&db, rows).map_err(|e| match e {
             crate::store::StoreError::Io(io) => BackupError::Io(io),
             other => not_restored(other),

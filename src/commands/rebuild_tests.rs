@@ -149,8 +149,13 @@ fn a_streamed_restore_checks_every_piece_against_the_manifest_and_keeps_nothing_
 
     // As written: the same rows, and the configuration it carried.
     let staging = tempfile::tempdir_in(dir.path()).unwrap();
-    let (restored, report, config) =
-        rebuild_streaming(&written.path, &recovery, staging.path(), &hidden).unwrap();
+    let (restored, report, config) = rebuild_streaming(
+        crate::backup::decrypt_backup(&written.path, &recovery).unwrap(),
+        &recovery,
+        staging.path(),
+        &hidden,
+    )
+    .unwrap();
     assert_eq!(report.counts, written.manifest.counts);
     assert_eq!(
         config.as_deref(),
@@ -173,7 +178,8 @@ fn a_streamed_restore_checks_every_piece_against_the_manifest_and_keeps_nothing_
     // What a streamed restore of `file` says when it refuses it.
     let refused_as = |file: &std::path::Path| {
         let staging = tempfile::tempdir_in(dir.path()).unwrap();
-        rebuild_streaming(file, &recovery, staging.path(), &hidden)
+        let tar = crate::backup::decrypt_backup(file, &recovery).unwrap();
+        rebuild_streaming(tar, &recovery, staging.path(), &hidden)
             .unwrap_err()
             .to_string()
     };

@@ -138,7 +138,8 @@ fn stage(
         .prefix(".alcove-restore-")
         .tempdir_in(&parent)?;
     // Read once, straight into the staging store; a failed check drops the staging folder.
-    let (store, report, carried) = rebuild_streaming(file, identity, staging.path(), progress)?;
+    let tar = crate::backup::decrypt_backup(file, identity)?;
+    let (store, report, carried) = rebuild_streaming(tar, identity, staging.path(), progress)?;
     // The configuration: the backup's, or with `keep_config` the one already there.
     let config = if keep_config {
         let own = target.join(crate::config::CONFIG_FILE);
