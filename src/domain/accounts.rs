@@ -142,7 +142,7 @@ impl Services {
             };
             invite.used_at = Some(now);
             invites::put(tx, &index, &invite)?;
-            account.password_hash = Some(hash);
+            account.password_hash = Some(hash.clone());
             account.status = AccountStatus::Active;
             accounts::put(tx, &account)?;
             sessions::end_all_for(tx, account.id, None)?;
@@ -222,7 +222,7 @@ impl Services {
         action: Action,
         id: AccountId,
         what: Event,
-        change: impl FnOnce(&mut Account),
+        change: impl Fn(&mut Account),
     ) -> Result<String, ServiceError> {
         self.authorize(actor, action, Target::Account(id))?;
         let now = self.now();

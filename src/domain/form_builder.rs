@@ -11,6 +11,7 @@ use crate::policy::{Action, Actor, Target};
 use crate::store::forms::{FieldDef, FieldType, FormDef, FormVersion};
 
 /// A field as typed into the builder.
+#[derive(Clone, Copy)]
 pub struct FieldInput<'a> {
     pub label: &'a str,
     pub kind: &'a str,
@@ -21,6 +22,7 @@ pub struct FieldInput<'a> {
 }
 
 /// What to do to a form's fields.
+#[derive(Clone, Copy)]
 pub enum Change<'a> {
     Add(FieldInput<'a>),
     Edit(usize, FieldInput<'a>),

@@ -253,7 +253,7 @@ impl Services {
                 number: thread.count,
                 kind,
                 author,
-                author_name,
+                author_name: author_name.clone(),
                 from_client,
                 automatic: false,
                 body: body.trim_end().to_owned(),

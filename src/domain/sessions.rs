@@ -210,14 +210,15 @@ impl Services {
     /// Ends a session silently (replaced by a new sign-in).
     pub fn end_session(&self, token: &str) -> Result<(), ServiceError> {
         self.store.write(|tx| self.drop_session(tx, token))?;
+        self.seen.forget(&self.session_index(token));
         Ok(())
     }
 
     /// Removes a session without an audit event (a half-finished sign-in being replaced).
+    /// Only the stored row: the caller forgets its in-memory `last_seen` once the write
+    /// is on disk (a write may run twice: nothing outside the transaction happens in it).
     pub(super) fn drop_session(&self, tx: &WriteTx<'_>, token: &str) -> Result<(), StoreError> {
-        let index = self.session_index(token);
-        self.seen.forget(&index);
-        sessions::remove(tx, &index).map(|_| ())
+        sessions::remove(tx, &self.session_index(token)).map(|_| ())
     }
 
     /// True when the session proved password and second step within the last 5 minutes.

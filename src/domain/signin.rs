@@ -279,6 +279,9 @@ impl Services {
             return Err(SignInError::Expired);
         };
         let key = self.guess_key(&email);
+        // Reserved before the write, not in it: a write may run twice (`Store::write`),
+        // and the counter must count this guess once.
+        let reserved = self.throttle.reserve(key, now);
         let outcome = self.store.write(|tx| {
             let session = sessions::get(tx, &index)?;
             let Some(session) = session.filter(|s| s.stage == SessionStage::AwaitingTotp) else {
@@ -295,7 +298,7 @@ impl Services {
             }
             let actor = Actor::account(account.id, account.role, ip);
             let target = AuditTarget::new().account(account.id);
-            let reservation = match self.throttle.reserve(key, now) {
+            let reservation = match &reserved {
                 Ok(r) => r,
                 Err(until) => {
                     audit::record(
@@ -306,7 +309,7 @@ impl Services {
                         &target,
                         Outcome::Denied,
                     )?;
-                    return Ok(CodeOutcome::Locked(until));
+                    return Ok(CodeOutcome::Locked(*until));
                 }
             };
             let Some(method) = self.check_second_step(&mut account, code, now) else {
@@ -316,11 +319,10 @@ impl Services {
                     &actor,
                     Event::SignInCodeFailure,
                     &target,
-                    &reservation,
+                    reservation,
                 )?;
                 return Ok(CodeOutcome::Wrong);
             };
-            self.throttle.release(reservation);
             self.drop_session(tx, token)?;
             accounts::put(tx, &account)?;
             audit::record(tx, now, &actor, method, &target, Outcome::Ok)?;
@@ -331,7 +333,16 @@ impl Services {
                 now,
                 true,
             )?))
-        })?;
+        });
+        // A guess counts once it was checked and found wrong; anything else gives it back.
+        let spent = matches!(outcome, Ok(CodeOutcome::Wrong));
+        if let (Ok(reservation), false) = (reserved, spent) {
+            self.throttle.release(reservation);
+        }
+        let outcome = outcome?;
+        if matches!(outcome, CodeOutcome::Done(_) | CodeOutcome::Expired) {
+            self.seen.forget(&index);
+        }
         match outcome {
             CodeOutcome::Done(fresh) => {
                 self.throttle.clear(&key);

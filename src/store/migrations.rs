@@ -261,10 +261,7 @@ pub(super) fn refuse_too_new(found: u32) -> Result<()> {
 }
 
 /// Applies every migration the store has not seen yet, then `after`, in one transaction.
-pub(super) fn apply(
-    store: &Store,
-    after: impl FnOnce(&WriteTx<'_>, u32) -> Result<()>,
-) -> Result<()> {
+pub(super) fn apply(store: &Store, after: impl Fn(&WriteTx<'_>, u32) -> Result<()>) -> Result<()> {
     store.write(|tx| {
         tx.ensure_table(tables::META)?;
         let current = tx
@@ -452,13 +449,13 @@ mod tests {
         assert!(about_client().is_empty());
         assert_eq!(upcoming(), 0);
         assert_eq!(files(), 0);
-        let mut from = None;
+        let from = std::cell::Cell::new(None);
         apply(&store, |_, v| {
-            from = Some(v);
+            from.set(Some(v));
             Ok(())
         })
         .unwrap();
-        assert_eq!(from, Some(SCHEMA_VERSION - 2));
+        assert_eq!(from.get(), Some(SCHEMA_VERSION - 2));
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION);
         let listed = inbox();
         assert_eq!(listed.len(), 1);

@@ -1,8 +1,8 @@
 //! The store: one redb file, every value sealed. The only module that names redb types.
 //!
-//! Writes are durable when `Store::write` returns: each commits without a flush, then waits
-//! for one flush to disk shared with the writes made meanwhile (`group_commit`); callers
-//! acknowledge a change to a person only after that. A failed write (a full disk)
+//! Writes are durable when `Store::write` returns: concurrent writes share one transaction
+//! and one flush to disk (`batch`); callers acknowledge a change to a person only after
+//! that. A failed write (a full disk)
 //! is reported as such, and the store reopens itself once there is room again (`health`).
 
 pub mod accounts;
@@ -10,12 +10,12 @@ pub mod appointments;
 pub mod attachments;
 pub mod audit;
 pub mod backups;
+mod batch;
 pub mod by_client;
 pub mod contact;
 pub mod dump;
 mod error;
 pub mod forms;
-mod group_commit;
 mod health;
 pub mod invites;
 pub mod messages;
@@ -78,13 +78,10 @@ struct Inner {
     /// reopen after a failed write has not succeeded yet.
     db: parking_lot::RwLock<Option<redb::Database>>,
     health: health::Health,
-    group: group_commit::GroupCommit,
-    /// Held from the start of a write transaction to its commit (not while it waits for
-    /// the flush). redb's own lock lets a thread that writes again at once win over
-    /// writers already waiting, so a long run of small transactions (the purge) held
-    /// them off for the whole run; this lock's eventual fairness hands it to a waiter
-    /// within a millisecond or so.
-    writer: parking_lot::Mutex<()>,
+    /// The one writer: concurrent writes share a transaction, first come first served
+    /// (redb's own lock would let a thread that writes again at once win over writers
+    /// already waiting, so a long run of small transactions, the purge, held them off).
+    batch: batch::Batcher,
     sealer: Sealer,
     index: BlindIndexer,
     path: PathBuf,
@@ -159,7 +156,7 @@ impl Store {
     /// Applies every pending migration in one transaction with the version bump and
     /// whatever `after` adds (given the version migrated from); on any error nothing is
     /// kept. Refuses a store newer than this build.
-    pub fn migrate(&self, after: impl FnOnce(&WriteTx<'_>, u32) -> Result<()>) -> Result<()> {
+    pub fn migrate(&self, after: impl Fn(&WriteTx<'_>, u32) -> Result<()>) -> Result<()> {
         migrations::refuse_too_new(migrations::version(self)?)?;
         migrations::apply(self, after)
     }
@@ -188,8 +185,7 @@ impl Store {
             inner: Arc::new(Inner {
                 db: parking_lot::RwLock::new(Some(db)),
                 health: health::Health::default(),
-                group: group_commit::GroupCommit::default(),
-                writer: parking_lot::Mutex::new(()),
+                batch: batch::Batcher::default(),
                 sealer,
                 index,
                 path: path.to_owned(),
@@ -220,56 +216,22 @@ impl Store {
         self.inner.sealer.keyring().encrypt(recipients)
     }
 
-    /// Runs `f` in one write transaction and commits durably if it returns `Ok`;
-    /// on `Err` nothing it did is kept.
+    /// Runs `f` in a write transaction and returns once it is on disk; on `Err` nothing
+    /// it did is kept. The transaction may be shared with writes made meanwhile (`batch`),
+    /// so `f` may run twice, the first run's writes thrown away: it must do nothing but
+    /// read and write through `tx`.
     pub fn write<T, E: From<StoreError>>(
         &self,
-        f: impl FnOnce(&WriteTx<'_>) -> std::result::Result<T, E>,
+        f: impl Fn(&WriteTx<'_>) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let depth = health::Depth::enter();
         self.inner.health.admit_write(self.dir())?;
         let guard = self.usable(&depth)?;
         let db = guard.as_ref().ok_or_else(|| self.inner.health.refusal())?;
-        let turn = self.inner.writer.lock();
-        let mut txn = match db.begin_write() {
-            Ok(txn) => txn,
-            Err(e) => return Err(self.failed(StoreError::db(e)).into()),
-        };
-        txn.set_durability(redb::Durability::None)
-            .map_err(|e| self.failed(StoreError::db(e)))?;
-        let tx = WriteTx {
-            txn,
-            sealer: &self.inner.sealer,
-        };
-        health::take_noted();
-        let value = match f(&tx) {
-            Ok(value) => value,
-            Err(e) => {
-                // The closure's error type hides a redb failure: the thread noted it.
-                if let Some(seen) = health::take_noted() {
-                    self.inner.health.saw(&seen);
-                }
-                return Err(e);
-            }
-        };
-        tx.txn
-            .commit()
-            .map_err(|e| self.failed(StoreError::db(e)))?;
-        let seq = self.inner.group.committed();
-        drop(turn);
-        let flush = || {
-            let _turn = self.inner.writer.lock();
-            let txn = db
-                .begin_write()
-                .map_err(|e| self.failed(StoreError::db(e)))?;
-            txn.commit().map_err(|e| self.failed(StoreError::db(e)))?;
-            self.inner.health.wrote();
-            Ok(())
-        };
-        match self.inner.group.wait_durable(seq, flush) {
-            Ok(()) => Ok(value),
-            Err(group_commit::NotDurable::Flush(e)) => Err(E::from(e)),
-            Err(group_commit::NotDurable::Lost) => Err(self.inner.health.refusal().into()),
+        match self.inner.batch.write(self, db, &f) {
+            Ok(value) => Ok(value),
+            Err(batch::NotWritten::Closure(e)) => Err(e),
+            Err(batch::NotWritten::Store(e)) => Err(E::from(e)),
         }
     }
 
@@ -323,11 +285,10 @@ impl Store {
         self.inner.health.disk_full_refusals()
     }
 
-    /// How many flushes to disk the store's writes took since it was opened (several
-    /// writes share one: `group_commit`): what the request path's tests and benchmarks
-    /// count.
+    /// How many durable commits the store's writes took since it was opened (several
+    /// writes share one: `batch`): what the request path's tests and benchmarks count.
     pub fn commits(&self) -> u64 {
-        self.inner.group.flushes()
+        self.inner.batch.commits()
     }
 
     /// Records what a failed redb call means for the store, and passes the error on.

@@ -36,10 +36,14 @@ fn decode<R: Record>(sealer: &Sealer, key: &[u8], sealed: &[u8]) -> Result<R> {
 pub struct WriteTx<'a> {
     pub(super) txn: redb::WriteTransaction,
     pub(super) sealer: &'a Sealer,
+    /// Something was changed through it (a closure that failed without changing anything
+    /// can leave a shared transaction as it was: `batch`).
+    pub(super) changed: std::cell::Cell<bool>,
 }
 
 impl WriteTx<'_> {
     pub fn put<R: Record>(&self, key: &[u8], record: &R) -> Result<()> {
+        self.changed.set(true);
         let sealed = encode(self.sealer, key, record)?;
         let mut table = self
             .txn
@@ -64,6 +68,7 @@ impl WriteTx<'_> {
 
     /// Removes a row; true if it was there.
     pub fn remove<R: Record>(&self, key: &[u8]) -> Result<bool> {
+        self.changed.set(true);
         let mut table = self
             .txn
             .open_table(R::TABLE.def())
@@ -74,6 +79,7 @@ impl WriteTx<'_> {
 
     /// Removes every row of `R`'s table.
     pub fn clear<R: Record>(&self) -> Result<u64> {
+        self.changed.set(true);
         let mut table = self
             .txn
             .open_table(R::TABLE.def())
@@ -142,6 +148,7 @@ impl WriteTx<'_> {
 
     /// Seals raw bytes (not a JSON record) into `table`: attachment chunks.
     pub fn put_bytes(&self, table: Table, key: &[u8], plain: &[u8]) -> Result<()> {
+        self.changed.set(true);
         let sealed = self.sealer.seal(table.0, key, plain);
         let mut t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
         t.insert(key, sealed.as_slice()).map_err(StoreError::db)?;
@@ -150,6 +157,7 @@ impl WriteTx<'_> {
 
     /// Removes one row of a byte table; true if it was there.
     pub fn remove_bytes(&self, table: Table, key: &[u8]) -> Result<bool> {
+        self.changed.set(true);
         let mut t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
         let removed = t.remove(key).map_err(StoreError::db)?;
         Ok(removed.is_some())
@@ -163,6 +171,7 @@ impl WriteTx<'_> {
 
     /// Removes every row of `table` whose key starts with `prefix`; returns how many.
     pub fn remove_prefix(&self, table: Table, prefix: &[u8]) -> Result<u64> {
+        self.changed.set(true);
         let keys = self.keys_with_prefix(table, prefix)?;
         let mut t = self.txn.open_table(table.def()).map_err(StoreError::db)?;
         for key in &keys {
@@ -216,12 +225,14 @@ impl WriteTx<'_> {
 
     /// Deletes a table with its rows; used only by the schema test hook.
     pub(super) fn drop_table(&self, table: Table) -> Result<()> {
+        self.changed.set(true);
         self.txn.delete_table(table.def()).map_err(StoreError::db)?;
         Ok(())
     }
 
     /// Opens (creating if needed) a table; used by migrations.
     pub(super) fn ensure_table(&self, table: Table) -> Result<()> {
+        self.changed.set(true);
         self.txn.open_table(table.def()).map_err(StoreError::db)?;
         Ok(())
     }

@@ -1,5 +1,5 @@
 //! The store's own guarantees: nothing in clear in the file, one keyring, a failed write
-//! keeps nothing, one process at a time, and group commit's flushes.
+//! keeps nothing, one process at a time, and concurrent writes sharing one flush.
 
 use super::*;
 use crate::crypto::Keyring;
