@@ -172,13 +172,7 @@ impl crate::domain::Services {
         if let Some(a) = filter.account {
             target = target.field("by", a);
         }
-        self.reads.record(
-            &self.store,
-            self.now(),
-            actor,
-            Action::ViewAudit.into(),
-            target,
-        )?;
+        self.record_read(actor, Action::ViewAudit.into(), target)?;
         let (events, next) = self
             .store
             .read(|tx| audit::page(tx, filter, before, AUDIT_PAGE))?;
@@ -235,6 +229,50 @@ mod tests {
             .unwrap();
         }
         (dir, store)
+    }
+
+    #[test]
+    fn concurrent_reads_share_commits_and_each_is_in_the_chain_when_answered() {
+        use crate::ids::{AccountId, Role};
+        use crate::policy::{Action, Target};
+        let (_dir, services, _clock) =
+            crate::domain::testing::services_at(OffsetDateTime::now_utc());
+        let commits = services.store.commits();
+        let clients: Vec<AccountId> = (0..64).map(|_| AccountId::generate()).collect();
+        std::thread::scope(|scope| {
+            for client in &clients {
+                let services = &services;
+                scope.spawn(move || {
+                    let actor = Actor::account(AccountId::generate(), Role::Clinician, None);
+                    for _ in 0..10 {
+                        services
+                            .audit_read(&actor, Action::ViewClient, Target::Client(*client))
+                            .unwrap();
+                        // Answered: the event is in the store already.
+                        let filter = audit::AuditFilter {
+                            client: Some(*client),
+                            account: None,
+                        };
+                        let (mine, _) = services
+                            .store
+                            .read(|tx| audit::page(tx, filter, None, 50))
+                            .unwrap();
+                        assert!(!mine.is_empty());
+                    }
+                });
+            }
+        });
+        let head = services.store.read(audit::head).unwrap().unwrap();
+        assert!(head.seq >= 640);
+        assert_eq!(
+            verify(&services.store).unwrap(),
+            ChainState::Intact {
+                events: head.seq,
+                head: head.hash,
+            }
+        );
+        let took = services.store.commits() - commits;
+        assert!(took < 640 / 2, "640 reads took {took} commits");
     }
 
     #[test]

@@ -6,7 +6,6 @@ pub mod accounts;
 pub mod appointments;
 pub mod attachments;
 pub mod audit;
-mod audit_batch;
 pub mod audit_event;
 pub mod auto_reply;
 pub mod backup;
@@ -117,8 +116,6 @@ pub struct Services {
     throttle: throttle::Throttle,
     /// When each session was last used, written to the store only now and then.
     seen: std::sync::Arc<session_seen::SeenSessions>,
-    /// Read-audit events waiting to share a write.
-    reads: std::sync::Arc<audit_batch::AuditBatch>,
 }
 
 impl std::fmt::Debug for Services {
@@ -139,7 +136,6 @@ impl Services {
             mail: notify::MailSwitch::default(),
             throttle: throttle::Throttle::default(),
             seen: std::sync::Arc::default(),
-            reads: std::sync::Arc::default(),
         }
     }
 
@@ -215,9 +211,20 @@ impl Services {
         action: Action,
         target: Target,
     ) -> Result<(), ServiceError> {
-        // Shares a write with the reads recorded at the same moment.
-        self.reads
-            .record(&self.store, self.now(), actor, action.into(), target.into())?;
+        self.record_read(actor, action.into(), target.into())
+    }
+
+    /// Records an allowed read and returns once it is on disk (fail closed: the page is
+    /// served only then). Concurrent reads share the store's transaction and flush.
+    pub(crate) fn record_read(
+        &self,
+        actor: &Actor,
+        event: audit_event::Event,
+        target: audit::AuditTarget,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        self.store
+            .write(|tx| audit::record(tx, now, actor, event, &target, audit::Outcome::Ok))?;
         Ok(())
     }
 }
