@@ -199,6 +199,7 @@ impl Services {
     pub fn invite_client(&self, actor: &Actor, id: AccountId) -> Result<String, ServiceError> {
         self.authorize(actor, Action::InviteClient, Target::Client(id))?;
         let now = self.now();
+        // A refusal that is audited comes back inside `Ok`, so that its event is kept.
         self.store.write(|tx| {
             match accounts::get_for_update(tx, id)? {
                 Some(a) if a.role != Role::Client => return Err(ServiceError::NotFound),
@@ -214,10 +215,10 @@ impl Services {
                         Target::Client(id),
                         Outcome::Denied,
                     )?;
-                    return Err(ServiceError::invalid(
+                    return Ok(Err(ServiceError::invalid(
                         "invite",
                         "This client already uses the portal, so no invitation can be made. If they forgot their password, the owner can send a password-reset link.",
-                    ));
+                    )));
                 }
                 _ => return Err(ServiceError::NotFound),
             }
@@ -230,8 +231,8 @@ impl Services {
                 Target::Client(id),
                 Outcome::Ok,
             )?;
-            Ok(token)
-        })
+            Ok(Ok(token))
+        })?
     }
 
     pub fn revoke_client_invites(

@@ -68,6 +68,14 @@ fn staff_cannot_reinvite_an_active_client() {
         assert!(!r.body.contains("/invite/"), "no invitation link is made");
         assert!(r.body.contains("already uses the portal"), "{}", r.body);
     }
+    // Both refusals are in the audit log (the event is written with the refusal, not
+    // thrown away with it).
+    let audit = owner.get("/audit").body;
+    let refused = audit
+        .split("<tr")
+        .filter(|row| row.contains("client.invite") && row.contains("denied"))
+        .count();
+    assert_eq!(refused, 2, "each refused invitation is audited");
     // The client is untouched: still signed in, and their password still works.
     assert_eq!(client.get("/home").status, 200);
     let (_, status, _) = password_only(server, "casey@example.org", CLIENT_PASSWORD);
