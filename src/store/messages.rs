@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::error::Result;
+use super::error::{Result, StoreError};
 use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
 use crate::ids::{AccountId, ThreadId};
@@ -279,19 +279,38 @@ pub fn inbox_page(
     after: Option<&[u8]>,
     limit: usize,
 ) -> Result<(Vec<Thread>, Option<Vec<u8>>)> {
-    let mut keys = tx.index_keys(tables::THREAD_ORDER, &of.prefix(), after, false, limit + 1)?;
+    let mut keys =
+        tx.index_keys_checked_by_caller(tables::THREAD_ORDER, &of.prefix(), after, limit + 1)?;
     let more = keys.len() > limit;
     keys.truncate(limit);
+    let ids: Vec<[u8; 16]> = keys.iter().map(|key| thread_of_row(key)).collect();
     let mut threads = Vec::with_capacity(keys.len());
-    for key in &keys {
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&key[key.len() - 16..]);
-        if let Some(t) = get_thread(tx, ThreadId(id))? {
-            threads.push(t);
+    for (key, thread) in keys.iter().zip(tx.get_each::<Thread, _>(&ids)?) {
+        let Some(thread) = thread else {
+            continue;
+        };
+        // The row must be one of the three the sealed thread itself puts in the order:
+        // a row planted or moved without the store's key (say, another client's
+        // conversation under this client's prefix) names no thread that agrees with it.
+        if !order_keys(&thread).iter().any(|k| k == key) {
+            return Err(StoreError::Sealed {
+                table: tables::THREAD_ORDER.0,
+                source: crate::crypto::SealError::Authentication,
+            });
         }
+        threads.push(thread);
     }
     let next = if more { keys.pop() } else { None };
     Ok((threads, next))
+}
+
+/// The thread an inbox row names: its last 16 bytes (`order_keys`).
+fn thread_of_row(key: &[u8]) -> [u8; 16] {
+    let mut id = [0u8; 16];
+    if let Some(tail) = key.len().checked_sub(16).and_then(|at| key.get(at..)) {
+        id.copy_from_slice(tail);
+    }
+    id
 }
 
 /// One message of a thread.
@@ -313,3 +332,7 @@ pub fn messages(tx: &ReadTx<'_>, thread: ThreadId, first: u64, last: u64) -> Res
     }
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "messages_tests.rs"]
+mod tests;

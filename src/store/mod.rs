@@ -219,7 +219,8 @@ impl Store {
     /// Runs `f` in a write transaction and returns once it is on disk; on `Err` nothing
     /// it did is kept. The transaction may be shared with writes made meanwhile (`batch`),
     /// so `f` may run twice, the first run's writes thrown away: it must do nothing but
-    /// read and write through `tx`.
+    /// read and write through `tx` (a `Store::read` inside it would miss what earlier
+    /// writes of the same transaction changed; a `Store::write` inside it waits forever).
     pub fn write<T, E: From<StoreError>>(
         &self,
         f: impl Fn(&WriteTx<'_>) -> std::result::Result<T, E>,

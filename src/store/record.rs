@@ -330,6 +330,23 @@ impl ReadTx<'_> {
         Ok(out)
     }
 
+    /// The records at `keys` in `R`'s table, in order (`None` where there is none), the
+    /// table opened once for all of them: a page of records named by an index.
+    pub fn get_each<R: Record, K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Option<R>>> {
+        let Some(table) = self.table(R::TABLE)? else {
+            return Ok(keys.iter().map(|_| None).collect());
+        };
+        keys.iter()
+            .map(|key| {
+                let key = key.as_ref();
+                let found = table.get(key).map_err(StoreError::db)?;
+                found
+                    .map(|v| decode(self.sealer, key, v.value()))
+                    .transpose()
+            })
+            .collect()
+    }
+
     /// Up to `limit` keys of the index `table` that start with `prefix`, each checked
     /// against its sealed value: in key order after `after`, or (`descending`) in reverse
     /// key order before it. Reads the page and a lookup, never the whole index.
@@ -340,6 +357,31 @@ impl ReadTx<'_> {
         after: Option<&[u8]>,
         descending: bool,
         limit: usize,
+    ) -> Result<Vec<Vec<u8>>> {
+        self.index_range(table, prefix, after, descending, limit, true)
+    }
+
+    /// As `index_keys`, without opening each row's seal: only for an index whose every key
+    /// the caller then checks against the sealed record it names (a row planted or moved
+    /// without the store's key matches no record), which costs less than a seal per row.
+    pub(super) fn index_keys_checked_by_caller(
+        &self,
+        table: Table,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>> {
+        self.index_range(table, prefix, after, false, limit, false)
+    }
+
+    fn index_range(
+        &self,
+        table: Table,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        descending: bool,
+        limit: usize,
+        check_seals: bool,
     ) -> Result<Vec<Vec<u8>>> {
         use std::ops::Bound::{Excluded, Included, Unbounded};
         let Some(t) = self.table(table)? else {
@@ -367,7 +409,9 @@ impl ReadTx<'_> {
             if !key.starts_with(prefix) || out.len() == limit {
                 break;
             }
-            check_seal(self.sealer, table, key, v.value())?;
+            if check_seals {
+                check_seal(self.sealer, table, key, v.value())?;
+            }
             out.push(key.to_vec());
         }
         Ok(out)
