@@ -8,6 +8,33 @@ use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_alcove");
 
+/// A loopback port for a peer that must be told its port before it starts (a mail sink,
+/// pebble, nginx). Taken below the kernel's ephemeral range (32768–60999 on Linux), where
+/// neither a server binding port 0 nor an outgoing connection's local port can take it
+/// between this check and the peer's start, and never the same twice in this process
+/// (the tests run in one). A port taken by something else is skipped.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Where this process starts in the span: apart from a run beside it.
+    let _ = NEXT.compare_exchange(
+        0,
+        std::process::id() % SPAN + 1,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..SPAN {
+        let port = FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % SPAN;
+        let port = u16::try_from(port).unwrap();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port between {FIRST} and {}", FIRST + SPAN);
+}
+
 /// The `alcove` command with a data directory.
 pub fn alcove(data_dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);

@@ -3,7 +3,7 @@
 //! ports. Its HTTPS certificate comes from a CA made here, given to Alcove as
 //! `tls.acme.ca_file`; what Alcove serves is checked against pebble's root.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -15,13 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::backups::run;
 
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub(crate) use crate::kit::free_port;
 
 /// A CA and a certificate for localhost signed by it, as PEM: (ca, cert, key).
 pub(crate) fn test_ca(name: &str) -> (String, String, String) {

@@ -4,6 +4,7 @@
 //! (throttle lanes, unlock gate, audit log) is nginx's last `X-Forwarded-For` hop, never
 //! what the browser wrote into that header.
 
+use crate::kit::free_port;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,14 +20,6 @@ use crate::visitor::{
 struct Nginx {
     child: Child,
     port: u16,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Nginx {

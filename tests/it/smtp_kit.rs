@@ -1,7 +1,6 @@
 //! A real SMTP server for the tests: Debian's `python3-aiosmtpd`, writing every message it
 //! receives into a maildir the test reads.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,14 +27,7 @@ pub fn aiosmtpd_available() -> bool {
     false
 }
 
-/// A free loopback port (bound, then released for the server to take).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use crate::kit::free_port;
 
 pub struct SmtpSink {
     child: Child,
