@@ -17,7 +17,7 @@ use crate::backup::s3::S3Target;
 use crate::backup::{self, Written};
 use crate::config::backup::{Keep, S3Config};
 use crate::policy::{Action, Actor, Role, Target};
-use crate::store::accounts::{Account, AccountStatus};
+use crate::store::accounts::AccountStatus;
 use crate::store::backups::{BackupRecord, JobStatus};
 use crate::store::outbox::Mail;
 
@@ -137,7 +137,7 @@ impl Services {
                 if ok { Outcome::Ok } else { Outcome::Failed },
             )?;
             if !ok && job != JOB_RESTORE_TEST {
-                for (_, owner) in tx.all::<Account>()? {
+                for owner in crate::store::accounts::practice_for_update(tx)? {
                     if owner.role == Role::Owner
                         && owner.status == AccountStatus::Active
                         && owner.email_confirmed_at.is_some()

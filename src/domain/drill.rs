@@ -10,7 +10,7 @@ use super::audit::{self, AuditTarget, Event, Outcome};
 use super::backup::JOB_RESTORE_TEST;
 use super::{ServiceError, Services};
 use crate::policy::{Action, Actor, Role, Target};
-use crate::store::accounts::{Account, AccountStatus};
+use crate::store::accounts::AccountStatus;
 use crate::store::backups::JobStatus;
 use crate::store::outbox::Mail;
 
@@ -59,7 +59,7 @@ impl Services {
             let result = if due(now, last_test.as_ref(), mine.as_ref()) {
                 let mut emailed = 0;
                 if mail_on {
-                    for (_, owner) in tx.all::<Account>()? {
+                    for owner in crate::store::accounts::practice_for_update(tx)? {
                         if owner.role == Role::Owner
                             && owner.status == AccountStatus::Active
                             && owner.email_confirmed_at.is_some()
@@ -120,7 +120,7 @@ mod tests {
     use crate::clock::{Clock as _, ManualClock};
     use crate::domain::notify::MailSwitch;
     use crate::domain::testing::services_at;
-    use crate::store::accounts;
+    use crate::store::accounts::{self, Account};
     use crate::store::outbox::Notification;
 
     fn owner(services: &Services, clock: &ManualClock, email: &str, confirmed: bool) -> Account {

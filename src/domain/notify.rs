@@ -131,10 +131,9 @@ impl Services {
         now: OffsetDateTime,
     ) -> Result<(), ServiceError> {
         let recipients: Vec<Account> = if from_client {
-            tx.all::<Account>()?
+            accounts::practice_for_update(tx)?
                 .into_iter()
-                .map(|(_, a)| a)
-                .filter(|a| a.role != Role::Client && reads_messages(a, client))
+                .filter(|a| reads_messages(a, client))
                 .collect()
         } else {
             accounts::get_for_update(tx, client)?.into_iter().collect()
@@ -151,17 +150,14 @@ impl Services {
         client: AccountId,
         now: OffsetDateTime,
     ) -> Result<(), ServiceError> {
-        let recipients: Vec<Account> = tx
-            .all::<Account>()?
+        let recipients: Vec<Account> = accounts::practice_for_update(tx)?
             .into_iter()
-            .map(|(_, a)| a)
             .filter(|a| {
-                a.role != Role::Client
-                    && policy::decide(
-                        &Actor::account(a.id, a.role, None),
-                        Action::ReadSubmissions,
-                        Target::Client(client),
-                    ) == Decision::Allow
+                policy::decide(
+                    &Actor::account(a.id, a.role, None),
+                    Action::ReadSubmissions,
+                    Target::Client(client),
+                ) == Decision::Allow
             })
             .collect();
         self.queue_alerts(tx, actor, recipients, Mail::NewSubmission, now)

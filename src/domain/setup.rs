@@ -176,10 +176,9 @@ impl crate::domain::Services {
             if !valid {
                 return Err(ServiceError::NotFound);
             }
-            if tx
-                .all::<Account>()?
+            if crate::store::accounts::practice_for_update(tx)?
                 .iter()
-                .any(|(_, a)| a.role == crate::policy::Role::Owner)
+                .any(|a| a.role == crate::policy::Role::Owner)
             {
                 return Err(ServiceError::NotFound);
             }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::error::Result;
+use super::error::{Result, StoreError};
 use super::record::{ReadTx, Record, WriteTx};
 use super::tables::{self, Table};
 use crate::ids::{AccountId, Role};
@@ -165,8 +165,34 @@ pub fn get_for_update(tx: &WriteTx<'_>, id: AccountId) -> Result<Option<Account>
     tx.get(id.as_bytes())
 }
 
+/// Stores an account; one of the practice's is also noted in `PRACTICE_ACCOUNTS` (a role
+/// never changes between client and practice, so nothing is ever moved out of it).
 pub fn put(tx: &WriteTx<'_>, account: &Account) -> Result<()> {
-    tx.put(account.id.as_bytes(), account)
+    tx.put(account.id.as_bytes(), account)?;
+    if account.role != Role::Client {
+        tx.put_index(tables::PRACTICE_ACCOUNTS, account.id.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The practice's own accounts (every role but clients), read through their index rows:
+/// as many reads as the practice has members, whatever the number of clients. A row that
+/// names a client's account is refused, as one planted without the store's key is.
+pub fn practice_for_update(tx: &WriteTx<'_>) -> Result<Vec<Account>> {
+    let mut out = Vec::new();
+    for key in tx.index_keys_for_update(tables::PRACTICE_ACCOUNTS, &[])? {
+        let Some(account) = tx.get::<Account>(&key)? else {
+            continue;
+        };
+        if account.role == Role::Client {
+            return Err(StoreError::Sealed {
+                table: tables::PRACTICE_ACCOUNTS.0,
+                source: crate::crypto::SealError::Authentication,
+            });
+        }
+        out.push(account);
+    }
+    Ok(out)
 }
 
 pub fn find_by_email(tx: &ReadTx<'_>, index: &[u8; 32]) -> Result<Option<Account>> {

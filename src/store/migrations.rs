@@ -64,6 +64,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "index files by client",
         apply: index_attachments,
     },
+    Migration {
+        name: "index the practice's own accounts",
+        apply: index_practice_accounts,
+    },
 ];
 
 /// Rows read at a time while an upgrade walks a large table.
@@ -159,6 +163,19 @@ fn create_indexes(tx: &WriteTx<'_>) -> Result<()> {
 fn index_attachments(tx: &WriteTx<'_>) -> Result<()> {
     use super::attachments::{self, Attachment};
     walk::<Attachment>(tx, |tx, _, a| attachments::note(tx, &a))
+}
+
+/// Notes every account of the practice (not clients) in `PRACTICE_ACCOUNTS`.
+fn index_practice_accounts(tx: &WriteTx<'_>) -> Result<()> {
+    use super::accounts::Account;
+    tx.ensure_table(tables::PRACTICE_ACCOUNTS)?;
+    walk::<Account>(tx, |tx, _, a| {
+        if a.role == crate::ids::Role::Client {
+            Ok(())
+        } else {
+            tx.put_index(tables::PRACTICE_ACCOUNTS, a.id.as_bytes())
+        }
+    })
 }
 
 fn create_upload_table(tx: &WriteTx<'_>) -> Result<()> {
@@ -295,6 +312,7 @@ fn undo(tx: &WriteTx<'_>, to: u32) -> Result<bool> {
     use super::attachments::Attachment;
     use super::by_client::{self, Kind};
     match to {
+        12 => tx.drop_table(tables::PRACTICE_ACCOUNTS)?,
         11 => walk::<Attachment>(tx, |tx, _, a| {
             let sort = by_client::oldest_first(a.created_at);
             by_client::forget(tx, a.client, Kind::Attachment, sort, &a.id.0)
@@ -326,6 +344,54 @@ pub(super) fn rewind(store: &Store, version: u32) -> Result<()> {
 mod tests {
     use super::*;
     use crate::crypto::{Keyring, Sealer};
+
+    const BEFORE_INDEXES: u32 = 9;
+
+    #[test]
+    fn the_upgrade_to_12_indexes_the_practices_accounts_and_no_client() {
+        use crate::ids::Role;
+        use crate::store::accounts::{self, Account};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(
+            &dir.path().join(super::super::DB_FILE),
+            Sealer::new(Keyring::generate()),
+        )
+        .unwrap();
+        let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let people = [
+            Account::invited(Role::Owner, "Olive Owner", "olive@example.org", now),
+            Account::invited(Role::Staff, "Sam Staff", "sam@example.org", now),
+            Account::invited(Role::Client, "Casey Client", "casey@example.org", now),
+        ];
+        store
+            .write(|tx| people.iter().try_for_each(|a| accounts::put(tx, a)))
+            .unwrap();
+        let practice = |store: &Store| {
+            let mut names: Vec<String> = store
+                .write(accounts::practice_for_update)
+                .unwrap()
+                .into_iter()
+                .map(|a| a.name)
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(practice(&store), ["Olive Owner", "Sam Staff"]);
+        rewind(&store, 11).unwrap();
+        assert!(practice(&store).is_empty(), "schema 11 has no such index");
+        store.migrate(|_, _| Ok(())).unwrap();
+        assert_eq!(version(&store).unwrap(), SCHEMA_VERSION);
+        assert_eq!(practice(&store), ["Olive Owner", "Sam Staff"]);
+        // A row naming a client (planted, or written by a bug) is refused, not alerted.
+        store
+            .write(|tx| tx.put_index(tables::PRACTICE_ACCOUNTS, people[2].id.as_bytes()))
+            .unwrap();
+        let listed = store.write(accounts::practice_for_update);
+        assert!(
+            matches!(listed, Err(StoreError::Sealed { .. })),
+            "{listed:?}"
+        );
+    }
 
     #[test]
     fn a_failing_step_after_the_migrations_keeps_the_old_version_and_tables() {
@@ -408,7 +474,8 @@ mod tests {
                 .unwrap()
                 .len()
         };
-        rewind(&store, SCHEMA_VERSION - 2).unwrap();
+        // Schema 9: before the inbox, audit and file indexes (10 and 11) and everything after.
+        rewind(&store, BEFORE_INDEXES).unwrap();
         // Written as a store of the version before kept them: no index rows.
         store
             .write(|tx| {
@@ -444,7 +511,7 @@ mod tests {
         let injected = || StoreError::Format { table: "injected" };
         let err = apply(&store, |_, _| Err(injected())).unwrap_err();
         assert!(matches!(err, StoreError::Format { table: "injected" }));
-        assert_eq!(version(&store).unwrap(), SCHEMA_VERSION - 2);
+        assert_eq!(version(&store).unwrap(), BEFORE_INDEXES);
         assert!(inbox().is_empty(), "nothing of the failed upgrade is kept");
         assert!(about_client().is_empty());
         assert_eq!(upcoming(), 0);
@@ -455,7 +522,7 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(from.get(), Some(SCHEMA_VERSION - 2));
+        assert_eq!(from.get(), Some(BEFORE_INDEXES));
         assert_eq!(version(&store).unwrap(), SCHEMA_VERSION);
         let listed = inbox();
         assert_eq!(listed.len(), 1);

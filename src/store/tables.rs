@@ -25,6 +25,9 @@ pub const SETUP_TOKENS: Table = Table("setup_tokens");
 
 /// Accounts (owner, clinicians, staff, clients), keyed by account id.
 pub const ACCOUNTS: Table = Table("accounts");
+/// The practice's own accounts (owner, clinicians, staff; never clients): index rows keyed
+/// by account id, so that finding whom to alert does not read every client's account.
+pub const PRACTICE_ACCOUNTS: Table = Table("practice_accounts");
 /// Blind index of an email address -> account id.
 pub const EMAIL_INDEX: Table = Table("email_index");
 /// Client profiles, keyed by the client's account id.
@@ -94,6 +97,7 @@ pub const ALL: &[Table] = &[
     PRACTICE,
     SETUP_TOKENS,
     ACCOUNTS,
+    PRACTICE_ACCOUNTS,
     EMAIL_INDEX,
     CLIENTS,
     SESSIONS,
