@@ -172,12 +172,6 @@ impl Services {
         mail: Mail,
         now: OffsetDateTime,
     ) -> Result<(), ServiceError> {
-        let pending: Vec<AccountId> = tx
-            .all::<Notification>()?
-            .into_iter()
-            .filter(|(_, n)| n.mail == mail && !n.gave_up)
-            .map(|(_, n)| n.account)
-            .collect();
         for account in recipients {
             let reason = if !self.mail.enabled {
                 Some("no-mail-server")
@@ -187,7 +181,7 @@ impl Services {
                 Some("declined")
             } else if account.email_confirmed_at.is_none() {
                 Some("unconfirmed")
-            } else if pending.contains(&account.id) {
+            } else if outbox::is_waiting(tx, account.id, &mail)? {
                 Some("already-waiting")
             } else {
                 None
@@ -387,3 +381,7 @@ impl Services {
 #[path = "notify_confirm.rs"]
 mod confirm;
 pub use confirm::{ConfirmState, CONFIRM_DAYS};
+
+#[cfg(test)]
+#[path = "notify_tests.rs"]
+mod tests;

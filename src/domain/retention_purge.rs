@@ -275,6 +275,7 @@ fn purge_client(
             tx.remove::<Notification>(&key)?;
         }
     }
+    crate::store::outbox::forget_waiting(tx, client)?;
     for (key, c) in tx.all::<EmailConfirmation>()? {
         if c.account == client {
             tx.remove::<EmailConfirmation>(&key)?;

@@ -68,6 +68,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "index the practice's own accounts",
         apply: index_practice_accounts,
     },
+    Migration {
+        name: "point to the alerts waiting in the outbox",
+        apply: point_to_waiting_alerts,
+    },
 ];
 
 /// Rows read at a time while an upgrade walks a large table.
@@ -174,6 +178,20 @@ fn index_practice_accounts(tx: &WriteTx<'_>) -> Result<()> {
             Ok(())
         } else {
             tx.put_index(tables::PRACTICE_ACCOUNTS, a.id.as_bytes())
+        }
+    })
+}
+
+/// Points each account's latest alert of each kind still waiting (the outbox is in the
+/// order alerts were queued, so the last one written wins).
+fn point_to_waiting_alerts(tx: &WriteTx<'_>) -> Result<()> {
+    use super::outbox::{self, Notification};
+    tx.ensure_table(tables::OUTBOX_WAITING)?;
+    walk::<Notification>(tx, |tx, key, n| {
+        if n.gave_up {
+            Ok(())
+        } else {
+            outbox::point_to(tx, key, &n)
         }
     })
 }
@@ -312,6 +330,7 @@ fn undo(tx: &WriteTx<'_>, to: u32) -> Result<bool> {
     use super::attachments::Attachment;
     use super::by_client::{self, Kind};
     match to {
+        13 => tx.drop_table(tables::OUTBOX_WAITING)?,
         12 => tx.drop_table(tables::PRACTICE_ACCOUNTS)?,
         11 => walk::<Attachment>(tx, |tx, _, a| {
             let sort = by_client::oldest_first(a.created_at);

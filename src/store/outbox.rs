@@ -84,8 +84,56 @@ pub fn new_key(now: OffsetDateTime) -> [u8; 24] {
     key
 }
 
+/// The outbox key of the alert of one kind last queued for one account. Only a pointer:
+/// the alert counts as waiting while the row it names is there, for that account and
+/// kind, and not given up (a sent or purged alert leaves a pointer that no longer counts).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Waiting {
+    pub key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Waiting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waiting").finish_non_exhaustive()
+    }
+}
+
+impl Record for Waiting {
+    const TABLE: Table = tables::OUTBOX_WAITING;
+}
+
+fn waiting_key(account: AccountId, kind: &str) -> Vec<u8> {
+    [&account.0[..], kind.as_bytes()].concat()
+}
+
 pub fn queue(tx: &WriteTx<'_>, n: &Notification) -> Result<()> {
-    tx.put(&new_key(n.created_at), n)
+    let key = new_key(n.created_at);
+    tx.put(&key, n)?;
+    point_to(tx, &key, n)
+}
+
+/// Notes `key` as the alert of `n`'s kind last queued for `n`'s account.
+pub(super) fn point_to(tx: &WriteTx<'_>, key: &[u8], n: &Notification) -> Result<()> {
+    tx.put(
+        &waiting_key(n.account, n.mail.kind()),
+        &Waiting { key: key.to_vec() },
+    )
+}
+
+/// An alert like `mail` is still waiting to go to `account` (not sent, not given up): one
+/// pointer and one outbox row read, whatever the outbox holds.
+pub fn is_waiting(tx: &WriteTx<'_>, account: AccountId, mail: &Mail) -> Result<bool> {
+    let Some(pointer) = tx.get::<Waiting>(&waiting_key(account, mail.kind()))? else {
+        return Ok(false);
+    };
+    Ok(tx
+        .get::<Notification>(&pointer.key)?
+        .is_some_and(|n| n.account == account && n.mail == *mail && !n.gave_up))
+}
+
+/// Forgets the pointers of one account (a client removed by retention).
+pub fn forget_waiting(tx: &WriteTx<'_>, account: AccountId) -> Result<u64> {
+    tx.remove_prefix(tables::OUTBOX_WAITING, &account.0)
 }
 
 /// A confirmation link for one account and one address.

@@ -66,6 +66,9 @@ pub const UPLOADS: Table = Table("uploads");
 
 /// Email alerts waiting to be sent, keyed by creation time and a random suffix.
 pub const OUTBOX: Table = Table("outbox");
+/// The alert of each kind last queued for each account: keyed by account id and the kind's
+/// name, holding its outbox key, so "one is already waiting" is one lookup.
+pub const OUTBOX_WAITING: Table = Table("outbox_waiting");
 /// Email address confirmation links, keyed by the blind index of the token.
 pub const EMAIL_CONFIRMATIONS: Table = Table("email_confirmations");
 
@@ -114,6 +117,7 @@ pub const ALL: &[Table] = &[
     ATTACHMENT_CHUNKS,
     UPLOADS,
     OUTBOX,
+    OUTBOX_WAITING,
     EMAIL_CONFIRMATIONS,
     BACKUPS,
     JOBS,
