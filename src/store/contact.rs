@@ -116,34 +116,11 @@ mod tests {
 
     use super::*;
     use crate::crypto::{Keyring, Sealer};
-    use crate::ids::{AppointmentId, FormId, FormLinkId, SubmissionId, ThreadId};
+    use crate::ids::{AppointmentId, FormId, FormLinkId, SubmissionId};
     use crate::store::appointments::{self, Appointment, Setting};
-    use crate::store::messages::Thread;
+    use crate::store::messages::test_thread as thread;
     use crate::store::submissions::{self, Submission};
     use crate::store::{Store, StoreError};
-
-    fn thread(client: AccountId, at: OffsetDateTime, unread: bool) -> Thread {
-        Thread {
-            id: ThreadId::generate(),
-            client,
-            subject: "Scheduling".into(),
-            closed: false,
-            created_at: at,
-            last_message_at: at,
-            count: 1,
-            client_read: 1,
-            client_read_at: None,
-            practice_read: u64::from(!unread),
-            practice_read_at: None,
-            last_auto_reply_at: None,
-            last_from_client: 1,
-            last_to_client: 0,
-            client_sent: 1,
-            client_sent_read: u64::from(!unread),
-            practice_sent: 0,
-            practice_sent_read: 0,
-        }
-    }
 
     fn appointment(client: AccountId, starts_at: OffsetDateTime) -> Appointment {
         Appointment {

@@ -333,6 +333,32 @@ pub fn messages(tx: &ReadTx<'_>, thread: ThreadId, first: u64, last: u64) -> Res
     Ok(out)
 }
 
+/// A thread as the store's tests write one: one message, from the client, read by the
+/// practice or not.
+#[cfg(test)]
+pub(super) fn test_thread(client: AccountId, at: OffsetDateTime, unread: bool) -> Thread {
+    Thread {
+        id: ThreadId::generate(),
+        client,
+        subject: "Scheduling".into(),
+        closed: false,
+        created_at: at,
+        last_message_at: at,
+        count: 1,
+        client_read: 1,
+        client_read_at: None,
+        practice_read: u64::from(!unread),
+        practice_read_at: None,
+        last_auto_reply_at: None,
+        last_from_client: 1,
+        last_to_client: 0,
+        client_sent: 1,
+        client_sent_read: u64::from(!unread),
+        practice_sent: 0,
+        practice_sent_read: 0,
+    }
+}
+
 #[cfg(test)]
 #[path = "messages_tests.rs"]
 mod tests;

@@ -2,8 +2,9 @@
 //! sealed thread it names (planted, moved, or written wrongly) is refused, not listed.
 
 use time::macros::datetime;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
+use super::test_thread as thread;
 use super::*;
 use crate::crypto::{Keyring, SealError, Sealer};
 use crate::store::{Store, DB_FILE};
@@ -12,29 +13,6 @@ fn new_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::create(&dir.path().join(DB_FILE), Sealer::new(Keyring::generate())).unwrap();
     (dir, store)
-}
-
-fn thread(client: AccountId, at: OffsetDateTime, unread: bool) -> Thread {
-    Thread {
-        id: ThreadId::generate(),
-        client,
-        subject: "Scheduling".into(),
-        closed: false,
-        created_at: at,
-        last_message_at: at,
-        count: 1,
-        client_read: 1,
-        client_read_at: None,
-        practice_read: u64::from(!unread),
-        practice_read_at: None,
-        last_auto_reply_at: None,
-        last_from_client: 1,
-        last_to_client: 0,
-        client_sent: 1,
-        client_sent_read: u64::from(!unread),
-        practice_sent: 0,
-        practice_sent_read: 0,
-    }
 }
 
 fn page(store: &Store, of: InboxOf) -> Result<Vec<ThreadId>> {
