@@ -83,4 +83,19 @@ fn a_second_alert_waits_for_the_first_and_a_sent_or_given_up_one_no_longer_count
         1,
         "a given-up alert no longer counts"
     );
+
+    // Kinds that never wait for one another keep no pointer (its key would say in clear
+    // that, say, a password was changed).
+    let pointers = || {
+        services
+            .store
+            .read(|tx| tx.count(crate::store::tables::OUTBOX_WAITING))
+            .unwrap()
+    };
+    let before = pointers();
+    services
+        .store
+        .write(|tx| queue_mail(tx, clock.now(), &owner, &casey, Mail::PasswordChanged))
+        .unwrap();
+    assert_eq!(pointers(), before);
 }

@@ -262,11 +262,8 @@ pub(super) fn activity_of(row: &[u8], prefix_len: usize) -> Option<OffsetDateTim
 pub fn threads_of_for_update(tx: &WriteTx<'_>, client: AccountId) -> Result<Vec<Thread>> {
     let mut out = Vec::new();
     for key in tx.keys_with_prefix(tables::THREAD_ORDER, &about_prefix(client, None))? {
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&key[key.len() - 16..]);
-        if let Some(t) = thread_for_update(tx, ThreadId(id))? {
-            out.push(t);
-        }
+        let thread = thread_for_update(tx, ThreadId(thread_of_row(&key)))?;
+        out.push(agreeing(&key, thread)?);
     }
     Ok(out)
 }
@@ -286,22 +283,24 @@ pub fn inbox_page(
     let ids: Vec<[u8; 16]> = keys.iter().map(|key| thread_of_row(key)).collect();
     let mut threads = Vec::with_capacity(keys.len());
     for (key, thread) in keys.iter().zip(tx.get_each::<Thread, _>(&ids)?) {
-        let Some(thread) = thread else {
-            continue;
-        };
-        // The row must be one of the three the sealed thread itself puts in the order:
-        // a row planted or moved without the store's key (say, another client's
-        // conversation under this client's prefix) names no thread that agrees with it.
-        if !order_keys(&thread).iter().any(|k| k == key) {
-            return Err(StoreError::Sealed {
-                table: tables::THREAD_ORDER.0,
-                source: crate::crypto::SealError::Authentication,
-            });
-        }
-        threads.push(thread);
+        threads.push(agreeing(key, thread)?);
     }
     let next = if more { keys.pop() } else { None };
     Ok((threads, next))
+}
+
+/// The thread an inbox row names, if the row is one of the three the sealed thread itself
+/// puts in the order (a thread's rows go with it, so a row naming none is not one of ours
+/// either). A row planted or moved without the store's key, or written wrongly (another
+/// client's conversation under this client's prefix), is refused, not followed.
+fn agreeing(key: &[u8], thread: Option<Thread>) -> Result<Thread> {
+    match thread {
+        Some(t) if order_keys(&t).iter().any(|k| k == key) => Ok(t),
+        _ => Err(StoreError::Sealed {
+            table: tables::THREAD_ORDER.0,
+            source: crate::crypto::SealError::Authentication,
+        }),
+    }
 }
 
 /// The thread an inbox row names: its last 16 bytes (`order_keys`).

@@ -92,3 +92,46 @@ fn a_row_naming_another_clients_thread_is_refused_sealed_or_not() {
     refused(&store);
     assert_eq!(page(&store, InboxOf::Client(robin)).unwrap(), [robins.id]);
 }
+
+#[test]
+fn a_row_naming_no_thread_is_refused_and_the_purge_never_follows_a_wrong_row() {
+    let (_dir, store) = new_store();
+    let now = datetime!(2030-06-01 12:00 UTC);
+    let (casey, robin) = (AccountId::generate(), AccountId::generate());
+    let robins = thread(robin, now, false);
+    store.write(|tx| put_thread(tx, &robins)).unwrap();
+    let is_refused = |r: &Result<Vec<ThreadId>>| {
+        matches!(
+            r,
+            Err(StoreError::Sealed {
+                source: SealError::Authentication,
+                ..
+            })
+        )
+    };
+    // Robin's practice-side row, moved under Casey's: the purge of Casey must not take
+    // Robin's conversation with it.
+    let robin_row = order_keys(&robins)[1].clone();
+    let mut moved = InboxOf::PracticeAbout(casey).prefix();
+    moved.extend_from_slice(&robin_row[InboxOf::PracticeAbout(robin).prefix().len()..]);
+    store
+        .write(|tx| tx.put_index(tables::THREAD_ORDER, &moved))
+        .unwrap();
+    let purged = store.write(|tx| {
+        threads_of_for_update(tx, casey).map(|t| t.into_iter().map(|t| t.id).collect())
+    });
+    assert!(is_refused(&purged), "{purged:?}");
+    // A row whose thread is not there (threads take their rows with them).
+    store
+        .write(|tx| {
+            tx.remove_bytes(tables::THREAD_ORDER, &moved)?;
+            let mut gone = InboxOf::Client(casey).prefix();
+            gone.push(0);
+            gone.extend_from_slice(&[0; 8]);
+            gone.extend_from_slice(&ThreadId::generate().0);
+            tx.put_index(tables::THREAD_ORDER, &gone)
+        })
+        .unwrap();
+    assert!(is_refused(&page(&store, InboxOf::Client(casey))));
+    assert_eq!(page(&store, InboxOf::Client(robin)).unwrap(), [robins.id]);
+}

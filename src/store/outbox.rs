@@ -112,16 +112,22 @@ pub fn queue(tx: &WriteTx<'_>, n: &Notification) -> Result<()> {
     point_to(tx, &key, n)
 }
 
-/// Notes `key` as the alert of `n`'s kind last queued for `n`'s account.
+/// Notes `key` as the alert of `n`'s kind last queued for `n`'s account: only for the
+/// kinds that wait for one another (`is_waiting`), so that the other kinds (a password
+/// change, a failed backup) leave no row in clear saying that they once happened.
 pub(super) fn point_to(tx: &WriteTx<'_>, key: &[u8], n: &Notification) -> Result<()> {
+    if !matches!(n.mail, Mail::NewMessage | Mail::NewSubmission) {
+        return Ok(());
+    }
     tx.put(
         &waiting_key(n.account, n.mail.kind()),
         &Waiting { key: key.to_vec() },
     )
 }
 
-/// An alert like `mail` is still waiting to go to `account` (not sent, not given up): one
-/// pointer and one outbox row read, whatever the outbox holds.
+/// An alert like `mail` (a new message or a new submission) is still waiting to go to
+/// `account` (not sent, not given up): one pointer and one outbox row read, whatever the
+/// outbox holds.
 pub fn is_waiting(tx: &WriteTx<'_>, account: AccountId, mail: &Mail) -> Result<bool> {
     let Some(pointer) = tx.get::<Waiting>(&waiting_key(account, mail.kind()))? else {
         return Ok(false);
