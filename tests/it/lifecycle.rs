@@ -303,6 +303,52 @@ fn two_submissions_of_one_valid_code_sign_in_once() {
 }
 
 #[test]
+fn sixty_concurrent_wrong_codes_check_at_most_ten_and_then_the_right_one_waits() {
+    let world = World::start();
+    let server = &world.server;
+    let mut first = Visitor::new(server);
+    let page = first.get("/");
+    let r = first.post(
+        "/signin",
+        &page.body,
+        &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)],
+    );
+    assert_eq!(location(&r), "/signin/code");
+    let code_page = first.get("/signin/code").body;
+    let right = totp_next(&world.owner_secret);
+    // Half a million steps from the right one: not a code of any nearby time step.
+    let wrong = format!(
+        "{:06}",
+        (right.parse::<u32>().unwrap() + 500_000) % 1_000_000
+    );
+    let mut racers: Vec<Visitor<'_>> = (0..60)
+        .map(|_| {
+            let mut v = Visitor::new(server);
+            v.cookies = first.cookies.clone();
+            v
+        })
+        .collect();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = racers
+            .iter_mut()
+            .map(|v| {
+                let (code_page, wrong) = (&code_page, &wrong);
+                scope.spawn(move || v.post("/signin/code", code_page, &[("code", wrong)]).status)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // Each guess is reserved once before its write, whether or not the write shares a
+    // transaction and runs again: the eleventh and later are refused unchecked.
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let locked = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, locked), (10, 50), "{statuses:?}");
+    let r = first.post("/signin/code", &code_page, &[("code", &right)]);
+    assert_eq!(r.status, 429, "locked: even the right code waits");
+    assert_ne!(first.get("/home").status, 200);
+}
+
+#[test]
 fn switching_an_account_off_withdraws_its_invitation_and_form_links() {
     let world = World::start();
     let server = &world.server;
